@@ -1,0 +1,1 @@
+//! Scenarios and runs (to be written).

@@ -1,0 +1,1 @@
+//! NewReno congestion control (to be written).

@@ -1,0 +1,7 @@
+//! mpsim protocol models, sans-IO: they take `now` and inputs, and are polled
+//! for outputs; they never own time or I/O.
+
+pub mod cc;
+pub mod segment;
+pub mod tcp;
+pub mod wire;

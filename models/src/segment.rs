@@ -1,0 +1,302 @@
+//! A TCP segment as the models exchange it: header fields, TCP options and the
+//! MPTCP options of RFC 8684 as typed values. No payload bytes are carried,
+//! only the payload length; header and option lengths are computed as on the
+//! wire (see [`crate::wire`]) because they decide serialisation time and must
+//! respect the 40-byte TCP option space (RFC 9293 3.1).
+//!
+//! Simplifications a user could observe:
+//! - Sequence numbers are kept as absolute `u64` (ISN + offset) so the models
+//!   never unwrap; the wire (pcap) carries their low 32 bits, as real TCP does.
+//! - IPv4 only; addresses are plain `u32`.
+//! - The DSS checksum is never used (as in Linux and XNU by default:
+//!   `mptcp_dss_csum=0`), so its length is never counted.
+
+use serde::{Deserialize, Serialize};
+
+/// TCP header flags (RFC 9293 3.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TcpFlags {
+    pub syn: bool,
+    pub ack: bool,
+    pub fin: bool,
+    pub rst: bool,
+    pub psh: bool,
+}
+
+impl TcpFlags {
+    pub const fn syn() -> Self {
+        TcpFlags {
+            syn: true,
+            ack: false,
+            fin: false,
+            rst: false,
+            psh: false,
+        }
+    }
+    pub const fn syn_ack() -> Self {
+        TcpFlags {
+            syn: true,
+            ack: true,
+            fin: false,
+            rst: false,
+            psh: false,
+        }
+    }
+    pub const fn ack() -> Self {
+        TcpFlags {
+            syn: false,
+            ack: true,
+            fin: false,
+            rst: false,
+            psh: false,
+        }
+    }
+}
+
+/// One SACK block: the subflow sequence range `[left, right)` (RFC 2018).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SackBlock {
+    pub left: u64,
+    pub right: u64,
+}
+
+/// At most 4 SACK blocks fit in the option space (RFC 2018 3); fewer when
+/// timestamps or MPTCP options are present. Fixed-size so a segment needs no
+/// allocation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SackBlocks {
+    blocks: [SackBlock; 4],
+    len: u8,
+}
+
+impl SackBlocks {
+    pub const MAX: usize = 4;
+    /// Appends a block; returns false (and changes nothing) when full.
+    pub fn push(&mut self, b: SackBlock) -> bool {
+        if (self.len as usize) < Self::MAX {
+            self.blocks[self.len as usize] = b;
+            self.len += 1;
+            true
+        } else {
+            false
+        }
+    }
+    /// Keeps only the first `n` blocks (the most recent first, RFC 2018 4).
+    pub fn truncate(&mut self, n: usize) {
+        self.len = self.len.min(n as u8);
+    }
+    pub fn as_slice(&self) -> &[SackBlock] {
+        &self.blocks[..self.len as usize]
+    }
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// MPTCP protocol version on the wire: 0 (RFC 6824, what mptcptrace reads)
+/// or 1 (RFC 8684).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MptcpVersion {
+    V0,
+    #[default]
+    V1,
+}
+
+/// MP_CAPABLE (RFC 8684 3.1). Which keys are present decides the form:
+/// SYN (v1: no key), SYN/ACK (sender key), third ACK (both keys), first data
+/// (both keys and the data-level length).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MpCapable {
+    pub version: MptcpVersion,
+    /// Flag A: checksum required.
+    pub checksum_required: bool,
+    pub sender_key: Option<u64>,
+    pub receiver_key: Option<u64>,
+    /// Data-level length, only on the ACK that carries the first data (v1).
+    pub data_len: Option<u16>,
+}
+
+/// MP_JOIN (RFC 8684 3.2); the form follows the handshake step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MpJoin {
+    /// SYN: token of the peer's key, random nonce.
+    Syn {
+        backup: bool,
+        addr_id: u8,
+        token: u32,
+        nonce: u32,
+    },
+    /// SYN/ACK: 64-bit truncated HMAC, random nonce.
+    SynAck {
+        backup: bool,
+        addr_id: u8,
+        truncated_hmac: u64,
+        nonce: u32,
+    },
+    /// Third ACK: full 160-bit HMAC.
+    Ack { hmac: [u8; 20] },
+}
+
+/// The data-ACK carried in a DSS option: the next data sequence number
+/// expected (cumulative; MPTCP has no data-level SACK).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DataAck {
+    pub value: u64,
+    /// 8-byte form (flag `a`); otherwise the low 32 bits are sent.
+    pub wide: bool,
+}
+
+/// A DSS mapping from data sequence space to subflow sequence space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DssMapping {
+    /// Data sequence number of the first mapped byte.
+    pub dsn: u64,
+    /// Subflow sequence number of the first byte, relative to the subflow's
+    /// initial sequence number (RFC 8684 3.3.1).
+    pub ssn_rel: u32,
+    /// Data-level length; a DATA_FIN alone counts one (RFC 8684 3.3.3).
+    pub len: u16,
+    /// 8-byte DSN (flag `m`); otherwise the low 32 bits are sent.
+    pub wide: bool,
+}
+
+/// Data Sequence Signal (RFC 8684 3.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Dss {
+    pub data_ack: Option<DataAck>,
+    pub mapping: Option<DssMapping>,
+    /// Flag F: the mapping ends with the DATA_FIN.
+    pub data_fin: bool,
+}
+
+/// Up to 8 address ids for REMOVE_ADDR, without allocation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AddrIds {
+    ids: [u8; 8],
+    len: u8,
+}
+
+impl AddrIds {
+    pub fn one(id: u8) -> Self {
+        let mut a = AddrIds::default();
+        a.ids[0] = id;
+        a.len = 1;
+        a
+    }
+    pub fn as_slice(&self) -> &[u8] {
+        &self.ids[..self.len as usize]
+    }
+}
+
+/// The MPTCP options of RFC 8684 as typed values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MptcpOption {
+    MpCapable(MpCapable),
+    MpJoin(MpJoin),
+    Dss(Dss),
+    /// ADD_ADDR (RFC 8684 3.4.1); `echo` is the E flag (no HMAC when set).
+    AddAddr {
+        addr_id: u8,
+        addr: u32,
+        port: Option<u16>,
+        echo: bool,
+        truncated_hmac: u64,
+    },
+    /// REMOVE_ADDR (RFC 8684 3.4.2).
+    RemoveAddr {
+        addr_ids: AddrIds,
+    },
+    /// MP_PRIO (RFC 8684 3.3.8): change the backup flag of this subflow.
+    MpPrio {
+        backup: bool,
+    },
+    /// MP_FAIL (RFC 8684 3.7).
+    MpFail {
+        dsn: u64,
+    },
+    /// MP_FASTCLOSE (RFC 8684 3.5): the receiver's key.
+    MpFastclose {
+        receiver_key: u64,
+    },
+    /// MP_TCPRST (RFC 8684 3.6): reason code for a subflow reset.
+    MpTcpRst {
+        transient: bool,
+        reason: u8,
+    },
+}
+
+/// At most two MPTCP options per segment (for example DSS + MP_PRIO), fixed-size.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MptcpOptions {
+    opts: [Option<MptcpOption>; 2],
+}
+
+impl MptcpOptions {
+    /// Adds an option; returns false (and changes nothing) when both slots are used.
+    pub fn push(&mut self, o: MptcpOption) -> bool {
+        for slot in &mut self.opts {
+            if slot.is_none() {
+                *slot = Some(o);
+                return true;
+            }
+        }
+        false
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &MptcpOption> {
+        self.opts.iter().flatten()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.opts[0].is_none() && self.opts[1].is_none()
+    }
+    pub fn dss(&self) -> Option<&Dss> {
+        self.iter().find_map(|o| match o {
+            MptcpOption::Dss(d) => Some(d),
+            _ => None,
+        })
+    }
+}
+
+/// TCP options other than MPTCP (RFC 9293, RFC 7323, RFC 2018).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TcpOptions {
+    /// Maximum segment size, SYN only.
+    pub mss: Option<u16>,
+    /// Window scale shift, SYN only (RFC 7323 2).
+    pub window_scale: Option<u8>,
+    /// SACK-permitted, SYN only (RFC 2018 2).
+    pub sack_permitted: bool,
+    /// Timestamps (TSval, TSecr) (RFC 7323 3).
+    pub timestamps: Option<(u32, u32)>,
+    pub sack: SackBlocks,
+    pub mptcp: MptcpOptions,
+}
+
+/// One TCP segment. Addresses identify the subflow's 4-tuple.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Segment {
+    pub src_addr: u32,
+    pub dst_addr: u32,
+    pub src_port: u16,
+    pub dst_port: u16,
+    /// Absolute sequence number of the first byte (or of the SYN/FIN).
+    pub seq: u64,
+    /// Absolute acknowledgement number; meaningful when `flags.ack`.
+    pub ack: u64,
+    pub flags: TcpFlags,
+    /// The window field as sent (already shifted right by the sender's
+    /// window scale, except on SYNs, RFC 7323 2.2).
+    pub window: u16,
+    /// Payload bytes (not carried, only counted).
+    pub payload_len: u32,
+    pub options: TcpOptions,
+}
+
+impl Segment {
+    /// Sequence space the segment occupies: payload + SYN + FIN (RFC 9293 3.4).
+    pub fn seq_len(&self) -> u64 {
+        self.payload_len as u64 + self.flags.syn as u64 + self.flags.fin as u64
+    }
+}

@@ -1,0 +1,1 @@
+//! One TCP subflow endpoint (to be written).

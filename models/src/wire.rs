@@ -1,0 +1,1 @@
+//! Wire lengths and encodings of TCP and MPTCP options (to be written).
