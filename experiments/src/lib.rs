@@ -1,1 +1,3 @@
-//! Scenarios and runs (to be written).
+//! Scenario files to runs to results, and the `mpsim` command line.
+
+pub mod demo;

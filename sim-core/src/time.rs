@@ -110,7 +110,7 @@ impl SimDuration {
         self.0.checked_mul(k).map(SimDuration)
     }
     /// Integer division, rounded down.
-    pub fn div(self, k: u64) -> SimDuration {
+    pub fn div_floor(self, k: u64) -> SimDuration {
         SimDuration(self.0 / k)
     }
 }
@@ -296,11 +296,8 @@ fn parse_quantity(
             let f: u128 = digits.parse().map_err(|_| err("malformed number"))?;
             let denom = 10u128.pow(digits.len() as u32);
             let scaled = f * scale as u128;
-            if scaled % denom != 0 {
-                return Err(err(&format!(
-                    "more precise than the resolution of one {}",
-                    units[0].0
-                )));
+            if !scaled.is_multiple_of(denom) {
+                return Err(err(&format!("more precise than the resolution of one {}", units[0].0)));
             }
             let add = u64::try_from(scaled / denom).map_err(|_| overflow())?;
             total = total.checked_add(add).ok_or_else(overflow)?;
@@ -326,7 +323,7 @@ fn format_quantity(f: &mut fmt::Formatter<'_>, value: u64, units: &[(&str, u64)]
             // Up to 3 decimals if exact (these unit scales are powers of ten).
             if scale >= 1000 {
                 let milli = scale / 1000;
-                if milli > 0 && rem % milli == 0 {
+                if milli > 0 && rem.is_multiple_of(milli) {
                     let frac = format!("{:03}", rem / milli);
                     return write!(f, "{int}.{}{name}", frac.trim_end_matches('0'));
                 }
@@ -388,7 +385,7 @@ impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Binary units when exact (64KiB), else plain bytes (1500B).
         for (name, scale) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-            if self.0 >= scale && self.0 % scale == 0 {
+            if self.0 >= scale && self.0.is_multiple_of(scale) {
                 return write!(f, "{}{name}", self.0 / scale);
             }
         }
@@ -441,41 +438,17 @@ mod tests {
         let bw = Bandwidth::from_bps(3).unwrap();
         assert_eq!(bw.tx_time(1).as_nanos(), 2_666_666_667);
         // 1 byte at 1 Gbit/s is exactly 8 ns.
-        assert_eq!(
-            Bandwidth::from_bps(1_000_000_000)
-                .unwrap()
-                .tx_time(1)
-                .as_nanos(),
-            8
-        );
+        assert_eq!(Bandwidth::from_bps(1_000_000_000).unwrap().tx_time(1).as_nanos(), 8);
     }
 
     #[test]
     fn durations_parse_in_human_units() {
-        assert_eq!(
-            "40ms".parse::<SimDuration>().unwrap(),
-            SimDuration::from_millis(40)
-        );
-        assert_eq!(
-            "1.5s".parse::<SimDuration>().unwrap(),
-            SimDuration::from_millis(1500)
-        );
-        assert_eq!(
-            "250us".parse::<SimDuration>().unwrap(),
-            SimDuration::from_micros(250)
-        );
-        assert_eq!(
-            "7ns".parse::<SimDuration>().unwrap(),
-            SimDuration::from_nanos(7)
-        );
-        assert_eq!(
-            "2min".parse::<SimDuration>().unwrap(),
-            SimDuration::from_secs(120)
-        );
-        assert_eq!(
-            ".5ms".parse::<SimDuration>().unwrap(),
-            SimDuration::from_micros(500)
-        );
+        assert_eq!("40ms".parse::<SimDuration>().unwrap(), SimDuration::from_millis(40));
+        assert_eq!("1.5s".parse::<SimDuration>().unwrap(), SimDuration::from_millis(1500));
+        assert_eq!("250us".parse::<SimDuration>().unwrap(), SimDuration::from_micros(250));
+        assert_eq!("7ns".parse::<SimDuration>().unwrap(), SimDuration::from_nanos(7));
+        assert_eq!("2min".parse::<SimDuration>().unwrap(), SimDuration::from_secs(120));
+        assert_eq!(".5ms".parse::<SimDuration>().unwrap(), SimDuration::from_micros(500));
     }
 
     #[test]
@@ -493,17 +466,11 @@ mod tests {
         assert_eq!(SimDuration::from_millis(40).to_string(), "40ms");
         assert_eq!(SimDuration::from_millis(1500).to_string(), "1.5s");
         assert_eq!(SimDuration::from_micros(250).to_string(), "250us");
-        assert_eq!(
-            SimDuration::from_nanos(1_000_000_001).to_string(),
-            "1000000.001us"
-        );
+        assert_eq!(SimDuration::from_nanos(1_000_000_001).to_string(), "1000000.001us");
         assert_eq!(SimDuration::from_nanos(1_234_567).to_string(), "1234.567us");
         assert_eq!(SimDuration::ZERO.to_string(), "0ns");
         assert_eq!(Bandwidth::from_mbps(20).unwrap().to_string(), "20Mbps");
-        assert_eq!(
-            Bandwidth::from_bps(1_000_000_000).unwrap().to_string(),
-            "1Gbps"
-        );
+        assert_eq!(Bandwidth::from_bps(1_000_000_000).unwrap().to_string(), "1Gbps");
         assert_eq!(ByteSize::from_bytes(65536).to_string(), "64KiB");
         assert_eq!(ByteSize::from_bytes(1500).to_string(), "1500B");
         for ns in [

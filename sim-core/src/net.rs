@@ -1,0 +1,300 @@
+//! A table of links and the interfaces that own them, driven by events.
+//!
+//! An interface (a phone's `wifi` or `cell`) is a named set of links, usually
+//! its uplink and its downlink. Bringing an interface up or down is a
+//! first-class scheduled event ([`NetEvent::Iface`]) that sets all its links
+//! up or down at that instant, losing what they carried.
+//!
+//! The network asks for one wake-up per link at the arrival of the link's
+//! head packet ([`NetEvent::LinkWake`]), never one event per packet.
+
+use serde::{Deserialize, Serialize};
+
+use crate::link::{DropCause, Link, LinkConfig, LinkCounters};
+use crate::queue::ScheduleError;
+use crate::rng::RngStreams;
+use crate::sim::Ctx;
+use crate::time::SimTime;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LinkId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct IfaceId(pub u32);
+
+/// Events the network handles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetEvent {
+    /// The head packet of a link may have arrived.
+    LinkWake(LinkId),
+    /// An interface goes up or down.
+    Iface { iface: IfaceId, up: bool },
+}
+
+/// What handling a [`NetEvent`] produced for the world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetOutput {
+    /// Nothing the models need to know (a stale wake-up).
+    None,
+    /// Packets were delivered through the callback.
+    Delivered,
+    /// An interface changed state (the models should be told).
+    IfaceChanged { iface: IfaceId, up: bool },
+}
+
+#[derive(Debug)]
+struct Iface {
+    name: String,
+    links: Vec<LinkId>,
+    up: bool,
+}
+
+/// Links and interfaces, generic over the packet type.
+#[derive(Debug)]
+pub struct Network<P> {
+    links: Vec<Link<P>>,
+    link_names: Vec<String>,
+    ifaces: Vec<Iface>,
+}
+
+impl<P> Default for Network<P> {
+    fn default() -> Self {
+        Network {
+            links: Vec::new(),
+            link_names: Vec::new(),
+            ifaces: Vec::new(),
+        }
+    }
+}
+
+impl<P> Network<P> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a link; its loss and jitter draw from the streams
+    /// `link/<name>/loss` and `link/<name>/jitter`.
+    pub fn add_link(&mut self, name: &str, cfg: LinkConfig, rng: &RngStreams) -> LinkId {
+        let id = LinkId(self.links.len() as u32);
+        let loss = rng.stream(&format!("link/{name}/loss"));
+        let jitter = rng.stream(&format!("link/{name}/jitter"));
+        self.links.push(Link::new(cfg, loss, jitter));
+        self.link_names.push(name.to_string());
+        id
+    }
+
+    /// Adds an interface owning `links`; it starts up.
+    pub fn add_iface(&mut self, name: &str, links: &[LinkId]) -> IfaceId {
+        let id = IfaceId(self.ifaces.len() as u32);
+        self.ifaces.push(Iface {
+            name: name.to_string(),
+            links: links.to_vec(),
+            up: true,
+        });
+        id
+    }
+
+    pub fn link(&self, id: LinkId) -> &Link<P> {
+        &self.links[id.0 as usize]
+    }
+    pub fn link_name(&self, id: LinkId) -> &str {
+        &self.link_names[id.0 as usize]
+    }
+    pub fn link_ids(&self) -> impl Iterator<Item = LinkId> + use<P> {
+        (0..self.links.len() as u32).map(LinkId)
+    }
+    pub fn iface_name(&self, id: IfaceId) -> &str {
+        &self.ifaces[id.0 as usize].name
+    }
+    pub fn iface_by_name(&self, name: &str) -> Option<IfaceId> {
+        self.ifaces
+            .iter()
+            .position(|i| i.name == name)
+            .map(|i| IfaceId(i as u32))
+    }
+    pub fn iface_is_up(&self, id: IfaceId) -> bool {
+        self.ifaces[id.0 as usize].up
+    }
+    pub fn counters(&self, id: LinkId) -> &LinkCounters {
+        self.links[id.0 as usize].counters()
+    }
+
+    /// Sets an interface's initial state before the run starts (no event).
+    pub fn set_initial_iface_state(&mut self, id: IfaceId, up: bool) {
+        let iface = &mut self.ifaces[id.0 as usize];
+        iface.up = up;
+        for l in &iface.links {
+            self.links[l.0 as usize].set_up(SimTime::ZERO, up, |_| {});
+        }
+    }
+
+    /// Schedules an interface change as an event.
+    pub fn schedule_iface<E: From<NetEvent>>(
+        ctx: &mut Ctx<'_, E>,
+        at: SimTime,
+        iface: IfaceId,
+        up: bool,
+    ) -> Result<(), ScheduleError> {
+        ctx.schedule_at(at, NetEvent::Iface { iface, up }.into())
+    }
+
+    /// Sends a packet on a link at `ctx.now()`, arming the link's wake-up.
+    pub fn send<E: From<NetEvent>>(
+        &mut self,
+        ctx: &mut Ctx<'_, E>,
+        id: LinkId,
+        size_bytes: u32,
+        pkt: P,
+    ) -> Result<SimTime, DropCause> {
+        let link = &mut self.links[id.0 as usize];
+        let r = link.offer(ctx.now(), size_bytes, pkt);
+        if let Some(t) = link.poll_wake() {
+            ctx.schedule_at(t, NetEvent::LinkWake(id).into())
+                .expect("arrivals are never in the past");
+        }
+        r
+    }
+
+    /// Handles a network event: delivers arrived packets to `deliver`
+    /// (with the link they came on), or applies an interface change,
+    /// passing the packets it loses to `dropped`.
+    pub fn handle<E: From<NetEvent>>(
+        &mut self,
+        ctx: &mut Ctx<'_, E>,
+        ev: NetEvent,
+        mut deliver: impl FnMut(&mut Ctx<'_, E>, LinkId, P),
+        mut dropped: impl FnMut(LinkId, P),
+    ) -> NetOutput {
+        let now = ctx.now();
+        match ev {
+            NetEvent::LinkWake(id) => {
+                let link = &mut self.links[id.0 as usize];
+                link.on_wake(now);
+                let mut any = false;
+                while let Some(p) = self.links[id.0 as usize].pop_arrived(now) {
+                    any = true;
+                    deliver(ctx, id, p);
+                }
+                if let Some(t) = self.links[id.0 as usize].poll_wake() {
+                    ctx.schedule_at(t, NetEvent::LinkWake(id).into())
+                        .expect("arrivals are never in the past");
+                }
+                if any { NetOutput::Delivered } else { NetOutput::None }
+            }
+            NetEvent::Iface { iface, up } => {
+                let i = &mut self.ifaces[iface.0 as usize];
+                if i.up == up {
+                    return NetOutput::None;
+                }
+                i.up = up;
+                for &l in &i.links {
+                    self.links[l.0 as usize].set_up(now, up, |p| dropped(l, p));
+                }
+                NetOutput::IfaceChanged { iface, up }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::BufferLimit;
+    use crate::sim::{Simulation, World};
+    use crate::time::{Bandwidth, SimDuration};
+
+    /// A constant-rate source over one interface's link, recording arrivals.
+    struct Cbr {
+        net: Network<u32>,
+        link: LinkId,
+        sent: u32,
+        arrived: Vec<(SimTime, u32)>,
+        lost_down: Vec<u32>,
+        changes: Vec<(SimTime, bool)>,
+    }
+    #[derive(Debug)]
+    enum Ev {
+        Net(NetEvent),
+        Send,
+    }
+    impl From<NetEvent> for Ev {
+        fn from(e: NetEvent) -> Self {
+            Ev::Net(e)
+        }
+    }
+    impl World for Cbr {
+        type Event = Ev;
+        fn handle(&mut self, ctx: &mut Ctx<'_, Ev>, ev: Ev) {
+            match ev {
+                Ev::Send => {
+                    let _ = self.net.send(ctx, self.link, 1000, self.sent);
+                    self.sent += 1;
+                    if self.sent < 100 {
+                        ctx.schedule_in(SimDuration::from_millis(1), Ev::Send);
+                    }
+                }
+                Ev::Net(e) => {
+                    let arrived = &mut self.arrived;
+                    let lost = &mut self.lost_down;
+                    let out = self
+                        .net
+                        .handle(ctx, e, |ctx, _, p| arrived.push((ctx.now(), p)), |_, p| lost.push(p));
+                    if let NetOutput::IfaceChanged { up, .. } = out {
+                        self.changes.push((ctx.now(), up));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_interface_going_down_and_up_is_a_scheduled_event_that_loses_what_its_links_carried() {
+        let rng = RngStreams::new(1);
+        let mut net = Network::new();
+        // 8 Mb/s: 1000 B in 1 ms; 20 ms propagation.
+        let cfg = LinkConfig::new(
+            Bandwidth::from_mbps(8).unwrap(),
+            SimDuration::from_millis(20),
+            BufferLimit::Packets(100),
+        );
+        let link = net.add_link("wifi.down", cfg, &rng);
+        let wifi = net.add_iface("wifi", &[link]);
+        let world = Cbr {
+            net,
+            link,
+            sent: 0,
+            arrived: vec![],
+            lost_down: vec![],
+            changes: vec![],
+        };
+        let mut sim = Simulation::new(world);
+        sim.schedule(SimTime::ZERO, Ev::Send).unwrap();
+        sim.with_ctx(|_, ctx| {
+            Network::<u32>::schedule_iface(ctx, SimTime::from_millis(50), wifi, false).unwrap();
+            Network::<u32>::schedule_iface(ctx, SimTime::from_millis(70), wifi, true).unwrap();
+        });
+        sim.run_until(SimTime::from_secs(1));
+        let w = sim.world();
+        assert_eq!(
+            w.changes,
+            [(SimTime::from_millis(50), false), (SimTime::from_millis(70), true)]
+        );
+        // Packet i is sent at i ms and arrives at i + 1 + 20 ms. Events at
+        // equal times pop in scheduling order: the interface events were
+        // scheduled first, so at 50 ms the link goes down before packet 29's
+        // arrival (its wake-up was scheduled at 49 ms) and before the send
+        // at 50 ms; at 70 ms it comes up before the send at 70 ms.
+        let arrived: Vec<u32> = w.arrived.iter().map(|a| a.1).collect();
+        let expect: Vec<u32> = (0..=28).chain(70..100).collect();
+        assert_eq!(arrived, expect);
+        assert_eq!(w.arrived[0], (SimTime::from_millis(21), 0));
+        assert_eq!(w.arrived[29], (SimTime::from_millis(91), 70));
+        // 29..=49 were queued or propagating at 50 ms: lost with the link.
+        assert_eq!(w.lost_down, (29..=49).collect::<Vec<_>>());
+        // And the 20 sends at 50..=69 ms were refused while down.
+        let c = sim.world().net.counters(link);
+        assert_eq!(c.dropped_down_pkts, 21 + 20);
+        assert_eq!(c.offered_pkts, 100);
+        assert_eq!(c.delivered_pkts + c.dropped_pkts(), 100);
+    }
+}
