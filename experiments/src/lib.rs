@@ -1,3 +1,6 @@
 //! Scenario files to runs to results, and the `mpsim` command line.
 
 pub mod demo;
+pub mod scenario;
+pub mod theory;
+pub mod world;

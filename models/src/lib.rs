@@ -5,3 +5,4 @@ pub mod cc;
 pub mod segment;
 pub mod tcp;
 pub mod wire;
+pub mod ranges;

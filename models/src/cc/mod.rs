@@ -13,11 +13,21 @@
 
 use sim_core::{SimDuration, SimTime};
 
+pub mod balia;
+pub mod cubic;
+pub mod lia;
+pub mod olia;
 pub mod reno;
 
 /// What one subflow's congestion state looks like to its siblings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// `Default` gives an empty, unusable view, so a caller can write
+/// `SubflowCcView { cwnd_bytes, srtt, .. Default::default() }`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SubflowCcView {
+    /// The algorithm's `cwnd_bytes()`, without the sender's fast-recovery
+    /// inflation (coupled sums must not see it; Linux OLIA uses ssthresh
+    /// during recovery for that reason).
     pub cwnd_bytes: u64,
     pub ssthresh_bytes: u64,
     /// Smoothed RTT; `None` before the first sample.
@@ -26,6 +36,12 @@ pub struct SubflowCcView {
     /// Whether the subflow may carry data now (established, not failed).
     /// Coupled algorithms sum only over usable subflows.
     pub usable: bool,
+    /// OLIA's loss distance l_r: bytes acknowledged between the last two
+    /// losses, or since the last loss if more
+    /// (draft-khalili-mptcp-congestion-control-05). Fill it from
+    /// [`CongestionControl::loss_distance_bytes`] of the subflow's
+    /// algorithm; only OLIA reads it, and 0 means "none yet".
+    pub loss_distance_bytes: u64,
 }
 
 /// The calling subflow and all its siblings (itself included at `me`).
@@ -81,6 +97,83 @@ pub trait CongestionControl: std::fmt::Debug + Send {
     fn on_idle_restart(&mut self, now: SimTime) {
         let _ = now;
     }
+    /// The value to publish in this subflow's
+    /// [`SubflowCcView::loss_distance_bytes`]. Only OLIA tracks it; the
+    /// default is 0.
+    fn loss_distance_bytes(&self) -> u64 {
+        0
+    }
+}
+
+/// Which congestion-control algorithm a subflow runs; chosen in the scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CcKind {
+    Reno,
+    Cubic,
+    Lia,
+    Olia,
+    Balia,
+}
+
+impl CcKind {
+    /// A fresh instance: `cwnd = initial_window_bytes(mss)`, `ssthresh`
+    /// infinite (`u64::MAX`).
+    pub fn build(self, mss_bytes: u32) -> Box<dyn CongestionControl> {
+        match self {
+            CcKind::Reno => Box::new(reno::Reno::new(mss_bytes)),
+            CcKind::Cubic => Box::new(cubic::Cubic::new(mss_bytes)),
+            CcKind::Lia => Box::new(lia::Lia::new(mss_bytes)),
+            CcKind::Olia => Box::new(olia::Olia::new(mss_bytes)),
+            CcKind::Balia => Box::new(balia::Balia::new(mss_bytes)),
+        }
+    }
+}
+
+/// One subflow as the coupled algorithms (LIA, OLIA, BALIA) count it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CoupledPath {
+    pub is_me: bool,
+    pub cwnd_bytes: u64,
+    /// Smoothed RTT in nanoseconds, at least 1.
+    pub rtt_nanos: u64,
+    pub loss_distance_bytes: u64,
+}
+
+impl Coupling<'_> {
+    /// The subflows the coupled sums run over: usable ones with an RTT
+    /// sample (Linux `mptcp_sk_can_send(sk) && srtt`). The caller's own entry
+    /// takes its live window, RTT and loss distance from the arguments
+    /// (fresher than the snapshot in the slice) and is left out only when it
+    /// has no RTT yet; then the caller should behave as Reno.
+    pub(crate) fn coupled_paths(
+        &self,
+        my_cwnd_bytes: u64,
+        my_srtt: Option<SimDuration>,
+        my_loss_distance_bytes: u64,
+    ) -> impl Iterator<Item = CoupledPath> + Clone + '_ {
+        let me = self.me;
+        let mine = my_srtt.map(|srtt| CoupledPath {
+            is_me: true,
+            cwnd_bytes: my_cwnd_bytes,
+            rtt_nanos: srtt.as_nanos().max(1),
+            loss_distance_bytes: my_loss_distance_bytes,
+        });
+        let others = self
+            .subflows
+            .iter()
+            .enumerate()
+            .filter(move |(i, v)| *i != me && v.usable)
+            .filter_map(|(_, v)| {
+                v.srtt.map(|srtt| CoupledPath {
+                    is_me: false,
+                    cwnd_bytes: v.cwnd_bytes,
+                    rtt_nanos: srtt.as_nanos().max(1),
+                    loss_distance_bytes: v.loss_distance_bytes,
+                })
+            });
+        mine.into_iter().chain(others)
+    }
 }
 
 /// The initial window as Linux sets it: 10 segments (`TCP_INIT_CWND`).
@@ -88,4 +181,84 @@ pub trait CongestionControl: std::fmt::Debug + Send {
 /// segments, so with MSS 1460 both give 14600 bytes.
 pub fn initial_window_bytes(mss: u32) -> u64 {
     10 * mss as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_builds_its_algorithm_with_the_initial_window() {
+        // initial_window_bytes(1460) = 10 * 1460 = 14600; ssthresh infinite.
+        for (kind, name) in [
+            (CcKind::Reno, "reno"),
+            (CcKind::Cubic, "cubic"),
+            (CcKind::Lia, "lia"),
+            (CcKind::Olia, "olia"),
+            (CcKind::Balia, "balia"),
+        ] {
+            let cc = kind.build(1460);
+            assert_eq!(cc.name(), name);
+            assert_eq!(cc.cwnd_bytes(), 14_600);
+            assert_eq!(cc.ssthresh_bytes(), u64::MAX);
+            assert!(cc.in_slow_start());
+            assert_eq!(cc.loss_distance_bytes(), 0);
+        }
+    }
+
+    #[test]
+    fn coupled_paths_keep_usable_siblings_with_an_rtt_and_our_live_values() {
+        let rtt = |ms| Some(SimDuration::from_millis(ms));
+        let views = [
+            SubflowCcView {
+                cwnd_bytes: 1,
+                srtt: rtt(5),
+                usable: true,
+                ..Default::default()
+            },
+            SubflowCcView {
+                cwnd_bytes: 2,
+                srtt: rtt(10),
+                usable: true,
+                loss_distance_bytes: 7,
+                ..Default::default()
+            },
+            SubflowCcView {
+                cwnd_bytes: 3,
+                srtt: rtt(10),
+                usable: false,
+                ..Default::default()
+            },
+            SubflowCcView {
+                cwnd_bytes: 4,
+                srtt: None,
+                usable: true,
+                ..Default::default()
+            },
+        ];
+        let c = Coupling {
+            me: 0,
+            subflows: &views,
+        };
+        let paths: Vec<_> = c.coupled_paths(100, rtt(20), 9).collect();
+        assert_eq!(
+            paths,
+            [
+                CoupledPath {
+                    is_me: true,
+                    cwnd_bytes: 100,
+                    rtt_nanos: 20_000_000,
+                    loss_distance_bytes: 9,
+                },
+                CoupledPath {
+                    is_me: false,
+                    cwnd_bytes: 2,
+                    rtt_nanos: 10_000_000,
+                    loss_distance_bytes: 7,
+                },
+            ]
+        );
+        // Without an RTT of our own we are left out.
+        assert!(c.coupled_paths(100, None, 0).all(|p| !p.is_me));
+    }
 }

@@ -1,0 +1,178 @@
+//! A set of disjoint half-open `u64` ranges, kept sorted and merged.
+//!
+//! Used for out-of-order queues (which sequence ranges have arrived beyond
+//! the next expected byte) and reinjection queues (which data sequence
+//! ranges must be sent again). Operations cost O(log n + k) for k ranges
+//! touched; a set of n ranges is one `Vec` (no allocation per operation once
+//! grown).
+
+use std::ops::Range;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RangeSet {
+    /// Sorted, disjoint, non-adjacent, non-empty ranges.
+    ranges: Vec<Range<u64>>,
+    total: u64,
+}
+
+impl RangeSet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+    /// Number of disjoint ranges.
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+    /// Bytes covered.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Range<u64>> {
+        self.ranges.iter()
+    }
+    pub fn first(&self) -> Option<Range<u64>> {
+        self.ranges.first().cloned()
+    }
+    pub fn last(&self) -> Option<Range<u64>> {
+        self.ranges.last().cloned()
+    }
+
+    /// Whether every byte of `r` is in the set.
+    pub fn contains_range(&self, r: Range<u64>) -> bool {
+        if r.is_empty() {
+            return true;
+        }
+        let i = self.ranges.partition_point(|x| x.end < r.end);
+        self.ranges.get(i).is_some_and(|x| x.start <= r.start && r.end <= x.end)
+    }
+
+    /// Adds `r`; returns how many bytes were new.
+    pub fn insert(&mut self, r: Range<u64>) -> u64 {
+        if r.is_empty() {
+            return 0;
+        }
+        // First range that ends at or after r.start (could merge).
+        let lo = self.ranges.partition_point(|x| x.end < r.start);
+        // First range that starts after r.end (cannot merge).
+        let hi = self.ranges.partition_point(|x| x.start <= r.end);
+        if lo == hi {
+            self.ranges.insert(lo, r.clone());
+            self.total += r.end - r.start;
+            return r.end - r.start;
+        }
+        let start = r.start.min(self.ranges[lo].start);
+        let end = r.end.max(self.ranges[hi - 1].end);
+        let covered: u64 = self.ranges[lo..hi].iter().map(|x| x.end - x.start).sum();
+        self.ranges.drain(lo + 1..hi);
+        self.ranges[lo] = start..end;
+        let added = (end - start) - covered;
+        self.total += added;
+        added
+    }
+
+    /// Removes `r`; returns how many bytes were removed.
+    pub fn remove(&mut self, r: Range<u64>) -> u64 {
+        if r.is_empty() {
+            return 0;
+        }
+        let lo = self.ranges.partition_point(|x| x.end <= r.start);
+        let hi = self.ranges.partition_point(|x| x.start < r.end);
+        if lo >= hi {
+            return 0;
+        }
+        let first = self.ranges[lo].clone();
+        let last = self.ranges[hi - 1].clone();
+        let covered: u64 = self.ranges[lo..hi].iter().map(|x| x.end - x.start).sum();
+        let mut keep: [Option<Range<u64>>; 2] = [None, None];
+        if first.start < r.start {
+            keep[0] = Some(first.start..r.start);
+        }
+        if last.end > r.end {
+            keep[1] = Some(r.end..last.end);
+        }
+        let kept: u64 = keep.iter().flatten().map(|x| x.end - x.start).sum();
+        self.ranges.splice(lo..hi, keep.into_iter().flatten());
+        let removed = covered - kept;
+        self.total -= removed;
+        removed
+    }
+
+    /// Removes everything below `point`; returns the bytes removed.
+    pub fn remove_below(&mut self, point: u64) -> u64 {
+        self.remove(0..point)
+    }
+
+    /// If the first range starts at or before `point`, removes and returns
+    /// the part of it from `point` on (the bytes that became in order).
+    pub fn pop_contiguous(&mut self, point: u64) -> Option<Range<u64>> {
+        let first = self.ranges.first()?.clone();
+        if first.start > point {
+            return None;
+        }
+        self.remove(first.clone());
+        (first.end > point).then(|| point.max(first.start)..first.end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn inserting_overlapping_and_adjacent_ranges_merges_them() {
+        let mut s = RangeSet::new();
+        assert_eq!(s.insert(10..20), 10);
+        assert_eq!(s.insert(30..40), 10);
+        assert_eq!(s.insert(20..30), 10);
+        assert_eq!(s.first(), Some(10..40));
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.insert(5..15), 5);
+        assert_eq!(s.total(), 35);
+    }
+
+    #[test]
+    fn removing_the_middle_splits_a_range() {
+        let mut s = RangeSet::new();
+        s.insert(0..100);
+        assert_eq!(s.remove(40..60), 20);
+        assert_eq!(s.iter().cloned().collect::<Vec<_>>(), [0..40, 60..100]);
+        assert!(s.contains_range(60..100) && !s.contains_range(30..70));
+    }
+
+    #[test]
+    fn pop_contiguous_returns_what_became_in_order() {
+        let mut s = RangeSet::new();
+        s.insert(10..20);
+        s.insert(30..40);
+        assert_eq!(s.pop_contiguous(5), None);
+        assert_eq!(s.pop_contiguous(12), Some(12..20));
+        assert_eq!(s.total(), 10);
+    }
+
+    proptest! {
+        /// The set agrees with a bitmap model after any operation sequence.
+        #[test]
+        fn agrees_with_a_bitmap(ops in prop::collection::vec((any::<bool>(), 0u64..200, 0u64..40), 0..80)) {
+            let mut s = RangeSet::new();
+            let mut bits = [false; 256];
+            for (ins, start, len) in ops {
+                let r = start..start + len;
+                let before = bits.iter().filter(|b| **b).count() as u64;
+                let changed = if ins { s.insert(r.clone()) } else { s.remove(r.clone()) };
+                for b in &mut bits[r.start as usize..r.end as usize] { *b = ins; }
+                let after = bits.iter().filter(|b| **b).count() as u64;
+                prop_assert_eq!(changed, after.abs_diff(before));
+                prop_assert_eq!(s.total(), after);
+                let v: Vec<_> = s.iter().cloned().collect();
+                for w in v.windows(2) { prop_assert!(w[0].end < w[1].start); }
+                for (i, &b) in bits.iter().enumerate() {
+                    prop_assert_eq!(b, s.contains_range(i as u64..i as u64 + 1));
+                }
+            }
+        }
+    }
+}
