@@ -26,7 +26,8 @@ pub fn mathis_bps(mss_bytes: f64, rtt_s: f64, p: f64, c: f64) -> f64 {
 
 /// Padhye et al. (PFTK) eq. (31) throughput in bit/s.
 pub fn pftk_bps(mss_bytes: f64, rtt_s: f64, p: f64, b: f64, t0_s: f64, wmax_pkts: f64) -> f64 {
-    let denom = rtt_s * (2.0 * b * p / 3.0).sqrt() + t0_s * (1.0f64).min(3.0 * (3.0 * b * p / 8.0).sqrt()) * p * (1.0 + 32.0 * p * p);
+    let denom = rtt_s * (2.0 * b * p / 3.0).sqrt()
+        + t0_s * (1.0f64).min(3.0 * (3.0 * b * p / 8.0).sqrt()) * p * (1.0 + 32.0 * p * p);
     let pkts_per_s = (wmax_pkts / rtt_s).min(1.0 / denom);
     pkts_per_s * mss_bytes * 8.0
 }

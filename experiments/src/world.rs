@@ -76,8 +76,23 @@ pub struct NetWorld<C: Stack, S: Stack, O: Observer> {
 }
 
 impl<C: Stack, S: Stack, O: Observer> NetWorld<C, S, O> {
-    pub fn new(net: Network<Segment>, paths: Vec<PathSpec>, server_addr: u32, client: C, server: S, observer: O) -> Self {
-        NetWorld { net, paths, server_addr, client, server, observer, armed: [None, None] }
+    pub fn new(
+        net: Network<Segment>,
+        paths: Vec<PathSpec>,
+        server_addr: u32,
+        client: C,
+        server: S,
+        observer: O,
+    ) -> Self {
+        NetWorld {
+            net,
+            paths,
+            server_addr,
+            client,
+            server,
+            observer,
+            armed: [None, None],
+        }
     }
 
     fn stack(&mut self, side: Side) -> &mut dyn Stack {
@@ -93,8 +108,16 @@ impl<C: Stack, S: Stack, O: Observer> NetWorld<C, S, O> {
         self.stack(side).run_app(now);
         while let Some(seg) = self.stack(side).poll_transmit(now) {
             let link = match side {
-                Side::Client => self.paths.iter().find(|p| p.client_addr == seg.src_addr).map(|p| p.uplink),
-                Side::Server => self.paths.iter().find(|p| p.client_addr == seg.dst_addr).map(|p| p.downlink),
+                Side::Client => self
+                    .paths
+                    .iter()
+                    .find(|p| p.client_addr == seg.src_addr)
+                    .map(|p| p.uplink),
+                Side::Server => self
+                    .paths
+                    .iter()
+                    .find(|p| p.client_addr == seg.dst_addr)
+                    .map(|p| p.downlink),
             };
             // A segment for an address no path has is a model bug.
             let link = link.unwrap_or_else(|| panic!("no path for segment {seg:?}"));
@@ -108,7 +131,8 @@ impl<C: Stack, S: Stack, O: Observer> NetWorld<C, S, O> {
             let d = d.max(now);
             if slot.is_none_or(|a| d < a) {
                 *slot = Some(d);
-                ctx.schedule_at(d, Event::Timer(side)).expect("deadline is not in the past");
+                ctx.schedule_at(d, Event::Timer(side))
+                    .expect("deadline is not in the past");
             }
         }
     }
@@ -139,7 +163,11 @@ impl<C: Stack, S: Stack, O: Observer> World for NetWorld<C, S, O> {
                     ctx,
                     ev,
                     |ctx, _link, seg| {
-                        let side = if seg.dst_addr == server_addr { Side::Server } else { Side::Client };
+                        let side = if seg.dst_addr == server_addr {
+                            Side::Server
+                        } else {
+                            Side::Client
+                        };
                         observer.on_deliver(ctx.now(), side, &seg);
                         match side {
                             Side::Client => client.handle_segment(ctx.now(), &seg),
