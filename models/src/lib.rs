@@ -2,6 +2,7 @@
 //! for outputs; they never own time or I/O.
 
 pub mod cc;
+pub mod mptcp;
 pub mod ranges;
 pub mod segment;
 pub mod tcp;

@@ -1,0 +1,471 @@
+//! The data sequence space of one MPTCP connection (RFC 8684 3.3): the
+//! connection-level send buffer with its data-ACK and reinjection queue, and
+//! the connection-level receive buffer with its out-of-order queue.
+//!
+//! Data sequence numbers (DSNs) are absolute 64-bit values. The first data
+//! byte has DSN `IDSN + 1` (RFC 8684 3.1: the IDSN is derived from the key;
+//! Linux `mptcp_sk_clone`: `write_seq = idsn + 1`). A DATA_FIN occupies one
+//! DSN after the last data byte (RFC 8684 3.3.3).
+//!
+//! The data-ACK is cumulative: MPTCP has no data-level SACK (RFC 8684 3.3.2),
+//! so data that arrives beyond a hole waits in the receiver's out-of-order
+//! queue and the data-ACK jumps over it when the hole is filled.
+//!
+//! Simplification a user could observe: the receive buffer counts payload
+//! bytes only (no per-skb truesize overhead as in Linux), so the advertised
+//! window is exactly the free payload space.
+
+use std::ops::Range;
+
+use crate::ranges::RangeSet;
+
+/// Index of a subflow in its connection.
+pub type SubflowIdx = usize;
+
+/// The sending side of the data sequence space.
+#[derive(Clone, Debug)]
+pub struct DataSender {
+    /// Lowest DSN not yet data-acknowledged.
+    snd_una: u64,
+    /// Next new DSN to hand to a subflow.
+    snd_nxt: u64,
+    /// End of what the application has written (exclusive).
+    write_end: u64,
+    /// Send buffer capacity: unacknowledged + unsent bytes.
+    snd_buf_bytes: u64,
+    /// Right edge of the peer's receive window: data-ACK + window, never
+    /// moved back (RFC 8684 3.3.5).
+    wnd_end: u64,
+    /// DSN ranges each subflow carried that are not yet data-acknowledged
+    /// (Linux keeps this as each skb's `path_mask`).
+    on_subflow: Vec<RangeSet>,
+    /// DSN ranges waiting to be sent again on another subflow, sorted and
+    /// de-duplicated (Linux `mptcp_reinject_data` keeps the reinject queue so).
+    reinject: RangeSet,
+    /// DSN of the DATA_FIN once the application closed.
+    data_fin: Option<u64>,
+    fin_sent: bool,
+    /// Total bytes queued for reinjection over the connection's life.
+    reinjected_bytes: u64,
+}
+
+impl DataSender {
+    /// `idsn`: the local initial data sequence number.
+    pub fn new(idsn: u64, snd_buf_bytes: u64) -> Self {
+        let first = idsn.wrapping_add(1);
+        DataSender {
+            snd_una: first,
+            snd_nxt: first,
+            write_end: first,
+            snd_buf_bytes,
+            wnd_end: first,
+            on_subflow: Vec::new(),
+            reinject: RangeSet::new(),
+            data_fin: None,
+            fin_sent: false,
+            reinjected_bytes: 0,
+        }
+    }
+
+    pub fn snd_una(&self) -> u64 {
+        self.snd_una
+    }
+    pub fn snd_nxt(&self) -> u64 {
+        self.snd_nxt
+    }
+    pub fn write_end(&self) -> u64 {
+        self.write_end
+    }
+    /// Bytes written but not yet handed to any subflow (ECF's k).
+    pub fn unsent_bytes(&self) -> u64 {
+        self.write_end - self.snd_nxt
+    }
+    /// Bytes in the send buffer (written, not yet data-acknowledged).
+    pub fn buffered_bytes(&self) -> u64 {
+        self.write_end - self.snd_una
+    }
+    /// Room in the send buffer for the application.
+    pub fn free_bytes(&self) -> u64 {
+        self.snd_buf_bytes.saturating_sub(self.buffered_bytes())
+    }
+    /// New data the peer's window still allows from `snd_nxt`.
+    pub fn window_left_bytes(&self) -> u64 {
+        self.wnd_end.saturating_sub(self.snd_nxt)
+    }
+    pub fn reinject_queue(&self) -> &RangeSet {
+        &self.reinject
+    }
+    pub fn reinjected_bytes(&self) -> u64 {
+        self.reinjected_bytes
+    }
+    /// Whether everything written, and the DATA_FIN if any, is acknowledged.
+    pub fn all_acked(&self) -> bool {
+        match self.data_fin {
+            Some(fin) => self.snd_una > fin,
+            None => self.snd_una == self.write_end,
+        }
+    }
+
+    /// The application writes `len` bytes; returns how many fit.
+    pub fn write(&mut self, len: u64) -> u64 {
+        if self.data_fin.is_some() {
+            return 0;
+        }
+        let n = len.min(self.free_bytes());
+        self.write_end += n;
+        n
+    }
+
+    /// The application closes: a DATA_FIN follows the last byte.
+    pub fn close(&mut self) {
+        if self.data_fin.is_none() {
+            self.data_fin = Some(self.write_end);
+        }
+    }
+
+    /// The DATA_FIN's DSN once it is due (all data handed out), if not yet sent.
+    pub fn data_fin_due(&self) -> Option<u64> {
+        self.data_fin.filter(|&f| !self.fin_sent && self.snd_nxt == f)
+    }
+    pub fn data_fin(&self) -> Option<u64> {
+        self.data_fin
+    }
+    pub fn mark_data_fin_sent(&mut self) {
+        self.fin_sent = true;
+    }
+
+    fn subflow_set(&mut self, sf: SubflowIdx) -> &mut RangeSet {
+        if self.on_subflow.len() <= sf {
+            self.on_subflow.resize_with(sf + 1, RangeSet::new);
+        }
+        &mut self.on_subflow[sf]
+    }
+
+    /// Whether subflow `sf` already carried all of `r`.
+    pub fn carried_by(&self, sf: SubflowIdx, r: Range<u64>) -> bool {
+        self.on_subflow.get(sf).is_some_and(|s| s.contains_range(r))
+    }
+
+    /// Bytes of not-yet-acknowledged data subflow `sf` carried.
+    pub fn outstanding_on(&self, sf: SubflowIdx) -> u64 {
+        self.on_subflow.get(sf).map_or(0, |s| s.total())
+    }
+
+    /// Takes up to `max` new bytes for subflow `sf`, within the peer's
+    /// window. Returns the DSN range handed out.
+    pub fn take_new(&mut self, sf: SubflowIdx, max: u64) -> Option<Range<u64>> {
+        let n = max.min(self.unsent_bytes()).min(self.window_left_bytes());
+        if n == 0 {
+            return None;
+        }
+        let r = self.snd_nxt..self.snd_nxt + n;
+        self.snd_nxt += n;
+        self.subflow_set(sf).insert(r.clone());
+        Some(r)
+    }
+
+    /// The first reinjection range (at most `max` bytes) that subflow `sf`
+    /// has not carried yet, removed from the queue and recorded on `sf`.
+    pub fn take_reinject(&mut self, sf: SubflowIdx, max: u64) -> Option<Range<u64>> {
+        let candidates: Vec<Range<u64>> = self.reinject.iter().cloned().collect();
+        for r in candidates {
+            // The part of r this subflow has not carried: walk it in order.
+            let mut start = r.start;
+            while start < r.end {
+                let end = (start + max).min(r.end);
+                if !self.carried_by(sf, start..end) {
+                    // Trim to the first byte sf did not carry, keep it contiguous.
+                    let chunk = start..end;
+                    self.reinject.remove(chunk.clone());
+                    self.subflow_set(sf).insert(chunk.clone());
+                    return Some(chunk);
+                }
+                start = end;
+            }
+        }
+        None
+    }
+
+    /// Queues for reinjection everything subflow `sf` carried that is not
+    /// yet data-acknowledged (Linux `mptcp_reinject_data`). Returns the bytes
+    /// newly queued.
+    pub fn reinject_from(&mut self, sf: SubflowIdx) -> u64 {
+        let Some(set) = self.on_subflow.get(sf) else { return 0 };
+        let ranges: Vec<Range<u64>> = set.iter().cloned().collect();
+        let mut added = 0;
+        for r in ranges {
+            added += self.reinject.insert(r);
+        }
+        self.reinjected_bytes += added;
+        added
+    }
+
+    /// Forgets what a closed subflow carried (after reinjection).
+    pub fn forget_subflow(&mut self, sf: SubflowIdx) {
+        if let Some(s) = self.on_subflow.get_mut(sf) {
+            *s = RangeSet::new();
+        }
+    }
+
+    /// A data-ACK arrived with the peer's receive window (RFC 8684 3.3.2,
+    /// 3.3.5). Returns the bytes newly acknowledged.
+    pub fn on_data_ack(&mut self, data_ack: u64, window_bytes: u64) -> u64 {
+        let limit = self.data_fin.map_or(self.write_end, |f| f + 1);
+        // Ignore acknowledgements of data never sent (RFC 8684 3.3.2).
+        let sent_end = if self.fin_sent { limit } else { self.snd_nxt };
+        let ack = data_ack.min(sent_end);
+        let mut newly = 0;
+        if ack > self.snd_una {
+            newly = ack - self.snd_una;
+            self.snd_una = ack;
+            for s in &mut self.on_subflow {
+                s.remove_below(ack);
+            }
+            self.reinject.remove_below(ack);
+        }
+        // RFC 8684 3.3.5: the window's right edge is relative to the data-ACK
+        // and must not be shrunk by the sender's view.
+        self.wnd_end = self.wnd_end.max(ack.saturating_add(window_bytes));
+        newly
+    }
+}
+
+/// The receiving side of the data sequence space.
+#[derive(Clone, Debug)]
+pub struct DataReceiver {
+    /// Next DSN expected in order: the data-ACK to send.
+    rcv_nxt: u64,
+    rcv_buf_bytes: u64,
+    /// In-order bytes not yet read by the application.
+    unread_bytes: u64,
+    /// Data beyond a hole (Linux meta out-of-order queue; XNU `mpt_segq`).
+    ooo: RangeSet,
+    ooo_max_bytes: u64,
+    /// Bytes that arrived twice (both copies of a reinjection).
+    duplicate_bytes: u64,
+    data_fin: Option<u64>,
+    fin_received: bool,
+    delivered_bytes: u64,
+}
+
+impl DataReceiver {
+    /// `peer_idsn`: the peer's initial data sequence number.
+    pub fn new(peer_idsn: u64, rcv_buf_bytes: u64) -> Self {
+        DataReceiver {
+            rcv_nxt: peer_idsn.wrapping_add(1),
+            rcv_buf_bytes,
+            unread_bytes: 0,
+            ooo: RangeSet::new(),
+            ooo_max_bytes: 0,
+            duplicate_bytes: 0,
+            data_fin: None,
+            fin_received: false,
+            delivered_bytes: 0,
+        }
+    }
+
+    /// The cumulative data-ACK.
+    pub fn data_ack(&self) -> u64 {
+        self.rcv_nxt
+    }
+    /// Free receive-buffer space: the window advertised on every subflow
+    /// (RFC 8684 3.3.4: one receive window for the connection).
+    pub fn window_bytes(&self) -> u64 {
+        self.rcv_buf_bytes.saturating_sub(self.unread_bytes + self.ooo.total())
+    }
+    pub fn ooo_bytes(&self) -> u64 {
+        self.ooo.total()
+    }
+    pub fn ooo_max_bytes(&self) -> u64 {
+        self.ooo_max_bytes
+    }
+    pub fn ooo(&self) -> &RangeSet {
+        &self.ooo
+    }
+    pub fn unread_bytes(&self) -> u64 {
+        self.unread_bytes
+    }
+    pub fn duplicate_bytes(&self) -> u64 {
+        self.duplicate_bytes
+    }
+    /// Bytes the application has read.
+    pub fn delivered_bytes(&self) -> u64 {
+        self.delivered_bytes
+    }
+    /// Whether the peer's DATA_FIN has been received in order.
+    pub fn fin_received(&self) -> bool {
+        self.fin_received
+    }
+
+    /// Mapped data `r` arrived on some subflow (in that subflow's order).
+    /// Returns the bytes that became in order. Data beyond the window is
+    /// dropped (RFC 8684 3.3.4: the receiver may discard it).
+    pub fn on_data(&mut self, r: Range<u64>) -> u64 {
+        // Bytes already delivered in order are duplicates.
+        self.duplicate_bytes += r.end.min(self.rcv_nxt).saturating_sub(r.start);
+        let window_end = self.rcv_nxt + self.window_bytes() + self.ooo.total();
+        let start = r.start.max(self.rcv_nxt);
+        let end = r.end.min(window_end);
+        if start >= end {
+            return 0;
+        }
+        // Bytes already waiting out of order are duplicates too.
+        let new = self.ooo.insert(start..end);
+        self.duplicate_bytes += (end - start) - new;
+        let before = self.rcv_nxt;
+        while let Some(run) = self.ooo.pop_contiguous(self.rcv_nxt) {
+            self.rcv_nxt = run.end;
+        }
+        let in_order = self.rcv_nxt - before;
+        self.unread_bytes += in_order;
+        self.ooo_max_bytes = self.ooo_max_bytes.max(self.ooo.total());
+        self.check_fin();
+        in_order
+    }
+
+    /// The peer's DATA_FIN at DSN `fin`.
+    pub fn on_data_fin(&mut self, fin: u64) {
+        self.data_fin = Some(fin);
+        self.check_fin();
+    }
+
+    fn check_fin(&mut self) {
+        if !self.fin_received && self.data_fin == Some(self.rcv_nxt) {
+            self.rcv_nxt += 1; // RFC 8684 3.3.3: the DATA_FIN consumes one DSN.
+            self.fin_received = true;
+        }
+    }
+
+    /// The application reads up to `max` in-order bytes.
+    pub fn read(&mut self, max: u64) -> u64 {
+        let n = max.min(self.unread_bytes);
+        self.unread_bytes -= n;
+        self.delivered_bytes += n;
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_data_byte_has_dsn_idsn_plus_one() {
+        let mut s = DataSender::new(1000, 1 << 20);
+        s.write(5000);
+        s.on_data_ack(1001, 65535);
+        assert_eq!(s.take_new(0, 1400), Some(1001..2401));
+    }
+
+    #[test]
+    fn new_data_is_limited_by_the_peers_window_and_the_right_edge_never_moves_back() {
+        let mut s = DataSender::new(0, 1 << 20);
+        s.write(10_000);
+        s.on_data_ack(1, 3000);
+        assert_eq!(s.take_new(0, 10_000), Some(1..3001));
+        assert_eq!(s.take_new(0, 10_000), None);
+        // A later, smaller window does not pull the edge back.
+        s.on_data_ack(1001, 1000);
+        assert_eq!(s.window_left_bytes(), 0);
+        s.on_data_ack(2001, 3000);
+        assert_eq!(s.take_new(1, 10_000), Some(3001..5001));
+    }
+
+    #[test]
+    fn a_failed_subflows_unacked_data_is_queued_once_and_avoids_that_subflow() {
+        let mut s = DataSender::new(0, 1 << 20);
+        s.write(6000);
+        s.on_data_ack(1, 1 << 20);
+        s.take_new(0, 3000); // 1..3001 on cell (0)
+        s.take_new(1, 3000); // 3001..6001 on wifi (1)
+        s.on_data_ack(1001, 1 << 20); // 1..1001 arrived
+        assert_eq!(s.reinject_from(0), 2000);
+        assert_eq!(s.reinject_from(0), 0, "de-duplicated");
+        assert_eq!(s.take_reinject(0, 1400), None, "cell already carried it");
+        assert_eq!(s.take_reinject(1, 1400), Some(1001..2401));
+        assert_eq!(s.take_reinject(1, 1400), Some(2401..3001));
+        assert!(s.reinject_queue().is_empty());
+        assert_eq!(s.reinjected_bytes(), 2000);
+    }
+
+    #[test]
+    fn a_data_ack_removes_acknowledged_data_from_the_reinjection_queue() {
+        let mut s = DataSender::new(0, 1 << 20);
+        s.write(3000);
+        s.on_data_ack(1, 1 << 20);
+        s.take_new(0, 3000);
+        s.reinject_from(0);
+        s.on_data_ack(2001, 1 << 20);
+        assert_eq!(s.reinject_queue().first(), Some(2001..3001));
+    }
+
+    #[test]
+    fn the_send_buffer_refuses_writes_beyond_its_capacity_until_data_is_acked() {
+        let mut s = DataSender::new(0, 4000);
+        assert_eq!(s.write(5000), 4000);
+        s.on_data_ack(1, 1 << 20);
+        s.take_new(0, 4000);
+        assert_eq!(s.write(1), 0);
+        s.on_data_ack(1001, 1 << 20);
+        assert_eq!(s.write(5000), 1000);
+    }
+
+    #[test]
+    fn data_beyond_a_hole_waits_and_the_data_ack_jumps_when_it_is_filled() {
+        let mut r = DataReceiver::new(0, 100_000);
+        assert_eq!(r.on_data(1..1001), 1000);
+        assert_eq!(r.on_data(3001..5001), 0);
+        assert_eq!(r.data_ack(), 1001);
+        assert_eq!(r.ooo_bytes(), 2000);
+        assert_eq!(r.window_bytes(), 100_000 - 1000 - 2000);
+        assert_eq!(r.on_data(2001..3001), 0);
+        assert_eq!(r.ooo_bytes(), 3000);
+        // The reinjected hole arrives: the data-ACK jumps over everything.
+        assert_eq!(r.on_data(1001..2001), 4000);
+        assert_eq!(r.data_ack(), 5001);
+        assert_eq!(r.ooo_bytes(), 0);
+        assert_eq!(r.ooo_max_bytes(), 3000);
+    }
+
+    #[test]
+    fn both_copies_of_a_reinjection_are_counted_once() {
+        let mut r = DataReceiver::new(0, 100_000);
+        r.on_data(1..1001);
+        r.on_data(1..1001);
+        r.on_data(501..1501);
+        assert_eq!(r.data_ack(), 1501);
+        assert_eq!(r.duplicate_bytes(), 1500);
+        assert_eq!(r.read(10_000), 1500);
+    }
+
+    #[test]
+    fn data_fin_is_acknowledged_only_after_all_data_and_consumes_one_dsn() {
+        let mut r = DataReceiver::new(0, 100_000);
+        r.on_data_fin(2001);
+        assert!(!r.fin_received());
+        r.on_data(1001..2001);
+        assert!(!r.fin_received());
+        r.on_data(1..1001);
+        assert!(r.fin_received());
+        assert_eq!(r.data_ack(), 2002);
+
+        let mut s = DataSender::new(0, 1 << 20);
+        s.write(2000);
+        s.close();
+        s.on_data_ack(1, 1 << 20);
+        s.take_new(0, 5000);
+        assert_eq!(s.data_fin_due(), Some(2001));
+        s.mark_data_fin_sent();
+        s.on_data_ack(2002, 1 << 20);
+        assert!(s.all_acked());
+    }
+
+    #[test]
+    fn reading_opens_the_window() {
+        let mut r = DataReceiver::new(0, 10_000);
+        r.on_data(1..8001);
+        assert_eq!(r.window_bytes(), 2000);
+        r.read(5000);
+        assert_eq!(r.window_bytes(), 7000);
+    }
+}

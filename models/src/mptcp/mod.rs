@@ -1,0 +1,5 @@
+//! MPTCP connections (RFC 8684): the data sequence space, subflows,
+//! reinjection, and the policies (scheduler, congestion control, path
+//! manager) that drive them.
+
+pub mod data;
