@@ -1,0 +1,509 @@
+//! Pieces shared by the figures: font sizes, axis ranges and ticks, the chart frame with its
+//! legend, and clipping.
+
+use std::ops::Range;
+
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::{PixelRect, PlotError, Rgb, invalid};
+
+/// Font family registered by [`crate::register_fonts`].
+pub(crate) const FONT: &str = "sans-serif";
+/// Major grid lines (opaque, grey).
+pub(crate) const GRID_BOLD: RGBColor = RGBColor(214, 214, 214);
+/// Minor grid lines (opaque, grey).
+pub(crate) const GRID_LIGHT: RGBColor = RGBColor(240, 240, 240);
+/// Text and axes.
+pub(crate) const INK: RGBColor = RGBColor(0, 0, 0);
+
+/// Text sizes for an image, in pixels.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sizes {
+    /// Tick labels, axis descriptions and legend text.
+    pub text: f64,
+    /// Title.
+    pub title: f64,
+}
+
+impl Sizes {
+    pub(crate) fn for_image(width: u32, height: u32) -> Self {
+        let text = (f64::from(width.min(height * 3 / 2)) / 55.0).clamp(10.0, 30.0).round();
+        Sizes {
+            text,
+            title: (text * 1.3).round(),
+        }
+    }
+}
+
+pub(crate) fn text_style(size: f64) -> TextStyle<'static> {
+    TextStyle::from((FONT, size).into_font()).color(&INK)
+}
+
+pub(crate) fn title_style(size: f64) -> TextStyle<'static> {
+    TextStyle::from((FONT, size, FontStyle::Bold).into_font()).color(&INK)
+}
+
+/// Checks that a user range is finite and not empty.
+pub(crate) fn check_range(what: &str, r: &Range<f64>) -> Result<(), PlotError> {
+    if !(r.start.is_finite() && r.end.is_finite() && r.start < r.end) {
+        return Err(invalid(format!(
+            "{what} range {}..{} must be finite and increasing",
+            r.start, r.end
+        )));
+    }
+    Ok(())
+}
+
+/// A range covering the finite `values`, widened by `pad` of its span on each side. A single
+/// value gets a small range around it; no value gives `0..1`.
+pub(crate) fn fit_range(values: impl IntoIterator<Item = f64>, pad: f64) -> Range<f64> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.into_iter().filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if lo > hi {
+        return 0.0..1.0;
+    }
+    if lo == hi {
+        let half = if lo == 0.0 { 0.5 } else { lo.abs() * 0.05 };
+        return lo - half..hi + half;
+    }
+    let margin = (hi - lo) * pad;
+    lo - margin..hi + margin
+}
+
+/// Whether `v` lies in the closed range `r`.
+pub(crate) fn within(r: &Range<f64>, v: f64) -> bool {
+    v >= r.start && v <= r.end
+}
+
+/// Number of decimals for tick labels on an axis spanning `r` with about `ticks` labels.
+pub(crate) fn tick_decimals(r: &Range<f64>, ticks: usize) -> usize {
+    let step = (r.end - r.start) / ticks.max(1) as f64;
+    if !(step.is_finite() && step > 0.0) {
+        return 0;
+    }
+    (-step.log10()).ceil().clamp(0.0, 9.0) as usize
+}
+
+pub(crate) fn fmt_tick(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    // Never print "-0" or "-0.00".
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
+/// "Nice" tick values (multiples of 1, 2 or 5 times a power of ten) inside `r`, at most about
+/// `max` of them.
+pub(crate) fn nice_ticks(r: &Range<f64>, max: usize) -> Vec<f64> {
+    let span = r.end - r.start;
+    if !(span.is_finite() && span > 0.0) {
+        return vec![r.start];
+    }
+    let raw = span / max.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|&s| s >= raw)
+        .unwrap_or(10.0 * mag);
+    let first = (r.start / step).ceil() as i64;
+    let last = (r.end / step + 1e-9).floor() as i64;
+    (first..=last)
+        .map(|k| if k == 0 { 0.0 } else { k as f64 * step })
+        .collect()
+}
+
+/// A compact number for annotations and colour scales: at most 3 significant digits, no
+/// trailing zeros, scientific notation for very large or small magnitudes.
+pub(crate) fn fmt_value(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let a = v.abs();
+    if a != 0.0 && !(1e-3..1e6).contains(&a) {
+        return format!("{v:.2e}");
+    }
+    let decimals = if a == 0.0 {
+        0
+    } else {
+        (2 - a.log10().floor() as i64).clamp(0, 6) as usize
+    };
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" { "0".to_string() } else { s }
+}
+
+/// How a legend entry is drawn.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Swatch {
+    /// A short vertical segment with a dot (sequence-graph segments).
+    Segment(Rgb),
+    /// An open circle (reinjected segments).
+    Ring(Rgb),
+    /// A cross (acknowledgements).
+    Cross(Rgb),
+    /// A horizontal line.
+    Line(Rgb),
+    /// A horizontal line with a dot (means with error bars).
+    LineDot(Rgb),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct LegendEntry {
+    pub label: String,
+    pub swatch: Swatch,
+}
+
+/// Marker sizes in pixels, shared by the data and the legend so they match.
+pub(crate) fn dot_radius(s: Sizes) -> i32 {
+    ((s.text / 7.0).round() as i32).max(2)
+}
+pub(crate) fn ring_radius(s: Sizes) -> i32 {
+    ((s.text / 3.0).round() as i32).max(4)
+}
+pub(crate) fn cross_size(s: Sizes) -> i32 {
+    ((s.text / 5.0).round() as i32).max(3)
+}
+pub(crate) fn line_width(s: Sizes) -> u32 {
+    ((s.text / 8.0).round() as u32).max(1)
+}
+
+/// Draws one swatch centred on `(cx, cy)`, `width` pixels wide.
+pub(crate) fn draw_swatch<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    swatch: Swatch,
+    (cx, cy): (i32, i32),
+    width: i32,
+    s: Sizes,
+) -> Result<(), PlotError> {
+    let half = width / 2;
+    match swatch {
+        Swatch::Segment(c) => {
+            let c = c.to_plotters();
+            let h = (s.text * 0.45) as i32;
+            root.draw(&PathElement::new(
+                vec![(cx, cy - h), (cx, cy + h)],
+                c.stroke_width(line_width(s).max(2)),
+            ))?;
+            root.draw(&Circle::new((cx, cy), dot_radius(s), c.filled()))?;
+        }
+        Swatch::Ring(c) => {
+            root.draw(&Circle::new((cx, cy), ring_radius(s), c.to_plotters().stroke_width(2)))?;
+        }
+        Swatch::Cross(c) => {
+            root.draw(&Cross::new((cx, cy), cross_size(s), c.to_plotters().stroke_width(2)))?;
+        }
+        Swatch::Line(c) => {
+            let style = c.to_plotters().stroke_width(line_width(s).max(2));
+            root.draw(&PathElement::new(vec![(cx - half, cy), (cx + half, cy)], style))?;
+        }
+        Swatch::LineDot(c) => {
+            let c = c.to_plotters();
+            root.draw(&PathElement::new(
+                vec![(cx - half, cy), (cx + half, cy)],
+                c.stroke_width(line_width(s).max(2)),
+            ))?;
+            root.draw(&Circle::new((cx, cy), dot_radius(s) + 1, c.filled()))?;
+        }
+    }
+    Ok(())
+}
+
+struct LegendLayout {
+    pad: i32,
+    swatch_w: i32,
+    row_h: i32,
+    box_w: i32,
+}
+
+fn legend_layout<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    entries: &[LegendEntry],
+    s: Sizes,
+) -> Result<Option<LegendLayout>, PlotError> {
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let font = text_style(s.text);
+    let mut text_w = 0;
+    for e in entries {
+        text_w = text_w.max(root.estimate_text_size(&e.label, &font)?.0 as i32);
+    }
+    let pad = (s.text * 0.6) as i32;
+    let swatch_w = (s.text * 2.0) as i32;
+    let row_h = (s.text * 1.6) as i32;
+    Ok(Some(LegendLayout {
+        pad,
+        swatch_w,
+        row_h,
+        box_w: pad + swatch_w + pad + text_w + pad,
+    }))
+}
+
+/// Width to reserve on the right of the chart for the legend (0 without entries).
+pub(crate) fn legend_width<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    entries: &[LegendEntry],
+    s: Sizes,
+) -> Result<u32, PlotError> {
+    Ok(legend_layout(root, entries, s)?.map_or(0, |l| (l.box_w + l.pad * 2) as u32))
+}
+
+/// Draws the legend box in the reserved strip on the right, its top aligned with `top`.
+pub(crate) fn draw_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    entries: &[LegendEntry],
+    top: i32,
+    s: Sizes,
+) -> Result<(), PlotError> {
+    let Some(l) = legend_layout(root, entries, s)? else {
+        return Ok(());
+    };
+    let width = root.dim_in_pixel().0 as i32;
+    let x0 = width - l.pad - l.box_w;
+    let box_h = l.pad + l.row_h * entries.len() as i32 + l.pad / 2;
+    root.draw(&Rectangle::new(
+        [(x0, top), (x0 + l.box_w, top + box_h)],
+        WHITE.filled(),
+    ))?;
+    root.draw(&Rectangle::new(
+        [(x0, top), (x0 + l.box_w, top + box_h)],
+        GRID_BOLD.stroke_width(1),
+    ))?;
+    let font = text_style(s.text).pos(Pos::new(HPos::Left, VPos::Center));
+    for (i, e) in entries.iter().enumerate() {
+        let cy = top + l.pad + l.row_h * i as i32 + l.row_h / 2;
+        draw_swatch(root, e.swatch, (x0 + l.pad + l.swatch_w / 2, cy), l.swatch_w, s)?;
+        root.draw(&Text::new(
+            e.label.clone(),
+            (x0 + l.pad * 2 + l.swatch_w, cy),
+            font.clone(),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Axes, title, labels and legend of a Cartesian figure.
+pub(crate) struct Frame<'s> {
+    pub title: &'s str,
+    pub x_label: &'s str,
+    pub y_label: &'s str,
+    pub x: Range<f64>,
+    pub y: Range<f64>,
+    pub legend: &'s [LegendEntry],
+}
+
+pub(crate) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+const TICKS: usize = 10;
+
+/// Builds the chart (title, grid, axes with tick labels and descriptions) and draws the legend.
+/// Data must then be drawn inside [`plot_rect`] of the returned chart.
+pub(crate) fn cartesian_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    frame: &Frame<'_>,
+) -> Result<Chart<'a, DB>, PlotError> {
+    let (w, h) = root.dim_in_pixel();
+    let s = Sizes::for_image(w, h);
+    let font = text_style(s.text);
+    let x_dec = tick_decimals(&frame.x, TICKS);
+    let y_dec = tick_decimals(&frame.y, TICKS);
+    let mut y_tick_w = 0;
+    for v in [frame.y.start, frame.y.end, (frame.y.start + frame.y.end) / 2.0] {
+        y_tick_w = y_tick_w.max(root.estimate_text_size(&fmt_tick(v, y_dec), &font)?.0);
+    }
+    let legend_w = legend_width(root, frame.legend, s)?;
+    let margin = (s.text * 0.8) as u32;
+
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .margin(margin)
+        .margin_right(legend_w.max(margin) + margin)
+        .x_label_area_size((s.text * 3.2) as u32)
+        .y_label_area_size(y_tick_w + (s.text * 2.6) as u32);
+    if !frame.title.is_empty() {
+        builder.caption(frame.title, title_style(s.title));
+    }
+    let mut chart = builder.build_cartesian_2d(frame.x.clone(), frame.y.clone())?;
+    let x_fmt = |v: &f64| fmt_tick(*v, x_dec);
+    let y_fmt = |v: &f64| fmt_tick(*v, y_dec);
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .axis_style(INK)
+        .label_style(font.clone())
+        .axis_desc_style(font)
+        .x_labels(TICKS)
+        .y_labels(TICKS)
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .x_desc(frame.x_label)
+        .y_desc(frame.y_label)
+        .draw()?;
+    let top = plot_rect(chart.plotting_area()).top as i32;
+    draw_legend(root, frame.legend, top, s)?;
+    Ok(chart)
+}
+
+/// The pixel rectangle of a drawing area.
+pub(crate) fn plot_rect<DB: DrawingBackend, CT: CoordTranslate>(area: &DrawingArea<DB, CT>) -> PixelRect {
+    let (x, y) = area.get_pixel_range();
+    PixelRect {
+        left: x.start.max(0) as u32,
+        top: y.start.max(0) as u32,
+        right: x.end.max(0) as u32,
+        bottom: y.end.max(0) as u32,
+    }
+}
+
+/// Liang–Barsky: the part of segment `a`-`b` inside the closed window `x` x `y`, if any. An
+/// endpoint already inside is returned unchanged (bit for bit), so clipped pieces of a polyline
+/// can be joined by comparing endpoints.
+pub(crate) fn clip_segment(
+    a: (f64, f64),
+    b: (f64, f64),
+    x: &Range<f64>,
+    y: &Range<f64>,
+) -> Option<((f64, f64), (f64, f64))> {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [
+        (-dx, a.0 - x.start),
+        (dx, x.end - a.0),
+        (-dy, a.1 - y.start),
+        (dy, y.end - a.1),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None;
+            }
+        } else {
+            let r = q / p;
+            if p < 0.0 {
+                t0 = t0.max(r);
+            } else {
+                t1 = t1.min(r);
+            }
+            if t0 > t1 {
+                return None;
+            }
+        }
+    }
+    let at = |t: f64, end: (f64, f64)| {
+        if t == 0.0 {
+            a
+        } else if t == 1.0 {
+            end
+        } else {
+            // Keep the computed point inside the window despite rounding.
+            (
+                (a.0 + t * dx).clamp(x.start, x.end),
+                (a.1 + t * dy).clamp(y.start, y.end),
+            )
+        }
+    };
+    Some((at(t0, b), at(t1, b)))
+}
+
+/// Clips a polyline to the window: the visible runs, each of at least two points. Non-finite
+/// points break the line.
+pub(crate) fn clip_polyline(points: &[(f64, f64)], x: &Range<f64>, y: &Range<f64>) -> Vec<Vec<(f64, f64)>> {
+    let mut runs = Vec::new();
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
+    for pair in points.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if !(finite(&a) && finite(&b)) {
+            flush(&mut runs, &mut run);
+            continue;
+        }
+        match clip_segment(a, b, x, y) {
+            Some((ca, cb)) => {
+                if run.last() != Some(&ca) {
+                    flush(&mut runs, &mut run);
+                    run.push(ca);
+                }
+                run.push(cb);
+                if cb != b {
+                    flush(&mut runs, &mut run);
+                }
+            }
+            None => flush(&mut runs, &mut run),
+        }
+    }
+    flush(&mut runs, &mut run);
+    runs
+}
+
+fn flush(runs: &mut Vec<Vec<(f64, f64)>>, run: &mut Vec<(f64, f64)>) {
+    if run.len() >= 2 {
+        runs.push(std::mem::take(run));
+    } else {
+        run.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_segment_crossing_the_window_is_cut_at_its_edges() {
+        let (a, b) = clip_segment((-1.0, 0.5), (2.0, 0.5), &(0.0..1.0), &(0.0..1.0)).unwrap();
+        assert_eq!(a, (0.0, 0.5));
+        assert_eq!(b, (1.0, 0.5));
+        assert!(clip_segment((-1.0, 2.0), (2.0, 2.0), &(0.0..1.0), &(0.0..1.0)).is_none());
+        assert!(clip_segment((0.0, 3.0), (3.0, 0.0), &(0.0..1.0), &(0.0..1.0)).is_none());
+        let inside = clip_segment((0.2, 0.3), (0.4, 0.5), &(0.0..1.0), &(0.0..1.0)).unwrap();
+        assert_eq!(inside, ((0.2, 0.3), (0.4, 0.5)));
+    }
+
+    #[test]
+    fn a_polyline_leaving_and_reentering_the_window_becomes_two_runs() {
+        let pts = [(0.0, 0.5), (0.5, 0.5), (1.0, 5.0), (1.5, 0.5), (2.0, 0.5)];
+        let runs = clip_polyline(&pts, &(0.0..2.0), &(0.0..1.0));
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0][0], (0.0, 0.5));
+        assert_eq!(runs[1].last(), Some(&(2.0, 0.5)));
+        for p in runs.iter().flatten() {
+            assert!(within(&(0.0..2.0), p.0) && within(&(0.0..1.0), p.1), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_are_formatted_compactly() {
+        assert_eq!(fmt_value(0.0), "0");
+        assert_eq!(fmt_value(1.2345), "1.23");
+        assert_eq!(fmt_value(123.45), "123");
+        assert_eq!(fmt_value(0.5), "0.5");
+        assert_eq!(fmt_value(2.5e7), "2.50e7");
+        assert_eq!(fmt_tick(-0.0001, 2), "0.00");
+        assert_eq!(tick_decimals(&(0.0..10.0), 10), 0);
+        assert_eq!(tick_decimals(&(0.0..1.0), 10), 1);
+        assert_eq!(nice_ticks(&(0.5..4.75), 5), vec![1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(nice_ticks(&(-0.3..0.3), 4), vec![-0.2, 0.0, 0.2]);
+    }
+
+    #[test]
+    fn fitted_ranges_pad_the_data_and_survive_degenerate_input() {
+        assert_eq!(fit_range([], 0.1), 0.0..1.0);
+        assert_eq!(fit_range([f64::NAN], 0.1), 0.0..1.0);
+        assert_eq!(fit_range([0.0, 10.0], 0.1), -1.0..11.0);
+        let r = fit_range([5.0], 0.1);
+        assert!(r.start < 5.0 && r.end > 5.0);
+    }
+}
