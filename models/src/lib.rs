@@ -7,3 +7,4 @@ pub mod ranges;
 pub mod segment;
 pub mod tcp;
 pub mod wire;
+pub mod path_manager;

@@ -1,0 +1,675 @@
+//! Path managers: which subflows a Multipath TCP connection has, and when.
+//!
+//! A [`PathManager`] is a sans-IO policy: the connection feeds it plain-value
+//! [`PmEvent`]s (an interface came up, a subflow was established or closed, a
+//! subflow's health changed, the peer announced an address) and drains plain
+//! [`PmAction`]s (open a subflow, set the backup flag with MP_PRIO, advertise a
+//! zero window, reset a subflow, announce or remove an address). It never
+//! calls back into the connection and never owns time: a timer is a deadline
+//! read with [`PathManager::poll_timeout`] and fired with
+//! [`PathManager::handle_timeout`].
+//!
+//! One implementation per file:
+//! - [`default`]: the Linux out-of-tree "default" path manager: no extra
+//!   subflows, accepts joins.
+//! - [`full_mesh`]: Linux out-of-tree `fullmesh` (net/mptcp/mptcp_fullmesh.c):
+//!   one subflow per (local interface, remote address) pair.
+//! - [`ios_none`], [`ios_handover`], [`ios_interactive`], [`ios_aggregate`]:
+//!   the four values of iOS `URLSessionConfiguration.multipathServiceType`, as
+//!   Apple's XNU kernel implements them (bsd/netinet/mptcp*.c). The three
+//!   multipath ones share [`ios::IosPathManager`], which carries XNU's common
+//!   machinery; each service type's own rules live in its file.
+//!
+//! # How the connection drives a path manager
+//!
+//! 1. At construction, for every interface that is up: [`PmEvent::InterfaceUp`].
+//! 2. Client only: [`PmEvent::ConnectRequested`]; the path manager answers
+//!    with [`PmAction::OpenInitialSubflow`] on the interface the default route
+//!    uses (the first up [`IfaceKind::Preferred`] interface in [`IfaceId`]
+//!    order, else the first up one), or as soon as one comes up.
+//! 3. Handshakes done: [`PmEvent::ConnectionEstablished`] (the initial subflow,
+//!    MP_CAPABLE or fallen back to TCP) and [`PmEvent::SubflowEstablished`]
+//!    (each MP_JOIN); every subflow that ends or fails to start:
+//!    [`PmEvent::SubflowClosed`], also for subflows the path manager itself
+//!    closed (it ignores ids it no longer knows).
+//! 4. After every ACK and every retransmission timeout of a subflow:
+//!    [`PmEvent::SubflowHealth`]. XNU re-evaluates its subflows on each RTO
+//!    (tcp_timer.c, TCPT_REXMT) and needs `rxtshift`, `srtt`, `rto` and
+//!    whether data is pending.
+//! 5. Options received: ADD_ADDR -> [`PmEvent::AddressAnnounced`],
+//!    REMOVE_ADDR -> [`PmEvent::AddressRemoved`]. DATA_FIN sent or received:
+//!    [`PmEvent::ConnectionClosing`].
+//! 6. After every `handle_event` / `handle_timeout`: drain
+//!    [`PathManager::poll_action`] and carry the actions out *in order*
+//!    (a zero-window advertisement precedes the RST it announces), then
+//!    re-read [`PathManager::poll_timeout`].
+//! 7. Sender side, before each new (or reinjected) data segment:
+//!    [`PathManager::choose_sender_subflow`]. The Linux path managers answer
+//!    [`SenderChoice::Defer`] (use the scenario's scheduler); the iOS ones
+//!    answer with XNU's per-packet choice (`mptcp_get_subflow`), which Apple
+//!    ties to the service type, plus XNU's probes of the preferred subflow.
+//!    The same answer serves reinjected data (XNU serves its reinject queue
+//!    through the same subflow choice, `mptcp_subflow_output`).
+//!
+//! Determinism: interfaces are visited in [`IfaceId`] order and subflows in
+//! the order they were opened; no hash maps.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sim_core::{IfaceId, SimDuration, SimTime};
+
+pub mod default;
+pub mod full_mesh;
+pub mod ios;
+pub mod ios_aggregate;
+pub mod ios_handover;
+pub mod ios_interactive;
+pub mod ios_none;
+
+pub use default::LinuxDefault;
+pub use full_mesh::{FullMesh, FullMeshConfig};
+pub use ios::{AppKind, IosConfig, IosPathManager, IosScheduler, ServiceType, WifiQuality};
+pub use ios_none::IosNone;
+
+/// A subflow of one connection, numbered by the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SubflowId(pub u32);
+
+impl fmt::Display for SubflowId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sf{}", self.0)
+    }
+}
+
+/// What an interface costs, as iOS sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IfaceKind {
+    /// Wi-Fi or Ethernet: Apple's "primary", "generally less expensive"
+    /// interface; XNU `!IFNET_IS_CELLULAR`.
+    Preferred,
+    /// Cellular: Apple's "secondary", "more expensive" interface; XNU
+    /// `IFNET_IS_CELLULAR`.
+    Expensive,
+}
+
+/// One local interface as a path manager sees it (one IPv4 address each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IfaceInfo {
+    pub kind: IfaceKind,
+    /// The interface's IPv4 address (announced by ADD_ADDR).
+    pub addr: u32,
+    /// Linux `IFF_MPBACKUP` (`ip link set dev X multipath backup`): subflows
+    /// from this interface carry the backup flag. Only the Linux path
+    /// managers read it; iOS derives the flag from [`IfaceInfo::kind`].
+    pub backup: bool,
+}
+
+/// A peer address: id 0 is the address of the initial subflow (RFC 8684
+/// 3.4.1); others come from ADD_ADDR.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RemoteAddr {
+    pub id: u8,
+    pub addr: u32,
+    pub port: Option<u16>,
+}
+
+impl RemoteAddr {
+    /// The peer address of the initial subflow (id 0, same port).
+    pub const fn initial(addr: u32) -> Self {
+        RemoteAddr {
+            id: 0,
+            addr,
+            port: None,
+        }
+    }
+}
+
+/// Which end of the connection a path manager runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Connects; the only side that opens additional subflows (Linux
+    /// fullmesh returns early on `mpcb->server_side`; XNU is client-only).
+    Client,
+    /// Accepts the connection and (Linux) the client's joins.
+    Server,
+}
+
+/// Why a subflow ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CloseReason {
+    /// Orderly close (FIN exchanged).
+    Fin,
+    /// The peer reset it.
+    Rst,
+    /// SYN or data retransmissions gave up (Linux `ETIMEDOUT`).
+    Timeout,
+    /// Closed locally (by a path-manager action or by the connection).
+    Aborted,
+}
+
+/// MP_TCPRST reason codes (RFC 8684 3.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResetReason {
+    Unspecified,
+    MptcpError,
+    LackOfResources,
+    AdministrativelyProhibited,
+    TooMuchOutstandingData,
+    UnacceptablePerformance,
+    MiddleboxInterference,
+}
+
+impl ResetReason {
+    /// The code on the wire.
+    pub const fn code(self) -> u8 {
+        match self {
+            ResetReason::Unspecified => 0,
+            ResetReason::MptcpError => 1,
+            ResetReason::LackOfResources => 2,
+            ResetReason::AdministrativelyProhibited => 3,
+            ResetReason::TooMuchOutstandingData => 4,
+            ResetReason::UnacceptablePerformance => 5,
+            ResetReason::MiddleboxInterference => 6,
+        }
+    }
+}
+
+/// A subflow's state as the sender sees it, a plain copy (never a pointer
+/// into the connection). The fields are those XNU's subflow decisions read
+/// from the subflow's `tcpcb` (bsd/netinet/mptcp.c `mptcp_get_subflow`,
+/// mptcp_subr.c `mptcp_handover_use_cellular`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubflowHealth {
+    pub subflow: SubflowId,
+    /// The kind of interface the subflow leaves from (XNU `inp_last_outifp`).
+    pub iface_kind: IfaceKind,
+    /// Connected, MPTCP (MP_CAPABLE or joined) and not closing: XNU's hard
+    /// filters (`SS_ISCONNECTED`, `TCPS_HAVEESTABLISHED`, `<= CLOSE_WAIT`).
+    pub usable: bool,
+    /// Smoothed RTT (`t_srtt`); `None` before the first sample.
+    pub srtt: Option<SimDuration>,
+    /// Current retransmission timeout including backoff (`t_rxtcur`).
+    pub rto: SimDuration,
+    /// Consecutive RTO backoffs (`t_rxtshift`); 0 once new data is ACKed.
+    pub rxtshift: u32,
+    /// `min(snd_wnd, cwnd) - in flight`, floored at 0 (XNU
+    /// `mptcp_subflow_cwnd_space`).
+    pub cwnd_space_bytes: u64,
+    /// The connection-level send buffer holds data not yet data-ACKed, or
+    /// the reinject queue is not empty (XNU `mp_so->so_snd.sb_cc`,
+    /// `mpte_reinjectq`). The same for every subflow of a connection.
+    pub data_pending: bool,
+}
+
+/// What happened, as plain values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PmEvent {
+    /// A local interface is up (at construction, or it came up).
+    InterfaceUp { iface: IfaceId, info: IfaceInfo },
+    /// A local interface went down; its links lose what they carried.
+    InterfaceDown { iface: IfaceId },
+    /// Linux only: an interface's `IFF_MPBACKUP` flag changed (NETDEV_CHANGE).
+    InterfaceBackupChanged { iface: IfaceId, backup: bool },
+    /// Client only: the application connects to `remote_addr`.
+    ConnectRequested { remote_addr: u32 },
+    /// The initial subflow finished its handshake. `mptcp`: MP_CAPABLE was
+    /// negotiated (false: plain TCP, no MPTCP option from now on).
+    ConnectionEstablished {
+        subflow: SubflowId,
+        iface: IfaceId,
+        remote_addr: u32,
+        mptcp: bool,
+    },
+    /// An additional subflow finished its MP_JOIN handshake. `backup`: the B
+    /// bit this host sent in its MP_JOIN; `initiated_locally`: this host sent
+    /// the SYN.
+    SubflowEstablished {
+        subflow: SubflowId,
+        iface: IfaceId,
+        remote: RemoteAddr,
+        backup: bool,
+        initiated_locally: bool,
+    },
+    /// A subflow ended, or failed before it was established. `iface` and
+    /// `remote_addr` identify subflows the path manager opened but whose id
+    /// it has not learnt yet.
+    SubflowClosed {
+        subflow: SubflowId,
+        iface: IfaceId,
+        remote_addr: u32,
+        reason: CloseReason,
+    },
+    /// A subflow's health after an ACK or an RTO.
+    SubflowHealth(SubflowHealth),
+    /// The peer sent ADD_ADDR.
+    AddressAnnounced { remote: RemoteAddr },
+    /// The peer sent REMOVE_ADDR for this address id.
+    AddressRemoved { id: u8 },
+    /// What Apple's Symptoms framework says about Wi-Fi (its advisory
+    /// `SYMPTOMS_ADVISORY_WIFI_OK`/`_BAD`). Only the iOS path managers read
+    /// it; without this event they assume "Wi-Fi OK" while a
+    /// [`IfaceKind::Preferred`] interface is up. Lets a scenario script the
+    /// signal that the simulator does not model.
+    WifiAdvisory { wifi_ok: bool },
+    /// DATA_FIN sent or received: no new subflows from now on (XNU
+    /// `mptcp_ok_to_create_subflows`, state < TIME_WAIT; Linux `SOCK_DEAD`).
+    ConnectionClosing,
+}
+
+/// What the connection must do, as plain values, in the order given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PmAction {
+    /// Send the SYN of the initial subflow from `iface` to `remote_addr`,
+    /// with MP_CAPABLE when `mptcp` (plain TCP otherwise).
+    OpenInitialSubflow {
+        iface: IfaceId,
+        remote_addr: u32,
+        mptcp: bool,
+    },
+    /// Send an MP_JOIN SYN from `iface` to `remote`, with address id
+    /// `local_addr_id` and the backup bit `backup`.
+    OpenSubflow {
+        iface: IfaceId,
+        local_addr_id: u8,
+        remote: RemoteAddr,
+        backup: bool,
+    },
+    /// Send MP_PRIO with this backup bit on the subflow (on the next segment,
+    /// or a pure ACK now) and treat the subflow as such locally.
+    SetBackup { subflow: SubflowId, backup: bool },
+    /// Send now, on this subflow, a pure ACK (seq = snd_una, ack = rcv_nxt)
+    /// advertising a zero window, from a bare 20-byte header (no TCP option
+    /// at all: XNU builds it from `tcp_maketemplate`).
+    /// Emitted by iOS handover immediately before [`PmAction::ResetSubflow`]:
+    /// what xnu-4570 and xnu-4903 put on the wire for `SO_FILT_HINT_MUSTRST`
+    /// (see [`ios_handover`]).
+    AdvertiseZeroWindow { subflow: SubflowId },
+    /// Send an RST now on the subflow (with MP_TCPRST when `reason` is set)
+    /// and delete it.
+    ResetSubflow {
+        subflow: SubflowId,
+        reason: Option<ResetReason>,
+    },
+    /// Delete the subflow without sending anything (Linux
+    /// `mptcp_sub_force_close`; or its interface is gone).
+    AbortSubflow { subflow: SubflowId },
+    /// Queue again, for any other subflow, the data mapped on this subflow
+    /// and not yet data-ACKed (Linux `mptcp_reinject_data(sk, 0)`, XNU
+    /// `mptcp_reinject_mbufs`). Always precedes the close it prepares.
+    Reinject { subflow: SubflowId },
+    /// Send ADD_ADDR on the next segment of any established subflow.
+    AnnounceAddress { addr_id: u8, addr: u32 },
+    /// Send REMOVE_ADDR on the next segment of any established subflow
+    /// (queued until one exists).
+    RemoveAddress { addr_id: u8 },
+}
+
+/// The path manager's say in the sender's per-segment subflow choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SenderChoice {
+    /// No say: ask the scenario's scheduler (the Linux path managers).
+    Defer,
+    /// XNU's choice (`mptcp_get_subflow`). `send_on`: the subflow for the next
+    /// segment, `None` to wait (nothing eligible, or the chosen subflow has no
+    /// congestion-window space: XNU does not fall back to the other one).
+    /// `probe_on`: right after that segment, send on this subflow one copy of
+    /// the oldest data not yet data-ACKed, without advancing the data
+    /// sequence (XNU `MPTCP_SUBOUT_PROBING`, to refresh its RTT). The choice
+    /// is a commitment: call only when a segment will be sent.
+    Choose {
+        send_on: Option<SubflowId>,
+        probe_on: Option<SubflowId>,
+    },
+}
+
+/// A path manager: events in, actions out.
+pub trait PathManager: fmt::Debug + Send {
+    /// The scenario spelling of the kind, e.g. `"handover"`.
+    fn name(&self) -> &'static str;
+    /// Feeds one event at `now`; the actions it causes are read with
+    /// [`PathManager::poll_action`].
+    fn handle_event(&mut self, now: SimTime, event: PmEvent);
+    /// The next action, in order; `None` when there is none.
+    fn poll_action(&mut self) -> Option<PmAction>;
+    /// When [`PathManager::handle_timeout`] wants to run; `None`: no timer.
+    fn poll_timeout(&self) -> Option<SimTime> {
+        None
+    }
+    /// The deadline of [`PathManager::poll_timeout`] passed. Calls before the
+    /// deadline do nothing.
+    fn handle_timeout(&mut self, now: SimTime) {
+        let _ = now;
+    }
+    /// Whether the connection may accept a peer's MP_JOIN.
+    fn accepts_joins(&self) -> bool;
+    /// The sender's subflow for the next segment, if this path manager
+    /// imposes one; see [`SenderChoice`].
+    fn choose_sender_subflow(&mut self, now: SimTime, subflows: &[SubflowHealth]) -> SenderChoice {
+        let _ = (now, subflows);
+        SenderChoice::Defer
+    }
+}
+
+/// Which path manager a host runs; chosen in the scenario.
+///
+/// Spellings: `default`, `fullmesh` (Linux's own name; `full-mesh` is
+/// accepted where the format allows a dash), and the iOS
+/// `multipathServiceType` values `none`, `handover`, `interactive`,
+/// `aggregate`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PathManagerKind {
+    /// Linux: no extra subflows, accepts joins.
+    #[default]
+    Default,
+    /// Linux fullmesh: one subflow per (local interface, remote address).
+    #[serde(rename = "fullmesh", alias = "full-mesh")]
+    FullMesh,
+    /// iOS `.none`: plain TCP on one interface.
+    #[serde(rename = "none")]
+    IosNone,
+    /// iOS `.handover`.
+    #[serde(rename = "handover")]
+    IosHandover,
+    /// iOS `.interactive`.
+    #[serde(rename = "interactive")]
+    IosInteractive,
+    /// iOS `.aggregate`.
+    #[serde(rename = "aggregate")]
+    IosAggregate,
+}
+
+impl PathManagerKind {
+    /// The scenario spelling.
+    pub const fn name(self) -> &'static str {
+        match self {
+            PathManagerKind::Default => "default",
+            PathManagerKind::FullMesh => "fullmesh",
+            PathManagerKind::IosNone => "none",
+            PathManagerKind::IosHandover => "handover",
+            PathManagerKind::IosInteractive => "interactive",
+            PathManagerKind::IosAggregate => "aggregate",
+        }
+    }
+
+    /// Whether the kind exists on `role`. The iOS kinds are client-only
+    /// (XNU's MPTCP socket has no listen or accept: mptcp_usrreq.c
+    /// `mptcp_usrreqs`); a scenario should reject them on a server.
+    pub const fn supports_role(self, role: Role) -> bool {
+        match self {
+            PathManagerKind::Default | PathManagerKind::FullMesh => true,
+            _ => matches!(role, Role::Client),
+        }
+    }
+
+    /// A fresh instance with the default configuration. An iOS kind built for
+    /// a server is inert (it opens nothing and accepts no join), like XNU.
+    pub fn build(self, role: Role) -> Box<dyn PathManager> {
+        match self {
+            PathManagerKind::Default => Box::new(LinuxDefault::new(role)),
+            PathManagerKind::FullMesh => Box::new(FullMesh::new(role, FullMeshConfig::default())),
+            PathManagerKind::IosNone => Box::new(IosNone::new(role)),
+            PathManagerKind::IosHandover => {
+                Box::new(IosPathManager::new(ServiceType::Handover, role, IosConfig::default()))
+            }
+            PathManagerKind::IosInteractive => Box::new(IosPathManager::new(
+                ServiceType::Interactive,
+                role,
+                IosConfig::default(),
+            )),
+            PathManagerKind::IosAggregate => {
+                Box::new(IosPathManager::new(ServiceType::Aggregate, role, IosConfig::default()))
+            }
+        }
+    }
+}
+
+/// The interfaces that are up, in [`IfaceId`] order.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Interfaces {
+    up: BTreeMap<IfaceId, IfaceInfo>,
+}
+
+impl Interfaces {
+    pub(crate) fn set_up(&mut self, iface: IfaceId, info: IfaceInfo) {
+        self.up.insert(iface, info);
+    }
+    pub(crate) fn set_down(&mut self, iface: IfaceId) -> Option<IfaceInfo> {
+        self.up.remove(&iface)
+    }
+    pub(crate) fn get(&self, iface: IfaceId) -> Option<&IfaceInfo> {
+        self.up.get(&iface)
+    }
+    pub(crate) fn get_mut(&mut self, iface: IfaceId) -> Option<&mut IfaceInfo> {
+        self.up.get_mut(&iface)
+    }
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (IfaceId, IfaceInfo)> + '_ {
+        self.up.iter().map(|(i, info)| (*i, *info))
+    }
+    pub(crate) fn any_up(&self, kind: IfaceKind) -> bool {
+        self.up.values().any(|i| i.kind == kind)
+    }
+    /// The interface the default route uses: the first up preferred one,
+    /// else the first up one. XNU connects the initial subflow without an
+    /// interface scope (`mptcp_usr_connectx`, `IFSCOPE_NONE`), so the
+    /// routing table's primary interface carries it, and iOS ranks Wi-Fi
+    /// above cellular. For Linux this stands for a main table whose default
+    /// route goes through the Wi-Fi/wired interface.
+    pub(crate) fn default_route(&self) -> Option<IfaceId> {
+        self.up
+            .iter()
+            .find(|(_, info)| info.kind == IfaceKind::Preferred)
+            .or_else(|| self.up.iter().next())
+            .map(|(i, _)| *i)
+    }
+}
+
+/// Where the initial subflow stands, shared by all path managers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Nothing requested yet (or a server before the connection arrives).
+    Idle,
+    /// The application connected but no interface is up yet.
+    WaitingForInterface { remote_addr: u32 },
+    /// The initial SYN is out.
+    Connecting { iface: IfaceId, remote_addr: u32 },
+    /// MP_CAPABLE negotiated: subflows may be added.
+    Established,
+    /// The connection is plain TCP (`none`, or the peer did not answer
+    /// MP_CAPABLE): never another subflow.
+    PlainTcp,
+    /// DATA_FIN, or the initial subflow failed: no new subflows.
+    Closing,
+}
+
+impl Phase {
+    /// Handles [`PmEvent::ConnectRequested`] and the first
+    /// [`PmEvent::InterfaceUp`] after it: returns the initial SYN to send.
+    pub(crate) fn connect(&mut self, ifaces: &Interfaces, remote_addr: u32, mptcp: bool) -> Option<PmAction> {
+        match ifaces.default_route() {
+            Some(iface) => {
+                *self = Phase::Connecting { iface, remote_addr };
+                Some(PmAction::OpenInitialSubflow {
+                    iface,
+                    remote_addr,
+                    mptcp,
+                })
+            }
+            None => {
+                *self = Phase::WaitingForInterface { remote_addr };
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testkit {
+    //! Plain values shared by the path-manager tests: a phone with `wifi`
+    //! (interface 0) and `cell` (interface 1), a server at 10.0.0.1.
+    use super::*;
+
+    pub const WIFI: IfaceId = IfaceId(0);
+    pub const CELL: IfaceId = IfaceId(1);
+    pub const WIFI_ADDR: u32 = 0xC0A8_0102; // 192.168.1.2
+    pub const CELL_ADDR: u32 = 0x0A40_0002; // 10.64.0.2
+    pub const SERVER: u32 = 0x0A00_0001; // 10.0.0.1
+
+    pub fn wifi() -> IfaceInfo {
+        IfaceInfo {
+            kind: IfaceKind::Preferred,
+            addr: WIFI_ADDR,
+            backup: false,
+        }
+    }
+    pub fn cell() -> IfaceInfo {
+        IfaceInfo {
+            kind: IfaceKind::Expensive,
+            addr: CELL_ADDR,
+            backup: false,
+        }
+    }
+    pub fn ms(v: u64) -> SimTime {
+        SimTime::from_millis(v)
+    }
+    pub fn up(pm: &mut dyn PathManager, at: SimTime, iface: IfaceId, info: IfaceInfo) -> Vec<PmAction> {
+        pm.handle_event(at, PmEvent::InterfaceUp { iface, info });
+        drain(pm)
+    }
+    pub fn down(pm: &mut dyn PathManager, at: SimTime, iface: IfaceId) -> Vec<PmAction> {
+        pm.handle_event(at, PmEvent::InterfaceDown { iface });
+        drain(pm)
+    }
+    pub fn event(pm: &mut dyn PathManager, at: SimTime, e: PmEvent) -> Vec<PmAction> {
+        pm.handle_event(at, e);
+        drain(pm)
+    }
+    pub fn drain(pm: &mut dyn PathManager) -> Vec<PmAction> {
+        std::iter::from_fn(|| pm.poll_action()).collect()
+    }
+    pub fn established(subflow: u32, iface: IfaceId) -> PmEvent {
+        PmEvent::ConnectionEstablished {
+            subflow: SubflowId(subflow),
+            iface,
+            remote_addr: SERVER,
+            mptcp: true,
+        }
+    }
+    pub fn joined(subflow: u32, iface: IfaceId, backup: bool) -> PmEvent {
+        PmEvent::SubflowEstablished {
+            subflow: SubflowId(subflow),
+            iface,
+            remote: RemoteAddr::initial(SERVER),
+            backup,
+            initiated_locally: true,
+        }
+    }
+    /// A healthy, usable subflow: srtt 50 ms, RTO 250 ms, no backoff,
+    /// room in its window, data pending.
+    pub fn health(subflow: u32, iface_kind: IfaceKind) -> SubflowHealth {
+        SubflowHealth {
+            subflow: SubflowId(subflow),
+            iface_kind,
+            usable: true,
+            srtt: Some(SimDuration::from_millis(50)),
+            rto: SimDuration::from_millis(250),
+            rxtshift: 0,
+            cwnd_space_bytes: 14_600,
+            data_pending: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::*;
+    use super::*;
+    use serde::de::IntoDeserializer;
+    use serde::de::value::{Error as ValueError, StrDeserializer};
+
+    fn parse(s: &str) -> Result<PathManagerKind, ValueError> {
+        let d: StrDeserializer<'_, ValueError> = s.into_deserializer();
+        PathManagerKind::deserialize(d)
+    }
+
+    #[test]
+    fn kinds_parse_from_their_scenario_spelling_and_build_under_that_name() {
+        for (text, kind) in [
+            ("default", PathManagerKind::Default),
+            ("fullmesh", PathManagerKind::FullMesh),
+            ("full-mesh", PathManagerKind::FullMesh),
+            ("none", PathManagerKind::IosNone),
+            ("handover", PathManagerKind::IosHandover),
+            ("interactive", PathManagerKind::IosInteractive),
+            ("aggregate", PathManagerKind::IosAggregate),
+        ] {
+            assert_eq!(parse(text).unwrap(), kind, "{text}");
+            assert_eq!(kind.build(Role::Client).name(), kind.name());
+        }
+        assert!(parse("ios-handover").is_err());
+        assert_eq!(PathManagerKind::default(), PathManagerKind::Default);
+    }
+
+    #[test]
+    fn ios_kinds_are_client_only_and_linux_kinds_run_on_both_ends() {
+        assert!(PathManagerKind::FullMesh.supports_role(Role::Server));
+        assert!(PathManagerKind::Default.supports_role(Role::Server));
+        assert!(!PathManagerKind::IosHandover.supports_role(Role::Server));
+        assert!(PathManagerKind::IosNone.supports_role(Role::Client));
+        let pm = PathManagerKind::IosHandover.build(Role::Server);
+        assert!(!pm.accepts_joins());
+        assert!(PathManagerKind::Default.build(Role::Server).accepts_joins());
+    }
+
+    #[test]
+    fn the_default_route_prefers_wifi_then_the_first_interface_up() {
+        let mut ifaces = Interfaces::default();
+        assert_eq!(ifaces.default_route(), None);
+        ifaces.set_up(CELL, cell());
+        assert_eq!(ifaces.default_route(), Some(CELL));
+        ifaces.set_up(WIFI, wifi());
+        assert_eq!(ifaces.default_route(), Some(WIFI));
+        ifaces.set_down(WIFI);
+        assert_eq!(ifaces.default_route(), Some(CELL));
+    }
+
+    #[test]
+    fn every_client_kind_connects_on_the_default_route_once_an_interface_is_up() {
+        for kind in [
+            PathManagerKind::Default,
+            PathManagerKind::FullMesh,
+            PathManagerKind::IosNone,
+            PathManagerKind::IosHandover,
+            PathManagerKind::IosInteractive,
+            PathManagerKind::IosAggregate,
+        ] {
+            let mut pm = kind.build(Role::Client);
+            let acts = event(pm.as_mut(), ms(0), PmEvent::ConnectRequested { remote_addr: SERVER });
+            assert!(acts.is_empty(), "{kind:?} connects with no interface up");
+            let acts = up(pm.as_mut(), ms(3), CELL, cell());
+            assert_eq!(
+                acts,
+                vec![PmAction::OpenInitialSubflow {
+                    iface: CELL,
+                    remote_addr: SERVER,
+                    mptcp: kind != PathManagerKind::IosNone,
+                }],
+                "{kind:?}"
+            );
+            assert_eq!(up(pm.as_mut(), ms(4), WIFI, wifi()), vec![], "{kind:?} connects twice");
+        }
+    }
+
+    #[test]
+    fn reset_reasons_have_the_rfc_8684_codes() {
+        assert_eq!(ResetReason::Unspecified.code(), 0);
+        assert_eq!(ResetReason::UnacceptablePerformance.code(), 5);
+        assert_eq!(ResetReason::MiddleboxInterference.code(), 6);
+    }
+}
