@@ -3,6 +3,7 @@
 
 pub mod cc;
 pub mod mptcp;
+pub mod mptcp_crypto;
 pub mod ranges;
 pub mod segment;
 pub mod tcp;
