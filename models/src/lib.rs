@@ -9,3 +9,4 @@ pub mod segment;
 pub mod tcp;
 pub mod wire;
 pub mod path_manager;
+pub mod scheduler;

@@ -107,6 +107,10 @@ impl Balia {
 }
 
 impl CongestionControl for Balia {
+    fn penalise(&mut self) {
+        self.reno.penalise();
+    }
+
     fn name(&self) -> &'static str {
         "balia"
     }

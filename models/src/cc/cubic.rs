@@ -230,6 +230,10 @@ impl Cubic {
 }
 
 impl CongestionControl for Cubic {
+    fn penalise(&mut self) {
+        self.reno.penalise();
+    }
+
     fn name(&self) -> &'static str {
         "cubic"
     }

@@ -96,6 +96,10 @@ impl Lia {
 }
 
 impl CongestionControl for Lia {
+    fn penalise(&mut self) {
+        self.reno.penalise();
+    }
+
     fn name(&self) -> &'static str {
         "lia"
     }

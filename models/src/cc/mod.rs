@@ -89,6 +89,10 @@ pub trait CongestionControl: std::fmt::Debug + Send {
     fn on_recovery_exit(&mut self, now: SimTime, bytes_in_flight: u64) {
         let _ = (now, bytes_in_flight);
     }
+    /// Penalisation by a faster sibling (Raiciu et al., NSDI 2012; Linux
+    /// `mptcp_rcv_buf_optimization`): cwnd = max(cwnd/2, 1 MSS) and, if cwnd
+    /// was at least ssthresh, ssthresh = max(ssthresh/2, 2 MSS).
+    fn penalise(&mut self);
     /// Retransmission timeout (RFC 5681 3.1 eq. (4), cwnd = 1 MSS).
     fn on_rto(&mut self, now: SimTime, bytes_in_flight: u64, coupling: &Coupling<'_>);
     /// After an idle period longer than an RTO (RFC 5681 4.1), restart from

@@ -206,6 +206,10 @@ impl Olia {
 }
 
 impl CongestionControl for Olia {
+    fn penalise(&mut self) {
+        self.reno.penalise();
+    }
+
     fn name(&self) -> &'static str {
         "olia"
     }

@@ -174,6 +174,16 @@ impl Reno {
     }
 
     /// Sets `cwnd` directly (CUBIC's target, OLIA's decrement); at least 1 MSS.
+    /// See [`CongestionControl::penalise`].
+    pub(crate) fn penalise(&mut self) {
+        let mss = self.mss();
+        let prior = self.cwnd_bytes;
+        self.cwnd_bytes = (prior / 2).max(mss);
+        if prior >= self.ssthresh_bytes {
+            self.ssthresh_bytes = (self.ssthresh_bytes / 2).max(2 * mss);
+        }
+    }
+
     pub(crate) fn set_cwnd_bytes(&mut self, cwnd_bytes: u64) {
         self.cwnd_bytes = cwnd_bytes.max(self.mss());
     }
@@ -221,6 +231,10 @@ impl CongestionControl for Reno {
         // RFC 5681 3.1 eq. (4), cwnd = LW.
         let ssthresh = self.half_flight_bytes(bytes_in_flight);
         self.timeout(ssthresh);
+    }
+
+    fn penalise(&mut self) {
+        Reno::penalise(self);
     }
 
     fn on_idle_restart(&mut self, _now: SimTime) {

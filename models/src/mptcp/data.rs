@@ -186,6 +186,15 @@ impl DataSender {
         None
     }
 
+    /// Records that subflow `sf` carries `r` again (a redundant copy or a
+    /// meta-level retransmission of data already handed out).
+    pub fn record_on(&mut self, sf: SubflowIdx, r: Range<u64>) {
+        let r = r.start.max(self.snd_una)..r.end.min(self.snd_nxt);
+        if !r.is_empty() {
+            self.subflow_set(sf).insert(r);
+        }
+    }
+
     /// Queues for reinjection everything subflow `sf` carried that is not
     /// yet data-acknowledged (Linux `mptcp_reinject_data`). Returns the bytes
     /// newly queued.

@@ -1,0 +1,100 @@
+//! Option-space arithmetic the endpoint needs to size segments: how many
+//! payload bytes and SACK blocks fit next to the other options.
+//!
+//! The layout is `crate::wire`'s (Linux `tcp_options_write`: every option
+//! padded to 4 bytes with NOPs); the base lengths come from
+//! [`wire::tcp_options_len`]. What `wire` cannot know is added here: the
+//! option bytes the MPTCP layer reserves for segments it will decorate
+//! later (`TcpConfig::reserved_option_bytes_*`), rounded up to a multiple
+//! of 4. The per-block SACK arithmetic is repeated here (RFC 2018 3: 4 bytes
+//! of header with its NOPs, 8 per block, at most 4 blocks; RFC 9293 3.1: at
+//! most 40 option bytes) and checked against `wire` by the tests.
+
+use crate::segment::{MptcpVersion, SackBlocks, TcpOptions};
+use crate::wire;
+
+/// Maximum TCP option space (RFC 9293 3.1: data offset of 15 words).
+pub const MAX_OPTION_BYTES: u32 = wire::MAX_OPTION_BYTES as u32;
+/// SACK option header, aligned (2 NOPs, kind, length).
+pub const SACK_BASE_ALIGNED_BYTES: u32 = 4;
+/// One SACK block.
+pub const SACK_BLOCK_BYTES: u32 = 8;
+
+/// Rounds an option length up to a multiple of 4 (NOP padding).
+pub const fn align4(n: u32) -> u32 {
+    n.div_ceil(4) * 4
+}
+
+/// Option bytes every established segment carries before SACK blocks:
+/// timestamps if negotiated (12, RFC 7323 3) plus the MPTCP layer's
+/// reserved bytes.
+pub fn base_option_bytes(timestamps: bool, reserved: u32) -> u32 {
+    let opts = TcpOptions {
+        timestamps: timestamps.then_some((0, 0)),
+        ..TcpOptions::default()
+    };
+    wire::tcp_options_len(&opts, MptcpVersion::V1) as u32 + align4(reserved)
+}
+
+/// Bytes a SACK option with `blocks` blocks takes (0 for none).
+pub const fn sack_option_bytes(blocks: usize) -> u32 {
+    if blocks == 0 {
+        0
+    } else {
+        SACK_BASE_ALIGNED_BYTES + SACK_BLOCK_BYTES * blocks as u32
+    }
+}
+
+/// How many SACK blocks fit when `used` option bytes are already taken.
+pub fn max_sack_blocks(used: u32) -> usize {
+    let free = MAX_OPTION_BYTES.saturating_sub(used);
+    let n = free.saturating_sub(SACK_BASE_ALIGNED_BYTES) / SACK_BLOCK_BYTES;
+    (n as usize).min(SackBlocks::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::SackBlock;
+
+    /// Options of an established segment with timestamps and `n` SACK blocks.
+    fn fixture(n: usize) -> TcpOptions {
+        let mut sack = SackBlocks::default();
+        for i in 0..n as u64 {
+            sack.push(SackBlock {
+                left: 10 * i,
+                right: 10 * i + 5,
+            });
+        }
+        TcpOptions {
+            timestamps: Some((1, 2)),
+            sack,
+            ..TcpOptions::default()
+        }
+    }
+
+    #[test]
+    fn three_sack_blocks_fit_next_to_timestamps_and_four_without() {
+        assert_eq!(max_sack_blocks(base_option_bytes(true, 0)), 3);
+        assert_eq!(max_sack_blocks(base_option_bytes(false, 0)), 4);
+        // 12 reserved bytes (a DSS with a 4-byte data ACK and a mapping
+        // would be more) beside timestamps: 1 block.
+        assert_eq!(max_sack_blocks(base_option_bytes(true, 12)), 1);
+        assert_eq!(max_sack_blocks(base_option_bytes(true, 6)), 2);
+        assert_eq!(max_sack_blocks(40), 0);
+    }
+
+    #[test]
+    fn the_sack_arithmetic_agrees_with_the_wire_layout() {
+        for n in 0..=4 {
+            let with = wire::tcp_options_len(&fixture(n), MptcpVersion::V1) as u32;
+            assert_eq!(with, base_option_bytes(true, 0) + sack_option_bytes(n), "{n} blocks");
+        }
+        assert_eq!(
+            wire::max_sack_blocks(&fixture(0), MptcpVersion::V1),
+            max_sack_blocks(base_option_bytes(true, 0))
+        );
+        assert_eq!(align4(5), 8);
+        assert_eq!(align4(8), 8);
+    }
+}
