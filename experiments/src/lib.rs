@@ -2,5 +2,6 @@
 
 pub mod demo;
 pub mod scenario;
+pub mod tcp_run;
 pub mod theory;
 pub mod world;
