@@ -1,6 +1,11 @@
 //! Scenario files to runs to results, and the `mpsim` command line.
 
+pub mod builtin;
 pub mod demo;
+pub mod figures;
+pub mod host;
+pub mod pcap;
+pub mod run;
 pub mod scenario;
 pub mod tcp_run;
 pub mod theory;

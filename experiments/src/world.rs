@@ -38,6 +38,8 @@ pub enum Side {
 pub enum Event {
     Net(NetEvent),
     Timer(Side),
+    /// Periodic sampling for time series.
+    Sample,
 }
 
 impl From<NetEvent> for Event {
@@ -56,16 +58,22 @@ pub struct PathSpec {
 }
 
 /// Something the world saw, for traces and metrics.
-pub trait Observer {
+pub trait Observer<C, S> {
+    /// `seg` left `side`'s stack onto `link` (`accepted`: the link took it).
     fn on_send(&mut self, _now: SimTime, _side: Side, _seg: &Segment, _link: LinkId, _accepted: bool) {}
+    /// `seg` arrived at `side`.
     fn on_deliver(&mut self, _now: SimTime, _side: Side, _seg: &Segment) {}
+    /// A periodic sample; returns the next sampling time, if any.
+    fn on_sample(&mut self, _now: SimTime, _client: &C, _server: &S) -> Option<SimTime> {
+        None
+    }
 }
 
 /// Observes nothing.
 pub struct NoObserver;
-impl Observer for NoObserver {}
+impl<C, S> Observer<C, S> for NoObserver {}
 
-pub struct NetWorld<C: Stack, S: Stack, O: Observer> {
+pub struct NetWorld<C: Stack, S: Stack, O: Observer<C, S>> {
     pub net: Network<Segment>,
     pub paths: Vec<PathSpec>,
     pub server_addr: u32,
@@ -75,7 +83,7 @@ pub struct NetWorld<C: Stack, S: Stack, O: Observer> {
     armed: [Option<SimTime>; 2],
 }
 
-impl<C: Stack, S: Stack, O: Observer> NetWorld<C, S, O> {
+impl<C: Stack, S: Stack, O: Observer<C, S>> NetWorld<C, S, O> {
     pub fn new(
         net: Network<Segment>,
         paths: Vec<PathSpec>,
@@ -138,12 +146,17 @@ impl<C: Stack, S: Stack, O: Observer> NetWorld<C, S, O> {
     }
 }
 
-impl<C: Stack, S: Stack, O: Observer> World for NetWorld<C, S, O> {
+impl<C: Stack, S: Stack, O: Observer<C, S>> World for NetWorld<C, S, O> {
     type Event = Event;
 
     fn handle(&mut self, ctx: &mut Ctx<'_, Event>, event: Event) {
         let now = ctx.now();
         match event {
+            Event::Sample => {
+                if let Some(next) = self.observer.on_sample(now, &self.client, &self.server) {
+                    ctx.schedule_at(next.max(now), Event::Sample).expect("not in the past");
+                }
+            }
             Event::Timer(side) => {
                 if self.armed[side as usize] == Some(now) {
                     self.armed[side as usize] = None;

@@ -1,8 +1,14 @@
 //! The `mpsim` command line.
+//!
+//! Exit codes: 0 success, 2 bad input (scenario or command line), 1 a run
+//! that failed for another reason (I/O).
 
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use experiments::scenario::Scenario;
 
 /// mpsim: a deterministic discrete-event simulator for Multipath TCP.
 #[derive(Parser)]
@@ -14,20 +20,160 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the built-in engine demo (two links, loss, an interface going
-    /// down and up) and print per-link statistics.
+    /// Run a scenario file and write a run directory (scenario.ron,
+    /// metrics.json, timeseries.csv, trace.pcap).
+    Run {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+        /// The run directory to write (replaced if it is a previous run).
+        #[arg(long)]
+        out: PathBuf,
+        /// Override the scenario's master seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// MPTCP version in the trace: v1 (RFC 8684, for Wireshark/tshark)
+        /// or v0 (RFC 6824 with 32-bit data sequence numbers, for mptcptrace).
+        #[arg(long, value_name = "v1|v0")]
+        pcap_flavor: Option<String>,
+    },
+    /// Reproduce a built-in experiment (see `mpsim list`) into a run directory.
+    Reproduce {
+        /// The built-in scenario, e.g. ios11-handover.
+        name: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_name = "v1|v0")]
+        pcap_flavor: Option<String>,
+    },
+    /// List the built-in scenarios, one per line.
+    List,
+    /// Check a scenario file without running it (exit 0 if valid, 2 if not).
+    Validate { scenario: PathBuf },
+    /// Run the engine demo (two links, loss, an interface going down and up)
+    /// and print per-link statistics.
     Demo {
-        /// Master seed of the run's random streams.
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
 }
 
+/// Prints a line to stdout; a closed pipe (`mpsim list | head -1`) is not an error.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+fn bad_input(msg: &str) -> ExitCode {
+    eprintln!("{msg}");
+    ExitCode::from(2)
+}
+
+fn flavor(sc: &mut Scenario, f: &Option<String>) -> Result<(), String> {
+    match f.as_deref() {
+        None => Ok(()),
+        Some("v1") => {
+            sc.record.pcap_flavor = experiments::scenario::PcapFlavor::V1;
+            Ok(())
+        }
+        Some("v0") => {
+            sc.record.pcap_flavor = experiments::scenario::PcapFlavor::V0;
+            Ok(())
+        }
+        Some(other) => Err(format!("--pcap-flavor {other:?} is not a flavor; expected v1 or v0")),
+    }
+}
+
+fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
+    match experiments::run::run_to_dir(sc, out) {
+        Ok(output) => {
+            for (i, c) in output.metrics.connections.iter().enumerate() {
+                let done = c
+                    .completion_s
+                    .map_or("not finished".to_string(), |s| format!("completed in {s:.3} s"));
+                say!(
+                    "connection {i}: {} of {} bytes delivered, {done}, goodput {:.2} Mb/s, {} bytes reinjected, {} subflows",
+                    c.bytes_delivered,
+                    c.bytes_requested.map_or("-".to_string(), |b| b.to_string()),
+                    c.goodput_bps / 1e6,
+                    c.reinjected_bytes,
+                    c.subflows.len()
+                );
+            }
+            say!("{} events; run directory: {}", output.metrics.events, out.display());
+            match experiments::figures::write_figures(out, &output) {
+                Ok(files) => {
+                    for f in files {
+                        say!("figure: {}", f.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("mpsim: figures: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("mpsim: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run {
+            scenario,
+            out,
+            seed,
+            pcap_flavor,
+        } => {
+            let mut sc = match Scenario::load(&scenario) {
+                Ok(s) => s,
+                Err(e) => return bad_input(&e.to_string()),
+            };
+            if let Some(s) = seed {
+                sc.seed = s;
+            }
+            if let Err(e) = flavor(&mut sc, &pcap_flavor) {
+                return bad_input(&e);
+            }
+            run_and_report(&sc, &out)
+        }
+        Command::Reproduce { name, out, pcap_flavor } => {
+            let Some(text) = experiments::builtin::get(&name) else {
+                let names: Vec<&str> = experiments::builtin::BUILTIN.iter().map(|b| b.0).collect();
+                return bad_input(&format!(
+                    "no built-in scenario {name:?}; expected one of {}",
+                    names.join(", ")
+                ));
+            };
+            let mut sc = match Scenario::parse(Path::new(&name), text) {
+                Ok(s) => s,
+                Err(e) => return bad_input(&e.to_string()),
+            };
+            if let Err(e) = flavor(&mut sc, &pcap_flavor) {
+                return bad_input(&e);
+            }
+            run_and_report(&sc, &out)
+        }
+        Command::List => {
+            for (name, desc, _) in experiments::builtin::BUILTIN {
+                say!("{name:<22} {desc}");
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Validate { scenario } => match Scenario::load(&scenario) {
+            Ok(_) => {
+                say!("{}: valid", scenario.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => bad_input(&e.to_string()),
+        },
         Command::Demo { seed } => {
-            print!("{}", experiments::demo::run_demo(seed));
+            let _ = write!(std::io::stdout().lock(), "{}", experiments::demo::run_demo(seed));
             ExitCode::SUCCESS
         }
     }

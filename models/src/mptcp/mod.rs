@@ -2,4 +2,7 @@
 //! reinjection, and the policies (scheduler, congestion control, path
 //! manager) that drive them.
 
+pub mod connection;
 pub mod data;
+
+pub use connection::{ConnConfig, ConnEvent, ConnStats, Connection, LocalIface, Role, Subflow};

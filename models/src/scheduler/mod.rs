@@ -450,7 +450,7 @@ pub trait Scheduler: fmt::Debug + Send {
 
 /// Which scheduler a connection runs; chosen in the scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum SchedulerKind {
     /// Linux's `default`: lowest RTT first.
     #[serde(alias = "default")]
@@ -624,14 +624,15 @@ mod tests {
     }
 
     #[test]
-    fn scenario_names_are_kebab_case_and_linux_default_means_min_rtt() {
+    fn scenario_names_are_snake_case_ron_identifiers_and_linux_default_means_min_rtt() {
         let parse = |text: &'static str| {
             let d: StrDeserializer<'_, ValueError> = text.into_deserializer();
             SchedulerKind::deserialize(d)
         };
         assert_eq!(parse("default").unwrap(), SchedulerKind::MinRtt);
-        assert_eq!(parse("min-rtt").unwrap(), SchedulerKind::MinRtt);
-        assert_eq!(parse("round-robin").unwrap(), SchedulerKind::RoundRobin);
+        assert_eq!(parse("min_rtt").unwrap(), SchedulerKind::MinRtt);
+        assert_eq!(parse("round_robin").unwrap(), SchedulerKind::RoundRobin);
+        assert!(parse("min-rtt").is_err(), "not a RON identifier");
         assert_eq!(parse("redundant").unwrap(), SchedulerKind::Redundant);
         assert_eq!(parse("blest").unwrap(), SchedulerKind::Blest);
         assert_eq!(parse("ecf").unwrap(), SchedulerKind::Ecf);

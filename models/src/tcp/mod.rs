@@ -1182,6 +1182,19 @@ impl TcpEndpoint {
         n
     }
 
+    /// Bytes queued by the application and not yet sent once.
+    pub fn unsent_bytes(&self) -> u64 {
+        self.snd
+            .write_end
+            .saturating_sub(self.snd.snd_max.max(self.snd.iss + 1))
+    }
+
+    /// Penalisation by a faster MPTCP sibling (Raiciu et al., NSDI 2012;
+    /// Linux `mptcp_rcv_buf_optimization`): see `CongestionControl::penalise`.
+    pub fn penalise(&mut self) {
+        self.cc.penalise();
+    }
+
     /// Free space in the send buffer.
     pub fn send_space(&self) -> u64 {
         if self.may_queue() { self.snd.space() } else { 0 }

@@ -1,0 +1,28 @@
+//! Built-in scenarios, compiled into the binary so that `mpsim reproduce`
+//! and `mpsim list` work from any directory.
+
+/// (name, one-line description, RON text).
+pub const BUILTIN: &[(&str, &str, &str)] = &[(
+    "ios11-handover",
+    "iOS 11 handover mode: download starts on cellular, Wi-Fi comes up at 5 s, cellular is reset, lost data is reinjected",
+    include_str!("../scenarios/ios11-handover.ron"),
+)];
+
+/// The RON text of a built-in scenario.
+pub fn get(name: &str) -> Option<&'static str> {
+    BUILTIN.iter().find(|(n, _, _)| *n == name).map(|(_, _, t)| *t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+    use std::path::Path;
+
+    #[test]
+    fn every_builtin_scenario_parses_and_passes_the_checks() {
+        for (name, _, text) in BUILTIN {
+            Scenario::parse(Path::new(name), text).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}

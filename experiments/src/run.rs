@@ -1,0 +1,596 @@
+//! One run: a scenario in, results out, as a pure function of the scenario.
+//!
+//! The topology: the client's interfaces each have their own path (uplink
+//! and downlink) to a single server. Addresses: server 10.0.0.1, client
+//! interface i 10.1.i.2. Every connection's client end opens at its start
+//! time; the server accepts it.
+//!
+//! Outputs (see `docs/outputs.md`): metrics (returned and written as
+//! `metrics.json`), `timeseries.csv`, `trace.pcap`, and the resolved
+//! scenario `scenario.ron`. A run directory is written in a temporary
+//! sibling directory and renamed into place when complete, so a failed run
+//! leaves nothing half-written.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use models::mptcp::{ConnConfig, LocalIface, Role};
+use models::path_manager::{IfaceInfo, IfaceKind as PmIfaceKind};
+use models::ranges::RangeSet;
+use models::segment::{MptcpVersion, Segment};
+use models::tcp::TcpConfig;
+use serde::Serialize;
+use sim_core::{IfaceId, LinkConfig, LinkId, Network, RngStreams, RunOutcome, SimDuration, SimTime, Simulation};
+
+use crate::host::Host;
+use crate::pcap::PcapTrace;
+use crate::scenario::{IfaceKind, PcapFlavor, Scenario};
+use crate::world::{NetWorld, Observer, PathSpec, Side};
+
+pub const SERVER_ADDR: u32 = 0x0a00_0001;
+pub const SERVER_PORT: u16 = 80;
+
+/// Client interface `i`'s address: 10.1.i.2.
+pub fn client_addr(i: usize) -> u32 {
+    0x0a01_0002 | ((i as u32 & 0xff) << 8)
+}
+
+/// A data segment or data-ACK, as the sequence graphs need it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SeqRecord {
+    pub time: SimTime,
+    /// Index into the run's client interfaces.
+    pub iface: usize,
+    pub from_server: bool,
+    /// Data: first DSN and length; `len == 0` for a pure data-ACK.
+    pub dsn: u64,
+    pub len: u64,
+    pub data_ack: Option<u64>,
+    pub reinjected: bool,
+    pub conn: usize,
+}
+
+/// What the run observer collects.
+pub struct RunObserver {
+    pcap: Option<PcapTrace<BufWriter<File>>>,
+    pcap_error: Option<String>,
+    keep_records: bool,
+    pub records: Vec<SeqRecord>,
+    /// DSN ranges sent so far per (conn, iface), to mark reinjections.
+    sent: BTreeMap<(usize, usize), RangeSet>,
+    sample_every: Option<SimDuration>,
+    stop: SimTime,
+    pub timeseries: String,
+    /// Per (host, conn, subflow): sum and count of srtt samples in ms.
+    srtt_acc: BTreeMap<(u8, usize, usize), (f64, u64)>,
+    addr_to_iface: Vec<u32>,
+    /// Connection index of each (client addr, client port).
+    conn_of_port: BTreeMap<(u32, u16), usize>,
+}
+
+impl RunObserver {
+    fn iface_of(&self, addr: u32) -> usize {
+        self.addr_to_iface.iter().position(|&a| a == addr).unwrap_or(0)
+    }
+}
+
+impl Observer<Host, Host> for RunObserver {
+    fn on_send(&mut self, now: SimTime, side: Side, seg: &Segment, _link: LinkId, _accepted: bool) {
+        if let Some(p) = &mut self.pcap
+            && self.pcap_error.is_none()
+            && let Err(e) = p.write(now, seg)
+        {
+            self.pcap_error = Some(e.to_string());
+        }
+        if !self.keep_records {
+            return;
+        }
+        let from_server = side == Side::Server;
+        let (client_addr, client_port) = if from_server {
+            (seg.dst_addr, seg.dst_port)
+        } else {
+            (seg.src_addr, seg.src_port)
+        };
+        let iface = self.iface_of(client_addr);
+        let conn = *self.conn_of_port.entry((client_addr, client_port)).or_insert(0);
+        let Some(dss) = seg.options.mptcp.dss() else { return };
+        let data_ack = dss.data_ack.map(|a| a.value);
+        let (dsn, len) = match dss.mapping {
+            Some(m) if seg.payload_len > 0 => (m.dsn, seg.payload_len as u64),
+            _ => (0, 0),
+        };
+        let mut reinjected = false;
+        if len > 0 {
+            // A reinjection: data another interface carried before.
+            for (&(c, i), set) in &self.sent {
+                if c == conn && i != iface && set.iter().any(|r| r.start < dsn + len && dsn < r.end) {
+                    reinjected = true;
+                }
+            }
+            self.sent.entry((conn, iface)).or_default().insert(dsn..dsn + len);
+        }
+        self.records.push(SeqRecord {
+            time: now,
+            iface,
+            from_server,
+            dsn,
+            len,
+            data_ack,
+            reinjected,
+            conn,
+        });
+    }
+
+    fn on_sample(&mut self, now: SimTime, client: &Host, server: &Host) -> Option<SimTime> {
+        let every = self.sample_every?;
+        let t = now.as_secs_f64();
+        for (host_id, host) in [(0u8, client), (1u8, server)] {
+            let host_name = if host_id == 0 { "client" } else { "server" };
+            for slot in &host.conns {
+                let c = &slot.conn;
+                for sf in c.subflows() {
+                    if !sf.is_open() {
+                        continue;
+                    }
+                    let iface = self.iface_of(if host_id == 0 {
+                        sf.tcp.local().0
+                    } else {
+                        sf.tcp.remote().0
+                    });
+                    let srtt = sf.tcp.srtt().map(|d| d.as_millis_f64());
+                    if let Some(ms) = srtt {
+                        let e = self.srtt_acc.entry((host_id, slot.index, sf.id)).or_insert((0.0, 0));
+                        e.0 += ms;
+                        e.1 += 1;
+                    }
+                    let _ = writeln!(
+                        self.timeseries,
+                        "{t:.6},{host_name},{},{},{iface},{},{},{},{},,",
+                        slot.index,
+                        sf.id,
+                        sf.tcp.cwnd_bytes(),
+                        srtt.map_or(String::new(), |v| format!("{v:.3}")),
+                        sf.tcp.bytes_in_flight(),
+                        sf.tcp.snd_una().saturating_sub(sf.iss() + 1),
+                    );
+                }
+                if let Some(rx) = c.receiver() {
+                    let _ = writeln!(
+                        self.timeseries,
+                        "{t:.6},{host_name},{},,,,,,,{},{}",
+                        slot.index,
+                        rx.ooo_bytes(),
+                        rx.data_ack()
+                    );
+                }
+            }
+        }
+        let next = now + every;
+        (next <= self.stop).then_some(next)
+    }
+}
+
+/// Per-subflow metrics.
+#[derive(Clone, Debug, Serialize)]
+pub struct SubflowMetrics {
+    pub iface: String,
+    pub backup: bool,
+    pub opened_s: f64,
+    pub established_s: Option<f64>,
+    pub closed_s: Option<f64>,
+    pub close_reason: Option<&'static str>,
+    /// Payload bytes sent by both ends, retransmissions included.
+    pub bytes_sent: u64,
+    pub bytes_retransmitted: u64,
+    pub rto_count: u64,
+    /// Mean smoothed RTT at the end that sent more data, over the samples.
+    pub srtt_ms_mean: Option<f64>,
+}
+
+/// Per-connection metrics.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConnMetrics {
+    pub bytes_requested: Option<u64>,
+    pub bytes_delivered: u64,
+    pub goodput_bps: f64,
+    pub completion_s: Option<f64>,
+    pub reinjected_bytes: u64,
+    pub ooo_max_bytes: u64,
+    pub mptcp: bool,
+    pub subflows: Vec<SubflowMetrics>,
+}
+
+/// Per-link counters.
+#[derive(Clone, Debug, Serialize)]
+pub struct LinkMetrics {
+    pub name: String,
+    pub offered_pkts: u64,
+    pub delivered_pkts: u64,
+    pub dropped_queue_pkts: u64,
+    pub dropped_loss_pkts: u64,
+    pub dropped_down_pkts: u64,
+    pub delivered_bytes: u64,
+}
+
+/// What a run measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct Metrics {
+    pub scenario: String,
+    pub seed: u64,
+    pub events: u64,
+    pub simulated_s: f64,
+    pub outcome: &'static str,
+    pub connections: Vec<ConnMetrics>,
+    pub links: Vec<LinkMetrics>,
+}
+
+/// A finished run: metrics and, when recorded, the series behind the figures.
+pub struct RunOutput {
+    pub metrics: Metrics,
+    pub records: Vec<SeqRecord>,
+    pub timeseries_csv: String,
+    pub iface_names: Vec<String>,
+}
+
+/// How to run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Where to write `trace.pcap` (None: no trace).
+    pub pcap_path: Option<PathBuf>,
+    /// Keep per-segment records for figures.
+    pub keep_records: bool,
+    /// Stop after this many events (a guard against livelock).
+    pub event_budget: Option<u64>,
+}
+
+/// Runs a checked scenario.
+pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
+    let rng = RngStreams::new(sc.seed);
+    let version = match sc.record.pcap_flavor {
+        PcapFlavor::V1 => MptcpVersion::V1,
+        PcapFlavor::V0 => MptcpVersion::V0,
+    };
+    let mut net: Network<Segment> = Network::new();
+    let mut paths = Vec::new();
+    let mut local_ifaces = Vec::new();
+    let mut link_ids = Vec::new();
+    for (i, spec) in sc.client.interfaces.iter().enumerate() {
+        let mk = |l: &crate::scenario::LinkSpec| LinkConfig {
+            rate: l.rate,
+            delay: l.delay,
+            buffer: l.resolved_buffer(),
+            loss: l.loss.clone(),
+            jitter: l.jitter,
+        };
+        let up = net.add_link(&format!("{}.up", spec.name), mk(&spec.uplink), &rng);
+        let down = net.add_link(&format!("{}.down", spec.name), mk(&spec.downlink), &rng);
+        link_ids.push(up);
+        link_ids.push(down);
+        let iface = net.add_iface(&spec.name, &[up, down]);
+        if !spec.initially_up {
+            net.set_initial_iface_state(iface, false);
+        }
+        let addr = client_addr(i);
+        paths.push(PathSpec {
+            iface,
+            client_addr: addr,
+            uplink: up,
+            downlink: down,
+        });
+        let kind = match spec.kind {
+            IfaceKind::Cellular => PmIfaceKind::Expensive,
+            IfaceKind::Wifi | IfaceKind::Wired => PmIfaceKind::Preferred,
+        };
+        local_ifaces.push(LocalIface {
+            id: iface,
+            addr,
+            info: IfaceInfo {
+                kind,
+                addr,
+                backup: false,
+            },
+            up: spec.initially_up,
+        });
+    }
+    let server_iface = LocalIface {
+        id: IfaceId(u32::MAX),
+        addr: SERVER_ADDR,
+        info: IfaceInfo {
+            kind: PmIfaceKind::Preferred,
+            addr: SERVER_ADDR,
+            backup: false,
+        },
+        up: true,
+    };
+    let mut client = Host::client(local_ifaces, SERVER_ADDR, rng, version);
+    let mut server = Host::server(server_iface, rng, version);
+    for (i, c) in sc.connections.iter().enumerate() {
+        let tcp = TcpConfig {
+            mss_bytes: c.mss.bytes() as u32,
+            ..TcpConfig::default()
+        };
+        let base = ConnConfig {
+            role: Role::Client,
+            version,
+            tcp,
+            cc: c.cc,
+            scheduler: c.scheduler,
+            path_manager: c.path_manager,
+            rcv_buf_bytes: c.rcv_buf.bytes(),
+            snd_buf_bytes: c.snd_buf.bytes(),
+            opportunistic_retransmission: c.opportunistic_retransmission,
+            orphan_timeout: c.orphan_timeout,
+            server_port: SERVER_PORT,
+        };
+        client.add_connection(i, c.start, base.clone(), c.traffic.clone());
+        // The server is a Linux host: default path manager, the scenario's scheduler.
+        let server_pm = if c.path_manager == models::path_manager::PathManagerKind::FullMesh {
+            models::path_manager::PathManagerKind::FullMesh
+        } else {
+            models::path_manager::PathManagerKind::Default
+        };
+        server.add_connection(
+            i,
+            c.start,
+            ConnConfig {
+                role: Role::Server,
+                path_manager: server_pm,
+                ..base
+            },
+            c.traffic.clone(),
+        );
+    }
+    let pcap = match &opts.pcap_path {
+        Some(p) => Some(PcapTrace::create(p, version).map_err(|e| format!("cannot create {}: {e}", p.display()))?),
+        None => None,
+    };
+    let observer = RunObserver {
+        pcap,
+        pcap_error: None,
+        keep_records: opts.keep_records,
+        records: Vec::new(),
+        sent: BTreeMap::new(),
+        sample_every: sc.record.timeseries.then_some(sc.record.sample_interval),
+        stop: sc.stop,
+        timeseries: String::from(
+            "time_s,host,conn,subflow,iface,cwnd_bytes,srtt_ms,bytes_in_flight,bytes_acked,ooo_bytes,data_ack\n",
+        ),
+        srtt_acc: BTreeMap::new(),
+        addr_to_iface: paths.iter().map(|p| p.client_addr).collect(),
+        conn_of_port: BTreeMap::new(),
+    };
+    let world = NetWorld::new(net, paths, SERVER_ADDR, client, server, observer);
+    let mut sim = Simulation::new(world);
+    if let Some(b) = opts.event_budget {
+        sim.set_event_budget(b);
+    }
+    // Connections open at their start times; the interface timeline is a
+    // list of scheduled events.
+    for c in &sc.connections {
+        sim.schedule(c.start, crate::world::Event::Timer(Side::Client))
+            .map_err(|e| e.to_string())?;
+    }
+    for ev in &sc.timeline {
+        let iface = sim.world().net.iface_by_name(ev.iface()).ok_or("unknown interface")?;
+        let up = matches!(ev, crate::scenario::TimelineEvent::IfaceUp { .. });
+        sim.schedule(ev.at(), sim_core::NetEvent::Iface { iface, up }.into())
+            .map_err(|e| e.to_string())?;
+    }
+    if sc.record.timeseries {
+        sim.schedule(SimTime::ZERO, crate::world::Event::Sample)
+            .map_err(|e| e.to_string())?;
+    }
+    let outcome = sim.run_until(sc.stop);
+    let events = sim.events_processed();
+    let world = sim.into_world();
+    let mut observer = world.observer;
+    if let Some(e) = observer.pcap_error.take() {
+        return Err(format!("writing the trace failed: {e}"));
+    }
+    if let Some(p) = observer.pcap.take() {
+        p.finish().map_err(|e| format!("writing the trace failed: {e}"))?;
+    }
+    let iface_names: Vec<String> = sc.client.interfaces.iter().map(|i| i.name.clone()).collect();
+    let mut connections = Vec::new();
+    for (i, spec) in sc.connections.iter().enumerate() {
+        let c = world.client.conns.iter().find(|s| s.index == i);
+        let s = world.server.conns.iter().find(|s| s.index == i);
+        connections.push(conn_metrics(spec, c, s, &observer, &iface_names, &world.paths));
+    }
+    let links = link_ids
+        .iter()
+        .map(|&l| {
+            let c = world.net.counters(l);
+            LinkMetrics {
+                name: world.net.link_name(l).to_string(),
+                offered_pkts: c.offered_pkts,
+                delivered_pkts: c.delivered_pkts,
+                dropped_queue_pkts: c.dropped_queue_pkts,
+                dropped_loss_pkts: c.dropped_loss_pkts,
+                dropped_down_pkts: c.dropped_down_pkts,
+                delivered_bytes: c.delivered_bytes,
+            }
+        })
+        .collect();
+    let metrics = Metrics {
+        scenario: sc.name.clone(),
+        seed: sc.seed,
+        events,
+        simulated_s: sc.stop.as_secs_f64(),
+        outcome: match outcome {
+            RunOutcome::BudgetExhausted => "event_budget_exhausted",
+            _ => "completed",
+        },
+        connections,
+        links,
+    };
+    Ok(RunOutput {
+        metrics,
+        records: observer.records,
+        timeseries_csv: observer.timeseries,
+        iface_names,
+    })
+}
+
+fn conn_metrics(
+    spec: &crate::scenario::ConnectionSpec,
+    client: Option<&crate::host::ConnSlot>,
+    server: Option<&crate::host::ConnSlot>,
+    obs: &RunObserver,
+    iface_names: &[String],
+    paths: &[PathSpec],
+) -> ConnMetrics {
+    let (receiver, sender) = match spec.traffic {
+        crate::scenario::Traffic::Upload { .. } => (server, client),
+        _ => (client, server),
+    };
+    let bytes_delivered = receiver.map_or(0, |r| r.app.bytes_delivered);
+    let requested = receiver.map(|r| r.app.bytes_requested).filter(|&b| b != u64::MAX);
+    let completion = receiver.and_then(|r| r.app.completed_at);
+    let end = completion.or(receiver.map(|r| r.app.last_rx)).unwrap_or(spec.start);
+    let dur = end.saturating_since(spec.start).as_secs_f64();
+    let goodput = if dur > 0.0 {
+        bytes_delivered as f64 * 8.0 / dur
+    } else {
+        0.0
+    };
+    let reinjected = [client, server]
+        .iter()
+        .flatten()
+        .map(|s| s.conn.stats().reinjected_bytes)
+        .sum();
+    let ooo_max = [client, server]
+        .iter()
+        .flatten()
+        .filter_map(|s| s.conn.receiver())
+        .map(|r| r.ooo_max_bytes())
+        .max()
+        .unwrap_or(0);
+    let mut subflows = Vec::new();
+    if let Some(c) = client {
+        for sf in c.conn.subflows() {
+            let (laddr, lport) = sf.tcp.local();
+            let iface_idx = paths.iter().position(|p| p.client_addr == laddr).unwrap_or(0);
+            // The server's end of the same subflow.
+            let peer = server.and_then(|s| s.conn.subflows().iter().find(|p| p.tcp.remote() == (laddr, lport)));
+            let cs = sf.tcp.stats();
+            let ps = peer.map(|p| *p.tcp.stats()).unwrap_or_default();
+            let sender_is_server = ps.bytes_sent >= cs.bytes_sent;
+            let srtt_key = if sender_is_server {
+                (1u8, c.index, peer.map_or(usize::MAX, |p| p.id))
+            } else {
+                (0u8, c.index, sf.id)
+            };
+            let srtt_ms_mean = obs
+                .srtt_acc
+                .get(&srtt_key)
+                .filter(|a| a.1 > 0)
+                .map(|a| a.0 / a.1 as f64);
+            let close = sf.close_reason.or(peer.and_then(|p| p.close_reason));
+            subflows.push(SubflowMetrics {
+                iface: iface_names.get(iface_idx).cloned().unwrap_or_default(),
+                backup: sf.backup_local || sf.backup_remote,
+                opened_s: sf.opened_at.as_secs_f64(),
+                established_s: sf.established_at.map(SimTime::as_secs_f64),
+                closed_s: sf.closed_at.map(SimTime::as_secs_f64),
+                close_reason: close.map(|r| match r {
+                    models::tcp::CloseReason::Fin => "fin",
+                    models::tcp::CloseReason::Rst | models::tcp::CloseReason::Aborted => "rst",
+                    models::tcp::CloseReason::Timeout => "timeout",
+                }),
+                bytes_sent: cs.bytes_sent + ps.bytes_sent,
+                bytes_retransmitted: cs.bytes_retransmitted + ps.bytes_retransmitted,
+                rto_count: cs.rto_count + ps.rto_count,
+                srtt_ms_mean,
+            });
+        }
+    }
+    let _ = sender;
+    ConnMetrics {
+        bytes_requested: requested,
+        bytes_delivered,
+        goodput_bps: goodput,
+        completion_s: completion.map(|t| t.saturating_since(spec.start).as_secs_f64()),
+        reinjected_bytes: reinjected,
+        ooo_max_bytes: ooo_max,
+        mptcp: client.is_some_and(|c| c.conn.is_mptcp()),
+        subflows,
+    }
+}
+
+/// Writes a run directory for `sc` at `out`: into a temporary sibling first,
+/// renamed into place when everything is written.
+pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    let name = out
+        .file_name()
+        .ok_or("the output directory has no name")?
+        .to_string_lossy()
+        .to_string();
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    let result = (|| {
+        let opts = RunOptions {
+            pcap_path: sc.record.pcap.then(|| tmp.join("trace.pcap")),
+            keep_records: true,
+            event_budget: None,
+        };
+        let output = run(sc, &opts)?;
+        write_file(&tmp.join("scenario.ron"), &resolved_ron(sc)?)?;
+        let json = serde_json::to_string_pretty(&output.metrics).map_err(|e| e.to_string())? + "\n";
+        write_file(&tmp.join("metrics.json"), &json)?;
+        if sc.record.timeseries {
+            write_file(&tmp.join("timeseries.csv"), &output.timeseries_csv)?;
+        }
+        Ok(output)
+    })();
+    match result {
+        Ok(output) => {
+            if out.exists() {
+                if !out.join("scenario.ron").exists()
+                    && std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true)
+                {
+                    let _ = std::fs::remove_dir_all(&tmp);
+                    return Err(format!(
+                        "{} exists and is not a run directory; expected a new or empty directory",
+                        out.display()
+                    ));
+                }
+                std::fs::remove_dir_all(out).map_err(|e| format!("cannot replace {}: {e}", out.display()))?;
+            }
+            std::fs::rename(&tmp, out).map_err(|e| format!("cannot move the run into {}: {e}", out.display()))?;
+            Ok(output)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    let mut f = File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The scenario with every default filled in, as RON.
+pub fn resolved_ron(sc: &Scenario) -> Result<String, String> {
+    let mut r = sc.clone();
+    for i in &mut r.client.interfaces {
+        i.uplink.buffer = Some(i.uplink.resolved_buffer());
+        i.downlink.buffer = Some(i.downlink.resolved_buffer());
+    }
+    let cfg = ron::ser::PrettyConfig::new().depth_limit(8).struct_names(true);
+    ron::ser::to_string_pretty(&r, cfg)
+        .map(|s| s + "\n")
+        .map_err(|e| e.to_string())
+}
