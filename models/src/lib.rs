@@ -4,9 +4,9 @@
 pub mod cc;
 pub mod mptcp;
 pub mod mptcp_crypto;
+pub mod path_manager;
 pub mod ranges;
+pub mod scheduler;
 pub mod segment;
 pub mod tcp;
 pub mod wire;
-pub mod path_manager;
-pub mod scheduler;
