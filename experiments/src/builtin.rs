@@ -2,11 +2,33 @@
 //! and `mpsim list` work from any directory.
 
 /// (name, one-line description, RON text).
-pub const BUILTIN: &[(&str, &str, &str)] = &[(
-    "ios11-handover",
-    "iOS 11 handover mode: download starts on cellular, Wi-Fi comes up at 5 s, cellular is reset, lost data is reinjected",
-    include_str!("../scenarios/ios11-handover.ron"),
-)];
+pub const BUILTIN: &[(&str, &str, &str)] = &[
+    (
+        "ios11-handover",
+        "iOS 11 handover mode: download starts on cellular, Wi-Fi comes up at 5 s, cellular is reset, lost data is reinjected",
+        include_str!("../scenarios/ios11-handover.ron"),
+    ),
+    (
+        "ios-none-wifi-lost",
+        "iOS none (plain TCP): download on Wi-Fi, Wi-Fi lost at 5 s: the transfer breaks",
+        include_str!("../scenarios/ios-none-wifi-lost.ron"),
+    ),
+    (
+        "ios-handover-wifi-lost",
+        "iOS handover: download on Wi-Fi, Wi-Fi lost at 5 s: a cellular subflow is created and takes over",
+        include_str!("../scenarios/ios-handover-wifi-lost.ron"),
+    ),
+    (
+        "ios-interactive-wifi-lost",
+        "iOS interactive: both subflows from the start (cellular as backup), Wi-Fi lost at 5 s",
+        include_str!("../scenarios/ios-interactive-wifi-lost.ron"),
+    ),
+    (
+        "ios-aggregate-wifi-lost",
+        "iOS aggregate: both subflows carry data from the start, Wi-Fi lost at 5 s",
+        include_str!("../scenarios/ios-aggregate-wifi-lost.ron"),
+    ),
+];
 
 /// The RON text of a built-in scenario.
 pub fn get(name: &str) -> Option<&'static str> {

@@ -823,9 +823,12 @@ impl Connection {
                 TcpEvent::Connected => self.on_subflow_connected(now, idx),
                 TcpEvent::Rto { backoff } => {
                     // Linux mptcp_sub_retransmit_timer: reinject and mark pf.
+                    // Only when the subflow carries data not yet data-acknowledged
+                    // (after an RTO nothing counts as in flight any more).
+                    let outstanding = self.tx.outstanding_on(idx);
                     let sf = &mut self.subflows[idx];
                     if self.mptcp
-                        && sf.tcp.bytes_in_flight() > 0
+                        && outstanding > 0
                         && matches!(sf.tcp.state(), TcpState::Established | TcpState::CloseWait)
                     {
                         sf.pf = true;
@@ -941,12 +944,23 @@ impl Connection {
                 },
             );
         } else {
+            // The peer's address: the server for a client; for a server the
+            // client address and the address id its MP_JOIN announced.
+            let sf = &self.subflows[idx];
+            let remote = match self.cfg.role {
+                Role::Client => RemoteAddr::initial(self.remote_addr),
+                Role::Server => RemoteAddr {
+                    id: sf.addr_id,
+                    addr: sf.tcp.remote().0,
+                    port: None,
+                },
+            };
             self.pm.handle_event(
                 now,
                 PmEvent::SubflowEstablished {
                     subflow: SubflowId(idx as u32),
                     iface,
-                    remote: RemoteAddr::initial(self.remote_addr),
+                    remote,
                     backup,
                     initiated_locally: self.cfg.role == Role::Client,
                 },
@@ -1130,6 +1144,18 @@ impl Connection {
                     });
                 }
             }
+        }
+        self.flush_pending_opts();
+    }
+
+    /// Address signalling waits for a segment: ask an established subflow
+    /// for an immediate ACK to carry it.
+    fn flush_pending_opts(&mut self) {
+        if self.pending_opts.is_empty() {
+            return;
+        }
+        if let Some(sf) = self.subflows.iter_mut().find(|s| s.is_open() && s.fully_established) {
+            sf.tcp.request_ack();
         }
     }
 
