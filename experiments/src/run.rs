@@ -33,6 +33,16 @@ use crate::world::{NetWorld, Observer, PathSpec, Side};
 pub const SERVER_ADDR: u32 = 0x0a00_0001;
 pub const SERVER_PORT: u16 = 80;
 
+/// Connection `i`'s first client port; each connection has 64 ports for its subflows.
+pub fn first_port(i: usize) -> u16 {
+    40000 + 64 * (i as u16 % 300)
+}
+
+/// The connection a client port belongs to.
+pub fn conn_of_port(port: u16) -> usize {
+    (port.saturating_sub(40000) / 64) as usize
+}
+
 /// Client interface `i`'s address: 10.1.i.2.
 pub fn client_addr(i: usize) -> u32 {
     0x0a01_0002 | ((i as u32 & 0xff) << 8)
@@ -53,12 +63,23 @@ pub struct SeqRecord {
     pub conn: usize,
 }
 
+/// A control segment worth seeing in a timeline: a zero window or a RST.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignalRecord {
+    pub time: SimTime,
+    pub iface: usize,
+    pub from_server: bool,
+    pub rst: bool,
+    pub zero_window: bool,
+}
+
 /// What the run observer collects.
 pub struct RunObserver {
     pcap: Option<PcapTrace<BufWriter<File>>>,
     pcap_error: Option<String>,
     keep_records: bool,
     pub records: Vec<SeqRecord>,
+    pub signals: Vec<SignalRecord>,
     /// DSN ranges sent so far per (conn, iface), to mark reinjections.
     sent: BTreeMap<(usize, usize), RangeSet>,
     sample_every: Option<SimDuration>,
@@ -67,8 +88,6 @@ pub struct RunObserver {
     /// Per (host, conn, subflow): sum and count of srtt samples in ms.
     srtt_acc: BTreeMap<(u8, usize, usize), (f64, u64)>,
     addr_to_iface: Vec<u32>,
-    /// Connection index of each (client addr, client port).
-    conn_of_port: BTreeMap<(u32, u16), usize>,
 }
 
 impl RunObserver {
@@ -95,7 +114,17 @@ impl Observer<Host, Host> for RunObserver {
             (seg.src_addr, seg.src_port)
         };
         let iface = self.iface_of(client_addr);
-        let conn = *self.conn_of_port.entry((client_addr, client_port)).or_insert(0);
+        let conn = conn_of_port(client_port);
+        if seg.flags.rst || (seg.window == 0 && !seg.flags.syn) {
+            let (rst, zero_window) = (seg.flags.rst, seg.window == 0 && !seg.flags.rst);
+            self.signals.push(SignalRecord {
+                time: now,
+                iface,
+                from_server,
+                rst,
+                zero_window,
+            });
+        }
         let Some(dss) = seg.options.mptcp.dss() else { return };
         let data_ack = dss.data_ack.map(|a| a.value);
         let (dsn, len) = match dss.mapping {
@@ -231,6 +260,7 @@ pub struct Metrics {
 pub struct RunOutput {
     pub metrics: Metrics,
     pub records: Vec<SeqRecord>,
+    pub signals: Vec<SignalRecord>,
     pub timeseries_csv: String,
     pub iface_names: Vec<String>,
 }
@@ -324,6 +354,7 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
             opportunistic_retransmission: c.opportunistic_retransmission,
             orphan_timeout: c.orphan_timeout,
             server_port: SERVER_PORT,
+            first_local_port: first_port(i),
         };
         client.add_connection(i, c.start, base.clone(), c.traffic.clone());
         // The server is a Linux host: default path manager, the scenario's scheduler.
@@ -352,6 +383,7 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
         pcap_error: None,
         keep_records: opts.keep_records,
         records: Vec::new(),
+        signals: Vec::new(),
         sent: BTreeMap::new(),
         sample_every: sc.record.timeseries.then_some(sc.record.sample_interval),
         stop: sc.stop,
@@ -360,7 +392,6 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
         ),
         srtt_acc: BTreeMap::new(),
         addr_to_iface: paths.iter().map(|p| p.client_addr).collect(),
-        conn_of_port: BTreeMap::new(),
     };
     let world = NetWorld::new(net, paths, SERVER_ADDR, client, server, observer);
     let mut sim = Simulation::new(world);
@@ -430,6 +461,7 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
     Ok(RunOutput {
         metrics,
         records: observer.records,
+        signals: observer.signals,
         timeseries_csv: observer.timeseries,
         iface_names,
     })

@@ -80,6 +80,8 @@ pub struct ConnConfig {
     pub orphan_timeout: SimDuration,
     /// The server's port.
     pub server_port: u16,
+    /// The client's first subflow source port; each new subflow takes the next.
+    pub first_local_port: u16,
 }
 
 /// A local interface as the connection knows it.
@@ -253,6 +255,7 @@ impl Connection {
         let (_, idsn) = mptcp_crypto::token_and_idsn(local_key, cfg.version);
         let pm = cfg.path_manager.build(cfg.role);
         let scheduler = cfg.scheduler.build();
+        let first_port = cfg.first_local_port;
         Connection {
             tx: DataSender::new(idsn, cfg.snd_buf_bytes),
             rx: None,
@@ -267,7 +270,7 @@ impl Connection {
             pm,
             ifaces,
             remote_addr,
-            next_port: 40000,
+            next_port: first_port,
             next_addr_id: 1,
             events: VecDeque::new(),
             pending_opts: VecDeque::new(),
@@ -1291,7 +1294,7 @@ impl Connection {
         // Established: DSS with the data-ACK and, for payload, the mapping.
         let mapping = tx.mapping.map(|m| DssMapping {
             dsn: m.tag,
-            ssn_rel: (seg.seq - sf.iss) as u32,
+            ssn_rel: (m.chunk_seq - sf.iss) as u32,
             len: m.len_bytes as u16,
             wide,
         });
@@ -1440,7 +1443,7 @@ impl Connection {
                 match self.scheduler.reinject_target(now, &conn, &self.views, &seg) {
                     Decision::Send { subflow, max_bytes } | Decision::Resend { subflow, max_bytes, .. } => {
                         let room = self.room(subflow);
-                        let want = max_bytes.min(mss).min(room);
+                        let want = max_bytes.min(self.seg_bytes(subflow)).min(room);
                         if want == 0 {
                             break;
                         }
@@ -1463,7 +1466,7 @@ impl Connection {
                     Decision::SendOn { subflows, max_bytes } => {
                         let mut any = false;
                         for sfi in subflows.iter() {
-                            let want = max_bytes.min(mss).min(self.room(sfi));
+                            let want = max_bytes.min(self.seg_bytes(sfi)).min(self.room(sfi));
                             if let Some(r) = self.tx.take_reinject(sfi, want) {
                                 let n = r.end - r.start;
                                 self.subflows[sfi].tcp.send_mapped(n, r.start);
@@ -1496,7 +1499,7 @@ impl Connection {
             };
             match decision {
                 Decision::Send { subflow, max_bytes } => {
-                    let want = max_bytes.min(mss).min(self.room(subflow));
+                    let want = max_bytes.min(self.seg_bytes(subflow)).min(self.room(subflow));
                     if self.tx.window_left_bytes() == 0 {
                         self.rcv_buf_optimization(now, subflow);
                         break;
@@ -1521,11 +1524,10 @@ impl Connection {
                 Decision::SendOn { subflows, max_bytes } => {
                     let want = subflows
                         .iter()
-                        .map(|s| self.room(s))
+                        .map(|s| self.room(s).min(self.seg_bytes(s)))
                         .min()
                         .unwrap_or(0)
-                        .min(max_bytes)
-                        .min(mss);
+                        .min(max_bytes);
                     let Some(first) = subflows.iter().next() else { break };
                     let Some(r) = self.tx.take_new(first, want) else { break };
                     let n = r.end - r.start;
@@ -1550,7 +1552,7 @@ impl Connection {
                     dsn,
                     max_bytes,
                 } => {
-                    let want = max_bytes.min(mss).min(self.room(subflow));
+                    let want = max_bytes.min(self.seg_bytes(subflow)).min(self.room(subflow));
                     if want == 0 || dsn < self.tx.snd_una() {
                         break;
                     }
@@ -1600,9 +1602,19 @@ impl Connection {
     /// what is already queued in it (Linux `mptcp_is_temp_unavailable`).
     fn room(&self, idx: usize) -> u64 {
         let t = &self.subflows[idx].tcp;
-        let cwnd = t.cwnd_bytes();
-        cwnd.saturating_sub(t.bytes_in_flight() + t.unsent_bytes())
-            .min(t.send_space())
+        let smss = t.smss_bytes().max(1) as u64;
+        let bytes = t
+            .cwnd_bytes()
+            .saturating_sub(t.bytes_in_flight() + t.unsent_bytes())
+            .min(t.send_space());
+        // Whole segments only, as Linux's cwnd test counts packets: handing
+        // over a fraction of a segment would put a runt on the wire.
+        bytes / smss * smss
+    }
+
+    /// The payload of one full segment on subflow `idx`.
+    fn seg_bytes(&self, idx: usize) -> u64 {
+        self.subflows[idx].tcp.smss_bytes().max(1) as u64
     }
 
     fn sent_on(&self, r: std::ops::Range<u64>) -> SubflowSet {

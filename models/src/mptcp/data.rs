@@ -45,6 +45,7 @@ pub struct DataSender {
     /// DSN of the DATA_FIN once the application closed.
     data_fin: Option<u64>,
     fin_sent: bool,
+    fin_acked: bool,
     /// Total bytes queued for reinjection over the connection's life.
     reinjected_bytes: u64,
 }
@@ -63,6 +64,7 @@ impl DataSender {
             reinject: RangeSet::new(),
             data_fin: None,
             fin_sent: false,
+            fin_acked: false,
             reinjected_bytes: 0,
         }
     }
@@ -101,7 +103,7 @@ impl DataSender {
     /// Whether everything written, and the DATA_FIN if any, is acknowledged.
     pub fn all_acked(&self) -> bool {
         match self.data_fin {
-            Some(fin) => self.snd_una > fin,
+            Some(_) => self.fin_acked,
             None => self.snd_una == self.write_end,
         }
     }
@@ -219,10 +221,12 @@ impl DataSender {
     /// A data-ACK arrived with the peer's receive window (RFC 8684 3.3.2,
     /// 3.3.5). Returns the bytes newly acknowledged.
     pub fn on_data_ack(&mut self, data_ack: u64, window_bytes: u64) -> u64 {
-        let limit = self.data_fin.map_or(self.write_end, |f| f + 1);
-        // Ignore acknowledgements of data never sent (RFC 8684 3.3.2).
-        let sent_end = if self.fin_sent { limit } else { self.snd_nxt };
-        let ack = data_ack.min(sent_end);
+        // Acknowledgements of data never sent are ignored (RFC 8684 3.3.2);
+        // the DATA_FIN's own DSN is acknowledged separately (3.3.3).
+        let ack = data_ack.min(self.snd_nxt);
+        if self.fin_sent && self.data_fin.is_some_and(|f| data_ack > f) {
+            self.fin_acked = true;
+        }
         let mut newly = 0;
         if ack > self.snd_una {
             newly = ack - self.snd_una;
@@ -234,7 +238,7 @@ impl DataSender {
         }
         // RFC 8684 3.3.5: the window's right edge is relative to the data-ACK
         // and must not be shrunk by the sender's view.
-        self.wnd_end = self.wnd_end.max(ack.saturating_add(window_bytes));
+        self.wnd_end = self.wnd_end.max(data_ack.saturating_add(window_bytes));
         newly
     }
 }

@@ -247,11 +247,16 @@ pub enum TcpEvent {
     },
 }
 
-/// The tag mapping of a segment's payload (see `send_mapped`).
+/// The mapping of the chunk a segment's payload comes from (see
+/// `send_mapped`): the same for every segment cut from the chunk,
+/// retransmissions included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Mapping {
-    /// The chunk's tag plus the offset of the segment's first byte in it.
+    /// The chunk's tag (the MPTCP layer's data sequence number of its first byte).
     pub tag: u64,
+    /// Subflow sequence number of the chunk's first byte.
+    pub chunk_seq: u64,
+    /// The chunk's length.
     pub len_bytes: u32,
 }
 
@@ -1039,7 +1044,11 @@ impl TcpEndpoint {
         }
         Some(Transmit {
             seg,
-            mapping: p.mapping.map(|(tag, len_bytes)| Mapping { tag, len_bytes }),
+            mapping: p.mapping.map(|(tag, chunk_seq, len_bytes)| Mapping {
+                tag,
+                chunk_seq,
+                len_bytes,
+            }),
             is_retransmission: rtx,
         })
     }

@@ -106,8 +106,11 @@ pub struct SegPlan {
     pub len: u32,
     pub fin: bool,
     pub kind: SegKind,
-    /// `(tag of the first byte, length)` if the bytes come from a tagged chunk.
-    pub mapping: Option<(u64, u32)>,
+    /// `(chunk tag, chunk start, chunk length)` if the bytes come from a
+    /// tagged chunk: every segment cut from a chunk, retransmissions
+    /// included, reports the same whole-chunk mapping (as Linux MPTCP maps a
+    /// whole skb), so a mapping never changes once sent (RFC 8684 3.3.1).
+    pub mapping: Option<(u64, u64, u32)>,
     /// The payload size a full segment would have had.
     pub full_len: u32,
 }
@@ -319,10 +322,9 @@ impl Sender {
         }
         let start = self.write_end;
         match (self.chunks.back_mut(), tag) {
-            // Contiguous untagged bytes, or tags that continue the last
-            // chunk's, extend it (as Linux MPTCP extends a mapping).
+            // Contiguous untagged bytes extend the last chunk. Tagged chunks
+            // never grow: their mapping may already be on the wire.
             (Some(c), None) if c.tag.is_none() && c.end() == start => c.len += n,
-            (Some(c), Some(t)) if c.tag.is_some_and(|ct| ct + c.len == t) && c.end() == start => c.len += n,
             _ => self.chunks.push_back(Chunk { start, len: n, tag }),
         }
         self.write_end += n;
@@ -526,7 +528,7 @@ impl Sender {
                 len: len as u32,
                 fin,
                 kind: SegKind::New,
-                mapping: c.tag.map(|t| (t + (seq - c.start), len as u32)),
+                mapping: c.tag.map(|t| (t, c.start, c.len as u32)),
                 full_len: pm,
             });
         }
@@ -577,7 +579,7 @@ impl Sender {
             len,
             fin: self.fin_sent && end == self.write_end,
             kind,
-            mapping: c.tag.map(|t| (t + (s - c.start), len)),
+            mapping: c.tag.map(|t| (t, c.start, c.len as u32)),
             full_len: pm,
         }
     }
@@ -601,7 +603,7 @@ impl Sender {
             len,
             fin: self.fin_sent && h + 1 == self.write_end,
             kind: SegKind::Rescue,
-            mapping: c.tag.map(|t| (t + (start - c.start), len)),
+            mapping: c.tag.map(|t| (t, c.start, c.len as u32)),
             full_len: pm,
         }
     }
@@ -1004,16 +1006,18 @@ mod tests {
         s.on_syn_sent();
         s.on_syn_acked(0, ISS + 1, 1 << 20);
         assert_eq!(s.queue(1500, Some(50_000)), 1500);
-        // Contiguous tags extend the chunk; a jump starts a new one.
+        // Every tagged queue call is its own chunk, even with contiguous
+        // tags: a chunk's mapping never changes once sent.
         assert_eq!(s.queue(500, Some(51_500)), 500);
         assert_eq!(s.queue(700, Some(90_000)), 700);
-        assert_eq!(s.chunks_len(), 2);
+        assert_eq!(s.chunks_len(), 3);
         let a = send(&mut s, 1 << 20).unwrap();
         let b = send(&mut s, 1 << 20).unwrap();
         let c = send(&mut s, 1 << 20).unwrap();
-        assert_eq!(a.mapping, Some((50_000, 1000)));
-        assert_eq!(b.mapping, Some((51_000, 1000)));
-        assert_eq!(c.mapping, Some((90_000, 700)));
+        // Segments never straddle chunks; each reports its whole chunk.
+        assert_eq!((a.len, a.mapping), (1000, Some((50_000, ISS + 1, 1500))));
+        assert_eq!((b.len, b.mapping), (500, Some((50_000, ISS + 1, 1500))));
+        assert_eq!((c.len, c.mapping), (500, Some((51_500, ISS + 1501, 500))));
     }
 
     #[test]

@@ -1,0 +1,174 @@
+//! End-to-end MPTCP runs of scenario files: the iOS 11 handover
+//! reproduction, the other service types, aggregation, determinism.
+
+use std::path::Path;
+
+use experiments::builtin;
+use experiments::run::{RunOptions, RunOutput, run, run_to_dir};
+use experiments::scenario::Scenario;
+
+fn builtin_scenario(name: &str) -> Scenario {
+    Scenario::parse(Path::new(name), builtin::get(name).expect("built-in")).expect("valid")
+}
+
+fn run_records(sc: &Scenario) -> RunOutput {
+    run(
+        sc,
+        &RunOptions {
+            keep_records: true,
+            ..Default::default()
+        },
+    )
+    .expect("run")
+}
+
+fn iface(out: &RunOutput, name: &str) -> usize {
+    out.iface_names.iter().position(|n| n == name).expect("interface")
+}
+
+#[test]
+fn ios11_handover_moves_to_wifi_resets_cellular_reinjects_and_delivers_every_byte() {
+    let sc = builtin_scenario("ios11-handover");
+    let out = run_records(&sc);
+    let c = &out.metrics.connections[0];
+    let (wifi, cell) = (iface(&out, "wifi"), iface(&out, "cell"));
+
+    // Every byte arrives.
+    assert_eq!(Some(c.bytes_delivered), c.bytes_requested);
+    assert!(c.completion_s.is_some());
+
+    // Established on cellular (Wi-Fi is down), flagged backup by iOS.
+    let cell_sf = c.subflows.iter().find(|s| s.iface == "cell").expect("cellular subflow");
+    assert!(cell_sf.opened_s == 0.0 && cell_sf.backup);
+    // Wi-Fi comes up at 5 s: a Wi-Fi subflow joins, without the backup bit.
+    let wifi_sf = c.subflows.iter().find(|s| s.iface == "wifi").expect("Wi-Fi subflow");
+    assert!(wifi_sf.opened_s >= 5.0 && !wifi_sf.backup);
+    let wifi_up = wifi_sf.established_s.expect("Wi-Fi established");
+
+    // The client sends a zero window and then a RST on cellular.
+    let zw = out
+        .signals
+        .iter()
+        .find(|s| !s.from_server && s.iface == cell && s.zero_window)
+        .expect("zero window");
+    let rst = out
+        .signals
+        .iter()
+        .find(|s| !s.from_server && s.iface == cell && s.rst)
+        .expect("RST");
+    assert!(zw.time <= rst.time && zw.time.as_secs_f64() >= wifi_up);
+    assert_eq!(cell_sf.close_reason, Some("rst"));
+
+    // New data goes only to Wi-Fi once it is there: nothing the server
+    // sends on cellular after the join is beyond what cellular carried before.
+    let server_data = |i: usize| {
+        out.records
+            .iter()
+            .filter(move |r| r.from_server && r.len > 0 && r.iface == i)
+    };
+    let first_wifi = server_data(wifi).map(|r| r.time).min().expect("data on Wi-Fi");
+    let cell_max_before = server_data(cell)
+        .filter(|r| r.time < first_wifi)
+        .map(|r| r.dsn + r.len)
+        .max()
+        .unwrap();
+    assert!(
+        server_data(cell)
+            .filter(|r| r.time > first_wifi)
+            .all(|r| r.dsn + r.len <= cell_max_before)
+    );
+
+    // The server reinjects on Wi-Fi data it had sent on cellular.
+    let reinjected: Vec<_> = server_data(wifi).filter(|r| r.reinjected).collect();
+    assert!(!reinjected.is_empty() && c.reinjected_bytes > 0);
+    assert!(reinjected.iter().all(|r| r.time > rst.time));
+
+    // Out-of-order data waits at the client and the data-ACK jumps over it.
+    assert!(c.ooo_max_bytes > 0);
+    let acks: Vec<u64> = out
+        .records
+        .iter()
+        .filter(|r| !r.from_server && r.time.as_secs_f64() >= wifi_up)
+        .filter_map(|r| r.data_ack)
+        .collect();
+    let max_jump = acks.windows(2).map(|w| w[1].saturating_sub(w[0])).max().unwrap_or(0);
+    assert!(max_jump > 10 * 1420, "largest data-ACK jump {max_jump} bytes");
+}
+
+#[test]
+fn the_four_service_types_differ_when_wifi_is_lost() {
+    let none = run_records(&builtin_scenario("ios-none-wifi-lost"));
+    let handover = run_records(&builtin_scenario("ios-handover-wifi-lost"));
+    let interactive = run_records(&builtin_scenario("ios-interactive-wifi-lost"));
+    let aggregate = run_records(&builtin_scenario("ios-aggregate-wifi-lost"));
+    // none is plain TCP on Wi-Fi: it breaks when Wi-Fi goes away.
+    let n = &none.metrics.connections[0];
+    assert!(!n.mptcp && n.completion_s.is_none() && n.subflows.len() == 1);
+    for out in [&handover, &interactive, &aggregate] {
+        let c = &out.metrics.connections[0];
+        assert_eq!(Some(c.bytes_delivered), c.bytes_requested, "{}", out.metrics.scenario);
+    }
+    let cell = |out: &RunOutput| {
+        out.metrics.connections[0]
+            .subflows
+            .iter()
+            .find(|s| s.iface == "cell")
+            .cloned()
+            .unwrap()
+    };
+    // handover creates cellular only when Wi-Fi is lost; interactive and
+    // aggregate open it at once; only aggregate clears the backup flag.
+    assert!(cell(&handover).opened_s >= 5.0 && cell(&handover).backup);
+    assert!(cell(&interactive).opened_s < 1.0 && cell(&interactive).backup);
+    assert!(cell(&aggregate).opened_s < 1.0 && !cell(&aggregate).backup);
+    // aggregate used both paths, so it finishes first.
+    let done = |out: &RunOutput| out.metrics.connections[0].completion_s.unwrap();
+    assert!(done(&aggregate) < done(&interactive) && done(&aggregate) < done(&handover));
+}
+
+#[test]
+fn two_disjoint_paths_are_aggregated_to_at_least_90_percent_of_their_sum() {
+    // 10 Mb/s with 20 ms RTT and 20 Mb/s with 40 ms RTT, buffers of one BDP
+    // (the default), the default scheduler, LIA, a 60 s bulk transfer.
+    let text = r#"Scenario(
+        name: "aggregate-2path", stop: "60s",
+        client: ClientSpec(interfaces: [
+            InterfaceSpec(name: "a", kind: Wifi,
+                uplink: LinkSpec(rate: "10Mbps", delay: "10ms"), downlink: LinkSpec(rate: "10Mbps", delay: "10ms")),
+            InterfaceSpec(name: "b", kind: Wired,
+                uplink: LinkSpec(rate: "20Mbps", delay: "20ms"), downlink: LinkSpec(rate: "20Mbps", delay: "20ms")),
+        ]),
+        connections: [ConnectionSpec(path_manager: fullmesh, scheduler: min_rtt, cc: lia,
+                                     traffic: DownloadFor(duration: "60s"))],
+        record: RecordSpec(pcap: false, timeseries: false),
+    )"#;
+    let sc = Scenario::parse(Path::new("aggregate.ron"), text).unwrap();
+    let out = run(&sc, &RunOptions::default()).unwrap();
+    let c = &out.metrics.connections[0];
+    let goodput = c.bytes_delivered as f64 * 8.0 / 60.0;
+    eprintln!("aggregate goodput {goodput:.0} bit/s");
+    assert!(goodput >= 0.9 * 30e6, "goodput {goodput}");
+}
+
+#[test]
+fn running_a_scenario_twice_gives_byte_identical_outputs() {
+    let sc = builtin_scenario("ios11-handover");
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("determinism");
+    let _ = std::fs::remove_dir_all(&base);
+    let (a, b) = (base.join("a"), base.join("b"));
+    run_to_dir(&sc, &a).unwrap();
+    run_to_dir(&sc, &b).unwrap();
+    for f in ["metrics.json", "timeseries.csv", "trace.pcap", "scenario.ron"] {
+        let (x, y) = (std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap());
+        assert!(!x.is_empty(), "{f} is empty");
+        assert!(x == y, "{f} differs between two runs");
+    }
+    // The resolved scenario runs again to the same result.
+    let again = Scenario::load(&a.join("scenario.ron")).unwrap();
+    let c = base.join("c");
+    run_to_dir(&again, &c).unwrap();
+    assert_eq!(
+        std::fs::read(a.join("metrics.json")).unwrap(),
+        std::fs::read(c.join("metrics.json")).unwrap()
+    );
+}

@@ -1,0 +1,175 @@
+//! The pcap trace as Wireshark's tshark reads it: no malformed packets, and
+//! its MPTCP analysis finds the connection, its subflows, the mappings and
+//! the reinjections. `.ci/run` installs tshark; set MPSIM_SKIP_TSHARK=1 to
+//! skip these tests on a machine without it (they fail otherwise, so a
+//! missing tool is never mistaken for a passing trace).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use experiments::run::run_to_dir;
+use experiments::scenario::{PcapFlavor, Scenario, Traffic};
+use sim_core::{ByteSize, SimTime};
+
+fn tshark_available() -> bool {
+    if Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return true;
+    }
+    assert!(
+        std::env::var_os("MPSIM_SKIP_TSHARK").is_some(),
+        "tshark is not installed: install it (apt-get install -y tshark) or set MPSIM_SKIP_TSHARK=1"
+    );
+    false
+}
+
+fn trace(name: &str, flavor: PcapFlavor) -> PathBuf {
+    let text = experiments::builtin::get("ios11-handover").unwrap();
+    let mut sc = Scenario::parse(Path::new("ios11-handover"), text).unwrap();
+    sc.record.pcap_flavor = flavor;
+    // A shorter download than the built-in's keeps tshark fast; the
+    // handover at 5 s (about 6 MB into the transfer) is unchanged.
+    sc.connections[0].traffic = Traffic::Download {
+        bytes: ByteSize::from_bytes(10_000_000),
+    };
+    sc.stop = SimTime::from_secs(15);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    run_to_dir(&sc, &dir).unwrap();
+    dir.join("trace.pcap")
+}
+
+const FIELDS: &[&str] = &[
+    "frame.number",
+    "tcp.stream",
+    "mptcp.stream",
+    "tcp.len",
+    "mptcp.related_mapping",
+    "mptcp.reinjection_of",
+    "tcp.flags.reset",
+    "tcp.window_size_value",
+    "ip.src",
+    "tcp.options.mptcp.subtype",
+    "mptcp.dss.missing_mapping",
+    "tcp.options.mptcp.version",
+    "tcp.options.mptcp.dseqn8.flag",
+    "tcp.options.mptcp.dataack8.flag",
+    "_ws.malformed",
+];
+
+/// One frame as tshark's MPTCP analysis sees it: field name -> value.
+type Frame = std::collections::BTreeMap<&'static str, String>;
+
+/// Runs tshark once with MPTCP analysis on and returns every frame.
+fn frames(pcap: &Path) -> Vec<Frame> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r").arg(pcap).arg("-n");
+    for p in [
+        "mptcp.analyze_mptcp:TRUE",
+        "mptcp.analyze_mappings:TRUE",
+        "mptcp.intersubflows_retransmission:TRUE",
+        "mptcp.relative_sequence_numbers:TRUE",
+    ] {
+        cmd.arg("-o").arg(p);
+    }
+    cmd.args(["-T", "fields", "-E", "separator=|", "-E", "occurrence=f"]);
+    for f in FIELDS {
+        cmd.arg("-e").arg(f);
+    }
+    let out = cmd.output().expect("tshark runs");
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| FIELDS.iter().copied().zip(l.split('|').map(str::to_string)).collect())
+        .collect()
+}
+
+fn has(f: &Frame, k: &str) -> bool {
+    f.get(k).is_some_and(|v| !v.is_empty())
+}
+
+#[test]
+fn tshark_decodes_the_v1_trace_and_finds_the_connection_subflows_mappings_and_reinjections() {
+    if !tshark_available() {
+        return;
+    }
+    let fr = frames(&trace("tshark-v1", PcapFlavor::V1));
+    assert!(fr.len() > 5000);
+    assert!(!fr.iter().any(|f| has(f, "_ws.malformed")), "malformed packets");
+    // Every frame with an MPTCP option belongs to MPTCP connection 0, over
+    // two TCP streams (subflows). The bare zero-window ACK and the RST carry
+    // no MPTCP option (as XNU sends them), so tshark cannot attribute them.
+    let mut pairs: Vec<(String, String)> = fr
+        .iter()
+        .filter(|f| has(f, "mptcp.stream"))
+        .map(|f| (f["tcp.stream"].clone(), f["mptcp.stream"].clone()))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    assert_eq!(
+        pairs,
+        [("0".to_string(), "0".to_string()), ("1".to_string(), "0".to_string())]
+    );
+    // The MP_JOIN (subtype 1) is there.
+    assert!(fr.iter().any(|f| f["tcp.options.mptcp.subtype"] == "1"));
+    // Data segments carry mappings tshark can relate, none missing.
+    assert!(!fr.iter().any(|f| has(f, "mptcp.dss.missing_mapping")));
+    let mapped = fr
+        .iter()
+        .filter(|f| f["tcp.len"] != "0" && has(f, "mptcp.related_mapping"))
+        .count();
+    assert!(mapped > 1000, "{mapped} data frames with a related mapping");
+    // The reinjections on Wi-Fi (stream 1) of data first sent on cellular.
+    let reinj: Vec<&Frame> = fr.iter().filter(|f| has(f, "mptcp.reinjection_of")).collect();
+    assert!(!reinj.is_empty(), "tshark found no reinjection");
+    assert!(
+        reinj.iter().all(|f| f["tcp.stream"] == "1"),
+        "reinjections are on the Wi-Fi subflow"
+    );
+    // The zero window and then the RST on cellular (stream 0), from the client.
+    let client = "10.1.1.2";
+    let zw = fr
+        .iter()
+        .position(|f| f["tcp.stream"] == "0" && f["ip.src"] == client && f["tcp.window_size_value"] == "0");
+    let rst = fr
+        .iter()
+        .position(|f| f["tcp.flags.reset"] == "1" || f["tcp.flags.reset"] == "True");
+    let (zw, rst) = (zw.expect("zero window"), rst.expect("RST"));
+    assert!(zw < rst && fr[rst]["tcp.stream"] == "0" && fr[rst]["ip.src"] == client);
+}
+
+#[test]
+fn the_v0_flavor_writes_mptcp_v0_with_32_bit_data_sequence_numbers() {
+    if !tshark_available() {
+        return;
+    }
+    let fr = frames(&trace("tshark-v0", PcapFlavor::V0));
+    assert!(!fr.iter().any(|f| has(f, "_ws.malformed")), "malformed packets");
+    let versions: Vec<&String> = fr
+        .iter()
+        .map(|f| &f["tcp.options.mptcp.version"])
+        .filter(|v| !v.is_empty())
+        .collect();
+    assert!(!versions.is_empty() && versions.iter().all(|v| *v == "0"));
+    // No 8-byte DSNs or data-ACKs (mptcptrace reads 4-byte ones only).
+    let eight = |k: &str| fr.iter().any(|f| f[k] == "1" || f[k] == "True");
+    assert!(!eight("tcp.options.mptcp.dseqn8.flag") && !eight("tcp.options.mptcp.dataack8.flag"));
+    assert!(
+        fr.iter()
+            .filter(|f| has(f, "mptcp.stream"))
+            .all(|f| f["mptcp.stream"] == "0")
+    );
+    let streams: std::collections::BTreeSet<&String> = fr
+        .iter()
+        .filter(|f| has(f, "mptcp.stream"))
+        .map(|f| &f["tcp.stream"])
+        .collect();
+    assert_eq!(streams.len(), 2, "both subflows linked to one v0 connection");
+}
