@@ -395,9 +395,16 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
     };
     let world = NetWorld::new(net, paths, SERVER_ADDR, client, server, observer);
     let mut sim = Simulation::new(world);
-    if let Some(b) = opts.event_budget {
-        sim.set_event_budget(b);
-    }
+    // A guard against livelock: far more events than the links could carry
+    // packets (64-byte packets at full rate, 20 events each) over the run.
+    let pkts_per_s: u64 = sc
+        .client
+        .interfaces
+        .iter()
+        .map(|i| i.uplink.rate.bps() / 512 + i.downlink.rate.bps() / 512)
+        .sum();
+    let default_budget = 1_000_000 + 20 * pkts_per_s.saturating_mul(sc.stop.as_nanos() / 1_000_000_000 + 1);
+    sim.set_event_budget(opts.event_budget.unwrap_or(default_budget));
     // Connections open at their start times; the interface timeline is a
     // list of scheduled events.
     for c in &sc.connections {

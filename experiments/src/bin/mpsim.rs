@@ -101,6 +101,12 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
                 );
             }
             say!("{} events; run directory: {}", output.metrics.events, out.display());
+            if output.metrics.outcome != "completed" {
+                eprintln!(
+                    "mpsim: warning: the run stopped early ({}); results cover the run up to there",
+                    output.metrics.outcome
+                );
+            }
             match experiments::figures::write_figures(out, &output) {
                 Ok(files) => {
                     for f in files {

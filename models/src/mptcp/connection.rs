@@ -586,13 +586,10 @@ impl Connection {
     }
     /// No more data will be written: a DATA_FIN follows the last byte.
     pub fn close(&mut self, now: SimTime) {
+        // The DATA_FIN (or, for plain TCP, the FIN) goes out after the last
+        // byte has been handed to a subflow (see `schedule`).
         self.tx.close();
         self.pm.handle_event(now, PmEvent::ConnectionClosing);
-        if !self.mptcp {
-            for s in &mut self.subflows {
-                s.tcp.close();
-            }
-        }
     }
 
     // ------------------------------------------------------------------
@@ -648,9 +645,12 @@ impl Connection {
         if self.pm.poll_timeout().is_some_and(|t| t <= now) {
             self.pm.handle_timeout(now);
         }
-        if self.orphan_deadline.is_some_and(|t| t <= now) && !self.closed {
-            self.closed = true;
-            self.events.push_back(ConnEvent::Closed { timed_out: true });
+        if self.orphan_deadline.is_some_and(|t| t <= now) {
+            self.orphan_deadline = None;
+            if !self.closed {
+                self.closed = true;
+                self.events.push_back(ConnEvent::Closed { timed_out: true });
+            }
         }
         self.after_input(now);
     }
