@@ -121,9 +121,9 @@ pub enum Traffic {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionSpec {
-    /// The client's path manager: an iOS service type (`ios_none`,
-    /// `ios_handover`, `ios_interactive`, `ios_aggregate`) or a Linux one
-    /// (`default`, `full_mesh`). Default: `full_mesh`.
+    /// The client's path manager: an iOS service type (`none`, `handover`,
+    /// `interactive`, `aggregate`) or a Linux one (`default`, `fullmesh`).
+    /// Default: `fullmesh`.
     #[serde(default = "default_pm")]
     pub path_manager: PathManagerKind,
     /// The server's packet scheduler (Linux). Default: `min_rtt`.
@@ -258,29 +258,51 @@ fn default_stop() -> SimTime {
 
 impl Scenario {
     /// Parses and checks scenario text; `file` names it in errors.
+    ///
+    /// An optional field (`buffer`, `jitter`) may be written bare
+    /// (`buffer: Packets(50)`) or as `Some(...)`: RON's `implicit_some`
+    /// extension is on.
     pub fn parse(file: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         let sc: Scenario = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
             .from_str(text)
-            .map_err(|e| ron_error(file, &e))?;
+            .map_err(|e| ron_error_in(file, text, &e))?;
         sc.check(file, text)?;
         Ok(sc)
     }
 
     /// Reads and parses a scenario file.
     pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(file).map_err(|e| ScenarioError {
-            file: file.display().to_string(),
+        let name = file.display().to_string();
+        let bytes = std::fs::read(file).map_err(|e| ScenarioError {
+            file: name.clone(),
             line: 0,
             col: 0,
             message: format!("cannot read the scenario: {e}; expected a readable RON file"),
         })?;
-        Self::parse(file, &text)
+        match String::from_utf8(bytes) {
+            Ok(text) => Self::parse(file, &text),
+            Err(e) => {
+                let good = e.utf8_error().valid_up_to();
+                let prefix = std::str::from_utf8(&e.as_bytes()[..good]).unwrap_or("");
+                let (line, col) = line_col(prefix, good);
+                Err(ScenarioError {
+                    file: name,
+                    line,
+                    col,
+                    message: "this byte is not UTF-8 text; expected a UTF-8 RON file".into(),
+                })
+            }
+        }
     }
 
-    /// Semantic checks that serde cannot express.
+    /// Semantic checks that serde cannot express. Each error is located at
+    /// the offending value (found by its path in the text, not by searching
+    /// for its spelling).
     fn check(&self, file: &Path, text: &str) -> Result<(), ScenarioError> {
-        let err = |anchor: Option<&str>, needle: &str, message: String| {
-            let (line, col) = locate(text, anchor, needle);
+        use PathSeg::{Field as F, Index as I};
+        let err = |path: &[PathSeg<'_>], message: String| {
+            let (line, col) = line_col(text, value_offset(text, path));
             Err(ScenarioError {
                 file: file.display().to_string(),
                 line,
@@ -288,16 +310,17 @@ impl Scenario {
                 message,
             })
         };
-        if self.client.interfaces.is_empty() {
+        let ifaces = &self.client.interfaces;
+        if ifaces.is_empty() {
             return err(
-                Some("client"),
-                "interfaces",
-                "the client has no interfaces; expected at least one".into(),
+                &[F("client"), F("interfaces")],
+                "the client has no interfaces; expected at least one InterfaceSpec(...)".into(),
             );
         }
-        let names: Vec<&str> = self.client.interfaces.iter().map(|i| i.name.as_str()).collect();
+        let names: Vec<&str> = ifaces.iter().map(|i| i.name.as_str()).collect();
         let list = names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ");
-        for (i, iface) in self.client.interfaces.iter().enumerate() {
+        for (i, iface) in ifaces.iter().enumerate() {
+            let at = |rest: &[PathSeg<'static>]| [&[F("client"), F("interfaces"), I(i)][..], rest].concat();
             if iface.name.is_empty()
                 || !iface
                     .name
@@ -305,40 +328,35 @@ impl Scenario {
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
                 return err(
-                    Some("interfaces"),
-                    &format!("{:?}", iface.name),
+                    &at(&[F("name")]),
                     format!(
                         "interface name {:?} is not a simple name; expected letters, digits, '_' or '-'",
                         iface.name
                     ),
                 );
             }
-            if names[..i].contains(&iface.name.as_str()) {
-                // Point at the second definition.
-                let quoted = format!("{:?}", iface.name);
-                let second = text.find(&quoted).map_or(0, |p| p + quoted.len());
-                let at = text[second..].find(&quoted).map_or(second, |p| second + p);
-                let (line, col) = line_col(text, at);
-                let message = format!("interface {quoted} is defined twice; expected unique names");
-                return Err(ScenarioError {
-                    file: file.display().to_string(),
-                    line,
-                    col,
-                    message,
-                });
+            if let Some(first) = names[..i].iter().position(|n| *n == iface.name) {
+                let (l, c) = line_col(
+                    text,
+                    value_offset(text, &[F("client"), F("interfaces"), I(first), F("name")]),
+                );
+                return err(
+                    &at(&[F("name")]),
+                    format!(
+                        "interface {:?} is defined twice (first at {l}:{c}); expected a unique name for each interface",
+                        iface.name
+                    ),
+                );
             }
             for (dir, l) in [("uplink", &iface.uplink), ("downlink", &iface.downlink)] {
                 if let Err(e) = l.loss.validate() {
-                    return err(
-                        Some(&format!("{:?}", iface.name)),
-                        dir,
-                        format!("{} {dir}: {e}", iface.name),
-                    );
+                    let mut path = at(&[F(dir), F("loss")]);
+                    path.extend(bad_probability(&l.loss).map(F));
+                    return err(&path, format!("{} {dir} loss: {e}", iface.name));
                 }
-                if let Some(sim_core::BufferLimit::Packets(0)) = l.buffer {
+                if let Some(BufferLimit::Packets(0)) = l.buffer {
                     return err(
-                        Some(&format!("{:?}", iface.name)),
-                        dir,
+                        &at(&[F(dir), F("buffer")]),
                         format!("{} {dir}: a buffer of 0 packets; expected at least 1", iface.name),
                     );
                 }
@@ -346,62 +364,142 @@ impl Scenario {
         }
         if self.stop == SimTime::ZERO {
             return err(
-                None,
-                "stop",
+                &[F("stop")],
                 "stop is 0s; expected a positive duration such as \"30s\"".into(),
             );
         }
-        for ev in &self.timeline {
-            let needle = format!("{:?}", ev.iface());
+        if self.stop.saturating_since(SimTime::ZERO) > LONGEST {
+            return err(
+                &[F("stop")],
+                format!("stop {} is too long; expected at most 100 years ({LONGEST})", self.stop),
+            );
+        }
+        for (k, ev) in self.timeline.iter().enumerate() {
             if !names.contains(&ev.iface()) {
                 return err(
-                    Some("timeline"),
-                    &needle,
-                    format!("the timeline names interface {needle}, which is not defined; expected one of {list}"),
+                    &[F("timeline"), I(k), F("iface")],
+                    format!(
+                        "the timeline names interface {:?}, which is not defined; expected one of {list}",
+                        ev.iface()
+                    ),
                 );
             }
             if ev.at() > self.stop {
                 return err(
-                    Some("timeline"),
-                    &format!("\"{}\"", ev.at()),
+                    &[F("timeline"), I(k), F("at")],
                     format!(
-                        "event at {} is after the stop time {}; expected a time up to the stop",
+                        "this event at {} is after the stop time {}; expected a time up to {}",
                         ev.at(),
+                        self.stop,
                         self.stop
                     ),
                 );
             }
         }
         if self.connections.is_empty() {
-            return err(None, "connections", "no connections; expected at least one".into());
+            return err(
+                &[F("connections")],
+                "there are no connections; expected at least one ConnectionSpec(...)".into(),
+            );
         }
-        for c in &self.connections {
+        for (k, c) in self.connections.iter().enumerate() {
+            let at = |rest: &[PathSeg<'static>]| [&[F("connections"), I(k)][..], rest].concat();
             if c.start > self.stop {
                 return err(
-                    Some("connections"),
-                    "start",
+                    &at(&[F("start")]),
                     format!(
-                        "the connection starts at {}, after the stop time {}",
-                        c.start, self.stop
+                        "the connection starts at {}, after the stop time {}; expected a start up to {}",
+                        c.start, self.stop, self.stop
                     ),
                 );
             }
             if !(536..=9000).contains(&c.mss.bytes()) {
                 return err(
-                    Some("connections"),
-                    "mss",
+                    &at(&[F("mss")]),
                     format!("mss {} is out of range; expected 536B to 9000B", c.mss),
                 );
             }
-            if c.rcv_buf.bytes() < 2 * c.mss.bytes() || c.snd_buf.bytes() < 2 * c.mss.bytes() {
-                return err(
-                    Some("connections"),
-                    "buf",
-                    "a buffer smaller than two segments; expected at least 2 x mss".into(),
-                );
+            let two = ByteSize::from_bytes(2 * c.mss.bytes());
+            for (field, buf) in [("rcv_buf", c.rcv_buf), ("snd_buf", c.snd_buf)] {
+                if buf < two {
+                    return err(
+                        &at(&[F(field)]),
+                        format!("{field} {buf} is smaller than two segments; expected at least {two} (2 x mss)"),
+                    );
+                }
+            }
+            if let Some((field, message)) = traffic_problem(&c.traffic) {
+                return err(&at(&[F("traffic"), F(field)]), message);
             }
         }
+        if self.record.timeseries && self.record.sample_interval.is_zero() {
+            return err(
+                &[F("record"), F("sample_interval")],
+                "sample_interval is 0s; expected a positive duration such as \"10ms\"".into(),
+            );
+        }
         Ok(())
+    }
+}
+
+/// The first probability of a loss model outside [0, 1], by field name.
+fn bad_probability(loss: &LossModel) -> Option<&'static str> {
+    let fields: Vec<(&'static str, f64)> = match *loss {
+        LossModel::Bernoulli { p } => vec![("p", p)],
+        LossModel::GilbertElliott {
+            p,
+            r,
+            loss_good,
+            loss_bad,
+        } => vec![("p", p), ("r", r), ("loss_good", loss_good), ("loss_bad", loss_bad)],
+        LossModel::None | LossModel::DropList { .. } => vec![],
+    };
+    fields
+        .into_iter()
+        .find(|(_, v)| !(0.0..=1.0).contains(v))
+        .map(|(name, _)| name)
+}
+
+/// The longest stop time and traffic duration: 100 years, so that sums of
+/// times stay far from the ~584 years a time can hold.
+const LONGEST: SimDuration = SimDuration::from_secs(100 * 365 * 86_400);
+
+/// What is wrong with a connection's traffic: the field and the message.
+fn traffic_problem(t: &Traffic) -> Option<(&'static str, String)> {
+    let empty = |field: &'static str, what: &str| Some((field, format!("{what} of 0B; expected at least 1B")));
+    let too_long = |field: &'static str, d: SimDuration| {
+        (d > LONGEST).then(|| {
+            (
+                field,
+                format!("{field} {d} is too long; expected at most 100 years ({LONGEST})"),
+            )
+        })
+    };
+    match *t {
+        Traffic::Download { bytes } if bytes.bytes() == 0 => empty("bytes", "a download"),
+        Traffic::Upload { bytes } if bytes.bytes() == 0 => empty("bytes", "an upload"),
+        Traffic::DownloadFor { duration } | Traffic::ConstantRate { duration, .. } if duration.is_zero() => Some((
+            "duration",
+            "duration is 0s; expected a positive duration such as \"10s\"".into(),
+        )),
+        Traffic::DownloadFor { duration } | Traffic::ConstantRate { duration, .. } => too_long("duration", duration),
+        Traffic::RequestResponse {
+            request,
+            response,
+            count,
+            think,
+        } => {
+            if request.bytes() == 0 {
+                empty("request", "a request")
+            } else if response.bytes() == 0 {
+                empty("response", "a response")
+            } else if count == 0 {
+                Some(("count", "count is 0; expected at least 1 exchange".into()))
+            } else {
+                too_long("think", think)
+            }
+        }
+        Traffic::Download { .. } | Traffic::Upload { .. } => None,
     }
 }
 
@@ -409,21 +507,41 @@ impl Scenario {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioError {
     pub file: String,
+    /// 1-based; 0 when the error has no place in the text (an unreadable file).
     pub line: usize,
+    /// 1-based, in characters; 0 when `line` is 0.
     pub col: usize,
     pub message: String,
 }
 
 impl fmt::Display for ScenarioError {
+    /// `FILE:LINE:COL: message`, or `FILE: message` without a place.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        }
     }
 }
 impl std::error::Error for ScenarioError {}
 
-/// 1-based (line, column) of byte offset `at` in `text`.
+/// 1-based (line, column in characters) of byte offset `at` in `text`. An
+/// offset past the last line break (the end of a text that ends with a
+/// newline) is reported at the end of the last line, so the line is always
+/// one of the text's lines (line 1 for an empty text).
 pub fn line_col(text: &str, at: usize) -> (usize, usize) {
-    let before = &text[..at.min(text.len())];
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let mut before = &text[..at];
+    if at == text.len() && before.ends_with('\n') {
+        before = &before[..before.len() - 1];
+        if before.ends_with('\r') {
+            before = &before[..before.len() - 1];
+        }
+    }
     let line = before.matches('\n').count() + 1;
     let col = before
         .rfind('\n')
@@ -432,22 +550,641 @@ pub fn line_col(text: &str, at: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Locates the first occurrence of `needle` after the first occurrence of
-/// `anchor` (or from the start), for semantic errors.
-pub fn locate(text: &str, anchor: Option<&str>, needle: &str) -> (usize, usize) {
-    let from = anchor.and_then(|a| text.find(a)).unwrap_or(0);
-    let at = text[from..].find(needle).map_or(from, |i| from + i);
-    line_col(text, at)
+/// Byte offset of 1-based (line, column in characters), as ron reports them;
+/// clamped to the text.
+fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(nl) => start += nl + 1,
+            None => return text.len(),
+        }
+    }
+    let rest = &text[start..];
+    let line_end = rest.find('\n').map_or(rest.len(), |nl| nl + 1);
+    start
+        + rest[..line_end]
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(line_end, |(i, _)| i)
 }
 
-/// Turns a ron error into a located scenario error with an expectation.
+/// One step of a path to a value in scenario text: a field of a structure
+/// (also of an enum variant such as `IfaceUp(at: .., iface: ..)`), or an
+/// element of a list or tuple.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathSeg<'a> {
+    Field(&'a str),
+    Index(usize),
+}
+
+/// Byte offset in RON `text` where the value at `path` starts (after
+/// `field:`), for locating semantic errors: `[Field("timeline"), Index(1),
+/// Field("iface")]` is the second timeline event's interface, wherever and
+/// however it is written. When the path cannot be followed to its end (a
+/// field left to its default is not in the text, or the text is not valid
+/// RON), the deepest value found on the way; `Some(...)` is looked through.
+pub fn value_offset(text: &str, path: &[PathSeg<'_>]) -> usize {
+    let mut lx = Lexer::new(text);
+    lx.skip_trivia();
+    while lx.rest().starts_with("#!") {
+        // An attribute such as #![enable(implicit_some)].
+        lx.pos += 2;
+        let _ = lx.skip_value();
+        lx.skip_trivia();
+    }
+    let mut found = lx.pos;
+    for seg in path {
+        match lx.find_child(*seg) {
+            Some(at) => found = at,
+            None => break,
+        }
+    }
+    found
+}
+
+/// A RON token, as far as locating things needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tok {
+    Open(u8),
+    Close(u8),
+    Comma,
+    Colon,
+    Ident,
+    /// A string or character literal.
+    Literal,
+    /// A number, or any other character.
+    Other,
+    /// A string, character or comment that never ends.
+    Unterminated,
+}
+
+/// A forgiving RON tokenizer: never panics, whatever the text.
+struct Lexer<'t> {
+    text: &'t str,
+    pos: usize,
+}
+
+impl<'t> Lexer<'t> {
+    fn new(text: &'t str) -> Self {
+        Lexer { text, pos: 0 }
+    }
+
+    fn rest(&self) -> &'t str {
+        self.text.get(self.pos..).unwrap_or("")
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    /// Skips whitespace and comments (block comments nest, as in RON).
+    /// Returns false if a block comment never ends.
+    fn skip_trivia(&mut self) -> bool {
+        loop {
+            let rest = self.rest();
+            if let Some(c) = rest.chars().next()
+                && c.is_whitespace()
+            {
+                self.pos += c.len_utf8();
+            } else if rest.starts_with("//") {
+                self.pos += rest.find('\n').unwrap_or(rest.len());
+            } else if rest.starts_with("/*") {
+                let b = rest.as_bytes();
+                let (mut i, mut depth) = (2, 1);
+                while depth > 0 {
+                    if i + 1 >= b.len() {
+                        self.pos = self.text.len();
+                        return false;
+                    }
+                    match (b[i], b[i + 1]) {
+                        (b'/', b'*') => (depth, i) = (depth + 1, i + 2),
+                        (b'*', b'/') => (depth, i) = (depth - 1, i + 2),
+                        _ => i += 1,
+                    }
+                }
+                self.pos += i;
+            } else {
+                return true;
+            }
+        }
+    }
+
+    /// The next token after trivia; None at the end of the text.
+    fn token(&mut self) -> Option<Tok> {
+        if !self.skip_trivia() {
+            return Some(Tok::Unterminated);
+        }
+        let rest = self.rest();
+        let b = rest.as_bytes();
+        let c = *b.first()?;
+        let ident_len = |s: &[u8]| {
+            s.iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                .count()
+        };
+        let (len, tok) = match c {
+            b'(' | b'[' | b'{' => (1, Tok::Open(c)),
+            b')' | b']' | b'}' => (1, Tok::Close(c)),
+            b',' => (1, Tok::Comma),
+            b':' => (1, Tok::Colon),
+            b'"' => string_len(b, 1, None),
+            b'\'' => char_len(b, 1),
+            b'b' if b.get(1) == Some(&b'"') => string_len(b, 2, None),
+            b'b' if b.get(1) == Some(&b'\'') => char_len(b, 2),
+            b'b' | b'r' if raw_string_start(b).is_some() => match raw_string_start(b) {
+                Some((body, hashes)) => string_len(b, body, Some(hashes)),
+                None => (1, Tok::Other),
+            },
+            b'r' if b.get(1) == Some(&b'#') => {
+                let n = b[2..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'+'))
+                    .count();
+                (2 + n, Tok::Ident)
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => (ident_len(b), Tok::Ident),
+            c if c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.') => {
+                let n = b
+                    .iter()
+                    .enumerate()
+                    .take_while(|&(i, c)| {
+                        c.is_ascii_alphanumeric()
+                            || matches!(c, b'_' | b'.')
+                            || i == 0
+                            || matches!(c, b'+' | b'-') && matches!(b[i - 1], b'e' | b'E')
+                    })
+                    .count();
+                (n, Tok::Other)
+            }
+            _ => (rest.chars().next().map_or(1, char::len_utf8), Tok::Other),
+        };
+        self.pos += len.max(1).min(rest.len());
+        Some(tok)
+    }
+
+    /// Skips one value (`42`, `"x"`, `Wifi`, `Name(...)`, `[...]`), brackets
+    /// matched by depth only; None if the text is not a value here.
+    fn skip_value(&mut self) -> Option<()> {
+        let mut depth = match self.token()? {
+            Tok::Ident => {
+                self.skip_trivia();
+                if !matches!(self.peek(), Some(b'(')) {
+                    return Some(());
+                }
+                self.pos += 1;
+                1usize
+            }
+            Tok::Open(_) => 1,
+            Tok::Literal | Tok::Other => return Some(()),
+            _ => return None,
+        };
+        while depth > 0 {
+            match self.token()? {
+                Tok::Open(_) => depth += 1,
+                Tok::Close(_) => depth -= 1,
+                Tok::Unterminated => return None,
+                _ => {}
+            }
+        }
+        Some(())
+    }
+
+    /// With the lexer at a value, moves into it to the start of its child
+    /// `seg` and returns that position; None if there is no such child.
+    fn find_child(&mut self, seg: PathSeg<'_>) -> Option<usize> {
+        loop {
+            self.skip_trivia();
+            let start = self.pos;
+            let mut tok = self.token()?;
+            let is_some = tok == Tok::Ident && &self.text[start..self.pos] == "Some";
+            if tok == Tok::Ident {
+                tok = self.token()?;
+            }
+            let close = match tok {
+                Tok::Open(b'(') => b')',
+                Tok::Open(b'[') => b']',
+                _ => return None,
+            };
+            let fields = close == b')' && self.fields_follow();
+            if is_some && !fields && matches!(seg, PathSeg::Field(_)) {
+                // Look through Some(...) to the value inside.
+                self.skip_trivia();
+                continue;
+            }
+            let mut index = 0;
+            loop {
+                self.skip_trivia();
+                if self.peek()? == close {
+                    return None;
+                }
+                let hit = if fields {
+                    let s = self.pos;
+                    if self.token()? != Tok::Ident {
+                        return None;
+                    }
+                    let name = self.text[s..self.pos].trim_start_matches("r#");
+                    if self.token()? != Tok::Colon {
+                        return None;
+                    }
+                    seg == PathSeg::Field(name)
+                } else {
+                    index += 1;
+                    seg == PathSeg::Index(index - 1)
+                };
+                self.skip_trivia();
+                if hit {
+                    return Some(self.pos);
+                }
+                self.skip_value()?;
+                if self.token()? != Tok::Comma {
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Just after `(`: whether `name:` follows (a structure, not a tuple).
+    fn fields_follow(&mut self) -> bool {
+        let save = self.pos;
+        let named = self.token() == Some(Tok::Ident) && self.token() == Some(Tok::Colon);
+        self.pos = save;
+        named
+    }
+}
+
+/// Length of a string literal whose body starts at `body`: after `"` (with
+/// escapes), or after `r#"` for a raw string with `Some(hashes)`.
+fn string_len(b: &[u8], body: usize, raw: Option<usize>) -> (usize, Tok) {
+    let hashes = raw.unwrap_or(0);
+    let mut i = body;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if raw.is_none() => i += 2,
+            b'"' if b[i + 1..].iter().take(hashes).filter(|c| **c == b'#').count() == hashes => {
+                return (i + 1 + hashes, Tok::Literal);
+            }
+            _ => i += 1,
+        }
+    }
+    (b.len(), Tok::Unterminated)
+}
+
+/// `r"`, `r#"`, `br"`, `br##"`...: where the body starts and how many hashes.
+fn raw_string_start(b: &[u8]) -> Option<(usize, usize)> {
+    let r = if b.first() == Some(&b'b') { 1 } else { 0 };
+    if b.get(r) != Some(&b'r') {
+        return None;
+    }
+    let hashes = b[r + 1..].iter().take_while(|c| **c == b'#').count();
+    (b.get(r + 1 + hashes) == Some(&b'"')).then_some((r + 2 + hashes, hashes))
+}
+
+/// Length of a character literal starting with its quote at `q - 1`; a
+/// lone quote is an `Other` token of length `q`.
+fn char_len(b: &[u8], q: usize) -> (usize, Tok) {
+    let mut i = q;
+    while i < b.len() && i < q + 12 {
+        match b[i] {
+            b'\\' => i += 2,
+            b'\'' if i > q => return (i + 1, Tok::Literal),
+            b'\n' => break,
+            _ => i += 1,
+        }
+    }
+    (q, Tok::Other)
+}
+
+/// A bracket that is not closed properly.
+struct Unbalanced {
+    /// Offset and character of the opening bracket.
+    open: (usize, u8),
+    /// Where it was found wanting: a wrong closing bracket, a closing bracket
+    /// indented less than the opening line, or the end of the text.
+    at: usize,
+}
+
+/// The bracket most likely left unclosed, judging from the text up to
+/// offset `upto`: the last opening bracket whose closing bracket starts a
+/// line indented less than the opening line (the closing bracket of an
+/// outer structure, in a file laid out like the examples); else one closed
+/// by the wrong kind of bracket; else, at the end of the text, the
+/// innermost one still open. None if a string or comment never ends.
+fn unclosed_bracket(text: &str, upto: usize) -> Option<Unbalanced> {
+    let indent = |at: usize| {
+        let line = text[..at].rsplit('\n').next().unwrap_or("");
+        (line.len() - line.trim_start().len(), line.trim().is_empty())
+    };
+    let mut lx = Lexer::new(text);
+    let mut stack: Vec<(usize, u8)> = Vec::new();
+    let mut suspect = None;
+    loop {
+        if !lx.skip_trivia() {
+            return None;
+        }
+        let start = lx.pos;
+        if start > upto {
+            return suspect;
+        }
+        match lx.token() {
+            None => {
+                return suspect.or_else(|| stack.last().map(|&open| Unbalanced { open, at: text.len() }));
+            }
+            Some(Tok::Open(c)) => stack.push((start, c)),
+            Some(Tok::Close(c)) => match stack.pop() {
+                Some(open) if closer(open.1) == c => {
+                    let (close_indent, first_on_line) = indent(start);
+                    if first_on_line && close_indent < indent(open.0).0 {
+                        suspect = Some(Unbalanced { open, at: start });
+                    }
+                }
+                Some(open) => return suspect.or(Some(Unbalanced { open, at: start })),
+                None => return suspect,
+            },
+            Some(Tok::Unterminated) => return None,
+            Some(_) => {}
+        }
+    }
+}
+
+fn closer(open: u8) -> u8 {
+    match open {
+        b'(' => b')',
+        b'[' => b']',
+        _ => b'}',
+    }
+}
+
+/// The opening bracket still open at offset `at`, if any.
+fn open_bracket_at(text: &str, at: usize) -> Option<usize> {
+    let mut lx = Lexer::new(text);
+    let mut stack = Vec::new();
+    loop {
+        lx.skip_trivia();
+        let start = lx.pos;
+        if start >= at {
+            return stack.last().copied();
+        }
+        match lx.token()? {
+            Tok::Open(_) => stack.push(start),
+            Tok::Close(_) => {
+                stack.pop();
+            }
+            Tok::Unterminated => return None,
+            _ => {}
+        }
+    }
+}
+
+/// The end of the last token before offset `at` (where a missing comma
+/// belongs); None if `at` is inside a token (`1.5` where a whole number was
+/// read: not a missing comma but an unexpected `.5`).
+fn previous_token_end(text: &str, at: usize) -> Option<usize> {
+    let mut lx = Lexer::new(text);
+    let mut end = at;
+    loop {
+        lx.skip_trivia();
+        if lx.pos >= at || lx.token().is_none() {
+            return Some(end);
+        }
+        if lx.pos > at {
+            return None;
+        }
+        end = lx.pos;
+    }
+}
+
+/// The token at `at`, quoted for a message: `` `30` ``, or "the end of the file".
+fn found_at(text: &str, at: usize) -> String {
+    let mut lx = Lexer::new(text);
+    lx.pos = at.min(text.len());
+    while !text.is_char_boundary(lx.pos) {
+        lx.pos -= 1;
+    }
+    let start = lx.pos;
+    match lx.token() {
+        None => "the end of the file".into(),
+        Some(_) => {
+            let tok: String = text[start..lx.pos].chars().take(40).collect();
+            let more = if text[start..lx.pos].chars().count() > 40 {
+                "..."
+            } else {
+                ""
+            };
+            format!("`{tok}{more}`")
+        }
+    }
+}
+
+/// `` `a`, `b` or `c` ``, leaving out spellings RON cannot write bare (aliases such as `full-mesh`).
+fn one_of(names: &[&str]) -> String {
+    let names: Vec<String> = names
+        .iter()
+        .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .map(|n| format!("`{n}`"))
+        .collect();
+    match names.as_slice() {
+        [] => "nothing".into(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("one of {} or {last}", init.join(", ")),
+    }
+}
+
+/// What is wrong and what is expected, for a ron error with `found`
+/// describing the text at its position.
+fn describe(code: &ron::Error, found: &str, blank: bool) -> String {
+    use ron::Error as E;
+    let outer = |o: &Option<String>| o.as_deref().map_or(String::new(), |o| format!(" in `{o}`"));
+    match code {
+        E::Message(m) => m.clone(),
+        E::Eof => "the file ends too early; expected the rest of the scenario".into(),
+        E::ExpectedComma => "a comma is missing here; expected `,` between fields and between list elements".into(),
+        E::ExpectedBoolean => format!("found {found}; expected `true` or `false`"),
+        E::ExpectedInteger => format!("found {found}; expected a whole number such as 42"),
+        E::ExpectedFloat => format!("found {found}; expected a number such as 0.01"),
+        E::ExpectedString => format!(
+            "found {found}; expected a quoted string (quantities are quoted with their unit, e.g. \"40ms\", \"20Mbps\", \"64KiB\")"
+        ),
+        E::ExpectedStringEnd => "this string is never closed; expected a closing `\"`".into(),
+        E::ExpectedChar => format!("found {found}; expected a character such as 'a'"),
+        E::ExpectedByteLiteral | E::ExpectedByteString => format!("found {found}; expected a byte literal"),
+        E::ExpectedArray => format!("found {found}; expected a list `[...]`"),
+        E::ExpectedArrayEnd => format!("found {found}; expected `,` or the `]` that closes the list"),
+        E::ExpectedMap => format!("found {found}; expected a map `{{...}}`"),
+        E::ExpectedMapColon => format!("found {found}; expected `:` after the key"),
+        E::ExpectedMapEnd => format!("found {found}; expected `,` or the `}}` that closes the map"),
+        E::ExpectedStructLike => format!("found {found}; expected `(` opening a structure"),
+        E::ExpectedNamedStructLike(_) if blank => {
+            "the file has no scenario in it; expected `Scenario( ... )` (see docs/scenarios.md)".into()
+        }
+        E::ExpectedNamedStructLike("") => format!("found {found}; expected `(`"),
+        E::ExpectedNamedStructLike(name) => format!("found {found}; expected `{name}(...)`"),
+        E::ExpectedStructLikeEnd | E::ExpectedOptionEnd => {
+            format!("found {found}; expected `,` or the `)` that closes the structure")
+        }
+        E::ExpectedDifferentStructName { expected, found } => {
+            format!("found a structure named `{found}`; expected `{expected}` (or no name)")
+        }
+        E::ExpectedStructName(name) => format!("found {found}; expected the name `{name}` before `(`"),
+        E::ExpectedUnit => format!("found {found}; expected `()`"),
+        E::ExpectedOption => format!("found {found}; expected a value, `Some(...)` or `None`"),
+        E::ExpectedIdentifier => format!("found {found}; expected a field name or a closing bracket"),
+        E::IntegerOutOfBounds => {
+            format!("the number {found} is out of range; expected a non-negative whole number that fits the field")
+        }
+        E::InvalidIntegerDigit { digit, base } => {
+            format!("invalid digit {digit:?} in {found}; expected base-{base} digits")
+        }
+        E::FloatUnderscore | E::UnderscoreAtBeginning => {
+            format!("malformed number {found}; expected digits such as 42 or 0.5")
+        }
+        E::InvalidEscape(s) => format!("{s}; expected an escape such as \\n, \\\" or \\u{{e9}}"),
+        E::UnexpectedChar(c) => {
+            format!("unexpected character {c:?}; expected a value, a field name, `,` or a closing bracket")
+        }
+        E::TrailingCharacters => {
+            format!("found {found} after the end of the scenario; expected nothing after its closing `)`")
+        }
+        E::InvalidValueForType { expected, found } => format!("found {found}; expected {expected}"),
+        E::ExpectedDifferentLength { expected, found } => format!("found {found} element(s); expected {expected}"),
+        E::NoSuchEnumVariant { expected, found, outer } => match outer {
+            Some(o) => format!("`{found}` is not a valid `{o}`; expected {}", one_of(expected)),
+            None => format!("unknown variant `{found}`; expected {}", one_of(expected)),
+        },
+        E::NoSuchStructField {
+            expected,
+            found,
+            outer: o,
+        } => format!("unknown field `{found}`{}; expected {}", outer(o), one_of(expected)),
+        E::MissingStructField { field, outer: o } => {
+            format!(
+                "the required field `{field}` is missing{}; expected `{field}: ...`",
+                outer(o)
+            )
+        }
+        E::DuplicateStructField { field, outer: o } => {
+            format!("the field `{field}` is given twice{}; expected it once", outer(o))
+        }
+        E::InvalidIdentifier(s) => format!("invalid name {s:?}; expected letters, digits and '_'"),
+        E::NoSuchExtension(name) => format!(
+            "unknown RON extension `{name}`; expected `implicit_some`, `unwrap_newtypes` or `unwrap_variant_newtypes`"
+        ),
+        E::UnclosedBlockComment => "this `/*` comment is never closed; expected `*/`".into(),
+        E::ExceededRecursionLimit => "the text is nested too deeply; expected at most 128 levels of brackets".into(),
+        E::Utf8Error(_) => "the text is not valid UTF-8; expected UTF-8 text".into(),
+        other => format!("{other}; expected a scenario as described in docs/scenarios.md"),
+    }
+}
+
+/// Turns a ron error into a located scenario error that says what is wrong
+/// and what is expected. Without the text, the position is ron's.
 pub fn ron_error(file: &Path, e: &ron::error::SpannedError) -> ScenarioError {
-    let msg = e.code.to_string();
     ScenarioError {
         file: file.display().to_string(),
-        line: e.span.start.line,
-        col: e.span.start.col,
-        message: format!("{msg} (see docs/scenarios.md for the format)"),
+        line: e.span.start.line.max(1),
+        col: e.span.start.col.max(1),
+        message: describe(&e.code, "this", false),
+    }
+}
+
+/// [`ron_error`] with the text at hand: the position is moved onto the
+/// offending token (past whitespace; for a missing comma, just after the
+/// value that wants one; for a missing field, the structure that lacks it),
+/// a bracket that is never closed is reported where it opens, and the
+/// message quotes what was found.
+pub fn ron_error_in(file: &Path, text: &str, e: &ron::error::SpannedError) -> ScenarioError {
+    use ron::Error as E;
+    let raw = offset_of(text, e.span.start.line, e.span.start.col);
+    let mut comma_inside_token = false;
+    let mut at = match e.code {
+        E::ExpectedComma => previous_token_end(text, raw).unwrap_or_else(|| {
+            comma_inside_token = true;
+            raw
+        }),
+        // ron may point inside a token (after a string's opening quote, after
+        // the sign of `-1`): point at its start.
+        _ => {
+            let mut lx = Lexer::new(text);
+            lx.skip_trivia();
+            while lx.pos < raw {
+                let start = lx.pos;
+                if lx.token().is_none() || lx.pos > raw {
+                    lx.pos = start;
+                    break;
+                }
+                lx.skip_trivia();
+            }
+            lx.skip_trivia();
+            lx.pos.min(text.len())
+        }
+    };
+    let blank = {
+        let mut lx = Lexer::new(text);
+        lx.skip_trivia() && lx.pos >= text.len()
+    };
+    let found = found_at(text, at);
+    let mut message = describe(&e.code, &found, blank);
+    if comma_inside_token {
+        message = format!("found {found}; expected `,` or a closing bracket after the value");
+    }
+    let structural = !matches!(
+        e.code,
+        E::Message(_)
+            | E::InvalidValueForType { .. }
+            | E::NoSuchEnumVariant { .. }
+            | E::NoSuchStructField { .. }
+            | E::MissingStructField { .. }
+            | E::DuplicateStructField { .. }
+            | E::ExpectedStringEnd
+            | E::UnclosedBlockComment
+    );
+    let at_closer_or_end = at >= text.len() || matches!(text.as_bytes()[at], b')' | b']' | b'}');
+    if structural
+        && at_closer_or_end
+        && let Some(u) = unclosed_bracket(text, at)
+        && u.open.0 < at
+    {
+        let (open, want) = (u.open.1 as char, closer(u.open.1) as char);
+        let (l, c) = line_col(text, u.at);
+        message = if u.at >= text.len() {
+            format!("this `{open}` is never closed; expected a `{want}` before the end of the file")
+        } else {
+            let got = text.as_bytes()[u.at] as char;
+            if got == want {
+                format!(
+                    "this `{open}` is never closed; expected a `{want}` for it (the `{got}` at {l}:{c} is indented as the end of an enclosing structure)"
+                )
+            } else {
+                format!("this `{open}` is never closed; expected a `{want}` before the `{got}` at {l}:{c}")
+            }
+        };
+        at = u.open.0;
+        // Point at the name of a named structure: `IfaceUp(` rather than `(`.
+        let before = text[..at].trim_end_matches([' ', '\t']);
+        let name = before.len()
+            - before
+                .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                .len();
+        if name > 0 {
+            at = before.len() - name;
+        }
+    } else if let E::MissingStructField { .. } = e.code
+        && let Some(open) = open_bracket_at(text, at)
+    {
+        // Detected at the closing `)`: point at the structure that lacks the field.
+        let before = text[..open].trim_end();
+        let name = before.len()
+            - before
+                .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                .len();
+        at = if name > 0 { before.len() - name } else { open };
+    }
+    let (line, col) = line_col(text, at);
+    ScenarioError {
+        file: file.display().to_string(),
+        line,
+        col,
+        message,
     }
 }
 
@@ -460,15 +1197,34 @@ mod tests {
         let t = "ab\ncd\nef";
         assert_eq!(line_col(t, 0), (1, 1));
         assert_eq!(line_col(t, 4), (2, 2));
-        assert_eq!(locate(t, Some("cd"), "f"), (3, 2));
+        assert_eq!(
+            line_col("ab\n", 3),
+            (1, 3),
+            "the end of a text ending in a newline is on its last line"
+        );
+        assert_eq!(line_col("", 0), (1, 1));
+        assert_eq!(offset_of(t, 3, 2), 7);
+    }
+
+    #[test]
+    fn a_value_is_found_by_its_path_not_by_its_spelling() {
+        use PathSeg::{Field as F, Index as I};
+        let t = "S(a: [X(n: \"w\"), /* n: */ X(n: \"w\")], b: Some(Y(n: 1)))";
+        assert_eq!(value_offset(t, &[F("a"), I(1), F("n")]), t.rfind("\"w\"").unwrap());
+        assert_eq!(value_offset(t, &[F("b"), F("n")]), t.find('1').unwrap());
+        assert_eq!(
+            value_offset(t, &[F("a"), I(5)]),
+            t.find('[').unwrap(),
+            "the deepest value found"
+        );
     }
 
     #[test]
     fn a_link_with_a_zero_rate_is_refused_with_its_position() {
         let text = "LinkSpec(\n  rate: \"0Mbps\",\n  delay: \"10ms\",\n)";
         let e = ron::from_str::<LinkSpec>(text).unwrap_err();
-        let se = ron_error(Path::new("x.ron"), &e);
-        assert_eq!(se.line, 2, "{se}");
+        let se = ron_error_in(Path::new("x.ron"), text, &e);
+        assert_eq!((se.line, se.col), (2, 9), "{se}");
         assert!(se.message.contains("greater than zero"), "{se}");
     }
 

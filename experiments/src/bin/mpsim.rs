@@ -11,8 +11,11 @@ use clap::{Parser, Subcommand};
 use experiments::scenario::Scenario;
 
 /// mpsim: a deterministic discrete-event simulator for Multipath TCP.
+///
+/// `mpsim reproduce ios11-handover --out out` reproduces the iOS 11
+/// handover experiment; `mpsim list` shows the built-in scenarios.
 #[derive(Parser)]
-#[command(name = "mpsim", version, about)]
+#[command(name = "mpsim", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,8 +43,11 @@ enum Command {
     Reproduce {
         /// The built-in scenario, e.g. ios11-handover.
         name: String,
+        /// The run directory to write (replaced if it is a previous run).
         #[arg(long)]
         out: PathBuf,
+        /// MPTCP version in the trace: v1 (RFC 8684, for Wireshark/tshark)
+        /// or v0 (RFC 6824 with 32-bit data sequence numbers, for mptcptrace).
         #[arg(long, value_name = "v1|v0")]
         pcap_flavor: Option<String>,
     },
@@ -52,6 +58,7 @@ enum Command {
     /// Run the engine demo (two links, loss, an interface going down and up)
     /// and print per-link statistics.
     Demo {
+        /// Master seed of the demo's random streams.
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
@@ -85,6 +92,17 @@ fn flavor(sc: &mut Scenario, f: &Option<String>) -> Result<(), String> {
 }
 
 fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
+    // Refuse to replace a directory that is not a previous run (bad input).
+    if out.exists() {
+        let is_run = out.join("scenario.ron").exists();
+        let empty = std::fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if !is_run && !empty {
+            return bad_input(&format!(
+                "{}: exists and is not a run directory; expected a new or empty directory, or a previous run to replace",
+                out.display()
+            ));
+        }
+    }
     match experiments::run::run_to_dir(sc, out) {
         Ok(output) => {
             for (i, c) in output.metrics.connections.iter().enumerate() {
@@ -166,8 +184,13 @@ fn main() -> ExitCode {
             run_and_report(&sc, &out)
         }
         Command::List => {
+            let width = experiments::builtin::BUILTIN
+                .iter()
+                .map(|b| b.0.len())
+                .max()
+                .unwrap_or(0);
             for (name, desc, _) in experiments::builtin::BUILTIN {
-                say!("{name:<22} {desc}");
+                say!("{name:<width$}  {desc}");
             }
             ExitCode::SUCCESS
         }

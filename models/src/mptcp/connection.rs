@@ -193,7 +193,8 @@ pub enum ConnEvent {
         subflow: usize,
         reason: CloseReason,
     },
-    /// Bytes were queued for reinjection from a subflow.
+    /// Bytes were queued for reinjection from a subflow (they are sent
+    /// only if another subflow can carry them before they are data-acked).
     Reinjected {
         from_subflow: usize,
         bytes: u64,
@@ -209,6 +210,7 @@ pub enum ConnEvent {
 /// Connection-level counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ConnStats {
+    /// Bytes sent again on another subflow from the reinject queue.
     pub reinjected_bytes: u64,
     pub meta_retransmitted_bytes: u64,
     pub penalisations: u64,
@@ -837,7 +839,6 @@ impl Connection {
                         sf.pf = true;
                         let n = self.tx.reinject_from(idx);
                         if n > 0 {
-                            self.stats.reinjected_bytes += n;
                             self.events.push_back(ConnEvent::Reinjected {
                                 from_subflow: idx,
                                 bytes: n,
@@ -981,7 +982,6 @@ impl Connection {
         if self.mptcp {
             let n = self.tx.reinject_from(idx);
             if n > 0 {
-                self.stats.reinjected_bytes += n;
                 self.events.push_back(ConnEvent::Reinjected {
                     from_subflow: idx,
                     bytes: n,
@@ -1122,7 +1122,6 @@ impl Connection {
                 PmAction::Reinject { subflow } => {
                     let n = self.tx.reinject_from(subflow.0 as usize);
                     if n > 0 {
-                        self.stats.reinjected_bytes += n;
                         self.events.push_back(ConnEvent::Reinjected {
                             from_subflow: subflow.0 as usize,
                             bytes: n,
@@ -1449,6 +1448,7 @@ impl Connection {
                         }
                         if let Some(r) = self.tx.take_reinject(subflow, want) {
                             let n = r.end - r.start;
+                            self.stats.reinjected_bytes += n;
                             self.subflows[subflow].tcp.send_mapped(n, r.start);
                             self.scheduler.on_sent(
                                 now,
@@ -1469,6 +1469,7 @@ impl Connection {
                             let want = max_bytes.min(self.seg_bytes(sfi)).min(self.room(sfi));
                             if let Some(r) = self.tx.take_reinject(sfi, want) {
                                 let n = r.end - r.start;
+                                self.stats.reinjected_bytes += n;
                                 self.subflows[sfi].tcp.send_mapped(n, r.start);
                                 any = true;
                             }

@@ -97,7 +97,8 @@ impl DataSender {
     pub fn reinject_queue(&self) -> &RangeSet {
         &self.reinject
     }
-    pub fn reinjected_bytes(&self) -> u64 {
+    /// Bytes ever queued for reinjection (whether or not sent again).
+    pub fn queued_for_reinjection_bytes(&self) -> u64 {
         self.reinjected_bytes
     }
     /// Whether everything written, and the DATA_FIN if any, is acknowledged.
@@ -398,7 +399,7 @@ mod tests {
         assert_eq!(s.take_reinject(1, 1400), Some(1001..2401));
         assert_eq!(s.take_reinject(1, 1400), Some(2401..3001));
         assert!(s.reinject_queue().is_empty());
-        assert_eq!(s.reinjected_bytes(), 2000);
+        assert_eq!(s.queued_for_reinjection_bytes(), 2000);
     }
 
     #[test]

@@ -1,0 +1,235 @@
+//! The `mpsim` binary as a user runs it: help on every verb, exit codes (0
+//! success, 2 bad input), located errors on stderr, and no run directory
+//! left behind by a run that was refused.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const VERBS: &[&str] = &["run", "reproduce", "list", "validate", "demo"];
+
+/// A short valid run: two paths, a 1 MB download, stop at 5 s.
+const SMALL: &str = r#"Scenario(
+    name: "small",
+    stop: "5s",
+    client: ClientSpec(
+        interfaces: [
+            InterfaceSpec(
+                name: "wifi",
+                kind: Wifi,
+                uplink: LinkSpec(rate: "20Mbps", delay: "10ms"),
+                downlink: LinkSpec(rate: "20Mbps", delay: "10ms"),
+            ),
+            InterfaceSpec(
+                name: "cell",
+                kind: Cellular,
+                uplink: LinkSpec(rate: "10Mbps", delay: "30ms"),
+                downlink: LinkSpec(rate: "10Mbps", delay: "30ms"),
+            ),
+        ],
+    ),
+    connections: [
+        ConnectionSpec(traffic: Download(bytes: "1MB")),
+    ],
+)
+"#;
+
+/// `SMALL` with a misspelt field, and the `LINE:COL` of the misspelling.
+fn bad_small() -> (String, String) {
+    let bad = SMALL.replacen("rate: \"20Mbps\", delay", "rate: \"20Mbps\", dealy", 1);
+    let at = bad.find("dealy").expect("the misspelling is in the text");
+    let line = bad[..at].lines().count();
+    let col = at - bad[..at].rfind('\n').unwrap();
+    (bad, format!("{line}:{col}"))
+}
+
+fn mpsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mpsim"))
+        .args(args)
+        .output()
+        .expect("mpsim runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh, empty directory for one test.
+fn scratch(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli").join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Every entry under `dir`, recursively, sorted.
+fn tree(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p.clone());
+            }
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 temporary path")
+}
+
+#[test]
+fn help_works_on_every_verb_and_exits_zero() {
+    for verb in VERBS {
+        let o = mpsim(&[verb, "--help"]);
+        assert_eq!(o.status.code(), Some(0), "mpsim {verb} --help: {}", stderr(&o));
+        assert!(
+            stdout(&o).contains(&format!("Usage: mpsim {verb}")),
+            "mpsim {verb} --help:\n{}",
+            stdout(&o)
+        );
+    }
+    let o = mpsim(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    for verb in VERBS {
+        assert!(stdout(&o).contains(verb), "mpsim --help lists {verb}:\n{}", stdout(&o));
+    }
+}
+
+#[test]
+fn an_unknown_verb_or_no_verb_is_bad_input() {
+    assert_eq!(mpsim(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(mpsim(&[]).status.code(), Some(2));
+}
+
+#[test]
+fn list_prints_one_line_per_builtin_scenario() {
+    let o = mpsim(&["list"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    let builtins = experiments::builtin::BUILTIN;
+    assert_eq!(lines.len(), builtins.len(), "{out}");
+    for ((name, description, _), line) in builtins.iter().zip(&lines) {
+        assert_eq!(line.split_whitespace().next(), Some(*name), "{line}");
+        assert!(line.contains(description), "{line}");
+    }
+}
+
+#[test]
+fn validate_accepts_every_builtin_scenario_written_to_a_file() {
+    let dir = scratch("validate_builtins");
+    for (name, _, text) in experiments::builtin::BUILTIN {
+        let file = dir.join(format!("{name}.ron"));
+        std::fs::write(&file, text).unwrap();
+        let o = mpsim(&["validate", path_str(&file)]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        assert!(stdout(&o).contains("valid"), "{}", stdout(&o));
+    }
+}
+
+#[test]
+fn validate_refuses_a_bad_scenario_with_exit_2_and_a_located_message() {
+    let dir = scratch("validate_bad");
+    let file = dir.join("bad.ron");
+    let (text, place) = bad_small();
+    std::fs::write(&file, text).unwrap();
+    let o = mpsim(&["validate", path_str(&file)]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.starts_with(&format!("{}:{place}: ", file.display())), "{err}");
+    assert!(err.contains("`dealy`") && err.contains("expected"), "{err}");
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+}
+
+#[test]
+fn validate_of_a_missing_file_exits_2_naming_the_file() {
+    let dir = scratch("validate_missing");
+    let file = dir.join("absent.ron");
+    let o = mpsim(&["validate", path_str(&file)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with(&format!("{}: cannot read", file.display())),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn run_on_a_bad_scenario_exits_2_with_a_located_error_and_creates_nothing() {
+    let dir = scratch("run_bad");
+    let file = dir.join("bad.ron");
+    let (text, place) = bad_small();
+    std::fs::write(&file, text).unwrap();
+    let before = tree(&dir);
+    for out in [dir.join("out"), dir.join("new-parent").join("out")] {
+        let o = mpsim(&["run", path_str(&file), "--out", path_str(&out)]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(err.starts_with(&format!("{}:{place}: ", file.display())), "{err}");
+        assert_eq!(tree(&dir), before, "a refused run must not create or leave anything");
+    }
+}
+
+#[test]
+fn run_with_an_unknown_pcap_flavor_exits_2_and_creates_nothing() {
+    let dir = scratch("run_flavor");
+    let file = dir.join("small.ron");
+    std::fs::write(&file, SMALL).unwrap();
+    let before = tree(&dir);
+    let out = dir.join("out");
+    let o = mpsim(&["run", path_str(&file), "--out", path_str(&out), "--pcap-flavor", "v2"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("v2") && err.contains("v1 or v0"), "{err}");
+    assert_eq!(tree(&dir), before);
+}
+
+#[test]
+fn reproduce_of_an_unknown_name_exits_2_listing_the_names() {
+    let dir = scratch("reproduce_unknown");
+    let out = dir.join("out");
+    let o = mpsim(&["reproduce", "no-such-name", "--out", path_str(&out)]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("\"no-such-name\""), "{err}");
+    for (name, _, _) in experiments::builtin::BUILTIN {
+        assert!(err.contains(name), "{err} should list {name}");
+    }
+    assert!(tree(&dir).is_empty());
+}
+
+#[test]
+fn run_writes_a_complete_run_directory_whose_scenario_validates_again() {
+    let dir = scratch("run_ok");
+    let file = dir.join("small.ron");
+    std::fs::write(&file, SMALL).unwrap();
+    let out = dir.join("runs").join("small");
+    let o = mpsim(&["run", path_str(&file), "--out", path_str(&out), "--seed", "3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("run directory"), "{}", stdout(&o));
+    for f in ["scenario.ron", "metrics.json", "timeseries.csv", "trace.pcap"] {
+        assert!(out.join(f).is_file(), "{f} missing in {}", out.display());
+    }
+    // Nothing but the run directory next to it: no temporary sibling left.
+    let siblings: Vec<_> = std::fs::read_dir(dir.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(siblings, std::slice::from_ref(&out));
+    let resolved = std::fs::read_to_string(out.join("scenario.ron")).unwrap();
+    assert!(
+        resolved.contains("seed: 3"),
+        "the --seed override is recorded:\n{resolved}"
+    );
+    let o = mpsim(&["validate", path_str(&out.join("scenario.ron"))]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
