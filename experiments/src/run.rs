@@ -295,11 +295,22 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
             loss: l.loss.clone(),
             jitter: l.jitter,
         };
-        let up = net.add_link(&format!("{}.up", spec.name), mk(&spec.uplink), &rng);
-        let down = net.add_link(&format!("{}.down", spec.name), mk(&spec.downlink), &rng);
-        link_ids.push(up);
-        link_ids.push(down);
-        let iface = net.add_iface(&spec.name, &[up, down]);
+        let (up, down, iface) = match (&spec.shares_path_with, &spec.uplink, &spec.downlink) {
+            (Some(other), _, _) => {
+                // A second address on another interface's path: same links.
+                let o = sc.client.interfaces.iter().position(|x| &x.name == other).ok_or("unknown shared path")?;
+                let p: &PathSpec = &paths[o];
+                (p.uplink, p.downlink, net.add_iface(&spec.name, &[]))
+            }
+            (None, Some(u), Some(d)) => {
+                let up = net.add_link(&format!("{}.up", spec.name), mk(u), &rng);
+                let down = net.add_link(&format!("{}.down", spec.name), mk(d), &rng);
+                link_ids.push(up);
+                link_ids.push(down);
+                (up, down, net.add_iface(&spec.name, &[up, down]))
+            }
+            _ => return Err(format!("interface {:?} has no links", spec.name)),
+        };
         if !spec.initially_up {
             net.set_initial_iface_state(iface, false);
         }
@@ -401,7 +412,9 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
         .client
         .interfaces
         .iter()
-        .map(|i| i.uplink.rate.bps() / 512 + i.downlink.rate.bps() / 512)
+        .flat_map(|i| [&i.uplink, &i.downlink])
+        .flatten()
+        .map(|l| l.rate.bps() / 512)
         .sum();
     let default_budget = 1_000_000 + 20 * pkts_per_s.saturating_mul(sc.stop.as_nanos() / 1_000_000_000 + 1);
     sim.set_event_budget(opts.event_budget.unwrap_or(default_budget));
@@ -625,8 +638,9 @@ fn write_file(path: &Path, text: &str) -> Result<(), String> {
 pub fn resolved_ron(sc: &Scenario) -> Result<String, String> {
     let mut r = sc.clone();
     for i in &mut r.client.interfaces {
-        i.uplink.buffer = Some(i.uplink.resolved_buffer());
-        i.downlink.buffer = Some(i.downlink.resolved_buffer());
+        for l in [&mut i.uplink, &mut i.downlink].into_iter().flatten() {
+            l.buffer = Some(l.resolved_buffer());
+        }
     }
     let cfg = ron::ser::PrettyConfig::new().depth_limit(8).struct_names(true);
     ron::ser::to_string_pretty(&r, cfg)

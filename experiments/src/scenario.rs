@@ -63,10 +63,17 @@ pub struct InterfaceSpec {
     /// Up at time zero (default true).
     #[serde(default = "yes")]
     pub initially_up: bool,
-    /// Client to server.
-    pub uplink: LinkSpec,
-    /// Server to client.
-    pub downlink: LinkSpec,
+    /// Client to server. Required unless `shares_path_with` is given.
+    #[serde(default)]
+    pub uplink: Option<LinkSpec>,
+    /// Server to client. Required unless `shares_path_with` is given.
+    #[serde(default)]
+    pub downlink: Option<LinkSpec>,
+    /// A second address on another interface's path: this interface uses
+    /// that interface's links (a shared bottleneck), with an address of its
+    /// own so that a path manager can open a second subflow over it.
+    #[serde(default)]
+    pub shares_path_with: Option<String>,
 }
 
 fn yes() -> bool {
@@ -348,7 +355,38 @@ impl Scenario {
                     ),
                 );
             }
+            match &iface.shares_path_with {
+                Some(other) => {
+                    let ok = names[..i].contains(&other.as_str())
+                        && self.client.interfaces.iter().any(|o| &o.name == other && o.shares_path_with.is_none());
+                    if !ok {
+                        return err(
+                            &at(&[F("shares_path_with")]),
+                            format!(
+                                "shares_path_with {other:?} names no earlier interface with links of its own; expected one of {list}"
+                            ),
+                        );
+                    }
+                    if iface.uplink.is_some() || iface.downlink.is_some() {
+                        return err(
+                            &at(&[F("shares_path_with")]),
+                            format!("{} shares {other:?}'s path and also has links; expected one or the other", iface.name),
+                        );
+                    }
+                }
+                None => {
+                    for (dir, l) in [("uplink", &iface.uplink), ("downlink", &iface.downlink)] {
+                        if l.is_none() {
+                            return err(
+                                &at(&[F("name")]),
+                                format!("interface {:?} has no {dir}; expected `{dir}: LinkSpec(rate: ..., delay: ...)` or `shares_path_with`", iface.name),
+                            );
+                        }
+                    }
+                }
+            }
             for (dir, l) in [("uplink", &iface.uplink), ("downlink", &iface.downlink)] {
+                let Some(l) = l else { continue };
                 if let Err(e) = l.loss.validate() {
                     let mut path = at(&[F(dir), F("loss")]);
                     path.extend(bad_probability(&l.loss).map(F));
