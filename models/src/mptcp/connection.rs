@@ -594,6 +594,42 @@ impl Connection {
         self.pm.handle_event(now, PmEvent::ConnectionClosing);
     }
 
+    /// Abort the whole connection at once (RFC 8684 3.5): MP_FASTCLOSE with
+    /// the peer's key on one subflow's ACK, then a RST on every subflow.
+    pub fn abort(&mut self, now: SimTime) {
+        if self.closed {
+            return;
+        }
+        if self.mptcp
+            && let Some(key) = self.remote_key
+            && let Some(idx) = self.subflows.iter().position(|s| s.is_open() && s.fully_established)
+        {
+            self.pending_opts
+                .push_front(MptcpOption::MpFastclose { receiver_key: key });
+            self.subflows[idx].tcp.request_ack();
+            if let Some(tx) = self.subflows[idx].tcp.poll_transmit(now) {
+                let seg = self.decorate(now, idx, tx);
+                self.out_queue.push_back(seg);
+            }
+        }
+        for s in &mut self.subflows {
+            if s.is_open() {
+                s.tcp.abort();
+            }
+        }
+        for idx in 0..self.subflows.len() {
+            // Take the RSTs now, before the subflows are marked closed.
+            while let Some(tx) = self.subflows[idx].tcp.poll_transmit(now) {
+                self.out_queue.push_back(tx.seg);
+            }
+            self.drain_subflow(now, idx);
+        }
+        if !self.closed {
+            self.closed = true;
+            self.events.push_back(ConnEvent::Closed { timed_out: false });
+        }
+    }
+
     // ------------------------------------------------------------------
     // Inputs.
 
@@ -724,11 +760,17 @@ impl Connection {
                         self.pm.handle_event(now, PmEvent::AddressRemoved { id });
                     }
                 }
-                MptcpOption::MpFastclose { .. } => {
+                MptcpOption::MpFastclose { receiver_key } if receiver_key == self.local_key => {
+                    // RFC 8684 3.5: the peer aborted; answer with RSTs.
                     for s in &mut self.subflows {
                         if s.is_open() {
                             s.tcp.abort();
                         }
+                    }
+                    self.orphan_deadline = None;
+                    if !self.closed {
+                        self.closed = true;
+                        self.events.push_back(ConnEvent::Closed { timed_out: false });
                     }
                 }
                 _ => {}
@@ -1712,5 +1754,164 @@ fn pm_close_reason(r: CloseReason) -> path_manager::CloseReason {
         CloseReason::Rst => path_manager::CloseReason::Rst,
         CloseReason::Timeout => path_manager::CloseReason::Timeout,
         CloseReason::Aborted => path_manager::CloseReason::Aborted,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::path_manager::IfaceKind;
+    use sim_core::RngStreams;
+
+    const CLIENT: u32 = 0x0a01_0002;
+    const SERVER: u32 = 0x0a00_0001;
+
+    fn cfg(role: Role, pm: PathManagerKind) -> ConnConfig {
+        ConnConfig {
+            role,
+            version: MptcpVersion::V1,
+            tcp: TcpConfig::default(),
+            cc: CcKind::Reno,
+            scheduler: SchedulerKind::MinRtt,
+            path_manager: pm,
+            rcv_buf_bytes: 1 << 20,
+            snd_buf_bytes: 1 << 20,
+            opportunistic_retransmission: true,
+            orphan_timeout: SimDuration::from_secs(30),
+            server_port: 80,
+            first_local_port: 40000,
+        }
+    }
+
+    fn iface(id: u32, addr: u32) -> LocalIface {
+        LocalIface {
+            id: IfaceId(id),
+            addr,
+            info: IfaceInfo {
+                kind: IfaceKind::Preferred,
+                addr,
+                backup: false,
+            },
+            up: true,
+        }
+    }
+
+    /// A client and a server connection joined by a lossless wire of 1 ms
+    /// per segment; `wire` keeps every segment that crossed it.
+    struct Pair {
+        c: Connection,
+        s: Option<Connection>,
+        now: SimTime,
+        wire: Vec<Segment>,
+    }
+
+    impl Pair {
+        fn new() -> Self {
+            let rng = RngStreams::new(7);
+            let c = Connection::client(
+                SimTime::ZERO,
+                cfg(Role::Client, PathManagerKind::FullMesh),
+                rng.stream("c"),
+                vec![iface(0, CLIENT)],
+                SERVER,
+            );
+            Pair {
+                c,
+                s: None,
+                now: SimTime::ZERO,
+                wire: Vec::new(),
+            }
+        }
+
+        /// Moves segments both ways until nothing is left to send.
+        fn exchange(&mut self) {
+            loop {
+                let mut moved = false;
+                while let Some(seg) = self.c.poll_transmit(self.now) {
+                    moved = true;
+                    self.wire.push(seg);
+                    self.now += SimDuration::from_millis(1);
+                    match &mut self.s {
+                        Some(s) => s.handle_segment(self.now, &seg),
+                        None => {
+                            let rng = RngStreams::new(7).stream("s");
+                            let server = cfg(Role::Server, PathManagerKind::Default);
+                            self.s = Some(Connection::accept(self.now, server, rng, iface(9, SERVER), &seg));
+                        }
+                    }
+                }
+                if let Some(s) = &mut self.s {
+                    while let Some(seg) = s.poll_transmit(self.now) {
+                        moved = true;
+                        self.wire.push(seg);
+                        self.now += SimDuration::from_millis(1);
+                        self.c.handle_segment(self.now, &seg);
+                    }
+                }
+                if !moved {
+                    // Fire the earliest timer (delayed ACKs, retransmissions)
+                    // within the next second, or stop.
+                    let next = [self.c.poll_timeout(), self.s.as_ref().and_then(|s| s.poll_timeout())]
+                        .into_iter()
+                        .flatten()
+                        .min();
+                    match next {
+                        Some(t) if t <= self.now + SimDuration::from_secs(1) => {
+                            self.now = self.now.max(t);
+                            self.c.handle_timeout(self.now);
+                            if let Some(s) = &mut self.s {
+                                s.handle_timeout(self.now);
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_mp_capable_handshake_exchanges_keys_and_the_data_ack_covers_every_byte() {
+        let mut p = Pair::new();
+        p.exchange();
+        let s = p.s.as_mut().unwrap();
+        assert_eq!(s.write(100_000), 100_000);
+        p.exchange();
+        assert!(p.c.is_mptcp() && p.s.as_ref().unwrap().is_mptcp());
+        assert_eq!(p.c.read(u64::MAX), 100_000);
+        // The server's data is all data-acknowledged.
+        let tx = p.s.as_ref().unwrap().sender();
+        assert_eq!(tx.snd_una(), tx.write_end());
+        // Every data segment carried a DSS mapping.
+        assert!(
+            p.wire.iter().filter(|s| s.payload_len > 0).all(|s| s
+                .options
+                .mptcp
+                .dss()
+                .is_some_and(|d| d.mapping.is_some()))
+        );
+    }
+
+    #[test]
+    fn mp_fastclose_aborts_the_connection_at_both_ends() {
+        let mut p = Pair::new();
+        p.exchange();
+        p.s.as_mut().unwrap().write(10_000);
+        p.exchange();
+        p.c.read(u64::MAX);
+        let before = p.wire.len();
+        p.c.abort(p.now);
+        p.exchange();
+        let after = &p.wire[before..];
+        // MP_FASTCLOSE first, carrying the server's key, then the RST.
+        let fc = after.iter().position(|s| {
+            s.options
+                .mptcp
+                .iter()
+                .any(|o| matches!(o, MptcpOption::MpFastclose { .. }))
+        });
+        let rst = after.iter().position(|s| s.flags.rst);
+        assert!(fc.is_some() && rst.is_some() && fc < rst, "{after:?}");
+        assert!(p.c.is_closed() && p.s.as_ref().unwrap().is_closed());
     }
 }
