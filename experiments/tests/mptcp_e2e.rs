@@ -172,3 +172,42 @@ fn running_a_scenario_twice_gives_byte_identical_outputs() {
         std::fs::read(c.join("metrics.json")).unwrap()
     );
 }
+
+/// One MPTCP connection with two subflows and one plain TCP share a
+/// 10 Mb/s bottleneck (both client addresses are on the same path).
+/// Returns the goodput ratio MPTCP / TCP over 120 s.
+fn shared_bottleneck_ratio(cc: &str) -> f64 {
+    let text = format!(
+        r#"Scenario(
+        name: "shared-bottleneck", stop: "120s",
+        client: ClientSpec(interfaces: [
+            InterfaceSpec(name: "a", kind: Wifi,
+                uplink: LinkSpec(rate: "10Mbps", delay: "20ms"), downlink: LinkSpec(rate: "10Mbps", delay: "20ms")),
+            InterfaceSpec(name: "b", kind: Wifi, shares_path_with: "a"),
+        ]),
+        connections: [
+            ConnectionSpec(path_manager: fullmesh, scheduler: min_rtt, cc: {cc}, traffic: DownloadFor(duration: "120s")),
+            ConnectionSpec(path_manager: none, cc: reno, traffic: DownloadFor(duration: "120s")),
+        ],
+        record: RecordSpec(pcap: false, timeseries: false),
+    )"#
+    );
+    let sc = Scenario::parse(Path::new("shared.ron"), &text).unwrap();
+    let out = run(&sc, &RunOptions::default()).unwrap();
+    let (m, t) = (&out.metrics.connections[0], &out.metrics.connections[1]);
+    assert_eq!(m.subflows.len(), 2, "two subflows over the shared path");
+    m.bytes_delivered as f64 / t.bytes_delivered as f64
+}
+
+/// RFC 6356 goal 2 ("do no harm"): on a shared bottleneck LIA takes about
+/// what one TCP takes, while two uncoupled Reno subflows take about twice.
+/// Measured (seed 1): LIA 1.09, uncoupled Reno 2.03. Drop-tail fairness
+/// between TCP flows varies by some 20% with phase effects, hence the bands.
+#[test]
+fn on_a_shared_bottleneck_lia_takes_about_one_tcps_share_and_uncoupled_subflows_twice() {
+    let lia = shared_bottleneck_ratio("lia");
+    let uncoupled = shared_bottleneck_ratio("reno");
+    eprintln!("MPTCP/TCP goodput: LIA {lia:.2}, uncoupled Reno {uncoupled:.2}");
+    assert!((0.8..=1.25).contains(&lia), "LIA ratio {lia}");
+    assert!((1.6..=2.4).contains(&uncoupled), "uncoupled ratio {uncoupled}");
+}

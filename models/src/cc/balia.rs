@@ -122,7 +122,6 @@ impl CongestionControl for Balia {
     }
 
     fn on_ack(&mut self, ack: &AckSample, coupling: &Coupling<'_>) {
-        self.reno.note_new_data_acked();
         // RFC 7661 / Linux tcp_is_cwnd_limited: no growth unless cwnd-limited.
         if !ack.cwnd_limited {
             return;
@@ -145,11 +144,11 @@ impl CongestionControl for Balia {
         self.reno.on_recovery_exit(now, bytes_in_flight);
     }
 
-    fn on_rto(&mut self, _now: SimTime, bytes_in_flight: u64, c: &Coupling<'_>) {
+    fn on_rto(&mut self, _now: SimTime, bytes_in_flight: u64, repeated: bool, c: &Coupling<'_>) {
         // Linux tcp_enter_loss calls mptcp_balia_ssthresh too; cwnd = LW
         // (RFC 5681 3.1), ssthresh held on a repeated RTO.
         let ssthresh = self.reduced_bytes(bytes_in_flight, c);
-        self.reno.timeout(ssthresh);
+        self.reno.timeout(ssthresh, repeated);
     }
 
     fn on_idle_restart(&mut self, now: SimTime) {
@@ -301,7 +300,7 @@ mod tests {
             subflows: &views,
         };
         let mut b = Balia::with_window(MSS, 40_000, 40_000);
-        b.on_rto(SimTime::ZERO, 40_000, &c);
+        b.on_rto(SimTime::ZERO, 40_000, false, &c);
         assert_eq!((b.cwnd_bytes(), b.ssthresh_bytes()), (1_000, 10_000));
     }
 }

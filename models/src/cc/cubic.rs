@@ -245,7 +245,6 @@ impl CongestionControl for Cubic {
     }
 
     fn on_ack(&mut self, ack: &AckSample, _coupling: &Coupling<'_>) {
-        self.reno.note_new_data_acked();
         if !ack.cwnd_limited {
             // RFC 9438 5.8: "CUBIC does not increase its congestion window if
             // a flow is application-limited"; remember when that began.
@@ -292,11 +291,11 @@ impl CongestionControl for Cubic {
         self.end_epoch();
     }
 
-    fn on_rto(&mut self, _now: SimTime, bytes_in_flight: u64, _c: &Coupling<'_>) {
+    fn on_rto(&mut self, _now: SimTime, bytes_in_flight: u64, repeated: bool, _c: &Coupling<'_>) {
         let cwnd = self.reno.cwnd_bytes();
         // RFC 9438 4.8: ssthresh with beta_cubic as in 4.6, cwnd as Reno
         // (1 MSS); ssthresh held on a repeated RTO (RFC 5681 3.1).
-        if self.reno.timeout(Self::beta_flight_bytes(bytes_in_flight)) {
+        if self.reno.timeout(Self::beta_flight_bytes(bytes_in_flight), repeated) {
             self.cwnd_prior_bytes = cwnd;
         }
         // RFC 9438 4.8: next stage with K = 0 and W_max = cwnd_epoch (Linux
@@ -482,7 +481,7 @@ mod tests {
         let v = single_view();
         let c = Coupling { me: 0, subflows: &v };
         let mut cubic = Cubic::with_window(MSS, 20_000, u64::MAX);
-        cubic.on_rto(T0, 20_000, &c);
+        cubic.on_rto(T0, 20_000, false, &c);
         assert_eq!((cubic.cwnd_bytes(), cubic.ssthresh_bytes()), (1_000, 14_000));
         assert_eq!(cubic.w_max_bytes, None);
         // Slow start by 2000 per ACK of 2000: 1000, 3000, ..., 13000 after 6
@@ -509,8 +508,8 @@ mod tests {
         let v = single_view();
         let c = Coupling { me: 0, subflows: &v };
         let mut cubic = Cubic::with_window(MSS, 20_000, u64::MAX);
-        cubic.on_rto(T0, 20_000, &c);
-        cubic.on_rto(T0, 1_000, &c);
+        cubic.on_rto(T0, 20_000, false, &c);
+        cubic.on_rto(T0, 1_000, true, &c);
         assert_eq!(cubic.ssthresh_bytes(), 14_000);
         assert_eq!(cubic.cwnd_prior_bytes, 20_000);
     }

@@ -111,7 +111,6 @@ impl CongestionControl for Lia {
     }
 
     fn on_ack(&mut self, ack: &AckSample, coupling: &Coupling<'_>) {
-        self.reno.note_new_data_acked();
         // RFC 7661 / Linux tcp_is_cwnd_limited: no growth unless cwnd-limited.
         if !ack.cwnd_limited {
             return;
@@ -133,8 +132,8 @@ impl CongestionControl for Lia {
         self.reno.on_recovery_exit(now, bytes_in_flight);
     }
 
-    fn on_rto(&mut self, now: SimTime, bytes_in_flight: u64, c: &Coupling<'_>) {
-        self.reno.on_rto(now, bytes_in_flight, c);
+    fn on_rto(&mut self, now: SimTime, bytes_in_flight: u64, repeated: bool, c: &Coupling<'_>) {
+        self.reno.on_rto(now, bytes_in_flight, repeated, c);
     }
 
     fn on_idle_restart(&mut self, now: SimTime) {
@@ -190,8 +189,8 @@ mod tests {
         for i in 0..300 {
             step(500 + (i % 3) * 700, &mut lia, &mut reno);
         }
-        lia.on_rto(SimTime::ZERO, 20_000, &c);
-        reno.on_rto(SimTime::ZERO, 20_000, &c);
+        lia.on_rto(SimTime::ZERO, 20_000, false, &c);
+        reno.on_rto(SimTime::ZERO, 20_000, false, &c);
         for _ in 0..100 {
             step(1000, &mut lia, &mut reno);
         }
@@ -314,7 +313,7 @@ mod tests {
         lia.on_congestion_event(SimTime::ZERO, 12_000, &c);
         assert_eq!((lia.cwnd_bytes(), lia.ssthresh_bytes()), (6_000, 6_000));
         // RTO with flight 6000: ssthresh 3000, cwnd 1 MSS.
-        lia.on_rto(SimTime::ZERO, 6_000, &c);
+        lia.on_rto(SimTime::ZERO, 6_000, false, &c);
         assert_eq!((lia.cwnd_bytes(), lia.ssthresh_bytes()), (1_000, 3_000));
     }
 }

@@ -93,8 +93,16 @@ pub trait CongestionControl: std::fmt::Debug + Send {
     /// `mptcp_rcv_buf_optimization`): cwnd = max(cwnd/2, 1 MSS) and, if cwnd
     /// was at least ssthresh, ssthresh = max(ssthresh/2, 2 MSS).
     fn penalise(&mut self);
-    /// Retransmission timeout (RFC 5681 3.1 eq. (4), cwnd = 1 MSS).
-    fn on_rto(&mut self, now: SimTime, bytes_in_flight: u64, coupling: &Coupling<'_>);
+    /// Retransmission timeout: `cwnd = 1 MSS` (RFC 5681 3.1, the loss
+    /// window) and, unless `repeated`, `ssthresh` from `bytes_in_flight`
+    /// (RFC 5681 3.1 eq. (4) for Reno). `bytes_in_flight` is the sender's
+    /// FlightSize, "the amount of outstanding data in the network": sent,
+    /// not cumulatively acknowledged and not SACKed. `repeated`: the
+    /// segment that timed out had already been retransmitted by way of the
+    /// retransmission timer (the previous timeout resent it and SND.UNA has
+    /// not advanced since), so "the value of ssthresh is held constant"
+    /// (RFC 5681 3.1); the sender decides it, since it owns loss detection.
+    fn on_rto(&mut self, now: SimTime, bytes_in_flight: u64, repeated: bool, coupling: &Coupling<'_>);
     /// After an idle period longer than an RTO (RFC 5681 4.1), restart from
     /// the restart window. Default: nothing (Linux `tcp_slow_start_after_idle`
     /// is on, so algorithms should implement it).

@@ -225,7 +225,6 @@ impl CongestionControl for Olia {
     }
 
     fn on_ack(&mut self, ack: &AckSample, coupling: &Coupling<'_>) {
-        self.reno.note_new_data_acked();
         // l2_r counts every acknowledged byte (Linux updates loss3 before the
         // cwnd-limited test).
         self.bytes_since_last_loss = self.bytes_since_last_loss.saturating_add(ack.bytes_acked);
@@ -263,10 +262,10 @@ impl CongestionControl for Olia {
         self.reno.on_recovery_exit(now, bytes_in_flight);
     }
 
-    fn on_rto(&mut self, _now: SimTime, bytes_in_flight: u64, _c: &Coupling<'_>) {
+    fn on_rto(&mut self, _now: SimTime, bytes_in_flight: u64, repeated: bool, _c: &Coupling<'_>) {
         let ssthresh = self.reno.half_flight_bytes(bytes_in_flight);
         // A repeated RTO is not a new loss (Linux: !icsk_retransmits).
-        if self.reno.timeout(ssthresh) {
+        if self.reno.timeout(ssthresh, repeated) {
             self.record_loss();
         }
         self.cwnd_credit_bytes = 0.0;
@@ -419,8 +418,8 @@ mod tests {
         o.on_congestion_event(SimTime::ZERO, 10_000, &c);
         assert_eq!(o.loss_distance_bytes(), 7000); // l1 = 7000, l2 = 0
         o.on_ack(&ack(1000), &c);
-        o.on_rto(SimTime::ZERO, 10_000, &c);
-        o.on_rto(SimTime::ZERO, 10_000, &c);
+        o.on_rto(SimTime::ZERO, 10_000, false, &c);
+        o.on_rto(SimTime::ZERO, 10_000, true, &c);
         assert_eq!(o.loss_distance_bytes(), 1000); // l1 = 1000, l2 = 0
     }
 

@@ -22,9 +22,10 @@
 //!   per-duplicate inflation are the sender's, not ours.
 //! - Recovery exit: `cwnd = min(ssthresh, max(FlightSize, MSS) + MSS)`
 //!   (RFC 6582 3.2 step 3, option 1).
-//! - RTO: `ssthresh = max(FlightSize/2, 2*MSS)` unless the timer fires again
-//!   before any new data is acknowledged (then `ssthresh` is held), `cwnd = 1
-//!   MSS` (RFC 5681 3.1).
+//! - RTO: `ssthresh = max(FlightSize/2, 2*MSS)` unless the segment that
+//!   timed out had already been retransmitted by way of the retransmission
+//!   timer (the sender says so; then `ssthresh` is held), `cwnd = 1 MSS`
+//!   (RFC 5681 3.1).
 //! - Idle restart: `cwnd = min(IW, cwnd)` (RFC 5681 4.1); `ssthresh` kept.
 //!
 //! Simplifications a user could observe:
@@ -54,9 +55,6 @@ pub struct Reno {
     /// RFC 3465 2.1 `bytes_acked`: bytes acknowledged in congestion
     /// avoidance since the last `+MSS` step.
     ca_bytes_acked: u64,
-    /// An RTO fired and no new data has been acknowledged since: a further
-    /// RTO holds `ssthresh` (RFC 5681 3.1).
-    rto_backoff: bool,
 }
 
 impl Reno {
@@ -73,7 +71,6 @@ impl Reno {
             cwnd_bytes: cwnd_bytes.max(mss_bytes as u64),
             ssthresh_bytes,
             ca_bytes_acked: 0,
-            rto_backoff: false,
         }
     }
 
@@ -83,12 +80,6 @@ impl Reno {
 
     fn mss(&self) -> u64 {
         self.mss_bytes as u64
-    }
-
-    /// New data was acknowledged: the next RTO is a first one again
-    /// (RFC 5681 3.1).
-    pub(crate) fn note_new_data_acked(&mut self) {
-        self.rto_backoff = false;
     }
 
     /// Slow-start growth for one ACK; returns the bytes left for congestion
@@ -144,16 +135,14 @@ impl Reno {
     /// segment has already been retransmitted by way of the retransmission
     /// timer at least once, the value of ssthresh is held constant").
     /// Returns whether `ssthresh` was set.
-    pub(crate) fn timeout(&mut self, ssthresh_bytes: u64) -> bool {
-        let first = !self.rto_backoff;
-        if first {
+    pub(crate) fn timeout(&mut self, ssthresh_bytes: u64, repeated: bool) -> bool {
+        if !repeated {
             self.ssthresh_bytes = ssthresh_bytes.max(2 * self.mss());
         }
         // RFC 5681 3.1: cwnd = LW = 1 full-sized segment.
         self.cwnd_bytes = self.mss();
         self.ca_bytes_acked = 0;
-        self.rto_backoff = true;
-        first
+        !repeated
     }
 
     /// RFC 6582 3.2 step 3, option (1): "Set cwnd to min (ssthresh,
@@ -162,7 +151,6 @@ impl Reno {
         let deflated_bytes = bytes_in_flight.max(self.mss()) + self.mss();
         self.cwnd_bytes = self.ssthresh_bytes.min(deflated_bytes);
         self.ca_bytes_acked = 0;
-        self.rto_backoff = false;
     }
 
     /// RFC 5681 4.1: after an idle period longer than an RTO, "cwnd is
@@ -205,7 +193,6 @@ impl CongestionControl for Reno {
     }
 
     fn on_ack(&mut self, ack: &AckSample, _coupling: &Coupling<'_>) {
-        self.note_new_data_acked();
         // RFC 7661 / Linux tcp_is_cwnd_limited: no growth unless cwnd-limited.
         if !ack.cwnd_limited {
             return;
@@ -227,10 +214,10 @@ impl CongestionControl for Reno {
         self.exit_recovery(bytes_in_flight);
     }
 
-    fn on_rto(&mut self, _now: SimTime, bytes_in_flight: u64, _c: &Coupling<'_>) {
+    fn on_rto(&mut self, _now: SimTime, bytes_in_flight: u64, repeated: bool, _c: &Coupling<'_>) {
         // RFC 5681 3.1 eq. (4), cwnd = LW.
         let ssthresh = self.half_flight_bytes(bytes_in_flight);
-        self.timeout(ssthresh);
+        self.timeout(ssthresh, repeated);
     }
 
     fn penalise(&mut self) {
@@ -397,28 +384,32 @@ pub(crate) mod tests {
     fn rto_sets_the_loss_window_and_halves_flight_size() {
         let v = single_view();
         let mut r = Reno::with_window(MSS, 40_000, u64::MAX);
-        r.on_rto(SimTime::ZERO, 36_000, &alone(&v));
+        r.on_rto(SimTime::ZERO, 36_000, false, &alone(&v));
         // ssthresh = max(36000/2, 2000) = 18000; cwnd = LW = 1 MSS.
         assert_eq!(r.ssthresh_bytes(), 18_000);
         assert_eq!(r.cwnd_bytes(), 1_000);
     }
 
     #[test]
-    fn repeated_rto_without_new_ack_holds_ssthresh() {
+    fn a_repeated_rto_holds_ssthresh_whatever_was_acked_in_between() {
         let v = single_view();
         let mut r = Reno::with_window(MSS, 40_000, u64::MAX);
-        r.on_rto(SimTime::ZERO, 36_000, &alone(&v));
+        r.on_rto(SimTime::ZERO, 36_000, false, &alone(&v));
         assert_eq!(r.ssthresh_bytes(), 18_000);
-        // The same segment times out again: ssthresh stays 18000 although
-        // max(1000/2, 2000) = 2000 would be lower.
-        r.on_rto(SimTime::ZERO, 1_000, &alone(&v));
-        assert_eq!(r.ssthresh_bytes(), 18_000);
-        assert_eq!(r.cwnd_bytes(), 1_000);
-        // New data acknowledged (slow start: 1000 + 1000), then a new RTO
-        // is a first one again: max(8000/2, 2000) = 4000.
+        // Data acknowledged (SACKed) after the RTO: slow start 1000 + 1000.
         r.on_ack(&ack(1000), &alone(&v));
         assert_eq!(r.cwnd_bytes(), 2_000);
-        r.on_rto(SimTime::ZERO, 8_000, &alone(&v));
+        // The segment the timer retransmitted times out again: ssthresh
+        // stays 18000 whatever FlightSize says (RFC 5681 3.1), in either
+        // direction.
+        r.on_rto(SimTime::ZERO, 100_000, true, &alone(&v));
+        assert_eq!(r.ssthresh_bytes(), 18_000);
+        r.on_rto(SimTime::ZERO, 1_000, true, &alone(&v));
+        assert_eq!(r.ssthresh_bytes(), 18_000);
+        assert_eq!(r.cwnd_bytes(), 1_000);
+        // A timeout of a segment not yet resent by the timer sets it again:
+        // max(8000/2, 2000) = 4000.
+        r.on_rto(SimTime::ZERO, 8_000, false, &alone(&v));
         assert_eq!(r.ssthresh_bytes(), 4_000);
     }
 

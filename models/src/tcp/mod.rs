@@ -55,9 +55,15 @@
 //! - The retry limits count retransmissions (`max_rto_retries` = 15 as
 //!   Linux `tcp_retries2`; Linux converts that count into a time budget).
 //!   Like Linux, a timeout against a zero window does not count.
-//! - Every RTO calls the congestion control's `on_rto` with the current
-//!   FlightSize; holding ssthresh on a repeated timeout (RFC 5681 3.1) is
-//!   the algorithm's business (`cc::reno` does it).
+//! - Every RTO calls the congestion control's `on_rto` with the FlightSize
+//!   of RFC 5681 3.1, "outstanding data in the network" (outstanding minus
+//!   SACKed), and whether the segment that timed out had already been
+//!   retransmitted by way of the timer (the previous timeout resent it and
+//!   SND.UNA has not advanced since; RFC 5681 3.1: then ssthresh is held,
+//!   `cc::reno` does it). Linux `tcp_enter_loss` differs: it bases ssthresh
+//!   on cwnd, holds it on the same condition, and does not lower it again
+//!   for a timeout during fast recovery (here that timeout reduces it
+//!   again, from the unSACKed data).
 //! - Timestamp values tick in milliseconds (as Linux), with no random
 //!   offset, so timestamp RTT samples have 1 ms resolution. As Linux
 //!   `tcp_ack_update_rtt`, the exact send-time sample of cumulatively ACKed
@@ -863,8 +869,8 @@ impl TcpEndpoint {
                 }
                 // RFC 6298 5.4 (retransmit the earliest segment, via the
                 // sender's loss phase), RFC 5681 3.1 eq. (4) in the CC.
-                let flight = self.snd.on_rto();
-                self.cc.on_rto(now, flight, coupling);
+                let rto = self.snd.on_rto();
+                self.cc.on_rto(now, rto.flight, rto.repeated, coupling);
                 // RFC 6298 5.5 back off, 5.6 restart the timer.
                 self.rtt.back_off();
                 self.timers.set(Timer::Retransmit, now + self.rtt.rto());

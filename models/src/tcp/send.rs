@@ -193,6 +193,20 @@ pub struct AckOutcome {
     pub fin_acked: bool,
 }
 
+/// What a retransmission timeout hands to the congestion control (RFC 5681
+/// 3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RtoOutcome {
+    /// FlightSize for eq. (4), "the amount of outstanding data in the
+    /// network": sent, not cumulatively acknowledged, and not SACKed (the
+    /// receiver holds SACKed data; RFC 6675 `SetPipe()` does not count it
+    /// either).
+    pub flight: u64,
+    /// The segment at SND.UNA had already been retransmitted by way of the
+    /// retransmission timer: "the value of ssthresh is held constant".
+    pub repeated: bool,
+}
+
 /// Send-side state (RFC 9293 3.3.1 send sequence variables and the RFC
 /// 6675 / RFC 6582 recovery variables).
 #[derive(Clone, Debug)]
@@ -223,6 +237,9 @@ pub struct Sender {
     pub recover: u64,
     /// RFC 6675 HighRxt (exclusive).
     pub high_rxt: u64,
+    /// SND.UNA when the retransmission timer last fired: the segment it
+    /// retransmitted (RFC 6298 5.4).
+    rto_una: u64,
     rescue_done: bool,
     pub dupacks: u32,
     limited_tx_bytes: u64,
@@ -265,6 +282,7 @@ impl Sender {
             // RFC 6582 3.2: recover is initialised to the ISN.
             recover: iss,
             high_rxt: iss,
+            rto_una: iss,
             rescue_done: false,
             dupacks: 0,
             limited_tx_bytes: 0,
@@ -634,7 +652,10 @@ impl Sender {
                 // Linux `tcp_cwnd_validate`.
                 let flight = self.bytes_in_flight();
                 self.max_flight_cur = self.max_flight_cur.max(flight);
-                if flight >= cwnd {
+                // In packets Linux tests in_flight >= cwnd; in bytes that is
+                // "no room left for another full segment" (the window need
+                // not be a multiple of the segment size).
+                if flight + self.smss as u64 > cwnd {
                     self.cwnd_limited_latch = true;
                 }
             }
@@ -902,9 +923,25 @@ impl Sender {
     }
 
     /// The retransmission timer expired with data outstanding: enter the
-    /// loss phase. Returns the FlightSize for the congestion control.
-    pub fn on_rto(&mut self) -> u64 {
-        let flight = self.snd_max - self.snd_una;
+    /// loss phase. Returns what the congestion control needs (RFC 5681 3.1).
+    pub fn on_rto(&mut self) -> RtoOutcome {
+        // RFC 5681 3.1 eq. (4): FlightSize is "the amount of outstanding data
+        // in the network". SACKed bytes have left it. Counting them, a
+        // timeout with SND.UNA stuck at a lost retransmission set ssthresh
+        // from everything recovery or the loss phase had sent past it since
+        // (several times cwnd), the loss phase slow-started to that, and
+        // under heavy loss ssthresh ratcheted up at every timeout.
+        let flight = (self.snd_max - self.snd_una).saturating_sub(self.sb.sacked_bytes());
+        // RFC 5681 3.1: "when ... the given segment has already been
+        // retransmitted by way of the retransmission timer at least once,
+        // the value of ssthresh is held constant": the previous timeout
+        // retransmitted the segment at SND.UNA (RFC 6298 5.4) and the
+        // cumulative ACK has not passed it since. SACKs of other data do
+        // not make it a new loss (Linux `tcp_enter_loss` holds ssthresh
+        // while `icsk_retransmits` is non-zero, i.e. until SND.UNA
+        // advances).
+        let repeated = self.phase == Phase::Loss && self.snd_una == self.rto_una && !self.head_rtx_pending;
+        self.rto_una = self.snd_una;
         // RFC 6675 5.1: RecoveryPoint = HighData, recovery terminated, no
         // new recovery until it is acknowledged; the scoreboard is reset
         // (RFC 2018 8). RFC 6582 4: recover = highest sequence sent.
@@ -917,7 +954,7 @@ impl Sender {
         // RFC 6298 5.4: retransmit the earliest unacknowledged segment.
         self.head_rtx_pending = true;
         self.rescue_done = false;
-        flight
+        RtoOutcome { flight, repeated }
     }
 
     fn roll_cwnd_window(&mut self) {
@@ -1212,8 +1249,9 @@ mod tests {
     fn an_rto_resets_the_scoreboard_and_retransmits_in_order_from_snd_una() {
         let mut s = fixture(true, 20_000, 6);
         s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(2, 3), true);
-        let flight = s.on_rto();
-        assert_eq!(flight, 6000);
+        // FlightSize: 6 segments outstanding, one of them SACKed.
+        let rto = s.on_rto();
+        assert_eq!((rto.flight, rto.repeated), (5000, false));
         assert!(s.sb.is_empty());
         assert_eq!(s.phase, Phase::Loss);
         let mss = MSS as u64;
@@ -1224,6 +1262,36 @@ mod tests {
         assert_eq!(send(&mut s, 2 * mss).map(|p| p.start), Some(seq(2)));
         s.on_ack(t(30), 0, seq(6), 1 << 20, &[], true);
         assert_eq!(s.phase, Phase::Open);
+    }
+
+    #[test]
+    fn a_timeout_reports_unsacked_flight_and_holds_only_for_the_segment_the_timer_resent() {
+        let mut s = fixture(true, 20_000, 10);
+        let mss = MSS as u64;
+        // Fast recovery: 1..=7 SACKed, the fast retransmission of 0 goes out.
+        s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 8), true);
+        assert_eq!(s.phase, Phase::Recovery);
+        assert_eq!(send(&mut s, mss).map(|p| p.kind), Some(SegKind::Head));
+        // It is lost: FlightSize is 0, 8 and 9 (RFC 5681 3.1 "outstanding
+        // data in the network"), not the 10 segments above SND.UNA; a fast
+        // retransmission is not one "by way of the retransmission timer".
+        let first = s.on_rto();
+        assert_eq!((first.flight, first.repeated), (3 * mss, false));
+        assert_eq!(
+            send(&mut s, mss).map(|p| (p.start, p.kind)),
+            Some((seq(0), SegKind::Head))
+        );
+        // SACKs after the timeout (8, 9) do not end the hold: segment 0
+        // times out again.
+        s.on_ack(t(20), 0, seq(0), 1 << 20, &sack(8, 10), true);
+        let second = s.on_rto();
+        assert_eq!((second.flight, second.repeated), (8 * mss, true));
+        assert_eq!(send(&mut s, mss).map(|p| p.start), Some(seq(0)));
+        // The cumulative ACK passes segment 0: a timeout of segment 1 (not
+        // the one the timer resent) sets ssthresh again.
+        s.on_ack(t(30), 0, seq(1), 1 << 20, &[], true);
+        let third = s.on_rto();
+        assert_eq!((third.flight, third.repeated), (9 * mss, false));
     }
 
     #[test]

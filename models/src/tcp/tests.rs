@@ -1071,3 +1071,93 @@ fn timing_of_a_200mb_transfer_with_periodic_losses_and_a_burst() {
         p.a.stats()
     );
 }
+
+/// A's window state after every step: `(rto_count, ssthresh, cwnd,
+/// SND.NXT - SND.UNA)`, until `limit` or until `stop` holds.
+fn window_trace(p: &mut Pair, limit: SimTime, stop: impl Fn(&Pair) -> bool) -> Vec<(u64, u64, u64, u64)> {
+    let mut trace = Vec::new();
+    while p.now < limit && !stop(p) && p.step() {
+        let outstanding = p.a.snd_nxt() - p.a.snd_una();
+        trace.push((
+            p.a.stats().rto_count,
+            p.a.ssthresh_bytes(),
+            p.a.cwnd_bytes(),
+            outstanding,
+        ));
+    }
+    trace
+}
+
+/// The indices (in the A -> B log) of the data segment at index `first` and
+/// of its next `n` retransmissions, when each of them is dropped in turn.
+fn lost_transmissions_of(first: usize, n: usize, bytes: u64) -> Vec<usize> {
+    let mut drops = vec![first];
+    for _ in 0..n {
+        let mut p = Pair::new(TcpConfig::default(), TcpConfig::default(), bytes);
+        p.ab.drop = drops.clone();
+        p.run(secs(30));
+        let seq = p.ab.log[first].seg.seq;
+        let last = *drops.last().unwrap();
+        let next = (last + 1..p.ab.log.len())
+            .find(|&i| p.ab.log[i].rtx && p.ab.log[i].seg.seq == seq)
+            .expect("the segment is retransmitted");
+        drops.push(next);
+    }
+    drops
+}
+
+#[test]
+fn a_timeout_after_a_lost_fast_retransmission_sets_ssthresh_from_unsacked_data_only() {
+    // The fast retransmission of segment 32 is lost too. SACK recovery
+    // keeps sending new data past the hole for a whole RTO (pipe allows
+    // cwnd of it), so when the timer fires SND.NXT - SND.UNA is mostly
+    // SACKed data. RFC 5681 3.1 eq. (4) halves "the amount of outstanding
+    // data in the network": the SACKed bytes are not in it. Counting them
+    // made a timeout raise ssthresh above the recovery's (here several
+    // times), and under heavy random loss ratchet it up at each RTO.
+    let n = 3_000_000;
+    let drops = lost_transmissions_of(32, 1, n);
+    let mut p = Pair::new(TcpConfig::default(), TcpConfig::default(), n);
+    p.ab.drop = drops;
+    let trace = window_trace(&mut p, secs(30), |p| p.a.stats().rto_count >= 1);
+    let (before, after) = (trace[trace.len() - 2], trace[trace.len() - 1]);
+    assert_eq!((before.0, after.0), (0, 1));
+    // The congestion control counts in the configured MSS.
+    let mss = TcpConfig::default().mss_bytes as u64;
+    // The old FlightSize, SND.NXT - SND.UNA, would have set ssthresh far
+    // above the recovery's.
+    assert!(before.3 / 2 > 2 * before.1, "{before:?}");
+    // Not raised: at most the recovery's ssthresh; cwnd = 1 MSS.
+    assert!(after.1 <= before.1, "{before:?} -> {after:?}");
+    assert_eq!(after.2, mss);
+    p.run(secs(60));
+    assert_eq!(p.delivered, n);
+}
+
+#[test]
+fn a_retransmission_lost_again_holds_ssthresh_although_sacks_arrived_in_between() {
+    // Segment 32, its fast retransmission and the retransmission the RTO
+    // sends are all lost: the second timeout is for a segment "already
+    // retransmitted by way of the retransmission timer", so "the value of
+    // ssthresh is held constant" (RFC 5681 3.1), although SACKs of data
+    // sent before the first timeout arrived in between (they grew cwnd in
+    // the loss phase, and used to end the hold).
+    let n = 3_000_000;
+    let drops = lost_transmissions_of(32, 2, n);
+    let mut p = Pair::new(TcpConfig::default(), TcpConfig::default(), n);
+    p.ab.drop = drops;
+    let trace = window_trace(&mut p, secs(30), |p| p.a.stats().rto_count >= 2);
+    let first = trace.iter().position(|s| s.0 == 1).unwrap();
+    let held = trace[first].1;
+    let before_second = trace[trace.len() - 2];
+    let after_second = trace[trace.len() - 1];
+    assert_eq!((before_second.0, after_second.0), (1, 2));
+    // The congestion control counts in the configured MSS.
+    let mss = TcpConfig::default().mss_bytes as u64;
+    assert!(before_second.2 > mss, "no SACK arrived between the timeouts");
+    assert_eq!(before_second.1, held);
+    assert_eq!(after_second.1, held);
+    assert_eq!(after_second.2, mss);
+    p.run(secs(60));
+    assert_eq!(p.delivered, n);
+}
