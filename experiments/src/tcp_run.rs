@@ -139,7 +139,10 @@ pub struct TcpRunResult {
     pub reverse: LinkCounters,
     pub sender_stats: models::tcp::TcpStats,
     pub srtt: Option<SimDuration>,
+    /// The retransmission timeout at the end, with any backoff in effect.
     pub rto: SimDuration,
+    /// The retransmission timeout without backoff (PFTK's T0).
+    pub rto_base: SimDuration,
 }
 
 /// Runs one flow: client (sender) at 10.0.0.2, server at 10.0.1.1.
@@ -187,6 +190,7 @@ pub fn run_tcp(spec: &TcpRunSpec) -> TcpRunResult {
         sender_stats: *ep.stats(),
         srtt: ep.srtt(),
         rto: ep.rto(),
+        rto_base: ep.rtt_estimator().rto_base(),
     }
 }
 

@@ -32,7 +32,7 @@ fn one_bulk_flow_uses_at_least_95_percent_of_a_20mbps_link_with_a_bdp_buffer() {
 /// window of acknowledged bytes whatever the ACK ratio, so delayed ACKs do
 /// not halve the growth as they do in the model's per-ACK Reno (b = 2).
 /// The links are 1 Gb/s so queueing is negligible and the RTT is the 40 ms
-/// of propagation; T0 is the sender's RTO at the end of the run.
+/// of propagation; T0 is the sender's RTO without backoff.
 ///
 /// Tolerance: the model is an approximation (it ignores the time spent in
 /// fast recovery and assumes Reno, which repairs one loss per window,
@@ -55,7 +55,7 @@ fn reno_throughput_under_random_loss_agrees_with_the_pftk_model() {
         };
         let r = run_tcp(&spec);
         let goodput = r.received_bytes as f64 * 8.0 / duration_s;
-        let model = pftk_bps(1448.0, 0.040, p, 1.0, r.rto.as_secs_f64(), f64::INFINITY);
+        let model = pftk_bps(1448.0, 0.040, p, 1.0, r.rto_base.as_secs_f64(), f64::INFINITY);
         let ratio = goodput / model;
         eprintln!("p={p}: goodput {goodput:.0} bit/s, PFTK {model:.0} bit/s, ratio {ratio:.3}");
         assert!((0.8..=1.2).contains(&ratio), "p={p}: ratio {ratio}");
