@@ -227,6 +227,10 @@ pub struct ConnMetrics {
     pub goodput_bps: f64,
     pub completion_s: Option<f64>,
     pub reinjected_bytes: u64,
+    /// Opportunistic retransmissions (Raiciu et al.) and other meta-level resends.
+    pub meta_retransmitted_bytes: u64,
+    /// Times a slower subflow's window was halved by the penalisation.
+    pub penalisations: u64,
     pub ooo_max_bytes: u64,
     pub mptcp: bool,
     pub subflows: Vec<SubflowMetrics>,
@@ -298,7 +302,12 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
         let (up, down, iface) = match (&spec.shares_path_with, &spec.uplink, &spec.downlink) {
             (Some(other), _, _) => {
                 // A second address on another interface's path: same links.
-                let o = sc.client.interfaces.iter().position(|x| &x.name == other).ok_or("unknown shared path")?;
+                let o = sc
+                    .client
+                    .interfaces
+                    .iter()
+                    .position(|x| &x.name == other)
+                    .ok_or("unknown shared path")?;
                 let p: &PathSpec = &paths[o];
                 (p.uplink, p.downlink, net.add_iface(&spec.name, &[]))
             }
@@ -567,6 +576,16 @@ fn conn_metrics(
         goodput_bps: goodput,
         completion_s: completion.map(|t| t.saturating_since(spec.start).as_secs_f64()),
         reinjected_bytes: reinjected,
+        meta_retransmitted_bytes: [client, server]
+            .iter()
+            .flatten()
+            .map(|s| s.conn.stats().meta_retransmitted_bytes)
+            .sum(),
+        penalisations: [client, server]
+            .iter()
+            .flatten()
+            .map(|s| s.conn.stats().penalisations)
+            .sum(),
         ooo_max_bytes: ooo_max,
         mptcp: client.is_some_and(|c| c.conn.is_mptcp()),
         subflows,
