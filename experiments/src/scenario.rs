@@ -358,7 +358,11 @@ impl Scenario {
             match &iface.shares_path_with {
                 Some(other) => {
                     let ok = names[..i].contains(&other.as_str())
-                        && self.client.interfaces.iter().any(|o| &o.name == other && o.shares_path_with.is_none());
+                        && self
+                            .client
+                            .interfaces
+                            .iter()
+                            .any(|o| &o.name == other && o.shares_path_with.is_none());
                     if !ok {
                         return err(
                             &at(&[F("shares_path_with")]),
@@ -370,7 +374,10 @@ impl Scenario {
                     if iface.uplink.is_some() || iface.downlink.is_some() {
                         return err(
                             &at(&[F("shares_path_with")]),
-                            format!("{} shares {other:?}'s path and also has links; expected one or the other", iface.name),
+                            format!(
+                                "{} shares {other:?}'s path and also has links; expected one or the other",
+                                iface.name
+                            ),
                         );
                     }
                 }
@@ -379,7 +386,10 @@ impl Scenario {
                         if l.is_none() {
                             return err(
                                 &at(&[F("name")]),
-                                format!("interface {:?} has no {dir}; expected `{dir}: LinkSpec(rate: ..., delay: ...)` or `shares_path_with`", iface.name),
+                                format!(
+                                    "interface {:?} has no {dir}; expected `{dir}: LinkSpec(rate: ..., delay: ...)` or `shares_path_with`",
+                                    iface.name
+                                ),
                             );
                         }
                     }
