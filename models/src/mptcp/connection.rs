@@ -144,6 +144,8 @@ pub struct Subflow {
     pending_prio: Option<bool>,
     /// "Potentially failed": an RTO reinjected its data (Linux `tp->pf`).
     pf: bool,
+    /// The subflow's snd_una when last seen, to notice progress.
+    last_una: u64,
     pub opened_at: SimTime,
     pub established_at: Option<SimTime>,
     pub closed_at: Option<SimTime>,
@@ -443,6 +445,7 @@ impl Connection {
             irs: None,
             pending_prio: None,
             pf: false,
+            last_una: 0,
             opened_at: now,
             established_at: None,
             closed_at: None,
@@ -906,12 +909,15 @@ impl Connection {
             let una = self.subflows[idx].tcp.snd_una();
             self.tx.on_data_ack(una, FAR);
         }
+        // An ACK of new data ends "potentially failed" (Linux clears
+        // `tp->pf` when the subflow makes progress again), so the scheduler
+        // may use the subflow as soon as it works, not only after its RTO
+        // recovery has ended.
         let sf = &mut self.subflows[idx];
-        if sf.pf && sf.tcp.recovery_phase() == RecoveryPhase::Open && sf.tcp.stats().rto_count > 0 {
-            // A new ACK after the RTO recovery: no longer potentially failed.
-            if sf.tcp.bytes_in_flight() == 0 || sf.tcp.rto() < SimDuration::from_secs(1) {
-                sf.pf = false;
-            }
+        let una = sf.tcp.snd_una();
+        if una > sf.last_una {
+            sf.last_una = una;
+            sf.pf = false;
         }
     }
 

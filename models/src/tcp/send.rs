@@ -231,6 +231,10 @@ pub struct Sender {
     chunks: VecDeque<Chunk>,
     records: VecDeque<SentRec>,
     pub sb: Scoreboard,
+    /// What the scoreboard held when a retransmission timeout cleared it
+    /// (RFC 2018 8): data the receiver already reported, so already counted
+    /// in [`AckOutcome::delivered`]; kept only to count it once.
+    pre_rto_sacked: Scoreboard,
     pub phase: Phase,
     /// RFC 6675 RecoveryPoint / RFC 6582 `recover` (exclusive: HighData + 1
     /// when set).
@@ -278,6 +282,7 @@ impl Sender {
             chunks: VecDeque::new(),
             records: VecDeque::new(),
             sb: Scoreboard::default(),
+            pre_rto_sacked: Scoreboard::default(),
             phase: Phase::Open,
             // RFC 6582 3.2: recover is initialised to the ISN.
             recover: iss,
@@ -748,9 +753,21 @@ impl Sender {
                     break;
                 }
             }
+            // Bytes SACKed before an RTO cleared the scoreboard were
+            // delivered then; those not SACKed again since are not new now.
+            let stale_sacked = self.pre_rto_sacked.sacked_in(old_una, ack)
+                - self
+                    .sb
+                    .ranges()
+                    .map(|(s, e)| {
+                        let (s, e) = (s.max(old_una), e.min(ack));
+                        if s < e { self.pre_rto_sacked.sacked_in(s, e) } else { 0 }
+                    })
+                    .sum::<u64>();
+            self.pre_rto_sacked.advance(ack);
             let sacked_removed = self.sb.advance(ack);
             out.acked = ack - old_una;
-            out.delivered = out.acked - sacked_removed;
+            out.delivered = out.acked - sacked_removed - stale_sacked;
             self.snd_una = ack;
             self.high_rxt = self.high_rxt.max(ack);
             if self.fin_sent && ack == self.write_end + 1 {
@@ -762,6 +779,7 @@ impl Sender {
         // RFC 6675 4 Update(): record the SACK blocks (data only, above
         // the cumulative ACK).
         let mut newly_sacked = 0;
+        let mut resacked = 0;
         if self.sack_mode {
             let top = self.snd_max.min(self.write_end);
             // The newly SACKed parts, for RTT samples (at most a few per
@@ -773,6 +791,7 @@ impl Sender {
                 let r = b.right.min(top);
                 if l < r {
                     newly_sacked += self.sb.add_each_new(l, r, |a, b| {
+                        resacked += self.pre_rto_sacked.sacked_in(a, b);
                         if n_parts < parts.len() {
                             parts[n_parts] = (a, b);
                             n_parts += 1;
@@ -782,7 +801,10 @@ impl Sender {
             }
             out.sack_rtt_sample = self.sack_rtt(now, &parts[..n_parts]);
         }
-        out.delivered += newly_sacked;
+        // Linux counts a segment in `tp->delivered` once: the SACKed tag
+        // survives `tcp_enter_loss`, so a re-SACK or the cumulative ACK that
+        // follows an RTO does not count it again.
+        out.delivered += newly_sacked - resacked;
 
         // RFC 9293 3.10.7.4: update the window if SND.UNA =< SEG.ACK and
         // (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)).
@@ -947,6 +969,9 @@ impl Sender {
         // (RFC 2018 8). RFC 6582 4: recover = highest sequence sent.
         self.recover = self.snd_max;
         self.phase = Phase::Loss;
+        for (s, e) in self.sb.ranges() {
+            self.pre_rto_sacked.add(s, e);
+        }
         self.sb.clear();
         self.high_rxt = self.snd_una;
         self.dupacks = 0;
@@ -1292,6 +1317,28 @@ mod tests {
         s.on_ack(t(30), 0, seq(1), 1 << 20, &[], true);
         let third = s.on_rto();
         assert_eq!((third.flight, third.repeated), (9 * mss, false));
+    }
+
+    #[test]
+    fn data_sacked_before_a_timeout_is_not_delivered_again_by_the_ack_after_it() {
+        // The MPTCP "subflow a" cycle: 1..=9 SACKed above a lost head, an RTO
+        // clears the scoreboard (RFC 2018 8) with one segment in flight, and
+        // the retransmitted head's cumulative ACK covers all ten. Only that
+        // one segment is new: counting the nine SACKed ones again handed
+        // CUBIC a 290 kB "ACK" after an RTO with ssthresh 2 MSS, and
+        // W_est (RFC 9438 4.3) jumped from 1 to ~55 segments in one ACK.
+        let mut s = fixture(true, 20_000, 10);
+        let mss = MSS as u64;
+        let o = s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 10), true);
+        assert_eq!(o.delivered, 9 * mss);
+        let rto = s.on_rto();
+        assert_eq!(rto.flight, mss);
+        assert_eq!(send(&mut s, mss).map(|p| p.kind), Some(SegKind::Head));
+        // A SACK after the timeout repeating 8..10 delivers nothing new.
+        let o = s.on_ack(t(20), 0, seq(0), 1 << 20, &sack(8, 10), true);
+        assert_eq!(o.delivered, 0);
+        let o = s.on_ack(t(30), 0, seq(10), 1 << 20, &[], true);
+        assert_eq!((o.acked, o.delivered), (10 * mss, mss));
     }
 
     #[test]
