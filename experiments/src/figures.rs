@@ -106,10 +106,12 @@ pub fn choose_windows(records: &[SeqRecord]) -> Windows {
     let y0 = ys.iter().copied().fold(f64::INFINITY, f64::min);
     let y1 = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let transition = (y0 < y1).then(|| Zoom::new(t0..t1, y0..y1));
-    // The out-of-order corner: the largest data-ACK jump after the switch.
+    // The out-of-order corner: the largest data-ACK jump during the
+    // transition (after the switch, within the transition window), where
+    // the data-ACK covers data that arrived out of order.
     let mut best: Option<(f64, f64, f64, f64)> = None; // (jump, t, from, to)
     for w in acks.windows(2) {
-        if w[1].time >= ts && w[1].seq > w[0].seq {
+        if w[1].time >= ts && w[1].time <= t1 && w[1].seq > w[0].seq {
             let jump = w[1].seq - w[0].seq;
             if best.is_none_or(|b| jump > b.0) {
                 best = Some((jump, w[1].time, w[0].seq, w[1].seq));
@@ -117,9 +119,11 @@ pub fn choose_windows(records: &[SeqRecord]) -> Windows {
         }
     }
     let ooo = best.filter(|b| b.0 > 0.0).map(|(jump, t, from, to)| {
-        let margin_y = jump * 0.25;
-        let start = (t - ts).max(0.01);
-        Zoom::new((t - start * 1.1)..(t + start * 0.3), (from - margin_y)..(to + margin_y))
+        // From the switch to just after the jump; the data-ACK's level
+        // before and after the jump with some room around.
+        let margin_y = jump * 0.3;
+        let after = ((t - ts) * 0.25).max(0.01);
+        Zoom::new(ts..(t + after), (from - margin_y)..(to + margin_y))
     });
     Windows {
         switch_s: Some(ts),
