@@ -134,30 +134,71 @@ pub fn choose_windows(records: &[SeqRecord]) -> Windows {
 
 /// Writes every figure of a run into `dir`; returns the files written.
 pub fn write_figures(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, String> {
+    draw_figures(
+        dir,
+        &out.records,
+        &out.timeseries_csv,
+        &out.iface_names,
+        &FigureOptions::default(),
+    )
+}
+
+/// The figure kinds, as `mpsim plot --kind` names them.
+pub const KINDS: &[&str] = &["seq", "seq-transition", "seq-ooo", "throughput", "cwnd", "srtt", "ooo"];
+
+/// Which figures to draw, and an optional extra zoom of the sequence graph.
+#[derive(Clone, Debug, Default)]
+pub struct FigureOptions {
+    /// Only this kind (one of [`KINDS`]); all when `None`.
+    pub kind: Option<String>,
+    /// Also draw `seq-zoom` with this window (seconds, bytes from the first DSN).
+    pub zoom: Option<Zoom>,
+}
+
+/// Draws the figures of a run from its records and time series.
+pub fn draw_figures(
+    dir: &Path,
+    records: &[SeqRecord],
+    timeseries_csv: &str,
+    names: &[String],
+    opts: &FigureOptions,
+) -> Result<Vec<PathBuf>, String> {
+    let want = |k: &str| opts.kind.as_deref().is_none_or(|x| x == k);
     let mut files = Vec::new();
-    let names = &out.iface_names;
     let series: Vec<Series> = names
         .iter()
         .enumerate()
         .map(|(i, n)| Series::new(n.clone(), color(i)))
         .collect();
-    let (segs, acks, _) = conn0(&out.records);
+    let (segs, acks, _) = conn0(&records);
     if !segs.is_empty() {
-        let w = choose_windows(&out.records);
+        let w = choose_windows(&records);
         let base = SequenceGraph {
             series: series.clone(),
             segments: segs,
             acks,
             ..Default::default()
         };
-        let mut whole = base.clone();
-        whole.title = "Data sequence numbers (whole connection)".into();
-        files.extend(
-            plots::sequence_graph(&whole, dir.join("seq"))
-                .map_err(|e| e.to_string())?
-                .files,
-        );
-        if let Some(z) = w.transition {
+        if want("seq") {
+            let mut whole = base.clone();
+            whole.title = "Data sequence numbers (whole connection)".into();
+            files.extend(
+                plots::sequence_graph(&whole, dir.join("seq"))
+                    .map_err(|e| e.to_string())?
+                    .files,
+            );
+            if let Some(z) = &opts.zoom {
+                let mut g = base.clone();
+                g.title = "Data sequence numbers (zoom)".into();
+                g.zoom = z.clone();
+                files.extend(
+                    plots::sequence_graph(&g, dir.join("seq-zoom"))
+                        .map_err(|e| e.to_string())?
+                        .files,
+                );
+            }
+        }
+        if let Some(z) = w.transition.filter(|_| want("seq-transition")) {
             let mut g = base.clone();
             g.title = "Transition between interfaces".into();
             g.zoom = z;
@@ -167,7 +208,7 @@ pub fn write_figures(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, String
                     .files,
             );
         }
-        if let Some(z) = w.ooo {
+        if let Some(z) = w.ooo.filter(|_| want("seq-ooo")) {
             let mut g = base;
             g.title = "Out-of-order data and the data-ACK jump".into();
             g.zoom = z;
@@ -180,16 +221,12 @@ pub fn write_figures(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, String
     }
     // Throughput per interface from the server's data, in 100 ms bins.
     let bin = 0.1;
-    let t_end = out.records.iter().map(|r| r.time.as_secs_f64()).fold(0.0, f64::max);
+    let t_end = records.iter().map(|r| r.time.as_secs_f64()).fold(0.0, f64::max);
     let nbins = (t_end / bin).ceil() as usize + 1;
     let mut lines = Vec::new();
     for (i, n) in names.iter().enumerate() {
         let mut bytes = vec![0u64; nbins];
-        for r in out
-            .records
-            .iter()
-            .filter(|r| r.from_server && r.iface == i && r.len > 0)
-        {
+        for r in records.iter().filter(|r| r.from_server && r.iface == i && r.len > 0) {
             bytes[(r.time.as_secs_f64() / bin) as usize] += r.len;
         }
         let pts = bytes
@@ -199,7 +236,7 @@ pub fn write_figures(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, String
             .collect();
         lines.push(Line::step(n.clone(), color(i), pts));
     }
-    if !lines.is_empty() && nbins > 1 {
+    if want("throughput") && !lines.is_empty() && nbins > 1 {
         let ts = TimeSeries {
             title: "Throughput sent per subflow (server)".into(),
             y_label: "Mb/s".into(),
@@ -214,13 +251,8 @@ pub fn write_figures(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, String
         );
     }
     // cwnd, srtt and the out-of-order queue from the time series.
-    if !out.timeseries_csv.is_empty() {
-        let rows: Vec<Vec<&str>> = out
-            .timeseries_csv
-            .lines()
-            .skip(1)
-            .map(|l| l.split(',').collect())
-            .collect();
+    if !timeseries_csv.is_empty() {
+        let rows: Vec<Vec<&str>> = timeseries_csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
         let mut by_sf: std::collections::BTreeMap<(String, usize), (Points, Points)> = Default::default();
         let mut ooo = Vec::new();
         for r in &rows {
@@ -254,7 +286,7 @@ pub fn write_figures(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, String
             ("cwnd", "Congestion window per subflow (server)", "cwnd (kB)", cw),
             ("srtt", "Smoothed RTT per subflow (server)", "srtt (ms)", rt),
         ] {
-            if !lines.is_empty() {
+            if want(stem) && !lines.is_empty() {
                 let ts = TimeSeries {
                     title: title.into(),
                     y_label: y.into(),
@@ -268,7 +300,7 @@ pub fn write_figures(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, String
                 );
             }
         }
-        if !ooo.is_empty() {
+        if want("ooo") && !ooo.is_empty() {
             let ts = TimeSeries {
                 title: "Data-level out-of-order queue (client)".into(),
                 y_label: "out-of-order bytes (kB)".into(),

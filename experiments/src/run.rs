@@ -621,6 +621,7 @@ pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
         if sc.record.timeseries {
             write_file(&tmp.join("timeseries.csv"), &output.timeseries_csv)?;
         }
+        write_file(&tmp.join("sequence.csv"), &sequence_csv(&output.records))?;
         Ok(output)
     })();
     match result {
@@ -645,6 +646,74 @@ pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
             Err(e)
         }
     }
+}
+
+const SEQUENCE_HEADER: &str = "time_ns,conn,iface,from_server,dsn,len,data_ack,reinjected";
+
+/// The data segments and data-ACKs behind the sequence graphs, as CSV
+/// (absolute data sequence numbers; `data_ack` empty when absent).
+pub fn sequence_csv(records: &[SeqRecord]) -> String {
+    let mut out = String::with_capacity(records.len() * 48);
+    out.push_str(SEQUENCE_HEADER);
+    out.push('\n');
+    for r in records {
+        let ack = r.data_ack.map_or(String::new(), |a| a.to_string());
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{ack},{}",
+            r.time.as_nanos(),
+            r.conn,
+            r.iface,
+            r.from_server as u8,
+            r.dsn,
+            r.len,
+            r.reinjected as u8
+        );
+    }
+    out
+}
+
+/// Reads what `mpsim plot` needs from a run directory: the sequence
+/// records, the time series and the interface names.
+pub fn load_run_dir(dir: &Path) -> Result<(Vec<SeqRecord>, String, Vec<String>), String> {
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name)).map_err(|e| {
+            format!(
+                "{}: {e}; expected a run directory written by mpsim run",
+                dir.join(name).display()
+            )
+        })
+    };
+    let sc = Scenario::load(&dir.join("scenario.ron")).map_err(|e| e.to_string())?;
+    let names = sc.client.interfaces.iter().map(|i| i.name.clone()).collect();
+    let seq = read("sequence.csv")?;
+    let mut records = Vec::new();
+    for (n, line) in seq.lines().enumerate().skip(1) {
+        let bad = || {
+            format!(
+                "{}:{}: malformed line; expected {SEQUENCE_HEADER}",
+                dir.join("sequence.csv").display(),
+                n + 1
+            )
+        };
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() != 8 {
+            return Err(bad());
+        }
+        let num = |i: usize| f[i].parse::<u64>().map_err(|_| bad());
+        records.push(SeqRecord {
+            time: SimTime::from_nanos(num(0)?),
+            conn: num(1)? as usize,
+            iface: num(2)? as usize,
+            from_server: num(3)? == 1,
+            dsn: num(4)?,
+            len: num(5)?,
+            data_ack: if f[6].is_empty() { None } else { Some(num(6)?) },
+            reinjected: num(7)? == 1,
+        });
+    }
+    let ts = read("timeseries.csv").unwrap_or_default();
+    Ok((records, ts, names))
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), String> {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const VERBS: &[&str] = &["run", "reproduce", "list", "validate", "demo"];
+const VERBS: &[&str] = &["run", "reproduce", "plot", "list", "validate", "demo"];
 
 /// A short valid run: two paths, a 1 MB download, stop at 5 s.
 const SMALL: &str = r#"Scenario(
@@ -232,4 +232,31 @@ fn run_writes_a_complete_run_directory_whose_scenario_validates_again() {
     );
     let o = mpsim(&["validate", path_str(&out.join("scenario.ron"))]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn plot_redraws_a_run_directorys_figures_identically_and_adds_a_requested_zoom() {
+    let dir = scratch("plot");
+    let file = dir.join("small.ron");
+    std::fs::write(&file, SMALL).unwrap();
+    let out = dir.join("run");
+    let o = mpsim(&["run", path_str(&file), "--out", path_str(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let first = std::fs::read(out.join("seq.png")).unwrap();
+    std::fs::remove_file(out.join("seq.png")).unwrap();
+    let o = mpsim(&["plot", path_str(&out), "--kind", "seq", "--zoom", "0:1,0:0.5"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(out.join("seq.png")).unwrap(),
+        first,
+        "redrawn identically"
+    );
+    assert!(std::fs::metadata(out.join("seq-zoom.png")).unwrap().len() > 1000);
+    // Bad arguments are bad input.
+    for args in [&["--kind", "bogus"][..], &["--zoom", "2:1"][..]] {
+        let mut a = vec!["plot", path_str(&out)];
+        a.extend_from_slice(args);
+        assert_eq!(mpsim(&a).status.code(), Some(2));
+    }
+    assert_eq!(mpsim(&["plot", path_str(&dir.join("nothing"))]).status.code(), Some(2));
 }

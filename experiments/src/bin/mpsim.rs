@@ -51,6 +51,19 @@ enum Command {
         #[arg(long, value_name = "v1|v0")]
         pcap_flavor: Option<String>,
     },
+    /// Redraw the figures of a run directory (all, or one kind), optionally
+    /// with an extra zoom of the sequence graph (written as seq-zoom.png/.svg).
+    Plot {
+        /// A run directory written by `mpsim run` or `mpsim reproduce`.
+        run_dir: PathBuf,
+        /// One of: seq, seq-transition, seq-ooo, throughput, cwnd, srtt, ooo.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Zoom window: T0:T1 in seconds, optionally ,S0:S1 in megabytes of
+        /// data sequence from the first byte (e.g. 4.9:5.3,4.0:4.6).
+        #[arg(long, value_name = "T0:T1[,S0:S1]")]
+        zoom: Option<String>,
+    },
     /// List the built-in scenarios, one per line.
     List,
     /// Check a scenario file without running it (exit 0 if valid, 2 if not).
@@ -69,6 +82,32 @@ macro_rules! say {
     ($($t:tt)*) => {{
         let _ = writeln!(std::io::stdout().lock(), $($t)*);
     }};
+}
+
+/// Parses `T0:T1[,S0:S1]` (seconds; megabytes of data sequence).
+fn parse_zoom(text: &str) -> Result<plots::Zoom, String> {
+    let err = || {
+        format!("--zoom {text:?} is not a window; expected T0:T1 or T0:T1,S0:S1 with T0 < T1 (e.g. 4.9:5.3,4.0:4.6)")
+    };
+    let range = |r: &str| -> Result<std::ops::Range<f64>, String> {
+        let (a, b) = r.split_once(':').ok_or_else(err)?;
+        let (a, b): (f64, f64) = (
+            a.trim().parse().map_err(|_| err())?,
+            b.trim().parse().map_err(|_| err())?,
+        );
+        if a.is_finite() && b.is_finite() && a < b {
+            Ok(a..b)
+        } else {
+            Err(err())
+        }
+    };
+    let (t, s) = match text.split_once(',') {
+        Some((t, s)) => (t, Some(s)),
+        None => (text, None),
+    };
+    let x = range(t)?;
+    let y = s.map(range).transpose()?.map(|r| r.start * 1e6..r.end * 1e6);
+    Ok(plots::Zoom { x: Some(x), y })
 }
 
 fn bad_input(msg: &str) -> ExitCode {
@@ -182,6 +221,37 @@ fn main() -> ExitCode {
                 return bad_input(&e);
             }
             run_and_report(&sc, &out)
+        }
+        Command::Plot { run_dir, kind, zoom } => {
+            if let Some(k) = &kind
+                && !experiments::figures::KINDS.contains(&k.as_str())
+            {
+                return bad_input(&format!(
+                    "--kind {k:?} is not a figure; expected one of {}",
+                    experiments::figures::KINDS.join(", ")
+                ));
+            }
+            let zoom = match zoom.as_deref().map(parse_zoom).transpose() {
+                Ok(z) => z,
+                Err(e) => return bad_input(&e),
+            };
+            let (records, ts, names) = match experiments::run::load_run_dir(&run_dir) {
+                Ok(x) => x,
+                Err(e) => return bad_input(&e),
+            };
+            let opts = experiments::figures::FigureOptions { kind, zoom };
+            match experiments::figures::draw_figures(&run_dir, &records, &ts, &names, &opts) {
+                Ok(files) => {
+                    for f in files {
+                        say!("figure: {}", f.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("mpsim: figures: {e}");
+                    ExitCode::from(1)
+                }
+            }
         }
         Command::List => {
             let width = experiments::builtin::BUILTIN
