@@ -170,9 +170,9 @@ pub fn draw_figures(
         .enumerate()
         .map(|(i, n)| Series::new(n.clone(), color(i)))
         .collect();
-    let (segs, acks, _) = conn0(&records);
+    let (segs, acks, _) = conn0(records);
     if !segs.is_empty() {
-        let w = choose_windows(&records);
+        let w = choose_windows(records);
         let base = SequenceGraph {
             series: series.clone(),
             segments: segs,
