@@ -135,7 +135,7 @@ impl Observer<Host, Host> for RunObserver {
         if len > 0 {
             // A reinjection: data another interface carried before.
             for (&(c, i), set) in &self.sent {
-                if c == conn && i != iface && set.iter().any(|r| r.start < dsn + len && dsn < r.end) {
+                if c == conn && i != iface && set.overlaps(dsn..dsn + len) {
                     reinjected = true;
                 }
             }

@@ -49,6 +49,15 @@ impl RangeSet {
         self.ranges.get(i).is_some_and(|x| x.start <= r.start && r.end <= x.end)
     }
 
+    /// Whether any byte of `r` is in the set (O(log n)).
+    pub fn overlaps(&self, r: Range<u64>) -> bool {
+        if r.is_empty() {
+            return false;
+        }
+        let i = self.ranges.partition_point(|x| x.end <= r.start);
+        self.ranges.get(i).is_some_and(|x| x.start < r.end)
+    }
+
     /// Adds `r`; returns how many bytes were new.
     pub fn insert(&mut self, r: Range<u64>) -> u64 {
         if r.is_empty() {
@@ -171,6 +180,12 @@ mod tests {
                 for w in v.windows(2) { prop_assert!(w[0].end < w[1].start); }
                 for (i, &b) in bits.iter().enumerate() {
                     prop_assert_eq!(b, s.contains_range(i as u64..i as u64 + 1));
+                }
+                for w in [1u64, 3, 17] {
+                    for a in (0..240u64).step_by(7) {
+                        let any = bits[a as usize..(a + w) as usize].iter().any(|b| *b);
+                        prop_assert_eq!(any, s.overlaps(a..a + w));
+                    }
                 }
             }
         }
