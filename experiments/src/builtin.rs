@@ -28,6 +28,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         "iOS aggregate: both subflows carry data from the start, Wi-Fi lost at 5 s",
         include_str!("../scenarios/ios-aggregate-wifi-lost.ron"),
     ),
+    (
+        "perf-2path",
+        "performance reference (htsim's two-path scenario): 2 x 100 Mb/s, RTT 20/80 ms, LIA, 60 s, no traces",
+        include_str!("../scenarios/perf-2path.ron"),
+    ),
 ];
 
 /// The RON text of a built-in scenario.
