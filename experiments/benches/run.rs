@@ -18,7 +18,10 @@ fn runs(c: &mut Criterion) {
     g.sample_size(10);
     for name in ["perf-2path", "ios11-handover"] {
         let sc = builtin(name);
-        let opts = RunOptions { keep_records: false, ..Default::default() };
+        let opts = RunOptions {
+            keep_records: false,
+            ..Default::default()
+        };
         let events = run(&sc, &opts).unwrap().metrics.events;
         eprintln!("{name}: {events} events per run");
         g.bench_function(name, |b| b.iter(|| black_box(run(&sc, &opts).unwrap().metrics.events)));
