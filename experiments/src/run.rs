@@ -504,9 +504,9 @@ fn conn_metrics(
     iface_names: &[String],
     paths: &[PathSpec],
 ) -> ConnMetrics {
-    let (receiver, sender) = match spec.traffic {
-        crate::scenario::Traffic::Upload { .. } => (server, client),
-        _ => (client, server),
+    let receiver = match spec.traffic {
+        crate::scenario::Traffic::Upload { .. } => server,
+        _ => client,
     };
     let bytes_delivered = receiver.map_or(0, |r| r.app.bytes_delivered);
     let requested = receiver.map(|r| r.app.bytes_requested).filter(|&b| b != u64::MAX);
@@ -569,7 +569,6 @@ fn conn_metrics(
             });
         }
     }
-    let _ = sender;
     ConnMetrics {
         bytes_requested: requested,
         bytes_delivered,

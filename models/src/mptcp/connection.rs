@@ -1091,18 +1091,7 @@ impl Connection {
 
     /// Common work after any input: PM actions, subflow health, orphan state.
     fn after_input(&mut self, now: SimTime) {
-        if !self.cfg.role.eq(&Role::Client) || self.subflows.is_empty() {
-            self.apply_pm_actions(now);
-            return;
-        }
         self.apply_pm_actions(now);
-        if let Some(rx) = &self.rx
-            && rx.fin_received()
-            && !self.peer_fin_reported
-        {
-            self.peer_fin_reported = true;
-            self.events.push_back(ConnEvent::PeerClosed);
-        }
     }
 
     fn apply_pm_actions(&mut self, now: SimTime) {
@@ -1120,7 +1109,9 @@ impl Connection {
                     remote_addr,
                     mptcp,
                 } => {
-                    self.open_subflow(now, iface, remote_addr, self.backup_default(iface), true, mptcp);
+                    // The initial subflow opens without the backup bit; iOS flags a
+                    // cellular one with MP_PRIO once connected (SetBackup).
+                    self.open_subflow(now, iface, remote_addr, false, true, mptcp);
                 }
                 PmAction::OpenSubflow {
                     iface, remote, backup, ..
@@ -1209,10 +1200,6 @@ impl Connection {
         }
     }
 
-    fn backup_default(&self, _iface: IfaceId) -> bool {
-        false
-    }
-
     // ------------------------------------------------------------------
     // Outputs.
 
@@ -1240,9 +1227,6 @@ impl Connection {
         let window = self.rx.as_ref().map(|r| r.window_bytes());
         for k in 0..n {
             let idx = (self.rr_start + k) % n;
-            if self.subflows[idx].closed_at.is_some() && self.subflows[idx].tcp.state() == TcpState::Closed {
-                // A closed subflow may still have its RST to send.
-            }
             if self.mptcp {
                 self.subflows[idx].tcp.set_external_rcv_window(window);
             }
