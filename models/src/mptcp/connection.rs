@@ -248,6 +248,7 @@ pub struct Connection {
     rr_start: usize,
     stats: ConnStats,
     views: Vec<SubflowView>,
+    cc_buf: Vec<SubflowCcView>,
 }
 
 /// A value far beyond any run, for "no limit".
@@ -285,6 +286,7 @@ impl Connection {
             rr_start: 0,
             stats: ConnStats::default(),
             views: Vec::new(),
+            cc_buf: Vec::new(),
         }
     }
 
@@ -666,6 +668,7 @@ impl Connection {
             sf.irs = Some(seg.seq);
         }
         sf.tcp.handle_segment_coupled(now, seg, &coupling);
+        self.cc_buf = views;
         self.drain_subflow(now, idx);
         self.after_input(now);
     }
@@ -680,6 +683,7 @@ impl Connection {
                     subflows: &views,
                 };
                 self.subflows[idx].tcp.handle_timeout_coupled(now, &coupling);
+                self.cc_buf = views;
                 self.drain_subflow(now, idx);
             }
         }
@@ -1381,15 +1385,18 @@ impl Connection {
         seg
     }
 
-    fn cc_views(&self) -> Vec<SubflowCcView> {
-        self.subflows
-            .iter()
-            .map(|s| {
-                let mut v = s.tcp.cc_view();
-                v.usable = v.usable && s.is_open() && !s.pf;
-                v
-            })
-            .collect()
+    /// The siblings' congestion state for coupled algorithms, in a buffer
+    /// reused across calls (no allocation per segment); give it back with
+    /// `self.cc_buf = views` after use.
+    fn cc_views(&mut self) -> Vec<SubflowCcView> {
+        let mut views = std::mem::take(&mut self.cc_buf);
+        views.clear();
+        views.extend(self.subflows.iter().map(|s| {
+            let mut v = s.tcp.cc_view();
+            v.usable = v.usable && s.is_open() && !s.pf;
+            v
+        }));
+        views
     }
 
     fn scheduler_views(&mut self) {
