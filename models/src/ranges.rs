@@ -2,16 +2,18 @@
 //!
 //! Used for out-of-order queues (which sequence ranges have arrived beyond
 //! the next expected byte) and reinjection queues (which data sequence
-//! ranges must be sent again). Operations cost O(log n + k) for k ranges
-//! touched; a set of n ranges is one `Vec` (no allocation per operation once
-//! grown).
+//! ranges must be sent again). The ranges live in a `VecDeque`, so removing
+//! from the front (acknowledged data) costs O(k) for k ranges removed, not a
+//! shift of the whole set; lookups are binary searches; no allocation per
+//! operation once grown.
 
+use std::collections::VecDeque;
 use std::ops::Range;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RangeSet {
     /// Sorted, disjoint, non-adjacent, non-empty ranges.
-    ranges: Vec<Range<u64>>,
+    ranges: VecDeque<Range<u64>>,
     total: u64,
 }
 
@@ -34,10 +36,10 @@ impl RangeSet {
         self.ranges.iter()
     }
     pub fn first(&self) -> Option<Range<u64>> {
-        self.ranges.first().cloned()
+        self.ranges.front().cloned()
     }
     pub fn last(&self) -> Option<Range<u64>> {
-        self.ranges.last().cloned()
+        self.ranges.back().cloned()
     }
 
     /// Whether every byte of `r` is in the set.
@@ -74,7 +76,7 @@ impl RangeSet {
         }
         let start = r.start.min(self.ranges[lo].start);
         let end = r.end.max(self.ranges[hi - 1].end);
-        let covered: u64 = self.ranges[lo..hi].iter().map(|x| x.end - x.start).sum();
+        let covered: u64 = self.ranges.range(lo..hi).map(|x| x.end - x.start).sum();
         self.ranges.drain(lo + 1..hi);
         self.ranges[lo] = start..end;
         let added = (end - start) - covered;
@@ -94,7 +96,7 @@ impl RangeSet {
         }
         let first = self.ranges[lo].clone();
         let last = self.ranges[hi - 1].clone();
-        let covered: u64 = self.ranges[lo..hi].iter().map(|x| x.end - x.start).sum();
+        let covered: u64 = self.ranges.range(lo..hi).map(|x| x.end - x.start).sum();
         let mut keep: [Option<Range<u64>>; 2] = [None, None];
         if first.start < r.start {
             keep[0] = Some(first.start..r.start);
@@ -103,7 +105,10 @@ impl RangeSet {
             keep[1] = Some(r.end..last.end);
         }
         let kept: u64 = keep.iter().flatten().map(|x| x.end - x.start).sum();
-        self.ranges.splice(lo..hi, keep.into_iter().flatten());
+        self.ranges.drain(lo..hi);
+        for (k, r) in keep.into_iter().flatten().enumerate() {
+            self.ranges.insert(lo + k, r);
+        }
         let removed = covered - kept;
         self.total -= removed;
         removed
@@ -117,7 +122,7 @@ impl RangeSet {
     /// If the first range starts at or before `point`, removes and returns
     /// the part of it from `point` on (the bytes that became in order).
     pub fn pop_contiguous(&mut self, point: u64) -> Option<Range<u64>> {
-        let first = self.ranges.first()?.clone();
+        let first = self.ranges.front()?.clone();
         if first.start > point {
             return None;
         }
