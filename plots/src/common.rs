@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::{PixelRect, PlotError, Rgb, invalid};
+use crate::{PixelRect, PlotError, Rgb, Zoom, invalid};
 
 /// Font family registered by [`crate::register_fonts`].
 pub(crate) const FONT: &str = "sans-serif";
@@ -48,6 +48,17 @@ pub(crate) fn title_style(size: f64) -> TextStyle<'static> {
 }
 
 /// Checks that a user range is finite and not empty.
+/// Checks both axes of a zoom window (each finite and increasing, if given).
+pub(crate) fn check_zoom(z: &Zoom) -> Result<(), PlotError> {
+    if let Some(x) = &z.x {
+        check_range("zoom x", x)?;
+    }
+    if let Some(y) = &z.y {
+        check_range("zoom y", y)?;
+    }
+    Ok(())
+}
+
 pub(crate) fn check_range(what: &str, r: &Range<f64>) -> Result<(), PlotError> {
     if !(r.start.is_finite() && r.end.is_finite() && r.start < r.end) {
         return Err(invalid(format!(

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::common::{
-    Frame, LegendEntry, Sizes, Swatch, cartesian_chart, check_range, clip_polyline, dot_radius, fit_range, line_width,
+    Frame, LegendEntry, Sizes, Swatch, cartesian_chart, check_zoom, clip_polyline, dot_radius, fit_range, line_width,
     plot_rect, within,
 };
 use crate::{Figure, Output, PixelRect, PlotError, Rendered, Rgb, Zoom, invalid, render};
@@ -137,12 +137,7 @@ impl Figure for MetricVsParameter {
     }
 
     fn validate(&self) -> Result<(), PlotError> {
-        if let Some(x) = &self.zoom.x {
-            check_range("zoom x", x)?;
-        }
-        if let Some(y) = &self.zoom.y {
-            check_range("zoom y", y)?;
-        }
+        check_zoom(&self.zoom)?;
         if let Some(s) = self.series.iter().find(|s| s.points.iter().any(|p| p.ci95 < 0.0)) {
             return Err(invalid(format!(
                 "series {:?} has a negative confidence interval",

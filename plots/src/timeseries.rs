@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::common::{
-    Frame, LegendEntry, Sizes, Swatch, cartesian_chart, check_range, clip_polyline, fit_range, line_width, plot_rect,
+    Frame, LegendEntry, Sizes, Swatch, cartesian_chart, check_zoom, clip_polyline, fit_range, line_width, plot_rect,
     within,
 };
 use crate::{Figure, Output, PixelRect, PlotError, Rendered, Rgb, Zoom, render};
@@ -143,12 +143,7 @@ impl Figure for TimeSeries {
     }
 
     fn validate(&self) -> Result<(), PlotError> {
-        if let Some(x) = &self.zoom.x {
-            check_range("zoom x", x)?;
-        }
-        if let Some(y) = &self.zoom.y {
-            check_range("zoom y", y)?;
-        }
+        check_zoom(&self.zoom)?;
         Ok(())
     }
 
