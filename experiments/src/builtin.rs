@@ -35,6 +35,25 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Built-in sweeps: (name, one-line description, RON text).
+pub const SWEEPS: &[(&str, &str, &str)] = &[
+    (
+        "handover-wifi-loss",
+        "sweep: scheduler x Wi-Fi downlink loss on the iOS 11 handover (completion time of 40 MB)",
+        include_str!("../sweeps/handover-wifi-loss.ron"),
+    ),
+    (
+        "aggregate-rtt-ratio",
+        "sweep: scheduler x RTT ratio for aggregation of two 20 Mb/s paths (goodput)",
+        include_str!("../sweeps/aggregate-rtt-ratio.ron"),
+    ),
+];
+
+/// The RON text of a built-in sweep.
+pub fn sweep(name: &str) -> Option<&'static str> {
+    SWEEPS.iter().find(|(n, _, _)| *n == name).map(|(_, _, t)| *t)
+}
+
 /// The RON text of a built-in scenario.
 pub fn get(name: &str) -> Option<&'static str> {
     BUILTIN.iter().find(|(n, _, _)| *n == name).map(|(_, _, t)| *t)
@@ -45,6 +64,17 @@ mod tests {
     use super::*;
     use crate::scenario::Scenario;
     use std::path::Path;
+
+    #[test]
+    fn every_builtin_sweep_plans_without_errors_or_invalid_points() {
+        for (name, _, text) in SWEEPS {
+            let sw = crate::sweep::Sweep::parse(Path::new(name), text, None).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(sw.info.name, *name);
+            for p in &sw.points {
+                assert!(p.is_ok(), "{name}: {p:?}");
+            }
+        }
+    }
 
     #[test]
     fn every_builtin_scenario_parses_and_passes_the_checks() {

@@ -7,6 +7,7 @@ pub mod host;
 pub mod pcap;
 pub mod run;
 pub mod scenario;
+pub mod sweep;
 pub mod tcp_run;
 pub mod theory;
 pub mod world;

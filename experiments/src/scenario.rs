@@ -270,12 +270,19 @@ impl Scenario {
     /// (`buffer: Packets(50)`) or as `Some(...)`: RON's `implicit_some`
     /// extension is on.
     pub fn parse(file: &Path, text: &str) -> Result<Scenario, ScenarioError> {
-        let sc: Scenario = ron::Options::default()
-            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-            .from_str(text)
-            .map_err(|e| ron_error_in(file, text, &e))?;
+        let sc = Self::parse_unchecked(file, text)?;
         sc.check(file, text)?;
         Ok(sc)
+    }
+
+    /// Parses scenario text without the semantic checks: only syntax and
+    /// types (a sweep tells a value of the wrong type, an error in the sweep
+    /// file, from a point that fails the checks, a failed run).
+    pub fn parse_unchecked(file: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+        ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(text)
+            .map_err(|e| ron_error_in(file, text, &e))
     }
 
     /// Reads and parses a scenario file.
@@ -306,7 +313,7 @@ impl Scenario {
     /// Semantic checks that serde cannot express. Each error is located at
     /// the offending value (found by its path in the text, not by searching
     /// for its spelling).
-    fn check(&self, file: &Path, text: &str) -> Result<(), ScenarioError> {
+    pub(crate) fn check(&self, file: &Path, text: &str) -> Result<(), ScenarioError> {
         use PathSeg::{Field as F, Index as I};
         let err = |path: &[PathSeg<'_>], message: String| {
             let (line, col) = line_col(text, value_offset(text, path));
@@ -649,6 +656,97 @@ pub fn value_offset(text: &str, path: &[PathSeg<'_>]) -> usize {
         }
     }
     found
+}
+
+/// The exact byte range in RON `text` of the value at `path` (for splicing
+/// a new value in); None unless the whole path is found. `Some(...)` is
+/// looked through on the way, but a value that is itself written
+/// `Some(...)` spans the whole `Some(...)`.
+pub fn value_span(text: &str, path: &[PathSeg<'_>]) -> Option<std::ops::Range<usize>> {
+    let mut lx = Lexer::new(text);
+    lx.skip_trivia();
+    while lx.rest().starts_with("#!") {
+        lx.pos += 2;
+        lx.skip_value()?;
+        lx.skip_trivia();
+    }
+    for seg in path {
+        lx.pos = lx.find_child(*seg)?;
+    }
+    lx.skip_trivia();
+    let start = lx.pos;
+    lx.skip_value()?;
+    Some(start..lx.pos)
+}
+
+/// What the value at `path` holds: `Fields(names)` for a structure (also
+/// inside `Some(...)` or an enum variant), `Elements(n)` for a list or tuple,
+/// `Leaf` for anything else; None if the path is not found.
+pub fn value_children(text: &str, path: &[PathSeg<'_>]) -> Option<Children> {
+    let span = value_span(text, path)?;
+    let mut lx = Lexer::new(text);
+    lx.pos = span.start;
+    loop {
+        let start = lx.pos;
+        let mut tok = lx.token()?;
+        let is_some = tok == Tok::Ident && &text[start..lx.pos] == "Some";
+        if tok == Tok::Ident {
+            lx.skip_trivia();
+            if lx.peek() != Some(b'(') {
+                return Some(Children::Leaf);
+            }
+            tok = lx.token()?;
+        }
+        let close = match tok {
+            Tok::Open(b'(') => b')',
+            Tok::Open(b'[') => b']',
+            _ => return Some(Children::Leaf),
+        };
+        let fields = close == b')' && lx.fields_follow();
+        if is_some && !fields {
+            lx.skip_trivia();
+            continue;
+        }
+        let (mut names, mut count) = (Vec::new(), 0);
+        loop {
+            lx.skip_trivia();
+            if lx.peek()? == close {
+                break;
+            }
+            if fields {
+                let s = lx.pos;
+                if lx.token()? != Tok::Ident {
+                    return None;
+                }
+                names.push(text[s..lx.pos].trim_start_matches("r#").to_string());
+                if lx.token()? != Tok::Colon {
+                    return None;
+                }
+            }
+            count += 1;
+            lx.skip_value()?;
+            lx.skip_trivia();
+            if lx.peek()? == close {
+                break;
+            }
+            if lx.token()? != Tok::Comma {
+                return None;
+            }
+        }
+        return Some(if fields {
+            Children::Fields(names)
+        } else {
+            Children::Elements(count)
+        });
+    }
+}
+
+/// See [`value_children`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Children {
+    Fields(Vec<String>),
+    Elements(usize),
+    Leaf,
 }
 
 /// A RON token, as far as locating things needs.

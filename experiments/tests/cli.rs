@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const VERBS: &[&str] = &["run", "reproduce", "plot", "list", "validate", "demo"];
+const VERBS: &[&str] = &["run", "reproduce", "plot", "list", "validate", "demo", "sweep", "merge"];
 
 /// A short valid run: two paths, a 1 MB download, stop at 5 s.
 const SMALL: &str = r#"Scenario(
@@ -116,7 +116,10 @@ fn list_prints_one_line_per_builtin_scenario() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     let lines: Vec<&str> = out.lines().collect();
-    let builtins = experiments::builtin::BUILTIN;
+    let builtins: Vec<_> = experiments::builtin::BUILTIN
+        .iter()
+        .chain(experiments::builtin::SWEEPS)
+        .collect();
     assert_eq!(lines.len(), builtins.len(), "{out}");
     for ((name, description, _), line) in builtins.iter().zip(&lines) {
         assert_eq!(line.split_whitespace().next(), Some(*name), "{line}");

@@ -58,7 +58,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use heatmap::{Heatmap, heatmap};
-pub use metric::{MetricPoint, MetricSeries, MetricVsParameter, metric_vs_parameter};
+pub use metric::{MetricPoint, MetricSeries, MetricVsParameter, metric_vs_parameter, t_975};
 pub use sequence::{Ack, Segment, SeqUnit, SequenceGraph, sequence_graph};
 pub use timeseries::{Line, LineStyle, TimeSeries, time_series};
 

@@ -13,7 +13,8 @@ use experiments::scenario::Scenario;
 /// mpsim: a deterministic discrete-event simulator for Multipath TCP.
 ///
 /// `mpsim reproduce ios11-handover --out out` reproduces the iOS 11
-/// handover experiment; `mpsim list` shows the built-in scenarios.
+/// handover experiment; `mpsim list` shows the built-in scenarios and
+/// sweeps; `mpsim sweep handover-wifi-loss --out sweep` runs a sweep.
 #[derive(Parser)]
 #[command(name = "mpsim", version)]
 struct Cli {
@@ -64,7 +65,44 @@ enum Command {
         #[arg(long, value_name = "T0:T1[,S0:S1]")]
         zoom: Option<String>,
     },
-    /// List the built-in scenarios, one per line.
+    /// Run a parameter sweep (a sweep file, or a built-in sweep from
+    /// `mpsim list`) into a sweep directory: journal.csv as runs finish,
+    /// then results.csv, summary.csv and figures/.
+    Sweep {
+        /// The sweep file (RON) or the name of a built-in sweep.
+        sweep: String,
+        /// The sweep directory (new, or an interrupted sweep with --resume).
+        #[arg(long)]
+        out: PathBuf,
+        /// Worker threads (default: one per core).
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<usize>,
+        /// Continue an interrupted sweep in --out without redoing finished runs.
+        #[arg(long)]
+        resume: bool,
+        /// Run only shard I of N (runs r with r % N == I; I from 0), e.g.
+        /// --shard $SLURM_ARRAY_TASK_ID/8; join the shards with `mpsim merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Start at most N runs, then stop (continue later with --resume).
+        #[arg(long, value_name = "N")]
+        max_runs: Option<usize>,
+        /// Progress on stderr: auto (a bar on a terminal, else a line every
+        /// 5 s), plain, or quiet.
+        #[arg(long, default_value = "auto", value_name = "auto|plain|quiet")]
+        progress: String,
+    },
+    /// Join the directories of a sharded sweep into one: results.csv,
+    /// summary.csv and figures/, exactly as the unsharded sweep writes them.
+    Merge {
+        /// The merged sweep directory to write (new or empty).
+        #[arg(long)]
+        out: PathBuf,
+        /// The shard directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+    },
+    /// List the built-in scenarios and sweeps, one per line.
     List,
     /// Check a scenario file without running it (exit 0 if valid, 2 if not).
     Validate { scenario: PathBuf },
@@ -184,6 +222,97 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
     }
 }
 
+fn sweep_error(e: experiments::sweep::SweepError) -> ExitCode {
+    match e {
+        experiments::sweep::SweepError::BadInput(m) => bad_input(&m),
+        experiments::sweep::SweepError::Io(m) => {
+            eprintln!("mpsim: {m}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn sweep_command(
+    name: &str,
+    out: &Path,
+    jobs: Option<usize>,
+    resume: bool,
+    shard: Option<&str>,
+    max_runs: Option<usize>,
+    progress: &str,
+) -> ExitCode {
+    use experiments::sweep::{ProgressMode, Shard, Sweep, SweepOptions};
+    let path = Path::new(name);
+    let sweep = if path.exists() {
+        Sweep::load(path)
+    } else if let Some(text) = experiments::builtin::sweep(name) {
+        Sweep::parse(path, text, None)
+    } else {
+        let names: Vec<&str> = experiments::builtin::SWEEPS.iter().map(|b| b.0).collect();
+        return bad_input(&format!(
+            "{name}: no such file or built-in sweep; expected a sweep file or one of {}",
+            names.join(", ")
+        ));
+    };
+    let sweep = match sweep {
+        Ok(s) => s,
+        Err(e) => return bad_input(&e.to_string()),
+    };
+    let shard = match shard.map(str::parse::<Shard>).transpose() {
+        Ok(s) => s,
+        Err(e) => return bad_input(&e),
+    };
+    let progress = match progress {
+        "auto" => ProgressMode::Auto,
+        "plain" => ProgressMode::Plain,
+        "quiet" => ProgressMode::Quiet,
+        other => return bad_input(&format!("--progress {other:?}; expected auto, plain or quiet")),
+    };
+    if jobs == Some(0) {
+        return bad_input("--jobs 0; expected at least 1 worker thread");
+    }
+    let opts = SweepOptions {
+        jobs: jobs.unwrap_or(0),
+        resume,
+        shard,
+        max_runs,
+        progress,
+    };
+    match experiments::sweep::run_sweep(&sweep, out, &opts, &experiments::sweep::default_runner) {
+        Ok(r) => {
+            say!(
+                "{} runs in {}: {} were done already, {} ran now, {} failed",
+                r.runs,
+                r.dir.display(),
+                r.already_done,
+                r.ran,
+                r.failed
+            );
+            if r.complete {
+                say!("results: {}", r.dir.join("results.csv").display());
+                if shard.is_none_or(|s| s.count == 1) {
+                    say!("summary: {}", r.dir.join("summary.csv").display());
+                    say!("figures: {}", r.dir.join("figures").display());
+                }
+            } else {
+                say!(
+                    "{} runs are not done; continue with: mpsim sweep {name} --out {} --resume",
+                    r.runs - r.already_done - r.ran,
+                    r.dir.display()
+                );
+            }
+            if r.failed > 0 {
+                eprintln!(
+                    "mpsim: warning: {} runs failed; their errors are in the error column of results.csv",
+                    r.failed
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => sweep_error(e),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -254,16 +383,35 @@ fn main() -> ExitCode {
             }
         }
         Command::List => {
-            let width = experiments::builtin::BUILTIN
-                .iter()
-                .map(|b| b.0.len())
-                .max()
-                .unwrap_or(0);
-            for (name, desc, _) in experiments::builtin::BUILTIN {
+            let all = || experiments::builtin::BUILTIN.iter().chain(experiments::builtin::SWEEPS);
+            let width = all().map(|b| b.0.len()).max().unwrap_or(0);
+            for (name, desc, _) in all() {
                 say!("{name:<width$}  {desc}");
             }
             ExitCode::SUCCESS
         }
+        Command::Sweep {
+            sweep,
+            out,
+            jobs,
+            resume,
+            shard,
+            max_runs,
+            progress,
+        } => sweep_command(&sweep, &out, jobs, resume, shard.as_deref(), max_runs, &progress),
+        Command::Merge { out, dirs } => match experiments::sweep::merge(&dirs, &out) {
+            Ok(r) => {
+                say!(
+                    "merged {} directories: {} runs ({} failed) into {}",
+                    r.shards,
+                    r.runs,
+                    r.failed,
+                    out.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => sweep_error(e),
+        },
         Command::Validate { scenario } => match Scenario::load(&scenario) {
             Ok(_) => {
                 say!("{}: valid", scenario.display());
