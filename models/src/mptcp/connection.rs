@@ -38,7 +38,7 @@
 //!   head-of-line data; the penalisation halves a slower subflow's window
 //!   through the TCP endpoint's `penalise`.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use rand::Rng;
 use sim_core::{IfaceId, SimDuration, SimRng, SimTime};
@@ -134,7 +134,7 @@ pub struct Subflow {
     pub initial: bool,
     handshake: Handshake,
     /// Data sequence mappings received: subflow seq (absolute) -> (dsn, len).
-    rx_maps: BTreeMap<u64, (u64, u64)>,
+    rx_maps: RxMaps,
     /// Our initial subflow sequence number (DSS subflow sequence numbers
     /// are relative to it, RFC 8684 3.3.1).
     iss: u64,
@@ -442,7 +442,7 @@ impl Connection {
             backup_remote: false,
             initial,
             handshake,
-            rx_maps: BTreeMap::new(),
+            rx_maps: RxMaps::default(),
             iss,
             irs: None,
             pending_prio: None,
@@ -938,7 +938,7 @@ impl Connection {
         while pos < end {
             let sf = &mut self.subflows[idx];
             // The mapping that covers `pos`.
-            let Some((&m_ssn, &(m_dsn, m_len))) = sf.rx_maps.range(..=pos).next_back() else {
+            let Some((m_ssn, (m_dsn, m_len))) = sf.rx_maps.at_or_below(pos) else {
                 break;
             };
             if pos >= m_ssn + m_len {
@@ -947,7 +947,7 @@ impl Connection {
             let take_end = end.min(m_ssn + m_len);
             let dsn = m_dsn + (pos - m_ssn);
             if take_end == m_ssn + m_len {
-                sf.rx_maps.remove(&m_ssn);
+                sf.rx_maps.remove(m_ssn);
             }
             if let Some(rx) = &mut self.rx {
                 rx.on_data(dsn..dsn + (take_end - pos));
@@ -1719,6 +1719,55 @@ impl Connection {
     }
 }
 
+/// A subflow's received DSS mappings by subflow sequence number: an ordered
+/// map kept as a sorted deque. Mappings arrive in subflow order and are
+/// consumed from the front, so the common insert is a push at the back and
+/// the common removal a pop at the front (a `BTreeMap` paid a tree walk and
+/// node allocations per segment for the same answers).
+#[derive(Clone, Debug, Default)]
+struct RxMaps {
+    /// `(subflow sequence number, (dsn, length))`, sorted by the first field, unique.
+    maps: VecDeque<(u64, (u64, u64))>,
+}
+
+impl RxMaps {
+    /// Sets the mapping at `ssn`, replacing one already there.
+    fn insert(&mut self, ssn: u64, m: (u64, u64)) {
+        match self.maps.back() {
+            None => self.maps.push_back((ssn, m)),
+            Some(&(last, _)) if ssn > last => self.maps.push_back((ssn, m)),
+            _ => {
+                let i = self.maps.partition_point(|&(k, _)| k < ssn);
+                match self.maps.get_mut(i) {
+                    Some(e) if e.0 == ssn => e.1 = m,
+                    _ => self.maps.insert(i, (ssn, m)),
+                }
+            }
+        }
+    }
+
+    /// The mapping with the greatest key at or below `pos`.
+    fn at_or_below(&self, pos: u64) -> Option<(u64, (u64, u64))> {
+        // Usually the front mapping: in-order bytes are delivered from it.
+        if let Some(&front) = self.maps.front()
+            && front.0 <= pos
+            && self.maps.get(1).is_none_or(|next| next.0 > pos)
+        {
+            return Some(front);
+        }
+        let i = self.maps.partition_point(|&(k, _)| k <= pos);
+        i.checked_sub(1).map(|i| self.maps[i])
+    }
+
+    fn remove(&mut self, ssn: u64) {
+        if self.maps.front().is_some_and(|e| e.0 == ssn) {
+            self.maps.pop_front();
+        } else if let Ok(i) = self.maps.binary_search_by_key(&ssn, |e| e.0) {
+            self.maps.remove(i);
+        }
+    }
+}
+
 /// Option bytes the DSS adds to data segments and to pure ACKs (aligned):
 /// v1 as upstream Linux (8-byte data-ACK and DSN), v0 with 4-byte ones.
 fn dss_option_bytes(version: MptcpVersion) -> (u32, u32) {
@@ -1762,6 +1811,33 @@ mod tests {
 
     const CLIENT: u32 = 0x0a01_0002;
     const SERVER: u32 = 0x0a00_0001;
+
+    proptest::proptest! {
+        /// The mapping deque answers as the ordered map it replaces.
+        #[test]
+        fn rx_maps_agree_with_a_btree_map(ops in proptest::collection::vec((0u8..3, 0u64..60, 0u64..1000), 0..120)) {
+            let mut m = RxMaps::default();
+            let mut model = std::collections::BTreeMap::new();
+            for (op, k, v) in ops {
+                match op {
+                    0 => {
+                        m.insert(k, (v, v + 1));
+                        model.insert(k, (v, v + 1));
+                    }
+                    1 => {
+                        m.remove(k);
+                        model.remove(&k);
+                    }
+                    _ => {}
+                }
+                let want = model.range(..=k).next_back().map(|(&a, &b)| (a, b));
+                proptest::prop_assert_eq!(m.at_or_below(k), want);
+                let all: Vec<_> = m.maps.iter().copied().collect();
+                let all_model: Vec<_> = model.iter().map(|(&a, &b)| (a, b)).collect();
+                proptest::prop_assert_eq!(all, all_model);
+            }
+        }
+    }
 
     fn cfg(role: Role, pm: PathManagerKind) -> ConnConfig {
         ConnConfig {

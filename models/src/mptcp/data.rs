@@ -170,23 +170,24 @@ impl DataSender {
     /// The first reinjection range (at most `max` bytes) that subflow `sf`
     /// has not carried yet, removed from the queue and recorded on `sf`.
     pub fn take_reinject(&mut self, sf: SubflowIdx, max: u64) -> Option<Range<u64>> {
-        let candidates: Vec<Range<u64>> = self.reinject.iter().cloned().collect();
-        for r in candidates {
+        // Find the chunk first, walking the queue in place (no copy of the
+        // queue per call), then change the queue.
+        let chunk = self.reinject.iter().find_map(|r| {
             // The part of r this subflow has not carried: walk it in order.
             let mut start = r.start;
             while start < r.end {
                 let end = (start + max).min(r.end);
                 if !self.carried_by(sf, start..end) {
                     // Trim to the first byte sf did not carry, keep it contiguous.
-                    let chunk = start..end;
-                    self.reinject.remove(chunk.clone());
-                    self.subflow_set(sf).insert(chunk.clone());
-                    return Some(chunk);
+                    return Some(start..end);
                 }
                 start = end;
             }
-        }
-        None
+            None
+        })?;
+        self.reinject.remove(chunk.clone());
+        self.subflow_set(sf).insert(chunk.clone());
+        Some(chunk)
     }
 
     /// Records that subflow `sf` carries `r` again (a redundant copy or a

@@ -10,7 +10,7 @@
 //! of header with its NOPs, 8 per block, at most 4 blocks; RFC 9293 3.1: at
 //! most 40 option bytes) and checked against `wire` by the tests.
 
-use crate::segment::{MptcpVersion, SackBlocks, TcpOptions};
+use crate::segment::SackBlocks;
 use crate::wire;
 
 /// Maximum TCP option space (RFC 9293 3.1: data offset of 15 words).
@@ -28,13 +28,17 @@ pub const fn align4(n: u32) -> u32 {
 /// Option bytes every established segment carries before SACK blocks:
 /// timestamps if negotiated (12, RFC 7323 3) plus the MPTCP layer's
 /// reserved bytes.
-pub fn base_option_bytes(timestamps: bool, reserved: u32) -> u32 {
-    let opts = TcpOptions {
-        timestamps: timestamps.then_some((0, 0)),
-        ..TcpOptions::default()
-    };
-    wire::tcp_options_len(&opts, MptcpVersion::V1) as u32 + align4(reserved)
+///
+/// Computed on every send decision, so as arithmetic rather than through
+/// `wire` (a test checks the two agree).
+pub const fn base_option_bytes(timestamps: bool, reserved: u32) -> u32 {
+    // RFC 7323 3.2 + Linux `TCPOLEN_TSTAMP_ALIGNED`: NOP NOP TS, 12 bytes.
+    let ts = if timestamps { TIMESTAMPS_ALIGNED_BYTES } else { 0 };
+    ts + align4(reserved)
 }
+
+/// The timestamps option with its two NOPs (RFC 7323 3.2).
+pub const TIMESTAMPS_ALIGNED_BYTES: u32 = 12;
 
 /// Bytes a SACK option with `blocks` blocks takes (0 for none).
 pub const fn sack_option_bytes(blocks: usize) -> u32 {
@@ -55,7 +59,7 @@ pub fn max_sack_blocks(used: u32) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::segment::SackBlock;
+    use crate::segment::{MptcpVersion, SackBlock, TcpOptions};
 
     /// Options of an established segment with timestamps and `n` SACK blocks.
     fn fixture(n: usize) -> TcpOptions {
@@ -82,6 +86,20 @@ mod tests {
         assert_eq!(max_sack_blocks(base_option_bytes(true, 12)), 1);
         assert_eq!(max_sack_blocks(base_option_bytes(true, 6)), 2);
         assert_eq!(max_sack_blocks(40), 0);
+    }
+
+    #[test]
+    fn the_base_option_bytes_agree_with_the_wire_layout() {
+        for ts in [false, true] {
+            for reserved in 0..=20 {
+                let opts = TcpOptions {
+                    timestamps: ts.then_some((0, 0)),
+                    ..TcpOptions::default()
+                };
+                let wire_len = wire::tcp_options_len(&opts, MptcpVersion::V1) as u32;
+                assert_eq!(base_option_bytes(ts, reserved), wire_len + align4(reserved));
+            }
+        }
     }
 
     #[test]

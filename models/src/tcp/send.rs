@@ -395,7 +395,10 @@ impl Sender {
         not_lost + rtx
     }
 
-    /// Bytes in flight as the send decision counts them.
+    /// Bytes in flight as the send decision counts them. Asked many times
+    /// per segment (send decisions, scheduler views), so the common
+    /// open-phase answer is inlined and the RFC 6675 pipe is out of line.
+    #[inline]
     pub fn bytes_in_flight(&self) -> u64 {
         match self.phase {
             Phase::Open => {
@@ -410,8 +413,13 @@ impl Sender {
                 }
             }
             Phase::Recovery if !self.sack_mode => self.snd_max - self.snd_una,
-            _ => self.pipe(),
+            _ => self.pipe_out_of_line(),
         }
+    }
+
+    #[inline(never)]
+    fn pipe_out_of_line(&self) -> u64 {
+        self.pipe()
     }
 
     /// The window the send decision compares the flight with.
