@@ -501,3 +501,33 @@ fn a_library_shard_and_merge_agree_with_the_whole_sweep() {
     assert_eq!(read(&d.join("merged/results.csv")), read(&d.join("whole/results.csv")));
     assert!(matches!(merge(&dirs, &d.join("merged")), Err(SweepError::BadInput(_))));
 }
+
+#[test]
+fn the_sweep_file_in_the_docs_plans_as_described() {
+    let doc = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/sweeps.md"));
+    let start = doc.find("```ron\n").expect("a RON example") + "```ron\n".len();
+    let body = &doc[start..start + doc[start..].find("```").unwrap()];
+    let sw = plan(body);
+    assert_eq!(sw.info.runs(), 625);
+    assert!(sw.points.iter().all(Result::is_ok));
+    assert_eq!(sw.info.axes[1].labels, vec!["0", "0.005", "0.01", "0.015", "0.02"]);
+    let sc = sw.run_scenario(624).unwrap();
+    assert_eq!(
+        sc.client.interfaces[1].downlink.as_ref().unwrap().delay,
+        sim_core::SimDuration::from_millis(160)
+    );
+    assert_eq!(sc.stop, sim_core::SimTime::from_secs(120));
+}
+
+#[test]
+fn the_cluster_page_shows_the_scripts_that_are_in_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let doc = read(&root.join("docs/cluster.md"));
+    for script in ["sweep-array.sbatch", "submit.sh", "parallel.sh"] {
+        let body = read(&root.join("scripts/cluster").join(script));
+        assert!(
+            doc.contains(&format!("```bash\n{body}```")),
+            "docs/cluster.md does not show scripts/cluster/{script} as it is"
+        );
+    }
+}
