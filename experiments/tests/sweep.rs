@@ -531,3 +531,32 @@ fn the_cluster_page_shows_the_scripts_that_are_in_the_repository() {
         );
     }
 }
+
+#[test]
+fn progress_is_a_bar_with_count_rate_and_eta_on_a_terminal() {
+    // util-linux `script` gives the command a pseudo-terminal.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` command to provide a terminal");
+        return;
+    }
+    let d = fresh_dir("tty");
+    let f = write(&d, "s.ron", &small());
+    let cmd = format!(
+        "{} sweep {} --out {} --jobs 1",
+        env!("CARGO_BIN_EXE_mpsim"),
+        f.display(),
+        d.join("out").display()
+    );
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let screen = text(&o.stdout);
+    // The bar is drawn and redrawn in place (carriage returns or line erases).
+    assert!(screen.contains("small [") && screen.contains("/8 runs, "), "{screen:?}");
+    assert!(screen.contains("/s, ETA "), "{screen:?}");
+    assert!(screen.contains('\u{1b}') || screen.contains('\r'), "{screen:?}");
+    assert!(screen.contains("sweep small: 8/8 runs (0 failed)"), "{screen:?}");
+    assert!(d.join("out/results.csv").is_file());
+}

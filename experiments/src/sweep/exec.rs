@@ -553,11 +553,12 @@ impl Progress {
         }
     }
 
+    /// Clears the bar and prints one last plain line.
     fn finish(&self, failed: usize) {
         if let Some(bar) = &self.bar {
-            bar.finish();
+            bar.finish_and_clear();
         }
-        if self.plain.is_some() {
+        if self.bar.is_some() || self.plain.is_some() {
             eprintln!("{}", self.line(failed));
         }
     }
