@@ -148,8 +148,9 @@ pub struct PlanInfo {
     /// The metric columns of `results.csv`.
     pub metrics: Vec<String>,
     pub figures: Vec<FigureSpec>,
-    /// A hash of every run's scenario, seed and budget: two directories with
-    /// the same fingerprint ran the same sweep.
+    /// A hash of the mpsim version and every run's scenario, seed and
+    /// budget: two directories with the same fingerprint ran the same sweep
+    /// (with the same release; builds between releases are not told apart).
     pub fingerprint: String,
 }
 
@@ -465,6 +466,8 @@ impl Sweep {
         let mut coords = Vec::with_capacity(total);
         let mut points = Vec::with_capacity(total);
         let mut hash = Fnv::new();
+        // Results of another mpsim version are not mixed into a resume or merge.
+        hash.write(env!("CARGO_PKG_VERSION").as_bytes());
         for n in 0..total {
             let mut c = vec![0; axes.len()];
             let mut rest = n;
