@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use experiments::sweep::{ProgressMode, Sweep, SweepOptions, default_runner, run_sweep};
 use rayon::prelude::*;
 
@@ -77,5 +77,57 @@ fn sweeps(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
+/// The target's comparison, from timings taken here one after the other
+/// (best of 3 of each): the sweep's gain from a second thread against the
+/// CPU-bound loop's.
+fn gain_report() {
+    let sweep = Sweep::parse(Path::new("bench-8"), SWEEP, None).unwrap();
+    let tmp = std::env::temp_dir().join(format!("mpsim-bench-gain-{}", std::process::id()));
+    let best = |f: &dyn Fn()| {
+        (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let sweep_at = |jobs: usize| {
+        best(&|| {
+            let _ = std::fs::remove_dir_all(&tmp);
+            let opts = SweepOptions {
+                jobs,
+                progress: ProgressMode::Quiet,
+                ..Default::default()
+            };
+            run_sweep(&sweep, &tmp, &opts, &default_runner).unwrap();
+        })
+    };
+    let loop_at = |jobs: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build().unwrap();
+        best(&|| {
+            black_box(pool.install(|| {
+                (0..8u64)
+                    .into_par_iter()
+                    .map(|k| spin(black_box(k + 1), 60_000_000))
+                    .sum::<u64>()
+            }));
+        })
+    };
+    let (s1, s2, l1, l2) = (sweep_at(1), sweep_at(2), loop_at(1), loop_at(2));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let (gs, gl) = (s1 / s2, l1 / l2);
+    println!(
+        "target check (best of 3): sweep of 8 runs {s1:.3} s on 1 thread, {s2:.3} s on 2: speed-up {gs:.3}; \
+         CPU-bound loop {l1:.3} s / {l2:.3} s: speed-up {gl:.3}; the sweep gains {:.0}% of the loop's gain (target: at least 90%)",
+        100.0 * (gs - 1.0) / (gl - 1.0)
+    );
+}
+
 criterion_group!(benches, sweeps);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    gain_report();
+    Criterion::default().configure_from_args().final_summary();
+}
