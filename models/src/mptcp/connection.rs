@@ -1506,6 +1506,9 @@ impl Connection {
                         let mut any = false;
                         for sfi in subflows.iter() {
                             let want = max_bytes.min(self.seg_bytes(sfi)).min(self.room(sfi));
+                            if want == 0 {
+                                continue; // no room on this one (take_reinject would find nothing)
+                            }
                             if let Some(r) = self.tx.take_reinject(sfi, want) {
                                 let n = r.end - r.start;
                                 self.stats.reinjected_bytes += n;
