@@ -1457,6 +1457,12 @@ impl Connection {
             }
             return;
         }
+        // Nothing to place: the loop below would build the views and stop
+        // at once (empty reinject queue, no unsent data; the scheduler is
+        // not asked then).
+        if self.tx.reinject_queue().is_empty() && self.tx.unsent_bytes() == 0 {
+            return;
+        }
         let mss = self.cfg.tcp.mss_bytes as u64;
         for _ in 0..4096 {
             self.scheduler_views();
