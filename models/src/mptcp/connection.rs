@@ -1209,16 +1209,13 @@ impl Connection {
 
     /// The earliest timer of any subflow, the path manager, or the orphan wait.
     pub fn poll_timeout(&self) -> Option<SimTime> {
-        let sf = self
-            .subflows
-            .iter()
-            .filter(|s| s.is_open())
-            .filter_map(|s| s.tcp.poll_timeout())
-            .min();
-        [sf, self.pm.poll_timeout(), self.orphan_deadline]
-            .into_iter()
-            .flatten()
-            .min()
+        let mut t = SimTime::earliest(self.pm.poll_timeout(), self.orphan_deadline);
+        for s in &self.subflows {
+            if s.is_open() {
+                t = SimTime::earliest(t, s.tcp.poll_timeout());
+            }
+        }
+        t
     }
 
     /// The next segment to send, with its MPTCP options.
