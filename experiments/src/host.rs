@@ -345,14 +345,15 @@ impl Stack for Host {
     }
 
     fn poll_timeout(&self) -> Option<SimTime> {
-        let conns = self.conns.iter().filter_map(|s| s.conn.poll_timeout()).min();
-        let pending = self.pending.iter().map(|p| p.at).min();
-        let apps = self
-            .conns
-            .iter()
-            .filter_map(|s| app_timeout(&s.app, self.last_now))
-            .min();
-        [conns, pending, apps].into_iter().flatten().min()
+        let mut t = None;
+        for s in &self.conns {
+            t = SimTime::earliest(t, s.conn.poll_timeout());
+            t = SimTime::earliest(t, app_timeout(&s.app, self.last_now));
+        }
+        for p in &self.pending {
+            t = SimTime::earliest(t, Some(p.at));
+        }
+        t
     }
 
     fn run_app(&mut self, now: SimTime) {

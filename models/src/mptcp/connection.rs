@@ -1209,16 +1209,13 @@ impl Connection {
 
     /// The earliest timer of any subflow, the path manager, or the orphan wait.
     pub fn poll_timeout(&self) -> Option<SimTime> {
-        let sf = self
-            .subflows
-            .iter()
-            .filter(|s| s.is_open())
-            .filter_map(|s| s.tcp.poll_timeout())
-            .min();
-        [sf, self.pm.poll_timeout(), self.orphan_deadline]
-            .into_iter()
-            .flatten()
-            .min()
+        let mut t = SimTime::earliest(self.pm.poll_timeout(), self.orphan_deadline);
+        for s in &self.subflows {
+            if s.is_open() {
+                t = SimTime::earliest(t, s.tcp.poll_timeout());
+            }
+        }
+        t
     }
 
     /// The next segment to send, with its MPTCP options.
@@ -1457,6 +1454,12 @@ impl Connection {
             }
             return;
         }
+        // Nothing to place: the loop below would build the views and stop
+        // at once (empty reinject queue, no unsent data; the scheduler is
+        // not asked then).
+        if self.tx.reinject_queue().is_empty() && self.tx.unsent_bytes() == 0 {
+            return;
+        }
         let mss = self.cfg.tcp.mss_bytes as u64;
         for _ in 0..4096 {
             self.scheduler_views();
@@ -1506,6 +1509,9 @@ impl Connection {
                         let mut any = false;
                         for sfi in subflows.iter() {
                             let want = max_bytes.min(self.seg_bytes(sfi)).min(self.room(sfi));
+                            if want == 0 {
+                                continue; // no room on this one (take_reinject would find nothing)
+                            }
                             if let Some(r) = self.tx.take_reinject(sfi, want) {
                                 let n = r.end - r.start;
                                 self.stats.reinjected_bytes += n;

@@ -169,7 +169,12 @@ impl DataSender {
 
     /// The first reinjection range (at most `max` bytes) that subflow `sf`
     /// has not carried yet, removed from the queue and recorded on `sf`.
+    /// With `max == 0` nothing can be taken: `None` at once (the walk below
+    /// would not advance).
     pub fn take_reinject(&mut self, sf: SubflowIdx, max: u64) -> Option<Range<u64>> {
+        if max == 0 {
+            return None;
+        }
         // Find the chunk first, walking the queue in place (no copy of the
         // queue per call), then change the queue.
         let chunk = self.reinject.iter().find_map(|r| {
@@ -401,6 +406,28 @@ mod tests {
         assert_eq!(s.take_reinject(1, 1400), Some(2401..3001));
         assert!(s.reinject_queue().is_empty());
         assert_eq!(s.queued_for_reinjection_bytes(), 2000);
+    }
+
+    #[test]
+    fn taking_zero_bytes_for_reinjection_returns_at_once_with_nothing() {
+        // Used to loop for ever: with max 0 the walk over a queued range did
+        // not advance (`start + 0 == start`) and `carried_by` of the empty
+        // range is true. Run it on a thread so a regression fails, not hangs.
+        let (done, wait) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut s = DataSender::new(0, 1 << 20);
+            s.write(3000);
+            s.on_data_ack(1, 1 << 20);
+            s.take_new(0, 3000);
+            s.reinject_from(0);
+            let got = (s.take_reinject(1, 0), s.take_reinject(0, 0));
+            let _ = done.send((got, s.reinject_queue().total()));
+        });
+        let (got, queued) = wait
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("take_reinject(_, 0) did not return");
+        assert_eq!(got, (None, None));
+        assert_eq!(queued, 3000, "nothing left the queue");
     }
 
     #[test]

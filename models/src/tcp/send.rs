@@ -368,6 +368,14 @@ impl Sender {
     }
 
     fn chunk_at(&self, seq: u64) -> &Chunk {
+        // The send head is usually in the newest chunk (one mapping per
+        // hand-over from the connection): check it before the binary search.
+        if let Some(c) = self.chunks.back()
+            && c.start <= seq
+            && seq < c.end()
+        {
+            return c;
+        }
         let i = self.chunks.partition_point(|c| c.end() <= seq);
         &self.chunks[i]
     }

@@ -76,7 +76,7 @@ impl TimerTable {
 
     /// The earliest armed deadline.
     pub fn earliest(&self) -> Option<SimTime> {
-        self.deadline.iter().flatten().min().copied()
+        self.deadline.iter().fold(None, |m, &d| SimTime::earliest(m, d))
     }
 
     /// Disarms and returns the first timer (in [`Timer::ALL`] order) whose
