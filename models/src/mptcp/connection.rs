@@ -1488,7 +1488,10 @@ impl Connection {
                         if want == 0 {
                             break;
                         }
-                        if let Some(r) = self.tx.take_reinject(subflow, want) {
+                        // The scheduler chose `subflow` for the head (with
+                        // Linux's path-mask rules), so the head goes, even
+                        // if `subflow` carried it before.
+                        if let Some(r) = self.tx.take_reinject_head(subflow, want) {
                             let n = r.end - r.start;
                             self.stats.reinjected_bytes += n;
                             self.subflows[subflow].tcp.send_mapped(n, r.start);

@@ -195,6 +195,25 @@ impl DataSender {
         Some(chunk)
     }
 
+    /// The head of the reinjection queue (at most `max` bytes), removed
+    /// from the queue and recorded on `sf`, whether or not `sf` carried it
+    /// before: the scheduler chose `sf` for this head (Linux
+    /// `mptcp_write_xmit` sends the reinject queue's first skb on the
+    /// subflow `mptcp_next_segment` returned, and `get_available_subflow`
+    /// returns one that carried it when every subflow did: "the skb passed
+    /// through all the available active and backups sks, so clean the path
+    /// mask", and it ignores the mask when there is one subflow).
+    pub fn take_reinject_head(&mut self, sf: SubflowIdx, max: u64) -> Option<Range<u64>> {
+        let head = self.reinject.first()?;
+        let chunk = head.start..head.end.min(head.start.saturating_add(max));
+        if chunk.is_empty() {
+            return None;
+        }
+        self.reinject.remove(chunk.clone());
+        self.subflow_set(sf).insert(chunk.clone());
+        Some(chunk)
+    }
+
     /// Records that subflow `sf` carries `r` again (a redundant copy or a
     /// meta-level retransmission of data already handed out).
     pub fn record_on(&mut self, sf: SubflowIdx, r: Range<u64>) {
@@ -406,6 +425,22 @@ mod tests {
         assert_eq!(s.take_reinject(1, 1400), Some(2401..3001));
         assert!(s.reinject_queue().is_empty());
         assert_eq!(s.queued_for_reinjection_bytes(), 2000);
+    }
+
+    #[test]
+    fn the_reinjection_head_goes_to_the_chosen_subflow_even_if_it_carried_it() {
+        let mut s = DataSender::new(0, 1 << 20);
+        s.write(4000);
+        s.on_data_ack(1, 1 << 20);
+        s.take_new(0, 4000); // 1..4001 on the only subflow
+        s.reinject_from(0);
+        // The per-subflow walk finds nothing new for subflow 0...
+        assert_eq!(s.take_reinject(0, 1400), None);
+        // ...but the head goes out again when the scheduler chose 0 for it.
+        assert_eq!(s.take_reinject_head(0, 1400), Some(1..1401));
+        assert_eq!(s.take_reinject_head(0, 0), None);
+        assert_eq!(s.reinject_queue().first(), Some(1401..4001));
+        assert!(s.carried_by(0, 1..1401));
     }
 
     #[test]
