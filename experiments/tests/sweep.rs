@@ -560,3 +560,38 @@ fn progress_is_a_bar_with_count_rate_and_eta_on_a_terminal() {
     assert!(screen.contains("sweep small: 8/8 runs (0 failed)"), "{screen:?}");
     assert!(d.join("out/results.csv").is_file());
 }
+
+#[test]
+fn a_base_scenario_file_is_read_relative_to_the_sweep_file() {
+    let d = fresh_dir("file-base");
+    std::fs::create_dir_all(d.join("sweeps/scenarios")).unwrap();
+    let small = small();
+    let start = small.find("Scenario(").unwrap();
+    let end = small.find("\n    )),\n").unwrap() + "\n    )".len();
+    write(&d.join("sweeps/scenarios"), "base.ron", &small[start..end]);
+    let body = format!(
+        "{}File(\"scenarios/base.ron\"){}",
+        &small[..small.find("Inline(").unwrap()],
+        &small[end + 1..]
+    );
+    let f = write(&d.join("sweeps"), "s.ron", &body);
+    let o = sweep_cli(&f, &d.join("out"), &["--progress", "quiet"]);
+    assert!(text(&o.stdout).contains("8 runs in"), "{}", text(&o.stdout));
+    // The same runs as the inline base.
+    let g = write(&d, "inline.ron", &small);
+    sweep_cli(&g, &d.join("inline"), &["--progress", "quiet"]);
+    assert_eq!(read(&d.join("out/results.csv")), read(&d.join("inline/results.csv")));
+    // A missing file is located at the base.
+    let bad = write(
+        &d.join("sweeps"),
+        "bad.ron",
+        &body.replace("scenarios/base.ron", "scenarios/nope.ron"),
+    );
+    let o = mpsim(&["sweep", bad.to_str().unwrap(), "--out", d.join("x").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("nope.ron is not a file"),
+        "{}",
+        text(&o.stderr)
+    );
+}

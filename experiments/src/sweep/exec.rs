@@ -181,7 +181,16 @@ fn read_state(dir: &Path) -> Result<SweepState, SweepError> {
 /// interruption is dropped, and cut off the file when `repair`).
 fn read_journal(dir: &Path, info: &PlanInfo, repair: bool) -> Result<Vec<(usize, Vec<String>)>, SweepError> {
     let p = dir.join(JOURNAL);
-    let mut text = std::fs::read_to_string(&p).map_err(|e| io("read", &p, e))?;
+    let mut text = std::fs::read_to_string(&p).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            SweepError::BadInput(format!(
+                "{}: no {JOURNAL}; expected a directory written by `mpsim sweep`",
+                dir.display()
+            ))
+        } else {
+            io("read", &p, e)
+        }
+    })?;
     if !text.ends_with('\n') {
         let keep = text.rfind('\n').map_or(0, |i| i + 1);
         text.truncate(keep);
