@@ -56,4 +56,13 @@ fn main() {
         wall * 1e9 / data_pkts as f64,
         m.connections[0].bytes_delivered
     );
+    if m.outcome != "completed" {
+        println!("outcome: {}", m.outcome);
+    }
+    for (i, sf) in m.connections[0].subflows.iter().enumerate() {
+        println!(
+            "subflow {i}: {} bytes sent, {} retransmitted, {} RTOs, closed {:?} ({:?})",
+            sf.bytes_sent, sf.bytes_retransmitted, sf.rto_count, sf.closed_s, sf.close_reason
+        );
+    }
 }

@@ -247,3 +247,28 @@ fn opportunistic_retransmission_and_penalisation_unblock_a_small_receive_window(
         off.goodput_bps
     );
 }
+
+#[test]
+fn a_subflow_keeps_delivering_after_four_gibibytes_when_its_relative_sequence_number_wraps() {
+    // RFC 8684 3.3.1: a DSS mapping's subflow sequence number is 32 bits,
+    // relative to the ISN, so it wraps after 4 GiB on one subflow. One
+    // 2 Gb/s path, 9000-byte segments: 4 GiB go by in about 17 s.
+    let text = r#"Scenario(
+    stop: "24s",
+    client: ClientSpec(interfaces: [
+        InterfaceSpec(name: "eth", kind: Wired,
+            uplink: LinkSpec(rate: "2Gbps", delay: "1ms"),
+            downlink: LinkSpec(rate: "2Gbps", delay: "1ms")),
+    ]),
+    connections: [ConnectionSpec(path_manager: fullmesh, mss: "9000B", traffic: DownloadFor(duration: "24s"))],
+    record: RecordSpec(pcap: false, timeseries: false),
+)"#;
+    let sc = Scenario::parse(Path::new("wrap.ron"), text).expect("valid");
+    let out = run(&sc, &RunOptions::default()).expect("run");
+    let c = &out.metrics.connections[0];
+    assert!(c.mptcp && c.subflows.len() == 1);
+    // Before the fix the subflow stalled at 2^32 bytes and the run went quiet.
+    assert!(c.subflows[0].bytes_sent > 5 << 30, "{:?}", c.subflows[0]);
+    assert!(c.bytes_delivered > 5 << 30, "delivered {}", c.bytes_delivered);
+    assert!(c.goodput_bps > 0.9 * 2e9 * 8960.0 / 9060.0, "goodput {}", c.goodput_bps);
+}

@@ -855,8 +855,9 @@ impl Connection {
             };
             let dsn = widen(m.dsn, m.wide, self.rx.as_ref().map_or(0, |r| r.data_ack()));
             let data_len = m.len as u64 - d.data_fin as u64;
-            if data_len > 0 && m.ssn_rel > 0 {
-                sf.rx_maps.insert(irs + m.ssn_rel as u64, (dsn, data_len));
+            let rel = unwrap_ssn(m.ssn_rel, seg.seq.saturating_sub(irs));
+            if data_len > 0 && rel > 0 {
+                sf.rx_maps.insert(irs + rel, (dsn, data_len));
             }
             if d.data_fin
                 && let Some(rx) = &mut self.rx
@@ -1790,6 +1791,15 @@ fn dss_option_bytes(version: MptcpVersion) -> (u32, u32) {
 
 /// Rebuilds a 64-bit value from its low 32 bits near `reference` (RFC 8684
 /// 3.3.1: 4-byte forms are the low bits of the 64-bit number).
+/// The relative subflow sequence number of a DSS mapping, unwrapped: RFC
+/// 8684 3.3.1 carries it in 32 bits relative to the subflow's initial
+/// sequence number, so it wraps after 4 GiB on one subflow. The mapping
+/// covers or shortly precedes the segment that carries it, so the value
+/// meant is the one nearest to that segment's own relative sequence number.
+fn unwrap_ssn(ssn_rel: u32, seg_rel: u64) -> u64 {
+    widen(u64::from(ssn_rel), false, seg_rel)
+}
+
 fn widen(v: u64, wide: bool, reference: u64) -> u64 {
     if wide {
         return v;
@@ -1820,6 +1830,20 @@ mod tests {
 
     const CLIENT: u32 = 0x0a01_0002;
     const SERVER: u32 = 0x0a00_0001;
+
+    #[test]
+    fn a_relative_subflow_sequence_number_unwraps_past_four_gibibytes() {
+        const WRAP: u64 = 1 << 32;
+        // Before the wrap: as written.
+        assert_eq!(unwrap_ssn(1, 1), 1);
+        assert_eq!(unwrap_ssn(4_000_000_000, 4_000_001_000), 4_000_000_000);
+        // A mapping just past 4 GiB, carried by a segment just past it.
+        assert_eq!(unwrap_ssn(100, WRAP + 1_500), WRAP + 100);
+        // A mapping that starts before the wrap, carried by a segment after it.
+        assert_eq!(unwrap_ssn(u32::MAX - 999, WRAP + 400), WRAP - 1000);
+        // Several wraps on.
+        assert_eq!(unwrap_ssn(7, 5 * WRAP + 9), 5 * WRAP + 7);
+    }
 
     proptest::proptest! {
         /// The mapping deque answers as the ordered map it replaces.
