@@ -345,6 +345,14 @@ pub struct TcpEndpoint {
     last_send_at: Option<SimTime>,
     readable_reported: bool,
     write_blocked: bool,
+    /// `poll_transmit` last returned `None` and nothing that could change
+    /// its answer has happened since (every input, application call and
+    /// window change that could clears it): the next `poll_transmit`
+    /// returns `None` at once. Its `None` path is idempotent (the plan
+    /// reads no clock, `last_blocked` and the cwnd-limited latch are set
+    /// to the same values again, the persist timer is armed only if
+    /// unarmed), so skipping it changes nothing.
+    quiet: bool,
 }
 
 /// Timestamp clock: milliseconds, offset by one so it is never 0 (a TSecr
@@ -414,6 +422,7 @@ impl TcpEndpoint {
             last_send_at: None,
             readable_reported: false,
             write_blocked: false,
+            quiet: false,
             cfg,
         };
         ep.update_smss();
@@ -513,6 +522,7 @@ impl TcpEndpoint {
 
     /// A received segment; `coupling` is handed to the congestion control.
     pub fn handle_segment_coupled(&mut self, now: SimTime, seg: &Segment, coupling: &Coupling<'_>) {
+        self.quiet = false;
         self.stats.segments_received += 1;
         match self.state {
             TcpState::Closed => return,
@@ -816,6 +826,7 @@ impl TcpEndpoint {
 
     /// Fires every due timer, handing `coupling` to the congestion control.
     pub fn handle_timeout_coupled(&mut self, now: SimTime, coupling: &Coupling<'_>) {
+        self.quiet = false;
         while let Some(t) = self.timers.take_due(now) {
             match t {
                 Timer::Retransmit => self.on_retransmit_timeout(now, coupling),
@@ -934,6 +945,15 @@ impl TcpEndpoint {
 
     /// The next segment to send, if any.
     pub fn poll_transmit(&mut self, now: SimTime) -> Option<Transmit> {
+        if self.quiet {
+            return None;
+        }
+        let t = self.poll_transmit_inner(now);
+        self.quiet = t.is_none();
+        t
+    }
+
+    fn poll_transmit_inner(&mut self, now: SimTime) -> Option<Transmit> {
         if self.rst_pending {
             self.rst_pending = false;
             return Some(self.rst_segment());
@@ -1187,6 +1207,7 @@ impl TcpEndpoint {
     }
 
     fn queue(&mut self, len: u64, tag: Option<u64>) -> u64 {
+        self.quiet = false;
         if !self.may_queue() {
             return 0;
         }
@@ -1207,6 +1228,7 @@ impl TcpEndpoint {
     /// Penalisation by a faster MPTCP sibling (Raiciu et al., NSDI 2012;
     /// Linux `mptcp_rcv_buf_optimization`): see `CongestionControl::penalise`.
     pub fn penalise(&mut self) {
+        self.quiet = false;
         self.cc.penalise();
     }
 
@@ -1220,6 +1242,7 @@ impl TcpEndpoint {
     /// update (Linux `__tcp_cleanup_rbuf`).
     pub fn recv(&mut self, max: u64) -> Option<(u64, u64)> {
         let r = self.rcv.read(max)?;
+        self.quiet = false;
         self.readable_reported = false;
         if self.state != TcpState::Closed && self.rcv.window_update_due() {
             self.rcv.ack_now = true;
@@ -1234,6 +1257,7 @@ impl TcpEndpoint {
 
     /// Orderly close: a FIN follows the queued data (RFC 9293 3.10.4 CLOSE).
     pub fn close(&mut self) {
+        self.quiet = false;
         use TcpState::*;
         match self.state {
             SynSent | SynReceived => self.snd.close(),
@@ -1254,6 +1278,7 @@ impl TcpEndpoint {
     /// (SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT); none in
     /// SYN-SENT, CLOSING, LAST-ACK, TIME-WAIT (RFC 9293 3.10.5 ABORT).
     pub fn abort(&mut self) {
+        self.quiet = false;
         use TcpState::*;
         if self.state == Closed {
             return;
@@ -1267,6 +1292,7 @@ impl TcpEndpoint {
     /// cellular subflow; this shrinks the right edge, which RFC 9293
     /// 3.8.6.2.2 otherwise forbids. Sends a window update at once.
     pub fn set_zero_window(&mut self, on: bool) {
+        self.quiet = false;
         self.rcv.set_zero_window(on);
         if !matches!(self.state, TcpState::Closed | TcpState::SynSent) {
             self.rcv.ack_now = true;
@@ -1277,15 +1303,19 @@ impl TcpEndpoint {
     /// of the own receive buffer's free space; `None` goes back to the
     /// buffer. The right edge still never moves left.
     pub fn set_external_rcv_window(&mut self, window_bytes: Option<u64>) {
+        // The window value alone never changes whether `poll_transmit`
+        // has something to send; a window update due does.
         self.rcv.set_external_window(window_bytes);
         if self.state != TcpState::Closed && self.rcv.window_update_due() {
             self.rcv.ack_now = true;
+            self.quiet = false;
         }
     }
 
     /// Requests an immediate (pure) ACK, e.g. for the MPTCP layer's
     /// DATA_ACK.
     pub fn request_ack(&mut self) {
+        self.quiet = false;
         if !matches!(self.state, TcpState::Closed | TcpState::SynSent) {
             self.rcv.ack_now = true;
         }
@@ -1468,6 +1498,27 @@ mod unit_tests {
         assert_eq!(synack.options.window_scale, Some(7));
         assert!(!b.sack_negotiated() && !b.timestamps_negotiated());
         assert_eq!(b.state(), TcpState::SynReceived);
+    }
+
+    #[test]
+    fn a_quiet_endpoint_wakes_up_for_queued_data_and_for_an_ack_request() {
+        let (mut a, _b, synack) = fixture(TcpConfig::default(), TcpConfig::default());
+        a.handle_segment(t(20), &synack);
+        assert!(a.poll_transmit(t(20)).is_some()); // third ACK
+        assert!(a.poll_transmit(t(20)).is_none());
+        assert!(a.quiet);
+        // Quiet: nothing to send at a later instant either.
+        assert!(a.poll_transmit(t(25)).is_none());
+        assert_eq!(a.send(3000), 3000);
+        let d = a.poll_transmit(t(25)).unwrap().seg;
+        assert_eq!(d.seq, 101);
+        assert!(d.payload_len > 0);
+        while a.poll_transmit(t(25)).is_some() {}
+        assert!(a.quiet);
+        a.request_ack();
+        let ack = a.poll_transmit(t(26)).unwrap().seg;
+        assert_eq!(ack.payload_len, 0);
+        assert!(a.poll_transmit(t(26)).is_none());
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //!   are exactly the unSACKed octets below one boundary,
 //!   [`Scoreboard::lost_end`], found by looking at no more than DupThresh
 //!   ranges from the top.
-//! - `SetPipe()` becomes two range sums (see `send.rs`).
+//! - `SetPipe()` becomes two range sums (see `send.rs`), each a binary
+//!   search and a walk over at most half of the ranges (the shorter side,
+//!   with the running total `sacked_bytes`).
 //!
 //! Simplification a user could observe: RFC 6675 counts "DupThresh
 //! discontiguous SACKed sequences"; we count SACKed ranges (blocks) for that
@@ -123,32 +125,36 @@ impl Scoreboard {
         self.ranges.get(i).is_some_and(|r| r.0 <= a && r.1 >= b)
     }
 
-    /// SACKed bytes in `[a, b)`. Walks the ranges from the bottom (ranges
-    /// below `b` only).
+    /// SACKed bytes in `[a, b)`.
     pub fn sacked_in(&self, a: u64, b: u64) -> u64 {
         if a >= b {
             return 0;
         }
-        let mut n = 0;
-        for &(s, e) in &self.ranges {
-            if s >= b {
-                break;
-            }
-            n += e.min(b).saturating_sub(s.max(a));
-        }
-        n
+        self.sacked_below(b) - self.sacked_below(a)
     }
 
-    /// SACKed bytes at or above `a`, walking the ranges from the top.
+    /// SACKed bytes at or above `a`.
     pub fn sacked_from(&self, a: u64) -> u64 {
-        let mut n = 0;
-        for &(s, e) in self.ranges.iter().rev() {
-            if e <= a {
-                break;
-            }
-            n += e - s.max(a);
-        }
-        n
+        self.sacked_bytes - self.sacked_below(a)
+    }
+
+    /// SACKed bytes below `x`. A binary search finds the range at `x`;
+    /// the ranges wholly below it are summed directly or, when fewer lie
+    /// above, as the total minus the ranges above (`sacked_bytes` is the
+    /// sum of all ranges), so the walk covers at most half of them. The
+    /// RFC 6675 pipe asks this at its loss boundary (near the top) and at
+    /// HighRxt, which sweeps the whole scoreboard during recovery.
+    fn sacked_below(&self, x: u64) -> u64 {
+        let n = self.ranges.len();
+        // Ranges [0, i) end at or below x; range i (if any) ends above it.
+        let i = self.ranges.partition_point(|r| r.1 <= x);
+        let whole = if i <= n - i {
+            self.ranges.range(..i).map(|r| r.1 - r.0).sum::<u64>()
+        } else {
+            self.sacked_bytes - self.ranges.range(i..).map(|r| r.1 - r.0).sum::<u64>()
+        };
+        let part = self.ranges.get(i).map_or(0, |r| x.saturating_sub(r.0));
+        whole + part
     }
 
     /// The smallest unSACKed sequence number at or after `s`.
@@ -302,5 +308,28 @@ mod tests {
         assert_eq!(sb.highest_unsacked_below(0, 6000), Some(4999));
         assert_eq!(sb.highest_unsacked_below(0, 7000), Some(6999));
         assert_eq!(fixture(&[0]).highest_unsacked_below(0, 1000), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn range_sums_agree_with_a_walk_over_every_range(
+            ops in proptest::collection::vec((0u8..4, 0u64..200, 1u64..20), 0..80),
+            probes in proptest::collection::vec((0u64..230, 0u64..230), 1..20),
+        ) {
+            let mut sb = Scoreboard::default();
+            for (op, at, len) in ops {
+                match op {
+                    0 => { sb.advance(at); }
+                    _ => { sb.add(at, at + len); }
+                }
+            }
+            let walk_in = |a: u64, b: u64| -> u64 {
+                sb.ranges().map(|(s, e)| e.min(b).saturating_sub(s.max(a))).sum()
+            };
+            for (a, b) in probes {
+                proptest::prop_assert_eq!(sb.sacked_in(a, b), if a < b { walk_in(a, b) } else { 0 });
+                proptest::prop_assert_eq!(sb.sacked_from(a), walk_in(a, u64::MAX));
+            }
+        }
     }
 }
