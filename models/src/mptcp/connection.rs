@@ -165,6 +165,25 @@ impl Subflow {
     pub fn is_open(&self) -> bool {
         self.closed_at.is_none()
     }
+    /// Whether the scheduler may hand this subflow data
+    /// ([`SubflowView::available`]): the view `scheduler_views` builds,
+    /// reduced to the fields `available` reads (its `in_order_dsn` is
+    /// always `None` there, so the DSN does not matter).
+    fn available_to_scheduler(&self) -> bool {
+        let tcp = &self.tcp;
+        SubflowView {
+            state: self.view_state(),
+            potentially_failed: self.pf,
+            mss_bytes: tcp.smss_bytes(),
+            cwnd_bytes: tcp.cwnd_bytes(),
+            bytes_in_flight: tcp.bytes_in_flight(),
+            queued_bytes: tcp.unsent_bytes(),
+            in_loss_recovery: tcp.recovery_phase() == RecoveryPhase::Loss,
+            in_order_dsn: None,
+            ..SubflowView::default()
+        }
+        .available(0)
+    }
     fn view_state(&self) -> SubflowState {
         if self.closed_at.is_some() {
             return SubflowState::Closed;
@@ -1459,6 +1478,17 @@ impl Connection {
         // at once (empty reinject queue, no unsent data; the scheduler is
         // not asked then).
         if self.tx.reinject_queue().is_empty() && self.tx.unsent_bytes() == 0 {
+            return;
+        }
+        // No subflow can take data and the scheduler then answers Wait
+        // without side effects: the loop below would ask once (reinject
+        // head, then new data), get Wait both times and stop, changing
+        // nothing. The iOS path manager's per-packet choice (a client
+        // asks it before the scheduler) may have side effects: ask it.
+        if self.scheduler.waits_when_none_available()
+            && !(self.cfg.role == Role::Client && self.pm.chooses_sender_subflow())
+            && !self.subflows.iter().any(Subflow::available_to_scheduler)
+        {
             return;
         }
         let mss = self.cfg.tcp.mss_bytes as u64;

@@ -710,6 +710,10 @@ impl PathManager for IosPathManager {
         false
     }
 
+    fn chooses_sender_subflow(&self) -> bool {
+        true
+    }
+
     fn choose_sender_subflow(&mut self, now: SimTime, subflows: &[SubflowHealth]) -> SenderChoice {
         let quality = self.wifi_quality();
         self.scheduler.select(now, quality, subflows)

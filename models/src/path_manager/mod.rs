@@ -354,6 +354,11 @@ pub trait PathManager: fmt::Debug + Send {
         let _ = (now, subflows);
         SenderChoice::Defer
     }
+    /// Whether [`PathManager::choose_sender_subflow`] may do anything but
+    /// [`SenderChoice::Defer`] (or change state when asked).
+    fn chooses_sender_subflow(&self) -> bool {
+        false
+    }
 }
 
 /// Which path manager a host runs; chosen in the scenario.

@@ -86,6 +86,12 @@ impl Scheduler for MinRtt {
     fn uses_rcv_buf_optimization(&self) -> bool {
         self.rcv_buf_optimization
     }
+    /// `decide` is a pure function, and [`get_available_subflow`] picks
+    /// only available subflows (the single-subflow shortcut and the
+    /// DATA_FIN rule test `available`, `select` skips the unavailable).
+    fn waits_when_none_available(&self) -> bool {
+        true
+    }
 }
 
 /// `mptcp_next_segment`: the subflow from [`get_available_subflow`], the
@@ -415,5 +421,49 @@ mod tests {
     #[test]
     fn no_subflow_at_all_means_wait() {
         assert_eq!(run(&[], &new_seg(1, 1000)), Decision::Wait);
+    }
+
+    proptest::proptest! {
+        /// `waits_when_none_available`: whatever the mix of unavailable
+        /// subflows (cwnd full, queue filling the cwnd, potentially failed,
+        /// RTO recovery, not sending; active or backup) and segment
+        /// (new, reinjected, DATA_FIN), both questions answer Wait.
+        #[test]
+        fn no_available_subflow_means_wait(
+            kinds in proptest::collection::vec((0u8..5, proptest::bool::ANY, 1u64..100, 0u64..3000), 0..5),
+            reinject in proptest::bool::ANY,
+            data_fin in proptest::bool::ANY,
+            fin_on in proptest::option::of(0usize..5),
+        ) {
+            let subflows: Vec<SubflowView> = kinds
+                .iter()
+                .enumerate()
+                .map(|(i, &(kind, is_backup, srtt, extra))| {
+                    let mut s = sf(i, srtt);
+                    s.backup = is_backup;
+                    match kind {
+                        0 => s.bytes_in_flight = s.cwnd_bytes + extra,
+                        1 => {
+                            s.bytes_in_flight = extra;
+                            s.queued_bytes = s.cwnd_bytes;
+                        }
+                        2 => s.potentially_failed = true,
+                        3 => s.in_loss_recovery = true,
+                        _ => s.state = SubflowState::Closing,
+                    }
+                    s
+                })
+                .collect();
+            proptest::prop_assert!(subflows.iter().all(|s| !s.available(1)));
+            let mut c = conn();
+            c.peer_data_fin_on = fin_on;
+            let mut seg = if reinject { reinjected(1, 1000, &[0]) } else { new_seg(1, 3000) };
+            seg.data_fin = data_fin;
+            let mut m = MinRtt::new();
+            proptest::prop_assert!(m.waits_when_none_available());
+            proptest::prop_assert_eq!(m.next_for_new_data(at_ms(0), &c, &subflows, &seg), Decision::Wait);
+            proptest::prop_assert_eq!(m.reinject_target(at_ms(0), &c, &subflows, &seg), Decision::Wait);
+            proptest::prop_assert_eq!(&m, &MinRtt::new());
+        }
     }
 }

@@ -446,6 +446,15 @@ pub trait Scheduler: fmt::Debug + Send {
     fn uses_rcv_buf_optimization(&self) -> bool {
         false
     }
+    /// Whether [`Scheduler::next_for_new_data`] and
+    /// [`Scheduler::reinject_target`] have no side effects and answer
+    /// [`Decision::Wait`] whenever no subflow is
+    /// [`SubflowView::available`] for the segment. The connection then
+    /// does not ask (nor build the views) while no subflow can take data.
+    /// `false` (always ask) unless a scheduler vouches for it.
+    fn waits_when_none_available(&self) -> bool {
+        false
+    }
 }
 
 /// Which scheduler a connection runs; chosen in the scenario.
