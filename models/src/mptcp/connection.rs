@@ -1251,13 +1251,23 @@ impl Connection {
             if self.mptcp {
                 self.subflows[idx].tcp.set_external_rcv_window(window);
             }
+            // A quiet endpoint had no input since its last poll, which
+            // this connection drained after; `poll_transmit` itself adds
+            // no event and no byte. So with MPTCP (whose drain, without
+            // events or bytes, only compares `snd_una` with the value it
+            // saw then) draining it again finds nothing. Plain TCP still
+            // drains: its data-ACK step also reads the connection's
+            // sequence state, which the scheduler moves.
+            let quiet = self.mptcp && self.subflows[idx].tcp.is_quiet();
             if let Some(tx) = self.subflows[idx].tcp.poll_transmit(now) {
                 self.rr_start = (idx + 1) % n;
                 let seg = self.decorate(now, idx, tx);
                 self.drain_subflow(now, idx);
                 return Some(seg);
             }
-            self.drain_subflow(now, idx);
+            if !quiet {
+                self.drain_subflow(now, idx);
+            }
         }
         None
     }
