@@ -1017,21 +1017,35 @@ impl TcpEndpoint {
         }
     }
 
-    fn try_send_data(&mut self, now: SimTime) -> Option<Transmit> {
-        let data_opts = self.data_option_bytes();
+    /// The context of a send decision (`data_opts`: the data segments'
+    /// option bytes before SACK).
+    fn plan_ctx(&self, data_opts: u32) -> PlanCtx {
         let sack_n = if self.sack_ok {
             self.rcv.sack_block_count().min(options::max_sack_blocks(data_opts))
         } else {
             0
         };
-        let cwnd = self.cc.cwnd_bytes();
-        let ctx = PlanCtx {
-            cwnd,
+        PlanCtx {
+            cwnd: self.cc.cwnd_bytes(),
             // Linux `tcp_current_mss`: SACK blocks take payload room.
             payload_max: self.snd.smss.saturating_sub(options::sack_option_bytes(sack_n)).max(1),
             nagle: self.cfg.nagle,
             sws_override: self.sws_override,
-        };
+        }
+    }
+
+    fn try_send_data(&mut self, now: SimTime) -> Option<Transmit> {
+        let data_opts = self.data_option_bytes();
+        // Nothing new to send and no retransmission that could come first:
+        // `plan` would answer `Blocked(NoData)` (checked in debug builds),
+        // so spare it and the context. Mostly the poll right after a send.
+        if self.snd.plans_nothing() {
+            debug_assert_eq!(self.snd.plan(&self.plan_ctx(data_opts)), Plan::Blocked(Blocked::NoData));
+            self.last_blocked = Some(Blocked::NoData);
+            return None;
+        }
+        let ctx = self.plan_ctx(data_opts);
+        let cwnd = ctx.cwnd;
         let p = match self.snd.plan(&ctx) {
             Plan::Send(p) => p,
             Plan::Blocked(b) => {

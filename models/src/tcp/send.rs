@@ -444,6 +444,25 @@ impl Sender {
         }
     }
 
+    /// Whether [`plan`](Self::plan) answers `Blocked(NoData)` whatever the
+    /// context, read from the same conditions without computing the flight
+    /// or the windows: no head retransmission due, a phase in which `plan`
+    /// goes straight to `new_data` (open, or recovery without SACK), and
+    /// nothing new to send (no byte beyond `snd_max`, no FIN waiting). It is
+    /// what the poll after a send usually finds: the connection hands a
+    /// subflow one mapping at a time.
+    pub fn plans_nothing(&self) -> bool {
+        let straight_to_new_data = match self.phase {
+            Phase::Open => true,
+            Phase::Recovery => !self.sack_mode,
+            Phase::Loss => false,
+        };
+        !(self.head_rtx_pending && self.snd_una < self.snd_max)
+            && straight_to_new_data
+            && self.snd_max >= self.write_end
+            && !(self.fin_queued && !self.fin_sent && self.snd_max == self.write_end)
+    }
+
     /// The send decision: the next segment to transmit, or why none.
     pub fn plan(&self, ctx: &PlanCtx) -> Plan {
         let pm = ctx.payload_max.max(1);
