@@ -3,12 +3,36 @@
 //! zooms chosen from the run itself (the switch between interfaces, and
 //! the data-ACK jump over the out-of-order data), throughput per subflow,
 //! cwnd and srtt per subflow, and the data-level out-of-order queue.
+//!
+//! The records are read from a [`RecordSource`] a few times over (a run's
+//! `sequence.csv`, or records in memory) rather than collected, so drawing
+//! the figures of a long run takes no more memory than a short one's.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
-use plots::{Ack, Line, Output, Rgb, SequenceGraph, Series, TimeSeries, Zoom};
+use plots::{Ack, Line, Mark, Output, PlotError, Rgb, SequenceData, SequenceGraph, Series, TimeSeries, Zoom};
 
-use crate::run::{RunOutput, SeqRecord};
+use crate::run::{RunOutput, SeqRecord, SequenceFile};
+
+/// Sequence records that can be read several times, in order.
+pub trait RecordSource {
+    /// Calls `f` with every record, in order.
+    fn for_each(&self, f: &mut dyn FnMut(&SeqRecord)) -> Result<(), String>;
+}
+
+impl RecordSource for [SeqRecord] {
+    fn for_each(&self, f: &mut dyn FnMut(&SeqRecord)) -> Result<(), String> {
+        self.iter().for_each(f);
+        Ok(())
+    }
+}
+
+impl RecordSource for SequenceFile {
+    fn for_each(&self, f: &mut dyn FnMut(&SeqRecord)) -> Result<(), String> {
+        SequenceFile::for_each(self, f)
+    }
+}
 
 /// (x, y) points of one line.
 type Points = Vec<(f64, f64)>;
@@ -27,97 +51,187 @@ pub struct Windows {
     pub ooo: Option<Zoom>,
 }
 
-/// Data of connection 0 sent by the server, and its data-ACKs from the
-/// client, with DSNs relative to the first data byte.
-fn conn0(records: &[SeqRecord]) -> (Vec<plots::Segment>, Vec<Ack>, u64) {
-    let base = records
-        .iter()
-        .filter(|r| r.conn == 0 && r.from_server && r.len > 0)
-        .map(|r| r.dsn)
-        .min()
-        .unwrap_or(0);
-    let mut segs = Vec::new();
-    let mut acks = Vec::new();
-    for r in records.iter().filter(|r| r.conn == 0) {
-        let t = r.time.as_secs_f64();
-        if r.from_server && r.len > 0 && r.dsn >= base {
-            let s = (r.dsn - base) as f64;
-            segs.push(plots::Segment {
-                time: t,
-                seq_start: s,
-                seq_end: s + r.len as f64,
-                series: r.iface,
-                reinjected: r.reinjected,
-            });
+/// The first DSN of the data connection 0's server sent, if it sent any.
+fn conn0_base<R: RecordSource + ?Sized>(records: &R) -> Result<Option<u64>, String> {
+    let mut base: Option<u64> = None;
+    records.for_each(&mut |r| {
+        if r.conn == 0 && r.from_server && r.len > 0 {
+            base = Some(base.map_or(r.dsn, |b| b.min(r.dsn)));
         }
-        if !r.from_server
-            && let Some(a) = r.data_ack
-            && a >= base
-        {
-            acks.push(Ack {
-                time: t,
-                seq: (a - base) as f64,
-            });
+    })?;
+    Ok(base)
+}
+
+/// Data of connection 0 sent by the server, and its data-ACKs from the
+/// client, with DSNs relative to `base` (the first data byte), in order.
+struct Conn0<'a, R: ?Sized> {
+    records: &'a R,
+    base: u64,
+    /// Why the last read of the records failed.
+    error: RefCell<Option<String>>,
+}
+
+impl<'a, R: RecordSource + ?Sized> Conn0<'a, R> {
+    fn new(records: &'a R, base: u64) -> Self {
+        Conn0 {
+            records,
+            base,
+            error: RefCell::new(None),
         }
     }
-    (segs, acks, base)
+
+    fn each(&self, f: &mut dyn FnMut(Mark)) -> Result<(), String> {
+        let base = self.base;
+        self.records.for_each(&mut |r| {
+            if r.conn != 0 {
+                return;
+            }
+            let t = r.time.as_secs_f64();
+            if r.from_server && r.len > 0 && r.dsn >= base {
+                let s = (r.dsn - base) as f64;
+                f(Mark::Segment(plots::Segment {
+                    time: t,
+                    seq_start: s,
+                    seq_end: s + r.len as f64,
+                    series: r.iface,
+                    reinjected: r.reinjected,
+                }));
+            }
+            if !r.from_server
+                && let Some(a) = r.data_ack
+                && a >= base
+            {
+                f(Mark::Ack(Ack {
+                    time: t,
+                    seq: (a - base) as f64,
+                }));
+            }
+        })
+    }
+
+    fn segments(&self, f: &mut dyn FnMut(&plots::Segment)) -> Result<(), String> {
+        self.each(&mut |m| {
+            if let Mark::Segment(s) = m {
+                f(&s)
+            }
+        })
+    }
+
+    fn acks(&self, f: &mut dyn FnMut(&Ack)) -> Result<(), String> {
+        self.each(&mut |m| {
+            if let Mark::Ack(a) = m {
+                f(&a)
+            }
+        })
+    }
+
+    /// A figure error, with the records' own error if reading them failed.
+    fn plot_error(&self, e: PlotError) -> String {
+        self.error.borrow_mut().take().unwrap_or_else(|| e.to_string())
+    }
 }
+
+impl<R: RecordSource + ?Sized> SequenceData for Conn0<'_, R> {
+    fn visit(&self, f: &mut dyn FnMut(Mark)) -> Result<(), PlotError> {
+        self.each(f).map_err(|e| {
+            let err = PlotError::InvalidInput(e.clone());
+            *self.error.borrow_mut() = Some(e);
+            err
+        })
+    }
+}
+
+const NO_WINDOWS: Windows = Windows {
+    switch_s: None,
+    transition: None,
+    ooo: None,
+};
 
 /// Chooses the zoom windows from the run's records.
 pub fn choose_windows(records: &[SeqRecord]) -> Windows {
-    let (segs, acks, _) = conn0(records);
-    let Some(first) = segs.first() else {
-        return Windows {
-            switch_s: None,
-            transition: None,
-            ooo: None,
-        };
+    windows_from(records).unwrap_or(NO_WINDOWS)
+}
+
+fn windows_from<R: RecordSource + ?Sized>(records: &R) -> Result<Windows, String> {
+    let Some(base) = conn0_base(records)? else {
+        return Ok(NO_WINDOWS);
     };
-    let switch = segs.iter().find(|s| s.series != first.series).map(|s| s.time);
+    conn0_windows(&Conn0::new(records, base))
+}
+
+/// The zoom windows, from a few reads of connection 0's data and data-ACKs.
+fn conn0_windows<R: RecordSource + ?Sized>(c: &Conn0<R>) -> Result<Windows, String> {
+    // The first segment's interface, and when data first went out on another.
+    let mut first: Option<usize> = None;
+    let mut switch: Option<f64> = None;
+    c.segments(&mut |s| match first {
+        None => first = Some(s.series),
+        Some(f) => {
+            if switch.is_none() && s.series != f {
+                switch = Some(s.time);
+            }
+        }
+    })?;
     let Some(ts) = switch else {
-        return Windows {
-            switch_s: None,
-            transition: None,
-            ooo: None,
-        };
+        return Ok(NO_WINDOWS);
     };
     // The transition: from a little before the switch until the data-ACK
     // has passed everything sent before the switch and the reinjections.
-    let before_max = segs
-        .iter()
-        .filter(|s| s.time < ts)
-        .map(|s| s.seq_end)
-        .fold(0.0, f64::max);
-    let last_reinj = segs.iter().filter(|s| s.reinjected).map(|s| s.time).fold(ts, f64::max);
-    let caught_up = acks
-        .iter()
-        .find(|a| a.time >= ts && a.seq >= before_max)
-        .map_or(last_reinj, |a| a.time);
+    let mut before_max = 0.0;
+    let mut last_reinj = ts;
+    c.segments(&mut |s| {
+        if s.time < ts {
+            before_max = f64::max(before_max, s.seq_end);
+        }
+        if s.reinjected {
+            last_reinj = f64::max(last_reinj, s.time);
+        }
+    })?;
+    let mut caught: Option<f64> = None;
+    c.acks(&mut |a| {
+        if caught.is_none() && a.time >= ts && a.seq >= before_max {
+            caught = Some(a.time);
+        }
+    })?;
+    let caught_up = caught.unwrap_or(last_reinj);
     let span = (caught_up.max(last_reinj) - ts).max(0.05);
     let t0 = ts - span * 0.6;
     let t1 = ts + span * 1.4;
     let in_window = |t: f64| t >= t0 && t <= t1;
-    let ys: Vec<f64> = segs
-        .iter()
-        .filter(|s| in_window(s.time))
-        .flat_map(|s| [s.seq_start, s.seq_end])
-        .chain(acks.iter().filter(|a| in_window(a.time)).map(|a| a.seq))
-        .collect();
-    let y0 = ys.iter().copied().fold(f64::INFINITY, f64::min);
-    let y1 = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let transition = (y0 < y1).then(|| Zoom::new(t0..t1, y0..y1));
+    let (mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY);
     // The out-of-order corner: the largest data-ACK jump during the
     // transition (after the switch, within the transition window), where
     // the data-ACK covers data that arrived out of order.
     let mut best: Option<(f64, f64, f64, f64)> = None; // (jump, t, from, to)
-    for w in acks.windows(2) {
-        if w[1].time >= ts && w[1].time <= t1 && w[1].seq > w[0].seq {
-            let jump = w[1].seq - w[0].seq;
-            if best.is_none_or(|b| jump > b.0) {
-                best = Some((jump, w[1].time, w[0].seq, w[1].seq));
+    let mut prev: Option<Ack> = None;
+    c.each(&mut |m| match m {
+        Mark::Segment(s) => {
+            if in_window(s.time) {
+                for y in [s.seq_start, s.seq_end] {
+                    y0 = f64::min(y0, y);
+                    y1 = f64::max(y1, y);
+                }
             }
         }
-    }
+        Mark::Ack(a) => {
+            if in_window(a.time) {
+                y0 = f64::min(y0, a.seq);
+                y1 = f64::max(y1, a.seq);
+            }
+            if let Some(p) = prev
+                && a.time >= ts
+                && a.time <= t1
+                && a.seq > p.seq
+            {
+                let jump = a.seq - p.seq;
+                if best.is_none_or(|b| jump > b.0) {
+                    best = Some((jump, a.time, p.seq, a.seq));
+                }
+            }
+            prev = Some(a);
+        }
+    })?;
+    let transition = (y0 < y1).then(|| Zoom::new(t0..t1, y0..y1));
     let ooo = best.filter(|b| b.0 > 0.0).map(|(jump, t, from, to)| {
         // From the switch to just after the jump; the data-ACK's level
         // before and after the jump with some room around.
@@ -125,18 +239,22 @@ pub fn choose_windows(records: &[SeqRecord]) -> Windows {
         let after = ((t - ts) * 0.25).max(0.01);
         Zoom::new(ts..(t + after), (from - margin_y)..(to + margin_y))
     });
-    Windows {
+    Ok(Windows {
         switch_s: Some(ts),
         transition,
         ooo,
-    }
+    })
 }
 
-/// Writes every figure of a run into `dir`; returns the files written.
+/// Writes every figure of a run into `dir` (the run directory `run_to_dir`
+/// wrote, whose `sequence.csv` it reads); returns the files written.
 pub fn write_figures(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, String> {
+    let seq = SequenceFile {
+        path: dir.join("sequence.csv"),
+    };
     draw_figures(
         dir,
-        &out.records,
+        &seq,
         &out.timeseries_csv,
         &out.iface_names,
         &FigureOptions::default(),
@@ -156,9 +274,9 @@ pub struct FigureOptions {
 }
 
 /// Draws the figures of a run from its records and time series.
-pub fn draw_figures(
+pub fn draw_figures<R: RecordSource + ?Sized>(
     dir: &Path,
-    records: &[SeqRecord],
+    records: &R,
     timeseries_csv: &str,
     names: &[String],
     opts: &FigureOptions,
@@ -170,65 +288,69 @@ pub fn draw_figures(
         .enumerate()
         .map(|(i, n)| Series::new(n.clone(), color(i)))
         .collect();
-    let (segs, acks, _) = conn0(records);
-    if !segs.is_empty() {
-        let w = choose_windows(records);
+    // One read for connection 0's first DSN and the throughput per
+    // interface from the server's data, in 100 ms bins.
+    let bin = 0.1;
+    let mut base: Option<u64> = None;
+    let mut t_end = 0.0;
+    let mut bytes: Vec<Vec<u64>> = vec![Vec::new(); names.len()];
+    records.for_each(&mut |r| {
+        if r.conn == 0 && r.from_server && r.len > 0 {
+            base = Some(base.map_or(r.dsn, |b| b.min(r.dsn)));
+        }
+        let t = r.time.as_secs_f64();
+        t_end = f64::max(t_end, t);
+        if r.from_server
+            && r.len > 0
+            && let Some(b) = bytes.get_mut(r.iface)
+        {
+            let k = (t / bin) as usize;
+            if b.len() <= k {
+                b.resize(k + 1, 0);
+            }
+            b[k] += r.len;
+        }
+    })?;
+    if let Some(base) = base {
+        let data = Conn0::new(records, base);
+        let w = conn0_windows(&data)?;
+        let draw = |g: &SequenceGraph, stem: &str| {
+            plots::sequence_graph_from(g, &data, dir.join(stem))
+                .map(|r| r.files)
+                .map_err(|e| data.plot_error(e))
+        };
         let base = SequenceGraph {
             series: series.clone(),
-            segments: segs,
-            acks,
             ..Default::default()
         };
         if want("seq") {
             let mut whole = base.clone();
             whole.title = "Data sequence numbers (whole connection)".into();
-            files.extend(
-                plots::sequence_graph(&whole, dir.join("seq"))
-                    .map_err(|e| e.to_string())?
-                    .files,
-            );
+            files.extend(draw(&whole, "seq")?);
             if let Some(z) = &opts.zoom {
                 let mut g = base.clone();
                 g.title = "Data sequence numbers (zoom)".into();
                 g.zoom = z.clone();
-                files.extend(
-                    plots::sequence_graph(&g, dir.join("seq-zoom"))
-                        .map_err(|e| e.to_string())?
-                        .files,
-                );
+                files.extend(draw(&g, "seq-zoom")?);
             }
         }
         if let Some(z) = w.transition.filter(|_| want("seq-transition")) {
             let mut g = base.clone();
             g.title = "Transition between interfaces".into();
             g.zoom = z;
-            files.extend(
-                plots::sequence_graph(&g, dir.join("seq-transition"))
-                    .map_err(|e| e.to_string())?
-                    .files,
-            );
+            files.extend(draw(&g, "seq-transition")?);
         }
         if let Some(z) = w.ooo.filter(|_| want("seq-ooo")) {
             let mut g = base;
             g.title = "Out-of-order data and the data-ACK jump".into();
             g.zoom = z;
-            files.extend(
-                plots::sequence_graph(&g, dir.join("seq-ooo"))
-                    .map_err(|e| e.to_string())?
-                    .files,
-            );
+            files.extend(draw(&g, "seq-ooo")?);
         }
     }
-    // Throughput per interface from the server's data, in 100 ms bins.
-    let bin = 0.1;
-    let t_end = records.iter().map(|r| r.time.as_secs_f64()).fold(0.0, f64::max);
     let nbins = (t_end / bin).ceil() as usize + 1;
     let mut lines = Vec::new();
-    for (i, n) in names.iter().enumerate() {
-        let mut bytes = vec![0u64; nbins];
-        for r in records.iter().filter(|r| r.from_server && r.iface == i && r.len > 0) {
-            bytes[(r.time.as_secs_f64() / bin) as usize] += r.len;
-        }
+    for (i, (n, mut bytes)) in names.iter().zip(bytes).enumerate() {
+        bytes.resize(nbins, 0);
         let pts = bytes
             .iter()
             .enumerate()

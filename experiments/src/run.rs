@@ -6,15 +6,17 @@
 //! time; the server accepts it.
 //!
 //! Outputs (see `docs/outputs.md`): metrics (returned and written as
-//! `metrics.json`), `timeseries.csv`, `trace.pcap`, and the resolved
-//! scenario `scenario.ron`. A run directory is written in a temporary
-//! sibling directory and renamed into place when complete, so a failed run
-//! leaves nothing half-written.
+//! `metrics.json`), `timeseries.csv`, `trace.pcap`, `sequence.csv`, and the
+//! resolved scenario `scenario.ron`. A run directory is written in a
+//! temporary sibling directory and renamed into place when complete, so a
+//! failed run leaves nothing half-written. `sequence.csv` (a row per data
+//! segment and data-ACK) is written as the run goes rather than kept in
+//! memory, and read back by [`SequenceFile`] to draw the figures.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use models::mptcp::{ConnConfig, LocalIface, Role};
@@ -80,6 +82,9 @@ pub struct RunObserver {
     keep_records: bool,
     pub records: Vec<SeqRecord>,
     pub signals: Vec<SignalRecord>,
+    /// `sequence.csv`, written a row per record as the run goes.
+    sequence: Option<BufWriter<File>>,
+    sequence_error: Option<String>,
     /// DSN ranges sent so far per (conn, iface), to mark reinjections.
     sent: BTreeMap<(usize, usize), RangeSet>,
     sample_every: Option<SimDuration>,
@@ -104,7 +109,7 @@ impl Observer<Host, Host> for RunObserver {
         {
             self.pcap_error = Some(e.to_string());
         }
-        if !self.keep_records {
+        if !self.keep_records && self.sequence.is_none() {
             return;
         }
         let from_server = side == Side::Server;
@@ -115,7 +120,7 @@ impl Observer<Host, Host> for RunObserver {
         };
         let iface = self.iface_of(client_addr);
         let conn = conn_of_port(client_port);
-        if seg.flags.rst || (seg.window == 0 && !seg.flags.syn) {
+        if self.keep_records && (seg.flags.rst || (seg.window == 0 && !seg.flags.syn)) {
             let (rst, zero_window) = (seg.flags.rst, seg.window == 0 && !seg.flags.rst);
             self.signals.push(SignalRecord {
                 time: now,
@@ -141,7 +146,7 @@ impl Observer<Host, Host> for RunObserver {
             }
             self.sent.entry((conn, iface)).or_default().insert(dsn..dsn + len);
         }
-        self.records.push(SeqRecord {
+        let record = SeqRecord {
             time: now,
             iface,
             from_server,
@@ -150,7 +155,16 @@ impl Observer<Host, Host> for RunObserver {
             data_ack,
             reinjected,
             conn,
-        });
+        };
+        if let Some(w) = &mut self.sequence
+            && self.sequence_error.is_none()
+            && let Err(e) = write_sequence_row(w, &record)
+        {
+            self.sequence_error = Some(e.to_string());
+        }
+        if self.keep_records {
+            self.records.push(record);
+        }
     }
 
     fn on_sample(&mut self, now: SimTime, client: &Host, server: &Host) -> Option<SimTime> {
@@ -282,6 +296,12 @@ pub struct RunOptions {
 
 /// Runs a checked scenario.
 pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
+    run_with_sequence(sc, opts, None)
+}
+
+/// Runs a checked scenario, writing `sequence.csv` to `sequence_path` (if
+/// given) as the run goes.
+fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Path>) -> Result<RunOutput, String> {
     let rng = RngStreams::new(sc.seed);
     let version = match sc.record.pcap_flavor {
         PcapFlavor::V1 => MptcpVersion::V1,
@@ -398,12 +418,23 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
         Some(p) => Some(PcapTrace::create(p, version).map_err(|e| format!("cannot create {}: {e}", p.display()))?),
         None => None,
     };
+    let sequence = match sequence_path {
+        Some(p) => {
+            let cannot = |e: std::io::Error| format!("cannot create {}: {e}", p.display());
+            let mut w = BufWriter::with_capacity(1 << 16, File::create(p).map_err(cannot)?);
+            writeln!(w, "{SEQUENCE_HEADER}").map_err(cannot)?;
+            Some(w)
+        }
+        None => None,
+    };
     let observer = RunObserver {
         pcap,
         pcap_error: None,
         keep_records: opts.keep_records,
         records: Vec::new(),
         signals: Vec::new(),
+        sequence,
+        sequence_error: None,
         sent: BTreeMap::new(),
         sample_every: sc.record.timeseries.then_some(sc.record.sample_interval),
         stop: sc.stop,
@@ -452,6 +483,13 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
     }
     if let Some(p) = observer.pcap.take() {
         p.finish().map_err(|e| format!("writing the trace failed: {e}"))?;
+    }
+    if let Some(e) = observer.sequence_error.take() {
+        return Err(format!("writing sequence.csv failed: {e}"));
+    }
+    if let Some(w) = observer.sequence.take() {
+        w.into_inner()
+            .map_err(|e| format!("writing sequence.csv failed: {}", e.error()))?;
     }
     let iface_names: Vec<String> = sc.client.interfaces.iter().map(|i| i.name.clone()).collect();
     let mut connections = Vec::new();
@@ -592,7 +630,10 @@ fn conn_metrics(
 }
 
 /// Writes a run directory for `sc` at `out`: into a temporary sibling first,
-/// renamed into place when everything is written.
+/// renamed into place when everything is written. `sequence.csv` is
+/// streamed to the file, so the output's `records` and `signals` are empty;
+/// draw its figures with [`crate::figures::write_figures`], which reads
+/// `sequence.csv` back from `out`.
 pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
     let parent = out
         .parent()
@@ -610,17 +651,16 @@ pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
     let result = (|| {
         let opts = RunOptions {
             pcap_path: sc.record.pcap.then(|| tmp.join("trace.pcap")),
-            keep_records: true,
+            keep_records: false,
             event_budget: None,
         };
-        let output = run(sc, &opts)?;
+        let output = run_with_sequence(sc, &opts, Some(&tmp.join("sequence.csv")))?;
         write_file(&tmp.join("scenario.ron"), &resolved_ron(sc)?)?;
         let json = serde_json::to_string_pretty(&output.metrics).map_err(|e| e.to_string())? + "\n";
         write_file(&tmp.join("metrics.json"), &json)?;
         if sc.record.timeseries {
             write_file(&tmp.join("timeseries.csv"), &output.timeseries_csv)?;
         }
-        write_file(&tmp.join("sequence.csv"), &sequence_csv(&output.records))?;
         Ok(output)
     })();
     match result {
@@ -649,69 +689,161 @@ pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
 
 const SEQUENCE_HEADER: &str = "time_ns,conn,iface,from_server,dsn,len,data_ack,reinjected";
 
+/// Writes one row of `sequence.csv`.
+fn write_sequence_row(out: &mut impl Write, r: &SeqRecord) -> std::io::Result<()> {
+    write!(
+        out,
+        "{},{},{},{},{},{},",
+        r.time.as_nanos(),
+        r.conn,
+        r.iface,
+        r.from_server as u8,
+        r.dsn,
+        r.len
+    )?;
+    if let Some(a) = r.data_ack {
+        write!(out, "{a}")?;
+    }
+    writeln!(out, ",{}", r.reinjected as u8)
+}
+
 /// The data segments and data-ACKs behind the sequence graphs, as CSV
 /// (absolute data sequence numbers; `data_ack` empty when absent).
 pub fn sequence_csv(records: &[SeqRecord]) -> String {
-    let mut out = String::with_capacity(records.len() * 48);
-    out.push_str(SEQUENCE_HEADER);
-    out.push('\n');
+    let mut out = Vec::with_capacity(records.len() * 48);
+    out.extend_from_slice(SEQUENCE_HEADER.as_bytes());
+    out.push(b'\n');
     for r in records {
-        let ack = r.data_ack.map_or(String::new(), |a| a.to_string());
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{ack},{}",
-            r.time.as_nanos(),
-            r.conn,
-            r.iface,
-            r.from_server as u8,
-            r.dsn,
-            r.len,
-            r.reinjected as u8
-        );
+        let _ = write_sequence_row(&mut out, r);
     }
-    out
+    String::from_utf8(out).unwrap_or_default()
 }
 
-/// Reads what `mpsim plot` needs from a run directory: the sequence
-/// records, the time series and the interface names.
-pub fn load_run_dir(dir: &Path) -> Result<(Vec<SeqRecord>, String, Vec<String>), String> {
-    let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name)).map_err(|e| {
+/// A run's `sequence.csv`, read a row at a time each time it is visited
+/// (the figures read it a few times instead of holding it in memory).
+#[derive(Clone, Debug)]
+pub struct SequenceFile {
+    pub path: PathBuf,
+}
+
+impl SequenceFile {
+    /// Calls `f` with every record of the file, in order; stops at the
+    /// first malformed line or read error.
+    pub fn for_each(&self, f: &mut dyn FnMut(&SeqRecord)) -> Result<(), String> {
+        let file = File::open(&self.path).map_err(|e| {
             format!(
                 "{}: {e}; expected a run directory written by mpsim run",
-                dir.join(name).display()
+                self.path.display()
             )
-        })
-    };
+        })?;
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let mut line = Vec::with_capacity(128);
+        let mut n = 0usize;
+        loop {
+            line.clear();
+            let read = reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| format!("{}: {e}", self.path.display()))?;
+            if read == 0 {
+                return Ok(());
+            }
+            n += 1;
+            if n == 1 {
+                continue;
+            }
+            let text = line.strip_suffix(b"\n").unwrap_or(&line);
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            let record = parse_sequence_row(text).ok_or_else(|| {
+                format!(
+                    "{}:{n}: malformed line; expected {SEQUENCE_HEADER}",
+                    self.path.display()
+                )
+            })?;
+            f(&record);
+        }
+    }
+}
+
+/// One row of `sequence.csv`.
+fn parse_sequence_row(line: &[u8]) -> Option<SeqRecord> {
+    parse_sequence_row_digits(line).or_else(|| parse_sequence_row_str(line))
+}
+
+/// The common case of [`parse_sequence_row`]: every field plain decimal digits.
+fn parse_sequence_row_digits(line: &[u8]) -> Option<SeqRecord> {
+    let mut f = [0u64; 8];
+    let mut ack_empty = false;
+    let mut fields = line.split(|&b| b == b',');
+    for (i, slot) in f.iter_mut().enumerate() {
+        let field = fields.next()?;
+        if i == 6 && field.is_empty() {
+            ack_empty = true;
+            continue;
+        }
+        if field.is_empty() || field.len() > 19 || !field.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        *slot = field.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+    }
+    if fields.next().is_some() {
+        return None;
+    }
+    Some(SeqRecord {
+        time: SimTime::from_nanos(f[0]),
+        conn: f[1] as usize,
+        iface: f[2] as usize,
+        from_server: f[3] == 1,
+        dsn: f[4],
+        len: f[5],
+        data_ack: (!ack_empty).then_some(f[6]),
+        reinjected: f[7] == 1,
+    })
+}
+
+fn parse_sequence_row_str(line: &[u8]) -> Option<SeqRecord> {
+    let text = std::str::from_utf8(line).ok()?;
+    let mut f = [""; 8];
+    let mut fields = text.split(',');
+    for slot in &mut f {
+        *slot = fields.next()?;
+    }
+    if fields.next().is_some() {
+        return None;
+    }
+    let num = |i: usize| f[i].parse::<u64>().ok();
+    Some(SeqRecord {
+        time: SimTime::from_nanos(num(0)?),
+        conn: num(1)? as usize,
+        iface: num(2)? as usize,
+        from_server: num(3)? == 1,
+        dsn: num(4)?,
+        len: num(5)?,
+        data_ack: if f[6].is_empty() { None } else { Some(num(6)?) },
+        reinjected: num(7)? == 1,
+    })
+}
+
+/// What `mpsim plot` needs from a run directory: its `sequence.csv` (read
+/// through once here, so a malformed file is found before drawing), the
+/// time series and the interface names.
+pub fn open_run_dir(dir: &Path) -> Result<(SequenceFile, String, Vec<String>), String> {
     let sc = Scenario::load(&dir.join("scenario.ron")).map_err(|e| e.to_string())?;
     let names = sc.client.interfaces.iter().map(|i| i.name.clone()).collect();
-    let seq = read("sequence.csv")?;
+    let seq = SequenceFile {
+        path: dir.join("sequence.csv"),
+    };
+    seq.for_each(&mut |_| {})?;
+    let ts = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap_or_default();
+    Ok((seq, ts, names))
+}
+
+/// Reads a run directory's records into memory (see [`open_run_dir`] for
+/// reading them without holding them), the time series and the interface
+/// names.
+pub fn load_run_dir(dir: &Path) -> Result<(Vec<SeqRecord>, String, Vec<String>), String> {
+    let (seq, ts, names) = open_run_dir(dir)?;
     let mut records = Vec::new();
-    for (n, line) in seq.lines().enumerate().skip(1) {
-        let bad = || {
-            format!(
-                "{}:{}: malformed line; expected {SEQUENCE_HEADER}",
-                dir.join("sequence.csv").display(),
-                n + 1
-            )
-        };
-        let f: Vec<&str> = line.split(',').collect();
-        if f.len() != 8 {
-            return Err(bad());
-        }
-        let num = |i: usize| f[i].parse::<u64>().map_err(|_| bad());
-        records.push(SeqRecord {
-            time: SimTime::from_nanos(num(0)?),
-            conn: num(1)? as usize,
-            iface: num(2)? as usize,
-            from_server: num(3)? == 1,
-            dsn: num(4)?,
-            len: num(5)?,
-            data_ack: if f[6].is_empty() { None } else { Some(num(6)?) },
-            reinjected: num(7)? == 1,
-        });
-    }
-    let ts = read("timeseries.csv").unwrap_or_default();
+    seq.for_each(&mut |r| records.push(*r))?;
     Ok((records, ts, names))
 }
 

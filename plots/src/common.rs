@@ -72,11 +72,45 @@ pub(crate) fn check_range(what: &str, r: &Range<f64>) -> Result<(), PlotError> {
 /// A range covering the finite `values`, widened by `pad` of its span on each side. A single
 /// value gets a small range around it; no value gives `0..1`.
 pub(crate) fn fit_range(values: impl IntoIterator<Item = f64>, pad: f64) -> Range<f64> {
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in values.into_iter().filter(|v| v.is_finite()) {
-        lo = lo.min(v);
-        hi = hi.max(v);
+    let mut fit = Fit::default();
+    for v in values {
+        fit.add(v);
     }
+    fit.range(pad)
+}
+
+/// The running extent of values, for [`fit_range`] over data seen one value at a time.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fit {
+    lo: f64,
+    hi: f64,
+}
+
+impl Default for Fit {
+    fn default() -> Self {
+        Fit {
+            lo: f64::INFINITY,
+            hi: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl Fit {
+    /// Adds a value (non-finite values are skipped).
+    pub(crate) fn add(&mut self, v: f64) {
+        if v.is_finite() {
+            self.lo = self.lo.min(v);
+            self.hi = self.hi.max(v);
+        }
+    }
+
+    /// What [`fit_range`] gives for the values added.
+    pub(crate) fn range(self, pad: f64) -> Range<f64> {
+        fit_bounds(self.lo, self.hi, pad)
+    }
+}
+
+fn fit_bounds(lo: f64, hi: f64, pad: f64) -> Range<f64> {
     if lo > hi {
         return 0.0..1.0;
     }

@@ -59,7 +59,7 @@ use plotters::prelude::*;
 
 pub use heatmap::{Heatmap, heatmap};
 pub use metric::{MetricPoint, MetricSeries, MetricVsParameter, metric_vs_parameter, t_975};
-pub use sequence::{Ack, Segment, SeqUnit, SequenceGraph, sequence_graph};
+pub use sequence::{Ack, Mark, Segment, SeqUnit, SequenceData, SequenceGraph, sequence_graph, sequence_graph_from};
 pub use timeseries::{Line, LineStyle, TimeSeries, time_series};
 
 /// An opaque sRGB colour.

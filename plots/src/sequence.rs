@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::common::{
-    Frame, LegendEntry, Sizes, Swatch, cartesian_chart, check_range, cross_size, dot_radius, fit_range, line_width,
+    Fit, Frame, LegendEntry, Sizes, Swatch, cartesian_chart, check_range, cross_size, dot_radius, line_width,
     plot_rect, ring_radius, within,
 };
 use crate::{Figure, Output, PixelRect, PlotError, Rendered, Rgb, Series, Zoom, invalid, render};
@@ -125,20 +125,69 @@ impl Default for SequenceGraph {
     }
 }
 
+/// One mark of a [`SequenceData`] source: a segment or an acknowledgement.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Mark {
+    /// A data segment.
+    Segment(Segment),
+    /// An acknowledgement.
+    Ack(Ack),
+}
+
+/// The segments and acks of a sequence graph, as a source that can be read several times
+/// (e.g. a file too large to hold in memory). [`sequence_graph_from`] reads it a few times (once
+/// to fit the axes and once per format), keeping only what fits on the image.
+pub trait SequenceData {
+    /// Calls `f` with every segment, in order, and every ack, in order (the two may be
+    /// interleaved). An error stops the figure.
+    fn visit(&self, f: &mut dyn FnMut(Mark)) -> Result<(), PlotError>;
+}
+
+/// A graph's own [`SequenceGraph::segments`] and [`SequenceGraph::acks`].
+impl SequenceData for SequenceGraph {
+    fn visit(&self, f: &mut dyn FnMut(Mark)) -> Result<(), PlotError> {
+        self.segments.iter().for_each(|s| f(Mark::Segment(*s)));
+        self.acks.iter().for_each(|a| f(Mark::Ack(*a)));
+        Ok(())
+    }
+}
+
 /// Writes a sequence graph to `<path_stem>.png` and/or `<path_stem>.svg`.
 ///
 /// Errors: [`PlotError::InvalidInput`] if a segment names a series that does not exist or the
 /// zoom window is empty or not finite; I/O and backend errors otherwise.
 pub fn sequence_graph(spec: &SequenceGraph, path_stem: impl AsRef<Path>) -> Result<Rendered, PlotError> {
-    render(spec, path_stem.as_ref())
+    sequence_graph_from(spec, spec, path_stem)
 }
 
-impl SequenceGraph {
-    /// The visible ranges in display units.
-    fn ranges(&self) -> (Range<f64>, Range<f64>) {
-        let div = self.unit.divisor();
-        let zx = self.zoom.x.clone();
-        let zy = self.zoom.y.as_ref().map(|r| r.start / div..r.end / div);
+/// Like [`sequence_graph`], with the segments and acks read from `data` instead of
+/// `spec.segments` and `spec.acks` (which are ignored). Draws exactly what [`sequence_graph`]
+/// draws for the same marks in the same order; memory does not grow with the number of marks.
+pub fn sequence_graph_from(
+    spec: &SequenceGraph,
+    data: &dyn SequenceData,
+    path_stem: impl AsRef<Path>,
+) -> Result<Rendered, PlotError> {
+    let summary = Summary::of(spec, data)?;
+    render(&Graph { spec, data, summary }, path_stem.as_ref())
+}
+
+/// What one read of the data tells before drawing: the visible ranges, the legend, errors.
+struct Summary {
+    x: Range<f64>,
+    y: Range<f64>,
+    any_reinjected: bool,
+    any_ack: bool,
+    /// The first segment naming a series that does not exist.
+    bad_series: Option<Segment>,
+}
+
+impl Summary {
+    /// The visible ranges in display units, and the rest, in one read of `data`.
+    fn of(spec: &SequenceGraph, data: &dyn SequenceData) -> Result<Summary, PlotError> {
+        let div = spec.unit.divisor();
+        let zx = spec.zoom.x.clone();
+        let zy = spec.zoom.y.as_ref().map(|r| r.start / div..r.end / div);
         let seg_in_x = |s: &Segment| zx.as_ref().is_none_or(|x| within(x, s.time));
         let ack_in_x = |a: &Ack| zx.as_ref().is_none_or(|x| within(x, a.time));
         let seg_in_y = |s: &Segment| {
@@ -147,29 +196,53 @@ impl SequenceGraph {
             })
         };
         let ack_in_y = |a: &Ack| zy.as_ref().is_none_or(|y| within(y, a.seq / div));
-        let x = zx.clone().unwrap_or_else(|| {
-            let times = self.segments.iter().filter(|s| seg_in_y(s)).map(|s| s.time);
-            fit_range(
-                times.chain(self.acks.iter().filter(|a| ack_in_y(a)).map(|a| a.time)),
-                0.02,
-            )
-        });
-        let y = zy.clone().unwrap_or_else(|| {
-            let seqs = self
-                .segments
-                .iter()
-                .filter(|s| seg_in_x(s))
-                .flat_map(|s| [s.seq_start / div, s.seq_end / div]);
-            fit_range(
-                seqs.chain(self.acks.iter().filter(|a| ack_in_x(a)).map(|a| a.seq / div)),
-                0.03,
-            )
-        });
-        (x, y)
+        let (mut fx, mut fy) = (Fit::default(), Fit::default());
+        let (mut any_reinjected, mut any_ack, mut bad_series) = (false, false, None);
+        data.visit(&mut |m| match m {
+            Mark::Segment(s) => {
+                if seg_in_y(&s) {
+                    fx.add(s.time);
+                }
+                if seg_in_x(&s) {
+                    fy.add(s.seq_start / div);
+                    fy.add(s.seq_end / div);
+                }
+                any_reinjected |= s.reinjected;
+                if s.series >= spec.series.len() && bad_series.is_none() {
+                    bad_series = Some(s);
+                }
+            }
+            Mark::Ack(a) => {
+                if ack_in_y(&a) {
+                    fx.add(a.time);
+                }
+                if ack_in_x(&a) {
+                    fy.add(a.seq / div);
+                }
+                any_ack = true;
+            }
+        })?;
+        Ok(Summary {
+            x: zx.unwrap_or_else(|| fx.range(0.02)),
+            y: zy.unwrap_or_else(|| fy.range(0.03)),
+            any_reinjected,
+            any_ack,
+            bad_series,
+        })
     }
+}
 
+/// A sequence graph with its data source, as the renderer draws it.
+struct Graph<'a> {
+    spec: &'a SequenceGraph,
+    data: &'a dyn SequenceData,
+    summary: Summary,
+}
+
+impl Graph<'_> {
     fn legend(&self) -> Vec<LegendEntry> {
-        let mut entries: Vec<LegendEntry> = self
+        let spec = self.spec;
+        let mut entries: Vec<LegendEntry> = spec
             .series
             .iter()
             .map(|s| LegendEntry {
@@ -177,15 +250,15 @@ impl SequenceGraph {
                 swatch: Swatch::Segment(s.color),
             })
             .collect();
-        if self.segments.iter().any(|s| s.reinjected) {
+        if self.summary.any_reinjected {
             entries.push(LegendEntry {
-                label: self.reinjected_label.clone(),
+                label: spec.reinjected_label.clone(),
                 swatch: Swatch::Ring(Rgb::REINJECTED),
             });
         }
-        if !self.acks.is_empty() {
+        if self.summary.any_ack {
             entries.push(LegendEntry {
-                label: self.ack_label.clone(),
+                label: spec.ack_label.clone(),
                 swatch: Swatch::Cross(Rgb::ACK),
             });
         }
@@ -193,91 +266,101 @@ impl SequenceGraph {
     }
 }
 
-impl Figure for SequenceGraph {
+impl Figure for Graph<'_> {
     fn output(&self) -> &Output {
-        &self.output
+        &self.spec.output
     }
 
     fn validate(&self) -> Result<(), PlotError> {
-        if let Some(x) = &self.zoom.x {
+        let spec = self.spec;
+        if let Some(x) = &spec.zoom.x {
             check_range("zoom time", x)?;
         }
-        if let Some(y) = &self.zoom.y {
+        if let Some(y) = &spec.zoom.y {
             check_range("zoom sequence", y)?;
         }
-        if let Some(s) = self.segments.iter().find(|s| s.series >= self.series.len()) {
+        if let Some(s) = &self.summary.bad_series {
             return Err(invalid(format!(
                 "segment at t={} names series {} but only {} series are defined",
                 s.time,
                 s.series,
-                self.series.len()
+                spec.series.len()
             )));
         }
         Ok(())
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<PixelRect, PlotError> {
+        let spec = self.spec;
         let (w, h) = root.dim_in_pixel();
         let s = Sizes::for_image(w, h);
-        let (xr, yr) = self.ranges();
+        let (xr, yr) = (self.summary.x.clone(), self.summary.y.clone());
         let legend = self.legend();
         let frame = Frame {
-            title: &self.title,
-            x_label: &self.x_label,
-            y_label: &self.y_label,
+            title: &spec.title,
+            x_label: &spec.x_label,
+            y_label: &spec.y_label,
             x: xr.clone(),
             y: yr.clone(),
             legend: &legend,
         };
         let chart = cartesian_chart(root, &frame)?;
-        let div = self.unit.divisor();
+        let div = spec.unit.divisor();
 
         let dot_r = dot_radius(s);
         let lw = line_width(s).max(2);
         // Marks in pixel coordinates, grouped by series so each series is drawn as one layer.
-        let mut lines: Vec<Vec<[(i32, i32); 2]>> = vec![Vec::new(); self.series.len()];
-        let mut dots: Vec<Vec<(i32, i32)>> = vec![Vec::new(); self.series.len()];
+        // Identical marks are kept once, so these hold at most what fits on the image.
+        let mut lines: Vec<Vec<[(i32, i32); 2]>> = vec![Vec::new(); spec.series.len()];
+        let mut dots: Vec<Vec<(i32, i32)>> = vec![Vec::new(); spec.series.len()];
         let mut rings = Vec::new();
         let mut seen = HashSet::new();
-        for seg in &self.segments {
-            let (lo, hi) = (
-                seg.seq_start.min(seg.seq_end) / div,
-                seg.seq_start.max(seg.seq_end) / div,
-            );
-            if !(seg.time.is_finite() && lo.is_finite() && hi.is_finite()) {
-                continue;
-            }
-            if !within(&xr, seg.time) || hi < yr.start || lo > yr.end {
-                continue;
-            }
-            let top = chart.backend_coord(&(seg.time, hi.min(yr.end)));
-            let bottom = chart.backend_coord(&(seg.time, lo.max(yr.start)));
-            let mid = (top.0, (top.1 + bottom.1) / 2);
-            if seg.reinjected && seen.insert((2u8, 0, mid.0, mid.1, 0)) {
-                rings.push(mid);
-            }
-            if bottom.1 - top.1 >= 2 * dot_r {
-                if seen.insert((0u8, seg.series, top.0, top.1, bottom.1)) {
-                    lines[seg.series].push([top, bottom]);
-                }
-            } else if seen.insert((1u8, seg.series, mid.0, mid.1, 0)) {
-                dots[seg.series].push(mid);
-            }
-        }
-        // Acks first, so that the segments stay visible where both overlap (full-connection views).
+        // Acks are drawn as they come (before the segments, which are drawn below), so that the
+        // segments stay visible where both overlap (full-connection views).
         let ack_style = Rgb::ACK.to_plotters().stroke_width(2);
         let cross = cross_size(s);
-        for ack in &self.acks {
-            let seq = ack.seq / div;
-            if !(ack.time.is_finite() && seq.is_finite() && within(&xr, ack.time) && within(&yr, seq)) {
-                continue;
+        let mut drawn: Result<(), PlotError> = Ok(());
+        self.data.visit(&mut |m| match m {
+            Mark::Segment(seg) => {
+                let (lo, hi) = (
+                    seg.seq_start.min(seg.seq_end) / div,
+                    seg.seq_start.max(seg.seq_end) / div,
+                );
+                if !(seg.time.is_finite() && lo.is_finite() && hi.is_finite()) {
+                    return;
+                }
+                if !within(&xr, seg.time) || hi < yr.start || lo > yr.end {
+                    return;
+                }
+                let top = chart.backend_coord(&(seg.time, hi.min(yr.end)));
+                let bottom = chart.backend_coord(&(seg.time, lo.max(yr.start)));
+                let mid = (top.0, (top.1 + bottom.1) / 2);
+                if seg.reinjected && seen.insert((2u8, 0, mid.0, mid.1, 0)) {
+                    rings.push(mid);
+                }
+                if bottom.1 - top.1 >= 2 * dot_r {
+                    if seen.insert((0u8, seg.series, top.0, top.1, bottom.1)) {
+                        lines[seg.series].push([top, bottom]);
+                    }
+                } else if seen.insert((1u8, seg.series, mid.0, mid.1, 0)) {
+                    dots[seg.series].push(mid);
+                }
             }
-            let p = chart.backend_coord(&(ack.time, seq));
-            if seen.insert((3u8, 0, p.0, p.1, 0)) {
-                root.draw(&Cross::new(p, cross, ack_style))?;
+            Mark::Ack(ack) => {
+                let seq = ack.seq / div;
+                if drawn.is_err()
+                    || !(ack.time.is_finite() && seq.is_finite() && within(&xr, ack.time) && within(&yr, seq))
+                {
+                    return;
+                }
+                let p = chart.backend_coord(&(ack.time, seq));
+                if seen.insert((3u8, 0, p.0, p.1, 0)) {
+                    drawn = root.draw(&Cross::new(p, cross, ack_style)).map_err(PlotError::from);
+                }
             }
-        }
-        for (i, series) in self.series.iter().enumerate() {
+        })?;
+        drawn?;
+        for (i, series) in spec.series.iter().enumerate() {
             let color = series.color.to_plotters();
             for line in &lines[i] {
                 root.draw(&PathElement::new(line.to_vec(), color.stroke_width(lw)))?;

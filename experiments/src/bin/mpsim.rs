@@ -364,7 +364,7 @@ fn main() -> ExitCode {
                 Ok(z) => z,
                 Err(e) => return bad_input(&e),
             };
-            let (records, ts, names) = match experiments::run::load_run_dir(&run_dir) {
+            let (records, ts, names) = match experiments::run::open_run_dir(&run_dir) {
                 Ok(x) => x,
                 Err(e) => return bad_input(&e),
             };
