@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use models::mptcp::{ConnConfig, LocalIface, Role};
@@ -730,38 +730,124 @@ impl SequenceFile {
     /// Calls `f` with every record of the file, in order; stops at the
     /// first malformed line or read error.
     pub fn for_each(&self, f: &mut dyn FnMut(&SeqRecord)) -> Result<(), String> {
-        let file = File::open(&self.path).map_err(|e| {
+        let mut file = File::open(&self.path).map_err(|e| {
             format!(
                 "{}: {e}; expected a run directory written by mpsim run",
                 self.path.display()
             )
         })?;
-        let mut reader = BufReader::with_capacity(1 << 16, file);
-        let mut line = Vec::with_capacity(128);
+        // Lines are parsed straight from a large buffer, most in a single
+        // scan by `parse_plain_row`; anything else goes the slow way.
+        let mut buf = vec![0u8; 1 << 20];
+        let (mut start, mut end) = (0usize, 0usize);
         let mut n = 0usize;
+        let mut eof = false;
         loop {
-            line.clear();
-            let read = reader
-                .read_until(b'\n', &mut line)
-                .map_err(|e| format!("{}: {e}", self.path.display()))?;
-            if read == 0 {
+            loop {
+                let rest = &buf[start..end];
+                if n > 0
+                    && let Some((record, used)) = parse_plain_row(rest)
+                {
+                    n += 1;
+                    start += used;
+                    f(&record);
+                    continue;
+                }
+                let line = match rest.iter().position(|&b| b == b'\n') {
+                    Some(i) => {
+                        start += i + 1;
+                        &rest[..i]
+                    }
+                    None if eof && !rest.is_empty() => {
+                        start = end;
+                        rest
+                    }
+                    None => break,
+                };
+                n += 1;
+                if n == 1 {
+                    continue;
+                }
+                let text = line.strip_suffix(b"\r").unwrap_or(line);
+                let record = parse_sequence_row(text).ok_or_else(|| {
+                    format!(
+                        "{}:{n}: malformed line; expected {SEQUENCE_HEADER}",
+                        self.path.display()
+                    )
+                })?;
+                f(&record);
+            }
+            if eof {
                 return Ok(());
             }
-            n += 1;
-            if n == 1 {
-                continue;
+            buf.copy_within(start..end, 0);
+            end -= start;
+            start = 0;
+            if end == buf.len() {
+                buf.resize(buf.len() * 2, 0);
             }
-            let text = line.strip_suffix(b"\n").unwrap_or(&line);
-            let text = text.strip_suffix(b"\r").unwrap_or(text);
-            let record = parse_sequence_row(text).ok_or_else(|| {
-                format!(
-                    "{}:{n}: malformed line; expected {SEQUENCE_HEADER}",
-                    self.path.display()
-                )
-            })?;
-            f(&record);
+            let read = loop {
+                match file.read(&mut buf[end..]) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    r => break r.map_err(|e| format!("{}: {e}", self.path.display()))?,
+                }
+            };
+            if read == 0 {
+                eof = true;
+            }
+            end += read;
         }
     }
+}
+
+/// A row of `sequence.csv` at the start of `b`, if it is every field plain
+/// decimal digits (at most 19 each; `data_ack` may be empty) ending in
+/// `\n`, and the bytes it takes; what [`parse_sequence_row`] makes of it.
+#[inline]
+fn parse_plain_row(b: &[u8]) -> Option<(SeqRecord, usize)> {
+    let mut f = [0u64; 8];
+    let mut ack_empty = false;
+    let mut i = 0;
+    for (k, slot) in f.iter_mut().enumerate() {
+        let first = i;
+        let mut v = 0u64;
+        while let Some(&c) = b.get(i) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            if i - first == 19 {
+                return None;
+            }
+            v = v * 10 + u64::from(d);
+            i += 1;
+        }
+        if i == first {
+            if k != 6 {
+                return None;
+            }
+            ack_empty = true;
+        }
+        *slot = v;
+        let sep = if k == 7 { b'\n' } else { b',' };
+        if b.get(i) != Some(&sep) {
+            return None;
+        }
+        i += 1;
+    }
+    Some((
+        SeqRecord {
+            time: SimTime::from_nanos(f[0]),
+            conn: f[1] as usize,
+            iface: f[2] as usize,
+            from_server: f[3] == 1,
+            dsn: f[4],
+            len: f[5],
+            data_ack: (!ack_empty).then_some(f[6]),
+            reinjected: f[7] == 1,
+        },
+        i,
+    ))
 }
 
 /// One row of `sequence.csv`.
@@ -865,4 +951,39 @@ pub fn resolved_ron(sc: &Scenario) -> Result<String, String> {
     ron::ser::to_string_pretty(&r, cfg)
         .map(|s| s + "\n")
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_file_reads_what_the_slow_parser_reads() {
+        let rows = [
+            "1,0,1,1,18446744073709551615,1420,,0",
+            "2,0,0,0,5,0,9999999999999999999,1",
+            "3,0,0,0,5,0,18446744073709551615,0\r",
+            "4,1,1,1,07,1,2,1",
+        ];
+        let mut text = format!("{SEQUENCE_HEADER}\n{}\n", rows.join("\n"));
+        text.push_str("5,0,0,1,1,1,,0"); // no newline at the end
+        let path = std::env::temp_dir().join(format!("mpsim-seq-test-{}.csv", std::process::id()));
+        std::fs::write(&path, &text).unwrap();
+        let mut got = Vec::new();
+        SequenceFile { path: path.clone() }
+            .for_each(&mut |r| got.push(*r))
+            .unwrap();
+        let want: Vec<SeqRecord> = text
+            .lines()
+            .skip(1)
+            .map(|l| parse_sequence_row(l.as_bytes()).unwrap())
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(got[0].dsn, u64::MAX);
+        assert_eq!(got[2].data_ack, Some(u64::MAX));
+        std::fs::write(&path, format!("{SEQUENCE_HEADER}\n1,0,0,1,1,1,,0\n\n")).unwrap();
+        let err = SequenceFile { path: path.clone() }.for_each(&mut |_| {}).unwrap_err();
+        assert!(err.contains(":3: malformed line"), "{err}");
+        std::fs::remove_file(&path).unwrap();
+    }
 }
