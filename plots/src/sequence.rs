@@ -1,5 +1,6 @@
 //! mptcptrace-style sequence graphs.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
@@ -135,8 +136,9 @@ pub enum Mark {
 }
 
 /// The segments and acks of a sequence graph, as a source that can be read several times
-/// (e.g. a file too large to hold in memory). [`sequence_graph_from`] reads it a few times (once
-/// to fit the axes and once per format), keeping only what fits on the image.
+/// (e.g. a file too large to hold in memory). [`sequence_graph_from`] reads it twice (once to
+/// fit the axes, once for the marks that PNG and SVG both draw, and once more for a format whose
+/// plot area came out different), keeping only what fits on the image.
 pub trait SequenceData {
     /// Calls `f` with every segment, in order, and every ack, in order (the two may be
     /// interleaved). An error stops the figure.
@@ -169,7 +171,13 @@ pub fn sequence_graph_from(
     path_stem: impl AsRef<Path>,
 ) -> Result<Rendered, PlotError> {
     let summary = Summary::of(spec, data)?;
-    render(&Graph { spec, data, summary }, path_stem.as_ref())
+    let graph = Graph {
+        spec,
+        data,
+        summary,
+        marks: RefCell::new(None),
+    };
+    render(&graph, path_stem.as_ref())
 }
 
 /// What one read of the data tells before drawing: the visible ranges, the legend, errors.
@@ -237,6 +245,22 @@ struct Graph<'a> {
     spec: &'a SequenceGraph,
     data: &'a dyn SequenceData,
     summary: Summary,
+    /// The marks of the last format drawn, for the next format if its plot area is the same.
+    marks: RefCell<Option<Marks>>,
+}
+
+/// The marks of a graph in pixel coordinates, each kept once, so they hold at most what fits
+/// on the image: what one read of the data draws on a plot area.
+struct Marks {
+    /// The plot area's pixel ranges, which with the summary's ranges fix where marks fall.
+    area: (Range<i32>, Range<i32>),
+    /// Ack crosses, in order.
+    acks: Vec<(i32, i32)>,
+    /// Segment lines and dots per series, in order.
+    lines: Vec<Vec<[(i32, i32); 2]>>,
+    dots: Vec<Vec<(i32, i32)>>,
+    /// Reinjection rings, in order.
+    rings: Vec<(i32, i32)>,
 }
 
 impl Graph<'_> {
@@ -309,57 +333,70 @@ impl Figure for Graph<'_> {
 
         let dot_r = dot_radius(s);
         let lw = line_width(s).max(2);
-        // Marks in pixel coordinates, grouped by series so each series is drawn as one layer.
-        // Identical marks are kept once, so these hold at most what fits on the image.
-        let mut lines: Vec<Vec<[(i32, i32); 2]>> = vec![Vec::new(); spec.series.len()];
-        let mut dots: Vec<Vec<(i32, i32)>> = vec![Vec::new(); spec.series.len()];
-        let mut rings = Vec::new();
-        let mut seen = HashSet::new();
-        // Acks are drawn as they come (before the segments, which are drawn below), so that the
-        // segments stay visible where both overlap (full-connection views).
+        let area = chart.plotting_area().get_pixel_range();
+        // PNG and SVG have the same plot area, so the second format reuses the first's marks
+        // rather than reading the data again.
+        let cached = self.marks.borrow_mut().take().filter(|m| m.area == area);
+        let marks = match cached {
+            Some(m) => m,
+            None => {
+                // Marks grouped by series so each series is drawn as one layer.
+                let mut m = Marks {
+                    area,
+                    acks: Vec::new(),
+                    lines: vec![Vec::new(); spec.series.len()],
+                    dots: vec![Vec::new(); spec.series.len()],
+                    rings: Vec::new(),
+                };
+                let mut seen = HashSet::new();
+                self.data.visit(&mut |mark| match mark {
+                    Mark::Segment(seg) => {
+                        let (lo, hi) = (
+                            seg.seq_start.min(seg.seq_end) / div,
+                            seg.seq_start.max(seg.seq_end) / div,
+                        );
+                        if !(seg.time.is_finite() && lo.is_finite() && hi.is_finite()) {
+                            return;
+                        }
+                        if !within(&xr, seg.time) || hi < yr.start || lo > yr.end {
+                            return;
+                        }
+                        let top = chart.backend_coord(&(seg.time, hi.min(yr.end)));
+                        let bottom = chart.backend_coord(&(seg.time, lo.max(yr.start)));
+                        let mid = (top.0, (top.1 + bottom.1) / 2);
+                        if seg.reinjected && seen.insert((2u8, 0, mid.0, mid.1, 0)) {
+                            m.rings.push(mid);
+                        }
+                        if bottom.1 - top.1 >= 2 * dot_r {
+                            if seen.insert((0u8, seg.series, top.0, top.1, bottom.1)) {
+                                m.lines[seg.series].push([top, bottom]);
+                            }
+                        } else if seen.insert((1u8, seg.series, mid.0, mid.1, 0)) {
+                            m.dots[seg.series].push(mid);
+                        }
+                    }
+                    Mark::Ack(ack) => {
+                        let seq = ack.seq / div;
+                        if !(ack.time.is_finite() && seq.is_finite() && within(&xr, ack.time) && within(&yr, seq)) {
+                            return;
+                        }
+                        let p = chart.backend_coord(&(ack.time, seq));
+                        if seen.insert((3u8, 0, p.0, p.1, 0)) {
+                            m.acks.push(p);
+                        }
+                    }
+                })?;
+                m
+            }
+        };
+        // Acks first, so that the segments stay visible where both overlap (full-connection
+        // views).
         let ack_style = Rgb::ACK.to_plotters().stroke_width(2);
         let cross = cross_size(s);
-        let mut drawn: Result<(), PlotError> = Ok(());
-        self.data.visit(&mut |m| match m {
-            Mark::Segment(seg) => {
-                let (lo, hi) = (
-                    seg.seq_start.min(seg.seq_end) / div,
-                    seg.seq_start.max(seg.seq_end) / div,
-                );
-                if !(seg.time.is_finite() && lo.is_finite() && hi.is_finite()) {
-                    return;
-                }
-                if !within(&xr, seg.time) || hi < yr.start || lo > yr.end {
-                    return;
-                }
-                let top = chart.backend_coord(&(seg.time, hi.min(yr.end)));
-                let bottom = chart.backend_coord(&(seg.time, lo.max(yr.start)));
-                let mid = (top.0, (top.1 + bottom.1) / 2);
-                if seg.reinjected && seen.insert((2u8, 0, mid.0, mid.1, 0)) {
-                    rings.push(mid);
-                }
-                if bottom.1 - top.1 >= 2 * dot_r {
-                    if seen.insert((0u8, seg.series, top.0, top.1, bottom.1)) {
-                        lines[seg.series].push([top, bottom]);
-                    }
-                } else if seen.insert((1u8, seg.series, mid.0, mid.1, 0)) {
-                    dots[seg.series].push(mid);
-                }
-            }
-            Mark::Ack(ack) => {
-                let seq = ack.seq / div;
-                if drawn.is_err()
-                    || !(ack.time.is_finite() && seq.is_finite() && within(&xr, ack.time) && within(&yr, seq))
-                {
-                    return;
-                }
-                let p = chart.backend_coord(&(ack.time, seq));
-                if seen.insert((3u8, 0, p.0, p.1, 0)) {
-                    drawn = root.draw(&Cross::new(p, cross, ack_style)).map_err(PlotError::from);
-                }
-            }
-        })?;
-        drawn?;
+        for &p in &marks.acks {
+            root.draw(&Cross::new(p, cross, ack_style))?;
+        }
+        let (lines, dots, rings) = (&marks.lines, &marks.dots, &marks.rings);
         for (i, series) in spec.series.iter().enumerate() {
             let color = series.color.to_plotters();
             for line in &lines[i] {
@@ -370,9 +407,10 @@ impl Figure for Graph<'_> {
             }
         }
         let ring_style = Rgb::REINJECTED.to_plotters().stroke_width(2);
-        for &p in &rings {
+        for &p in rings {
             root.draw(&Circle::new(p, ring_radius(s), ring_style))?;
         }
+        *self.marks.borrow_mut() = Some(marks);
         Ok(plot_rect(chart.plotting_area()))
     }
 }
