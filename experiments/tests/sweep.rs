@@ -595,3 +595,42 @@ fn a_base_scenario_file_is_read_relative_to_the_sweep_file() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn validate_counts_a_sweeps_runs_and_names_its_invalid_points() {
+    let d = fresh_dir("validate");
+    let f = write(&d, "s.ron", &small());
+    let o = mpsim(&["validate", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("valid sweep: 4 points x 2 seeds = 8 runs"),
+        "{}",
+        text(&o.stdout)
+    );
+    let body = sweep_text(
+        r#"        Axis(name: "mss", path: "connections[0].mss", values: ["1460B", "100B"]),"#,
+        1,
+        r#"Download(bytes: "300KB")"#,
+    );
+    let g = write(&d, "mss.ron", &body);
+    let o = mpsim(&["validate", g.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        text(&o.stdout).contains("1 points fail the scenario checks"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(
+        text(&o.stdout).contains("invalid point (mss=100B)"),
+        "{}",
+        text(&o.stdout)
+    );
+    let bad = write(
+        &d,
+        "bad.ron",
+        &small().replace("connections[0].scheduler", "connections[0].sched"),
+    );
+    let o = mpsim(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("has no field `sched`"), "{}", text(&o.stderr));
+}

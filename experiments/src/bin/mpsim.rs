@@ -104,7 +104,8 @@ enum Command {
     },
     /// List the built-in scenarios and sweeps, one per line.
     List,
-    /// Check a scenario file without running it (exit 0 if valid, 2 if not).
+    /// Check a scenario or sweep file without running it (exit 0 if valid,
+    /// 2 if not); for a sweep, count its runs and list invalid points.
     Validate { scenario: PathBuf },
     /// Run the engine demo (two links, loss, an interface going down and up)
     /// and print per-link statistics.
@@ -220,6 +221,17 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Whether a file's first value is a `Sweep(...)` (after comments and blank lines).
+fn is_sweep_file(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("//"))
+        .is_some_and(|l| l.starts_with("Sweep"))
 }
 
 fn sweep_error(e: experiments::sweep::SweepError) -> ExitCode {
@@ -412,6 +424,30 @@ fn main() -> ExitCode {
             }
             Err(e) => sweep_error(e),
         },
+        Command::Validate { scenario } if is_sweep_file(&scenario) => {
+            match experiments::sweep::Sweep::load(&scenario) {
+                Ok(sw) => {
+                    let invalid = sw.points.iter().filter(|p| p.is_err()).count();
+                    say!(
+                        "{}: valid sweep: {} points x {} seeds = {} runs{}",
+                        scenario.display(),
+                        sw.info.points.len(),
+                        sw.info.seeds.len(),
+                        sw.info.runs(),
+                        if invalid > 0 {
+                            format!("; {invalid} points fail the scenario checks and will be failed runs")
+                        } else {
+                            String::new()
+                        }
+                    );
+                    for e in sw.points.iter().filter_map(|p| p.as_ref().err()) {
+                        say!("  {e}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => bad_input(&e.to_string()),
+            }
+        }
         Command::Validate { scenario } => match Scenario::load(&scenario) {
             Ok(_) => {
                 say!("{}: valid", scenario.display());
