@@ -51,17 +51,6 @@ pub struct Windows {
     pub ooo: Option<Zoom>,
 }
 
-/// The first DSN of the data connection 0's server sent, if it sent any.
-fn conn0_base<R: RecordSource + ?Sized>(records: &R) -> Result<Option<u64>, String> {
-    let mut base: Option<u64> = None;
-    records.for_each(&mut |r| {
-        if r.conn == 0 && r.from_server && r.len > 0 {
-            base = Some(base.map_or(r.dsn, |b| b.min(r.dsn)));
-        }
-    })?;
-    Ok(base)
-}
-
 /// Data of connection 0 sent by the server, and its data-ACKs from the
 /// client, with DSNs relative to `base` (the first data byte), in order.
 struct Conn0<'a, R: ?Sized> {
@@ -146,18 +135,6 @@ const NO_WINDOWS: Windows = Windows {
     transition: None,
     ooo: None,
 };
-
-/// Chooses the zoom windows from the run's records.
-pub fn choose_windows(records: &[SeqRecord]) -> Windows {
-    windows_from(records).unwrap_or(NO_WINDOWS)
-}
-
-fn windows_from<R: RecordSource + ?Sized>(records: &R) -> Result<Windows, String> {
-    let Some(base) = conn0_base(records)? else {
-        return Ok(NO_WINDOWS);
-    };
-    conn0_windows(&Conn0::new(records, base))
-}
 
 /// The zoom windows, from a few reads of connection 0's data and data-ACKs.
 fn conn0_windows<R: RecordSource + ?Sized>(c: &Conn0<R>) -> Result<Windows, String> {

@@ -170,6 +170,10 @@ impl Observer<Host, Host> for RunObserver {
     fn on_sample(&mut self, now: SimTime, client: &Host, server: &Host) -> Option<SimTime> {
         let every = self.sample_every?;
         let t = now.as_secs_f64();
+        // The samples always feed the srtt means of metrics.json; the
+        // timeseries.csv text only when something will write it (not in a
+        // sweep's runs).
+        let writes_series = self.keep_records || self.sequence.is_some();
         for (host_id, host) in [(0u8, client), (1u8, server)] {
             let host_name = if host_id == 0 { "client" } else { "server" };
             for slot in &host.conns {
@@ -189,6 +193,9 @@ impl Observer<Host, Host> for RunObserver {
                         e.0 += ms;
                         e.1 += 1;
                     }
+                    if !writes_series {
+                        continue;
+                    }
                     let _ = writeln!(
                         self.timeseries,
                         "{t:.6},{host_name},{},{},{iface},{},{},{},{},,",
@@ -200,7 +207,9 @@ impl Observer<Host, Host> for RunObserver {
                         sf.tcp.snd_una().saturating_sub(sf.iss() + 1),
                     );
                 }
-                if let Some(rx) = c.receiver() {
+                if let Some(rx) = c.receiver()
+                    && writes_series
+                {
                     let _ = writeln!(
                         self.timeseries,
                         "{t:.6},{host_name},{},,,,,,,{},{}",
@@ -666,9 +675,7 @@ pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
     match result {
         Ok(output) => {
             if out.exists() {
-                if !out.join("scenario.ron").exists()
-                    && std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true)
-                {
+                if !out.join("scenario.ron").exists() && holds_files(out) {
                     let _ = std::fs::remove_dir_all(&tmp);
                     return Err(format!(
                         "{} exists and is not a run directory; expected a new or empty directory",
@@ -705,18 +712,6 @@ fn write_sequence_row(out: &mut impl Write, r: &SeqRecord) -> std::io::Result<()
         write!(out, "{a}")?;
     }
     writeln!(out, ",{}", r.reinjected as u8)
-}
-
-/// The data segments and data-ACKs behind the sequence graphs, as CSV
-/// (absolute data sequence numbers; `data_ack` empty when absent).
-pub fn sequence_csv(records: &[SeqRecord]) -> String {
-    let mut out = Vec::with_capacity(records.len() * 48);
-    out.extend_from_slice(SEQUENCE_HEADER.as_bytes());
-    out.push(b'\n');
-    for r in records {
-        let _ = write_sequence_row(&mut out, r);
-    }
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// A run's `sequence.csv`, read a row at a time each time it is visited
@@ -850,43 +845,8 @@ fn parse_plain_row(b: &[u8]) -> Option<(SeqRecord, usize)> {
     ))
 }
 
-/// One row of `sequence.csv`.
+/// One row of `sequence.csv` (the rows the single-scan reader leaves to it).
 fn parse_sequence_row(line: &[u8]) -> Option<SeqRecord> {
-    parse_sequence_row_digits(line).or_else(|| parse_sequence_row_str(line))
-}
-
-/// The common case of [`parse_sequence_row`]: every field plain decimal digits.
-fn parse_sequence_row_digits(line: &[u8]) -> Option<SeqRecord> {
-    let mut f = [0u64; 8];
-    let mut ack_empty = false;
-    let mut fields = line.split(|&b| b == b',');
-    for (i, slot) in f.iter_mut().enumerate() {
-        let field = fields.next()?;
-        if i == 6 && field.is_empty() {
-            ack_empty = true;
-            continue;
-        }
-        if field.is_empty() || field.len() > 19 || !field.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        *slot = field.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
-    }
-    if fields.next().is_some() {
-        return None;
-    }
-    Some(SeqRecord {
-        time: SimTime::from_nanos(f[0]),
-        conn: f[1] as usize,
-        iface: f[2] as usize,
-        from_server: f[3] == 1,
-        dsn: f[4],
-        len: f[5],
-        data_ack: (!ack_empty).then_some(f[6]),
-        reinjected: f[7] == 1,
-    })
-}
-
-fn parse_sequence_row_str(line: &[u8]) -> Option<SeqRecord> {
     let text = std::str::from_utf8(line).ok()?;
     let mut f = [""; 8];
     let mut fields = text.split(',');
@@ -923,20 +883,16 @@ pub fn open_run_dir(dir: &Path) -> Result<(SequenceFile, String, Vec<String>), S
     Ok((seq, ts, names))
 }
 
-/// Reads a run directory's records into memory (see [`open_run_dir`] for
-/// reading them without holding them), the time series and the interface
-/// names.
-pub fn load_run_dir(dir: &Path) -> Result<(Vec<SeqRecord>, String, Vec<String>), String> {
-    let (seq, ts, names) = open_run_dir(dir)?;
-    let mut records = Vec::new();
-    seq.for_each(&mut |r| records.push(*r))?;
-    Ok((records, ts, names))
-}
-
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
     let mut f = File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     f.write_all(text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Whether `dir` exists and holds anything (an unreadable directory counts
+/// as holding something: never overwrite what cannot be checked).
+pub fn holds_files(dir: &Path) -> bool {
+    dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true)
 }
 
 /// The scenario with every default filled in, as RON.

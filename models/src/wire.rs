@@ -221,7 +221,7 @@ fn len_without_sack(opts: &TcpOptions, version: MptcpVersion) -> usize {
     n += match (opts.timestamps.is_some(), opts.sack_permitted) {
         // RFC 7323 3.2 (10 bytes) + RFC 2018 2 (2 bytes): SACKOK TS, or
         // NOP NOP TS; Linux `TCPOLEN_TSTAMP_ALIGNED`.
-        (true, _) => 12,
+        (true, _) => TIMESTAMPS_ALIGNED,
         // RFC 2018 2: NOP NOP SACKOK.
         (false, true) => 4,
         (false, false) => 0,
@@ -236,14 +236,17 @@ fn len_without_sack(opts: &TcpOptions, version: MptcpVersion) -> usize {
     n
 }
 
+/// The timestamps option with its two NOPs (RFC 7323 3.2; Linux
+/// `TCPOLEN_TSTAMP_ALIGNED`).
+pub(crate) const TIMESTAMPS_ALIGNED: usize = 12;
 /// SACK option header, aligned: NOP NOP kind length (RFC 2018 3; Linux
 /// `TCPOLEN_SACK_BASE_ALIGNED`).
-const SACK_BASE_ALIGNED: usize = 4;
+pub(crate) const SACK_BASE_ALIGNED: usize = 4;
 /// One SACK block: two 32-bit edges (RFC 2018 3).
-const SACK_BLOCK_LEN: usize = 8;
+pub(crate) const SACK_BLOCK_LEN: usize = 8;
 
 /// Bytes of the SACK option with `blocks` blocks (0 when there are none).
-const fn sack_len(blocks: usize) -> usize {
+pub(crate) const fn sack_len(blocks: usize) -> usize {
     if blocks == 0 {
         0
     } else {
@@ -263,7 +266,12 @@ pub fn tcp_options_len(opts: &TcpOptions, version: MptcpVersion) -> usize {
 /// `tcp_established_options`: the SACK option needs 4 bytes plus 8 per block
 /// (RFC 2018 3) within the 40-byte option space (RFC 9293 3.1).
 pub fn max_sack_blocks(opts_without_sack: &TcpOptions, version: MptcpVersion) -> usize {
-    let free = MAX_OPTION_BYTES.saturating_sub(len_without_sack(opts_without_sack, version));
+    sack_blocks_fitting(len_without_sack(opts_without_sack, version))
+}
+
+/// How many SACK blocks (0..=4) fit when `used` option bytes are taken.
+pub(crate) fn sack_blocks_fitting(used: usize) -> usize {
+    let free = MAX_OPTION_BYTES.saturating_sub(used);
     (free.saturating_sub(SACK_BASE_ALIGNED) / SACK_BLOCK_LEN).min(SackBlocks::MAX)
 }
 

@@ -171,15 +171,11 @@ fn flavor(sc: &mut Scenario, f: &Option<String>) -> Result<(), String> {
 
 fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
     // Refuse to replace a directory that is not a previous run (bad input).
-    if out.exists() {
-        let is_run = out.join("scenario.ron").exists();
-        let empty = std::fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
-        if !is_run && !empty {
-            return bad_input(&format!(
-                "{}: exists and is not a run directory; expected a new or empty directory, or a previous run to replace",
-                out.display()
-            ));
-        }
+    if !out.join("scenario.ron").exists() && experiments::run::holds_files(out) {
+        return bad_input(&format!(
+            "{}: exists and is not a run directory; expected a new or empty directory, or a previous run to replace",
+            out.display()
+        ));
     }
     match experiments::run::run_to_dir(sc, out) {
         Ok(output) => {
@@ -203,21 +199,26 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
                     output.metrics.outcome
                 );
             }
-            match experiments::figures::write_figures(out, &output) {
-                Ok(files) => {
-                    for f in files {
-                        say!("figure: {}", f.display());
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("mpsim: figures: {e}");
-                    ExitCode::from(1)
-                }
-            }
+            report_figures(experiments::figures::write_figures(out, &output))
         }
         Err(e) => {
             eprintln!("mpsim: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Prints the figures written, or why they could not be (exit 1).
+fn report_figures(written: Result<Vec<PathBuf>, String>) -> ExitCode {
+    match written {
+        Ok(files) => {
+            for f in files {
+                say!("figure: {}", f.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("mpsim: figures: {e}");
             ExitCode::from(1)
         }
     }
@@ -381,18 +382,9 @@ fn main() -> ExitCode {
                 Err(e) => return bad_input(&e),
             };
             let opts = experiments::figures::FigureOptions { kind, zoom };
-            match experiments::figures::draw_figures(&run_dir, &records, &ts, &names, &opts) {
-                Ok(files) => {
-                    for f in files {
-                        say!("figure: {}", f.display());
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("mpsim: figures: {e}");
-                    ExitCode::from(1)
-                }
-            }
+            report_figures(experiments::figures::draw_figures(
+                &run_dir, &records, &ts, &names, &opts,
+            ))
         }
         Command::List => {
             let all = || experiments::builtin::BUILTIN.iter().chain(experiments::builtin::SWEEPS);

@@ -27,10 +27,12 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::run::{Metrics, RunOptions, run};
+use crate::run::{Metrics, RunOptions, holds_files, run};
 use crate::scenario::Scenario;
 use crate::sweep::plan::{PlanInfo, Sweep};
-use crate::sweep::results::{Outcome, csv_line, parse_csv, result_row, results_csv, results_header, summary_csv};
+use crate::sweep::results::{
+    Outcome, csv_line, parse_csv, result_row, results_csv, results_header, status_col, summary_csv,
+};
 
 /// Why a sweep could not be run or merged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,7 +240,7 @@ pub fn run_sweep(sweep: &Sweep, dir: &Path, opts: &SweepOptions, runner: &Runner
     let in_shard = |r: usize| shard.is_none_or(|s| r % s.count == s.index);
     let mine: Vec<usize> = (0..info.runs()).filter(|&r| in_shard(r)).collect();
 
-    let nonempty = dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true);
+    let nonempty = holds_files(dir);
     if nonempty && !opts.resume {
         return Err(SweepError::BadInput(format!(
             "{} is not empty; expected a new directory, or --resume to continue the sweep in it",
@@ -288,7 +290,7 @@ pub fn run_sweep(sweep: &Sweep, dir: &Path, opts: &SweepOptions, runner: &Runner
     let already_done = mine.iter().filter(|&&r| done[r]).count();
     let failed_before = done_rows
         .iter()
-        .filter(|(_, row)| row[3 + info.axes.len()] != "ok")
+        .filter(|(_, row)| row[status_col(info)] != "ok")
         .count();
     let todo: Vec<usize> = mine.iter().copied().filter(|&r| !done[r]).collect();
 
@@ -359,7 +361,7 @@ pub fn run_sweep(sweep: &Sweep, dir: &Path, opts: &SweepOptions, runner: &Runner
     let failed_now = mine
         .iter()
         .filter_map(|&r| by_run[r].as_ref())
-        .filter(|row| row[3 + info.axes.len()] != "ok")
+        .filter(|row| row[status_col(info)] != "ok")
         .count();
     if complete {
         let ordered: Vec<Vec<String>> = mine.iter().filter_map(|&r| by_run[r].take()).collect();
@@ -441,7 +443,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport, SweepError> {
         )));
     }
     let rows: Vec<Vec<String>> = by_run.into_iter().flatten().collect();
-    if out.exists() && std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true) {
+    if holds_files(out) {
         return Err(SweepError::BadInput(format!(
             "{} is not empty; expected a new directory for the merged sweep",
             out.display()
@@ -460,7 +462,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport, SweepError> {
         &(serde_json::to_string_pretty(&merged).map_err(|e| SweepError::Io(e.to_string()))? + "\n"),
     )?;
     write_outputs(out, info, &rows, true)?;
-    let failed = rows.iter().filter(|row| row[3 + info.axes.len()] != "ok").count();
+    let failed = rows.iter().filter(|row| row[status_col(info)] != "ok").count();
     Ok(MergeReport {
         runs: rows.len(),
         failed,

@@ -19,6 +19,12 @@ pub fn results_header(info: &PlanInfo) -> Vec<String> {
     h
 }
 
+/// The index of the `status` column in a row of `results.csv` (after run,
+/// point, seed and the axes; the metrics follow it).
+pub fn status_col(info: &PlanInfo) -> usize {
+    3 + info.axes.len()
+}
+
 /// How a run ended.
 #[derive(Clone, Debug)]
 pub enum Outcome {
@@ -177,8 +183,8 @@ pub struct PointSamples {
 
 /// The samples of each point, from rows in run order.
 pub fn point_samples(info: &PlanInfo, rows: &[Vec<String>]) -> Vec<PointSamples> {
-    let first_metric = 3 + info.axes.len() + 1;
-    let status = 3 + info.axes.len();
+    let status = status_col(info);
+    let first_metric = status + 1;
     let mut out: Vec<PointSamples> = (0..info.points.len())
         .map(|_| PointSamples {
             runs: 0,

@@ -69,7 +69,7 @@ impl Balia {
     /// `None` when we have no RTT of our own (then: Reno).
     fn relative_rates(&self, my_srtt: Option<sim_core::SimDuration>, coupling: &Coupling<'_>) -> Option<RelativeRates> {
         let my_cwnd_bytes = self.reno.cwnd_bytes();
-        let my_srtt = my_srtt.or_else(|| coupling.subflows.get(coupling.me)?.srtt);
+        let my_srtt = coupling.my_srtt(my_srtt);
         let paths = coupling.coupled_paths(my_cwnd_bytes, my_srtt, 0);
         let me = paths.clone().find(|p| p.is_me)?;
         // y_k = x_k / x_r = (w_k * rtt_r) / (w_r * rtt_k); exactly 1 for r.
@@ -122,13 +122,8 @@ impl CongestionControl for Balia {
     }
 
     fn on_ack(&mut self, ack: &AckSample, coupling: &Coupling<'_>) {
-        // RFC 7661 / Linux tcp_is_cwnd_limited: no growth unless cwnd-limited.
-        if !ack.cwnd_limited {
-            return;
-        }
         // Slow start is TCP's (Linux mptcp_balia_cong_avoid: tcp_slow_start).
-        let left_bytes = self.reno.slow_start(ack.bytes_acked);
-        if left_bytes > 0 {
+        if let Some(left_bytes) = self.reno.grow_slow_start(ack) {
             let per_mss = self.bytes_per_mss_increase(ack, coupling);
             self.reno.congestion_avoidance(left_bytes, per_mss);
         }

@@ -65,7 +65,7 @@ impl Lia {
     /// `max(cwnd_i, cwnd_total / alpha)` (RFC 6356 3).
     fn bytes_per_mss_increase(&self, ack: &AckSample, coupling: &Coupling<'_>) -> u64 {
         let my_cwnd_bytes = self.reno.cwnd_bytes();
-        let my_srtt = ack.srtt.or_else(|| coupling.subflows.get(coupling.me)?.srtt);
+        let my_srtt = coupling.my_srtt(ack.srtt);
         let paths = || coupling.coupled_paths(my_cwnd_bytes, my_srtt, 0);
         if !paths().any(|p| p.is_me) {
             return my_cwnd_bytes; // no RTT of our own yet: Reno
@@ -111,13 +111,8 @@ impl CongestionControl for Lia {
     }
 
     fn on_ack(&mut self, ack: &AckSample, coupling: &Coupling<'_>) {
-        // RFC 7661 / Linux tcp_is_cwnd_limited: no growth unless cwnd-limited.
-        if !ack.cwnd_limited {
-            return;
-        }
         // RFC 6356 3: slow start is standard TCP's.
-        let left_bytes = self.reno.slow_start(ack.bytes_acked);
-        if left_bytes > 0 {
+        if let Some(left_bytes) = self.reno.grow_slow_start(ack) {
             let per_mss = self.bytes_per_mss_increase(ack, coupling);
             self.reno.congestion_avoidance(left_bytes, per_mss);
         }

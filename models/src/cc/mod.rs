@@ -153,6 +153,12 @@ pub(crate) struct CoupledPath {
 }
 
 impl Coupling<'_> {
+    /// The caller's SRTT: the fresh value if it has one, else its own entry
+    /// in the snapshot.
+    pub(crate) fn my_srtt(&self, fresh: Option<SimDuration>) -> Option<SimDuration> {
+        fresh.or_else(|| self.subflows.get(self.me)?.srtt)
+    }
+
     /// The subflows the coupled sums run over: usable ones with an RTT
     /// sample (Linux `mptcp_sk_can_send(sk) && srtt`). The caller's own entry
     /// takes its live window, RTT and loss distance from the arguments

@@ -162,7 +162,7 @@ impl Olia {
     /// (draft-05 eq. (2)-(4)); `None` when we have no RTT (then: Reno).
     fn ca_increase_bytes(&self, ack: &AckSample, coupling: &Coupling<'_>) -> Option<f64> {
         let my_cwnd_bytes = self.reno.cwnd_bytes();
-        let my_srtt = ack.srtt.or_else(|| coupling.subflows.get(coupling.me)?.srtt);
+        let my_srtt = coupling.my_srtt(ack.srtt);
         let paths = coupling.coupled_paths(my_cwnd_bytes, my_srtt, self.loss_distance_bytes());
         let me = paths.clone().find(|p| p.is_me)?;
         // (w_r/rtt_r^2) / (sum_p w_p/rtt_p)^2 = w_r / (sum_p w_p * rtt_r/rtt_p)^2.
@@ -228,14 +228,9 @@ impl CongestionControl for Olia {
         // l2_r counts every acknowledged byte (Linux updates loss3 before the
         // cwnd-limited test).
         self.bytes_since_last_loss = self.bytes_since_last_loss.saturating_add(ack.bytes_acked);
-        // RFC 7661 / Linux tcp_is_cwnd_limited: no growth unless cwnd-limited.
-        if !ack.cwnd_limited {
+        let Some(left_bytes) = self.reno.grow_slow_start(ack) else {
             return;
-        }
-        let left_bytes = self.reno.slow_start(ack.bytes_acked);
-        if left_bytes == 0 {
-            return;
-        }
+        };
         let left = AckSample {
             bytes_acked: left_bytes,
             ..*ack

@@ -84,6 +84,17 @@ impl Reno {
 
     /// Slow-start growth for one ACK; returns the bytes left for congestion
     /// avoidance (all of them when not in slow start).
+    /// One ACK outside recovery, up to congestion avoidance: no growth
+    /// unless cwnd-limited (RFC 7661; Linux `tcp_is_cwnd_limited`), then
+    /// slow start. The acknowledged bytes left for congestion avoidance, or
+    /// None when there are none.
+    pub(crate) fn grow_slow_start(&mut self, ack: &AckSample) -> Option<u64> {
+        if !ack.cwnd_limited {
+            return None;
+        }
+        Some(self.slow_start(ack.bytes_acked)).filter(|&left| left > 0)
+    }
+
     pub(crate) fn slow_start(&mut self, bytes_acked: u64) -> u64 {
         if self.cwnd_bytes >= self.ssthresh_bytes {
             return bytes_acked;
@@ -161,7 +172,6 @@ impl Reno {
         self.ca_bytes_acked = 0;
     }
 
-    /// Sets `cwnd` directly (CUBIC's target, OLIA's decrement); at least 1 MSS.
     /// See [`CongestionControl::penalise`].
     pub(crate) fn penalise(&mut self) {
         let mss = self.mss();
@@ -172,6 +182,7 @@ impl Reno {
         }
     }
 
+    /// Sets `cwnd` directly (CUBIC's target, OLIA's decrement); at least 1 MSS.
     pub(crate) fn set_cwnd_bytes(&mut self, cwnd_bytes: u64) {
         self.cwnd_bytes = cwnd_bytes.max(self.mss());
     }
@@ -193,12 +204,7 @@ impl CongestionControl for Reno {
     }
 
     fn on_ack(&mut self, ack: &AckSample, _coupling: &Coupling<'_>) {
-        // RFC 7661 / Linux tcp_is_cwnd_limited: no growth unless cwnd-limited.
-        if !ack.cwnd_limited {
-            return;
-        }
-        let left_bytes = self.slow_start(ack.bytes_acked);
-        if left_bytes > 0 {
+        if let Some(left_bytes) = self.grow_slow_start(ack) {
             let per_mss = self.cwnd_bytes;
             self.congestion_avoidance(left_bytes, per_mss);
         }

@@ -276,7 +276,7 @@ const FAR: u64 = u64::MAX / 4;
 impl Connection {
     fn new(cfg: ConnConfig, mut rng: SimRng, ifaces: Vec<LocalIface>, remote_addr: u32) -> Self {
         let local_key = rng.next_u64();
-        let (_, idsn) = mptcp_crypto::token_and_idsn(local_key, cfg.version);
+        let idsn = mptcp_crypto::idsn(local_key, cfg.version);
         let pm = cfg.path_manager.build(cfg.role);
         let scheduler = cfg.scheduler.build();
         let first_port = cfg.first_local_port;
@@ -383,14 +383,14 @@ impl Connection {
 
     /// Whether a SYN with MP_JOIN names this connection's token.
     pub fn accepts_join(&self, syn: &Segment) -> bool {
+        if !(self.mptcp && self.pm.accepts_joins()) {
+            return false;
+        }
         let token = mptcp_crypto::token(self.local_key, self.cfg.version);
-        self.mptcp
-            && self.pm.accepts_joins()
-            && syn
-                .options
-                .mptcp
-                .iter()
-                .any(|o| matches!(o, MptcpOption::MpJoin(MpJoin::Syn { token: t, .. }) if *t == token))
+        syn.options
+            .mptcp
+            .iter()
+            .any(|o| matches!(o, MptcpOption::MpJoin(MpJoin::Syn { token: t, .. }) if *t == token))
     }
 
     /// Whether `seg` belongs to one of this connection's subflows.
@@ -421,7 +421,7 @@ impl Connection {
     fn set_remote_key(&mut self, key: u64) {
         if self.remote_key.is_none() {
             self.remote_key = Some(key);
-            let (_, idsn) = mptcp_crypto::token_and_idsn(key, self.cfg.version);
+            let idsn = mptcp_crypto::idsn(key, self.cfg.version);
             self.rx = Some(DataReceiver::new(idsn, self.cfg.rcv_buf_bytes));
         }
     }
@@ -864,14 +864,11 @@ impl Connection {
             let scale = self.subflows[idx].tcp.window_scales().map_or(0, |(snd, _)| snd);
             let wnd = (seg.window as u64) << scale;
             let ack = widen(a.value, a.wide, self.tx.snd_una());
-            let acked = self.tx.on_data_ack(ack, wnd);
-            let _ = acked;
+            self.tx.on_data_ack(ack, wnd);
         }
         if let Some(m) = d.mapping {
             let sf = &mut self.subflows[idx];
-            let Some(irs) = sf.irs.or_else(|| Some(sf.tcp.rcv_nxt().saturating_sub(1))) else {
-                return;
-            };
+            let irs = sf.irs.unwrap_or_else(|| sf.tcp.rcv_nxt().saturating_sub(1));
             let dsn = widen(m.dsn, m.wide, self.rx.as_ref().map_or(0, |r| r.data_ack()));
             let data_len = m.len as u64 - d.data_fin as u64;
             let rel = unwrap_ssn(m.ssn_rel, seg.seq.saturating_sub(irs));
@@ -1829,8 +1826,6 @@ fn dss_option_bytes(version: MptcpVersion) -> (u32, u32) {
     }
 }
 
-/// Rebuilds a 64-bit value from its low 32 bits near `reference` (RFC 8684
-/// 3.3.1: 4-byte forms are the low bits of the 64-bit number).
 /// The relative subflow sequence number of a DSS mapping, unwrapped: RFC
 /// 8684 3.3.1 carries it in 32 bits relative to the subflow's initial
 /// sequence number, so it wraps after 4 GiB on one subflow. The mapping
@@ -1840,6 +1835,8 @@ fn unwrap_ssn(ssn_rel: u32, seg_rel: u64) -> u64 {
     widen(u64::from(ssn_rel), false, seg_rel)
 }
 
+/// Rebuilds a 64-bit value from its low 32 bits near `reference` (RFC 8684
+/// 3.3.1: 4-byte forms are the low bits of the 64-bit number).
 fn widen(v: u64, wide: bool, reference: u64) -> u64 {
     if wide {
         return v;

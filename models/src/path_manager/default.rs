@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use sim_core::{IfaceId, SimTime};
+use sim_core::SimTime;
 
 use super::{Interfaces, PathManager, Phase, PmAction, PmEvent, Role, SubflowId};
 
@@ -30,7 +30,7 @@ pub struct LinuxDefault {
     ifaces: Interfaces,
     phase: Phase,
     /// Live subflows and the peer address id each goes to.
-    subflows: BTreeMap<SubflowId, (IfaceId, u8)>,
+    subflows: BTreeMap<SubflowId, u8>,
     actions: VecDeque<PmAction>,
 }
 
@@ -55,48 +55,27 @@ impl PathManager for LinuxDefault {
         match event {
             PmEvent::InterfaceUp { iface, info } => {
                 self.ifaces.set_up(iface, info);
-                if let Phase::WaitingForInterface { remote_addr } = self.phase {
-                    self.actions.extend(self.phase.connect(&self.ifaces, remote_addr, true));
-                }
+                self.actions.extend(self.phase.interface_up(&self.ifaces, true));
             }
             PmEvent::InterfaceDown { iface } => {
                 self.ifaces.set_down(iface);
             }
             PmEvent::ConnectRequested { remote_addr } => {
-                if self.role == Role::Client && self.phase == Phase::Idle {
-                    self.actions.extend(self.phase.connect(&self.ifaces, remote_addr, true));
-                }
+                let connect = self.phase.connect_requested(self.role, &self.ifaces, remote_addr, true);
+                self.actions.extend(connect);
             }
-            PmEvent::ConnectionEstablished {
-                subflow, iface, mptcp, ..
-            } => {
+            PmEvent::ConnectionEstablished { subflow, mptcp, .. } => {
                 self.phase = if mptcp { Phase::Established } else { Phase::PlainTcp };
-                self.subflows.insert(subflow, (iface, 0));
+                self.subflows.insert(subflow, 0);
             }
-            PmEvent::SubflowEstablished {
-                subflow, iface, remote, ..
-            } => {
-                self.subflows.insert(subflow, (iface, remote.id));
+            PmEvent::SubflowEstablished { subflow, remote, .. } => {
+                self.subflows.insert(subflow, remote.id);
             }
             PmEvent::SubflowClosed { subflow, .. } => {
                 self.subflows.remove(&subflow);
             }
             PmEvent::AddressRemoved { id } => {
-                // mptcp_input.c mptcp_send_reset_rem_id: reinject, RST, close.
-                let doomed: Vec<SubflowId> = self
-                    .subflows
-                    .iter()
-                    .filter(|(_, (_, rem_id))| *rem_id == id)
-                    .map(|(sf, _)| *sf)
-                    .collect();
-                for sf in doomed {
-                    self.subflows.remove(&sf);
-                    self.actions.push_back(PmAction::Reinject { subflow: sf });
-                    self.actions.push_back(PmAction::ResetSubflow {
-                        subflow: sf,
-                        reason: None,
-                    });
-                }
+                super::reset_subflows(&mut self.subflows, &mut self.actions, |&rem_id| rem_id == id);
             }
             PmEvent::ConnectionClosing => self.phase = Phase::Closing,
             PmEvent::InterfaceBackupChanged { .. }

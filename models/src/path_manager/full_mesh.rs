@@ -197,9 +197,7 @@ impl FullMesh {
                 self.next_local_id = self.next_local_id.checked_add(1).unwrap_or(1);
                 self.ifaces.set_up(ev.iface, info);
                 self.local_ids.insert(ev.iface, id);
-                if let Phase::WaitingForInterface { remote_addr } = self.phase {
-                    self.actions.extend(self.phase.connect(&self.ifaces, remote_addr, true));
-                }
+                self.actions.extend(self.phase.interface_up(&self.ifaces, true));
                 if self.established() {
                     self.actions.push_back(PmAction::AnnounceAddress {
                         addr_id: id,
@@ -314,9 +312,8 @@ impl PathManager for FullMesh {
                 },
             ),
             PmEvent::ConnectRequested { remote_addr } => {
-                if self.role == Role::Client && self.phase == Phase::Idle {
-                    self.actions.extend(self.phase.connect(&self.ifaces, remote_addr, true));
-                }
+                let connect = self.phase.connect_requested(self.role, &self.ifaces, remote_addr, true);
+                self.actions.extend(connect);
             }
             PmEvent::ConnectionEstablished {
                 subflow,
@@ -405,20 +402,7 @@ impl PathManager for FullMesh {
             }
             PmEvent::AddressRemoved { id } => {
                 self.remotes.retain(|r| r.remote.id != id);
-                let doomed: Vec<SubflowId> = self
-                    .subflows
-                    .iter()
-                    .filter(|(_, s)| s.remote_id == id)
-                    .map(|(sf, _)| *sf)
-                    .collect();
-                for sf in doomed {
-                    self.subflows.remove(&sf);
-                    self.actions.push_back(PmAction::Reinject { subflow: sf });
-                    self.actions.push_back(PmAction::ResetSubflow {
-                        subflow: sf,
-                        reason: None,
-                    });
-                }
+                super::reset_subflows(&mut self.subflows, &mut self.actions, |s| s.remote_id == id);
             }
             PmEvent::ConnectionClosing => self.phase = Phase::Closing,
             PmEvent::SubflowHealth(_) | PmEvent::WifiAdvisory { .. } => {}

@@ -340,6 +340,23 @@ struct XnuSubflow {
     failover_done: bool,
 }
 
+impl XnuSubflow {
+    /// A subflow being opened: not yet reported established, no backoff.
+    fn pending(iface: IfaceId, kind: IfaceKind, local_addr_id: u8, remote_addr: u32, backup: bool) -> Self {
+        XnuSubflow {
+            id: None,
+            iface,
+            kind,
+            local_addr_id,
+            remote_addr,
+            connected: false,
+            backup,
+            rxtshift: 0,
+            failover_done: false,
+        }
+    }
+}
+
 /// The iOS `handover`, `interactive` and `aggregate` service types: XNU's
 /// MPTCP session (`struct mptses`) seen as a path manager. The rules that
 /// differ by type are in [`super::ios_handover`], [`super::ios_interactive`]
@@ -404,17 +421,8 @@ impl IosPathManager {
         if let PmAction::OpenInitialSubflow { iface, .. } = act
             && let Some(info) = self.ifaces.get(iface)
         {
-            self.subflows.push(XnuSubflow {
-                id: None,
-                iface,
-                kind: info.kind,
-                local_addr_id: 0,
-                remote_addr,
-                connected: false,
-                backup: false,
-                rxtshift: 0,
-                failover_done: false,
-            });
+            self.subflows
+                .push(XnuSubflow::pending(iface, info.kind, 0, remote_addr, false));
         }
         self.actions.push_back(act);
     }
@@ -435,17 +443,8 @@ impl IosPathManager {
         let idx = self.position(id).or_else(|| self.pending_position(iface, remote_addr));
         let idx = idx.unwrap_or_else(|| {
             let kind = self.ifaces.get(iface).map_or(IfaceKind::Preferred, |i| i.kind);
-            self.subflows.push(XnuSubflow {
-                id: None,
-                iface,
-                kind,
-                local_addr_id: 0,
-                remote_addr,
-                connected: false,
-                backup: false,
-                rxtshift: 0,
-                failover_done: false,
-            });
+            self.subflows
+                .push(XnuSubflow::pending(iface, kind, 0, remote_addr, false));
             self.subflows.len() - 1
         });
         let sf = &mut self.subflows[idx];
@@ -494,17 +493,13 @@ impl IosPathManager {
         let local_addr_id = self.next_addr_id;
         self.next_addr_id = self.next_addr_id.checked_add(1).unwrap_or(1);
         let backup = kind == IfaceKind::Expensive && self.service != ServiceType::Aggregate;
-        self.subflows.push(XnuSubflow {
-            id: None,
+        self.subflows.push(XnuSubflow::pending(
             iface,
             kind,
             local_addr_id,
-            remote_addr: self.remote_addr,
-            connected: false,
+            self.remote_addr,
             backup,
-            rxtshift: 0,
-            failover_done: false,
-        });
+        ));
         self.actions.push_back(PmAction::OpenSubflow {
             iface,
             local_addr_id,

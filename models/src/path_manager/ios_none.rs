@@ -52,19 +52,16 @@ impl PathManager for IosNone {
         match event {
             PmEvent::InterfaceUp { iface, info } => {
                 self.ifaces.set_up(iface, info);
-                if let Phase::WaitingForInterface { remote_addr } = self.phase {
-                    self.actions
-                        .extend(self.phase.connect(&self.ifaces, remote_addr, false));
-                }
+                self.actions.extend(self.phase.interface_up(&self.ifaces, false));
             }
             PmEvent::InterfaceDown { iface } => {
                 self.ifaces.set_down(iface);
             }
             PmEvent::ConnectRequested { remote_addr } => {
-                if self.role == Role::Client && self.phase == Phase::Idle {
-                    self.actions
-                        .extend(self.phase.connect(&self.ifaces, remote_addr, false));
-                }
+                let connect = self
+                    .phase
+                    .connect_requested(self.role, &self.ifaces, remote_addr, false);
+                self.actions.extend(connect);
             }
             PmEvent::ConnectionEstablished { .. } => self.phase = Phase::PlainTcp,
             PmEvent::SubflowClosed { .. } | PmEvent::ConnectionClosing => {

@@ -494,6 +494,31 @@ pub(crate) enum Phase {
 }
 
 impl Phase {
+    /// [`PmEvent::ConnectRequested`] for a path manager that opens the
+    /// initial subflow itself: a client connects once, from `Idle`.
+    pub(crate) fn connect_requested(
+        &mut self,
+        role: Role,
+        ifaces: &Interfaces,
+        remote_addr: u32,
+        mptcp: bool,
+    ) -> Option<PmAction> {
+        if role == Role::Client && *self == Phase::Idle {
+            self.connect(ifaces, remote_addr, mptcp)
+        } else {
+            None
+        }
+    }
+
+    /// After an interface came up: the initial SYN, if the connection was
+    /// waiting for an interface.
+    pub(crate) fn interface_up(&mut self, ifaces: &Interfaces, mptcp: bool) -> Option<PmAction> {
+        match *self {
+            Phase::WaitingForInterface { remote_addr } => self.connect(ifaces, remote_addr, mptcp),
+            _ => None,
+        }
+    }
+
     /// Handles [`PmEvent::ConnectRequested`] and the first
     /// [`PmEvent::InterfaceUp`] after it: returns the initial SYN to send.
     pub(crate) fn connect(&mut self, ifaces: &Interfaces, remote_addr: u32, mptcp: bool) -> Option<PmAction> {
@@ -511,6 +536,25 @@ impl Phase {
                 None
             }
         }
+    }
+}
+
+/// Linux mptcp_input.c `mptcp_send_reset_rem_id`, after REMOVE_ADDR: every
+/// subflow that `doomed` picks is forgotten, its data reinjected and the
+/// subflow reset (v0.9x sends no MP_TCPRST reason), in subflow order.
+pub(crate) fn reset_subflows<T>(
+    subflows: &mut BTreeMap<SubflowId, T>,
+    actions: &mut std::collections::VecDeque<PmAction>,
+    doomed: impl Fn(&T) -> bool,
+) {
+    let ids: Vec<SubflowId> = subflows.iter().filter(|(_, s)| doomed(s)).map(|(sf, _)| *sf).collect();
+    for sf in ids {
+        subflows.remove(&sf);
+        actions.push_back(PmAction::Reinject { subflow: sf });
+        actions.push_back(PmAction::ResetSubflow {
+            subflow: sf,
+            reason: None,
+        });
     }
 }
 

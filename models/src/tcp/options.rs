@@ -6,19 +6,11 @@
 //! [`wire::tcp_options_len`]. What `wire` cannot know is added here: the
 //! option bytes the MPTCP layer reserves for segments it will decorate
 //! later (`TcpConfig::reserved_option_bytes_*`), rounded up to a multiple
-//! of 4. The per-block SACK arithmetic is repeated here (RFC 2018 3: 4 bytes
-//! of header with its NOPs, 8 per block, at most 4 blocks; RFC 9293 3.1: at
-//! most 40 option bytes) and checked against `wire` by the tests.
+//! of 4. The SACK arithmetic is `wire`'s (RFC 2018 3: 4 bytes of header
+//! with its NOPs, 8 per block, at most 4 blocks; RFC 9293 3.1: at most 40
+//! option bytes).
 
-use crate::segment::SackBlocks;
 use crate::wire;
-
-/// Maximum TCP option space (RFC 9293 3.1: data offset of 15 words).
-pub const MAX_OPTION_BYTES: u32 = wire::MAX_OPTION_BYTES as u32;
-/// SACK option header, aligned (2 NOPs, kind, length).
-pub const SACK_BASE_ALIGNED_BYTES: u32 = 4;
-/// One SACK block.
-pub const SACK_BLOCK_BYTES: u32 = 8;
 
 /// Rounds an option length up to a multiple of 4 (NOP padding).
 pub const fn align4(n: u32) -> u32 {
@@ -38,28 +30,22 @@ pub const fn base_option_bytes(timestamps: bool, reserved: u32) -> u32 {
 }
 
 /// The timestamps option with its two NOPs (RFC 7323 3.2).
-pub const TIMESTAMPS_ALIGNED_BYTES: u32 = 12;
+pub const TIMESTAMPS_ALIGNED_BYTES: u32 = wire::TIMESTAMPS_ALIGNED as u32;
 
 /// Bytes a SACK option with `blocks` blocks takes (0 for none).
 pub const fn sack_option_bytes(blocks: usize) -> u32 {
-    if blocks == 0 {
-        0
-    } else {
-        SACK_BASE_ALIGNED_BYTES + SACK_BLOCK_BYTES * blocks as u32
-    }
+    wire::sack_len(blocks) as u32
 }
 
 /// How many SACK blocks fit when `used` option bytes are already taken.
 pub fn max_sack_blocks(used: u32) -> usize {
-    let free = MAX_OPTION_BYTES.saturating_sub(used);
-    let n = free.saturating_sub(SACK_BASE_ALIGNED_BYTES) / SACK_BLOCK_BYTES;
-    (n as usize).min(SackBlocks::MAX)
+    wire::sack_blocks_fitting(used as usize)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::segment::{MptcpVersion, SackBlock, TcpOptions};
+    use crate::segment::{MptcpVersion, SackBlock, SackBlocks, TcpOptions};
 
     /// Options of an established segment with timestamps and `n` SACK blocks.
     fn fixture(n: usize) -> TcpOptions {

@@ -457,10 +457,12 @@ impl Sender {
             Phase::Recovery => !self.sack_mode,
             Phase::Loss => false,
         };
-        !(self.head_rtx_pending && self.snd_una < self.snd_max)
-            && straight_to_new_data
-            && self.snd_max >= self.write_end
-            && !(self.fin_queued && !self.fin_sent && self.snd_max == self.write_end)
+        !self.head_rtx_due() && straight_to_new_data && !self.has_unsent()
+    }
+
+    /// The first unacknowledged segment must go out now, whatever the window.
+    fn head_rtx_due(&self) -> bool {
+        self.head_rtx_pending && self.snd_una < self.snd_max
     }
 
     /// The send decision: the next segment to transmit, or why none.
@@ -469,7 +471,7 @@ impl Sender {
         // RFC 5681 3.2 step 3 / RFC 6675 5 (4.3) / RFC 6582 3.2 step 5 /
         // RFC 6298 5.4: the first unacknowledged segment goes out now,
         // whatever the window.
-        if self.head_rtx_pending && self.snd_una < self.snd_max {
+        if self.head_rtx_due() {
             return Plan::Send(self.rtx_seg(self.snd_una, pm, SegKind::Head));
         }
         let flight = self.bytes_in_flight();
