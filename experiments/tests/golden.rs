@@ -1,0 +1,124 @@
+//! Outputs unchanged, mechanically: a SHA-256 digest of every output file of
+//! every built-in scenario (`mpsim reproduce NAME`) and of each built-in
+//! sweep's `results.csv` (`mpsim sweep NAME`), compared with
+//! `tests/golden/digests.txt`.
+//!
+//! A refactor must leave every digest as it is. A change of results is
+//! deliberate: regenerate the file with
+//! `MPSIM_BLESS=1 cargo test -p experiments --test golden` and name the
+//! reason in the same commit.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+const DIGESTS: &str = "tests/golden/digests.txt";
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every file under `dir`, relative paths in sorted order, with its digest.
+fn digest_tree(dir: &Path, prefix: &str, out: &mut BTreeMap<String, String>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("a directory entry").path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().expect("a name").to_string_lossy().into_owned();
+        if p.is_dir() {
+            digest_tree(&p, &format!("{prefix}{name}/"), out);
+        } else {
+            let bytes = std::fs::read(&p).expect("readable output");
+            out.insert(format!("{prefix}{name}"), hex(&Sha256::digest(&bytes)));
+        }
+    }
+}
+
+fn mpsim(args: &[&str]) {
+    let o = Command::new(env!("CARGO_BIN_EXE_mpsim"))
+        .args(args)
+        .output()
+        .expect("mpsim runs");
+    assert!(
+        o.status.success(),
+        "mpsim {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn builtin_names(kind: &str) -> Vec<String> {
+    let o = Command::new(env!("CARGO_BIN_EXE_mpsim"))
+        .arg("list")
+        .output()
+        .expect("mpsim list runs");
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let names: Vec<String> = match kind {
+        "scenario" => experiments::builtin::BUILTIN.iter().map(|b| b.0.to_string()).collect(),
+        _ => experiments::builtin::SWEEPS.iter().map(|b| b.0.to_string()).collect(),
+    };
+    for n in &names {
+        assert!(text.contains(n.as_str()), "mpsim list names {n}");
+    }
+    names
+}
+
+#[test]
+fn every_output_file_of_the_builtin_scenarios_and_sweeps_matches_its_recorded_digest() {
+    let root = std::env::temp_dir().join(format!("mpsim-golden-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("temp dir");
+    let mut now = BTreeMap::new();
+    for name in builtin_names("scenario") {
+        let out = root.join(&name);
+        mpsim(&["reproduce", &name, "--out", out.to_str().expect("utf-8 path")]);
+        digest_tree(&out, &format!("scenario/{name}/"), &mut now);
+    }
+    for name in builtin_names("sweep") {
+        let out = root.join(format!("sweep-{name}"));
+        mpsim(&[
+            "sweep",
+            &name,
+            "--out",
+            out.to_str().expect("utf-8 path"),
+            "--progress",
+            "quiet",
+        ]);
+        let bytes = std::fs::read(out.join("results.csv")).expect("results.csv");
+        now.insert(format!("sweep/{name}/results.csv"), hex(&Sha256::digest(&bytes)));
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    let text: String = now.iter().map(|(f, d)| format!("{d}  {f}\n")).collect();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(DIGESTS);
+    if std::env::var_os("MPSIM_BLESS").is_some() {
+        std::fs::write(&path, &text).expect("write the digests");
+        return;
+    }
+    let recorded = std::fs::read_to_string(&path).unwrap_or_default();
+    let was: BTreeMap<&str, &str> = recorded
+        .lines()
+        .filter_map(|l| l.split_once("  "))
+        .map(|(d, f)| (f, d))
+        .collect();
+    let mut diffs = Vec::new();
+    for (f, d) in &now {
+        match was.get(f.as_str()) {
+            Some(w) if w == d => {}
+            Some(_) => diffs.push(format!("changed: {f}")),
+            None => diffs.push(format!("new: {f}")),
+        }
+    }
+    for f in was.keys() {
+        if !now.contains_key(*f) {
+            diffs.push(format!("gone: {f}"));
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "outputs differ from {DIGESTS}:\n{}\nIf the change is intended, run MPSIM_BLESS=1 cargo test -p experiments --test golden and name the reason in the commit.",
+        diffs.join("\n")
+    );
+}
