@@ -6,7 +6,10 @@
 
 use experiments::tcp_run::{TcpRunSpec, link, run_tcp};
 use experiments::theory::{mathis_bps, pftk_bps};
-use models::cc::CcKind;
+use std::sync::Arc;
+
+use models::cc::{CubicConfig, RenoConfig};
+use models::policy::CcFactory;
 use models::tcp::TcpConfig;
 use sim_core::{LossModel, SimDuration};
 
@@ -17,7 +20,10 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|");
     for p in [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2] {
-        for cc in [CcKind::Reno, CcKind::Cubic] {
+        for (cc_name, cc) in [
+            ("Reno", Arc::new(RenoConfig {}) as Arc<dyn CcFactory>),
+            ("Cubic", Arc::new(CubicConfig {}) as Arc<dyn CcFactory>),
+        ] {
             let seeds = [1u64, 2, 3];
             let (mut goodput, mut rtos, mut frs, mut t0) = (0.0, 0.0, 0.0, 0.0);
             for seed in seeds {
@@ -26,7 +32,7 @@ fn main() {
                     forward: link(1000, 20, 10_000_000, LossModel::Bernoulli { p }),
                     reverse: link(1000, 20, 10_000_000, LossModel::None),
                     tcp: TcpConfig::default(),
-                    cc,
+                    cc: cc.clone(),
                     bytes: u64::MAX,
                     duration: SimDuration::from_secs(secs),
                 };
@@ -41,7 +47,7 @@ fn main() {
             let pftk = pftk_bps(1448.0, 0.040, p, 1.0, t0, f64::INFINITY);
             let mathis = mathis_bps(1448.0, 0.040, p, 1.22);
             println!(
-                "| {p} | {cc:?} | {:.3} | {rtos:.1} | {frs:.1} | {:.3} | {:.2} | {:.3} |",
+                "| {p} | {cc_name} | {:.3} | {rtos:.1} | {frs:.1} | {:.3} | {:.2} | {:.3} |",
                 goodput / 1e6,
                 pftk / 1e6,
                 goodput / pftk,

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod figures;
 pub mod host;
 pub mod pcap;
+pub mod registry;
 pub mod run;
 pub mod scenario;
 pub mod sweep;

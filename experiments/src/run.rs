@@ -395,9 +395,9 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
             role: Role::Client,
             version,
             tcp,
-            cc: c.cc,
-            scheduler: c.scheduler,
-            path_manager: c.path_manager,
+            cc: c.cc.factory().clone(),
+            scheduler: c.scheduler.factory().clone(),
+            path_manager: c.path_manager.factory().clone(),
             rcv_buf_bytes: c.rcv_buf.bytes(),
             snd_buf_bytes: c.snd_buf.bytes(),
             opportunistic_retransmission: c.opportunistic_retransmission,
@@ -406,11 +406,15 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
             first_local_port: first_port(i),
         };
         client.add_connection(i, c.start, base.clone(), c.traffic.clone());
-        // The server is a Linux host: default path manager, the scenario's scheduler.
-        let server_pm = if c.path_manager == models::path_manager::PathManagerKind::FullMesh {
-            models::path_manager::PathManagerKind::FullMesh
+        // The server is a Linux host: the scenario's scheduler, and the
+        // in-kernel `default` path manager, or `fullmesh` when the client
+        // runs it (the out-of-tree kernel ran it on both ends).
+        let server_pm = if c.path_manager.name() == "fullmesh" {
+            c.path_manager.factory().clone()
         } else {
-            models::path_manager::PathManagerKind::Default
+            crate::registry::builtin::<crate::registry::PathManagerPolicy>("default")
+                .factory()
+                .clone()
         };
         server.add_connection(
             i,

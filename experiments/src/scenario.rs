@@ -13,9 +13,7 @@
 use std::fmt;
 use std::path::Path;
 
-use models::cc::CcKind;
-use models::path_manager::PathManagerKind;
-use models::scheduler::SchedulerKind;
+use crate::registry::{CcSpec, PathManagerSpec, Registry, SchedulerSpec, builtin};
 use serde::{Deserialize, Serialize};
 use sim_core::{Bandwidth, BufferLimit, ByteSize, Jitter, LossModel, SimDuration, SimTime};
 
@@ -129,16 +127,19 @@ pub enum Traffic {
 #[serde(deny_unknown_fields)]
 pub struct ConnectionSpec {
     /// The client's path manager: an iOS service type (`none`, `handover`,
-    /// `interactive`, `aggregate`) or a Linux one (`default`, `fullmesh`).
-    /// Default: `fullmesh`.
+    /// `interactive`, `aggregate`), a Linux one (`default`, `fullmesh`) or
+    /// any registered one, bare or with parameters
+    /// (`fullmesh(address_event_delay: "0ms")`). Default: `fullmesh`.
     #[serde(default = "default_pm")]
-    pub path_manager: PathManagerKind,
-    /// The server's packet scheduler (Linux). Default: `min_rtt`.
+    pub path_manager: PathManagerSpec,
+    /// The packet scheduler of both ends (the server's carries a
+    /// download), any registered one. Default: `min_rtt`.
     #[serde(default = "default_scheduler")]
-    pub scheduler: SchedulerKind,
-    /// Congestion control on both sides. Default: `cubic` (Linux's default).
+    pub scheduler: SchedulerSpec,
+    /// Congestion control on both sides, any registered one. Default:
+    /// `cubic` (Linux's default).
     #[serde(default = "default_cc")]
-    pub cc: CcKind,
+    pub cc: CcSpec,
     /// When the client opens the connection. Default: `"0s"`.
     #[serde(default)]
     pub start: SimTime,
@@ -162,14 +163,14 @@ pub struct ConnectionSpec {
     pub orphan_timeout: SimDuration,
 }
 
-fn default_pm() -> PathManagerKind {
-    PathManagerKind::FullMesh
+fn default_pm() -> PathManagerSpec {
+    builtin("fullmesh")
 }
-fn default_scheduler() -> SchedulerKind {
-    SchedulerKind::MinRtt
+fn default_scheduler() -> SchedulerSpec {
+    builtin("min_rtt")
 }
-fn default_cc() -> CcKind {
-    CcKind::Cubic
+fn default_cc() -> CcSpec {
+    builtin("cubic")
 }
 fn default_mss() -> ByteSize {
     ByteSize::from_bytes(1460)
@@ -273,6 +274,18 @@ impl Scenario {
         let sc = Self::parse_unchecked(file, text)?;
         sc.check(file, text)?;
         Ok(sc)
+    }
+
+    /// [`Scenario::parse`] with the policies of `registry` (a user's own
+    /// schedulers, congestion controls and path managers besides the
+    /// built-in ones).
+    pub fn parse_with(registry: &Registry, file: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+        registry.scope(|| Self::parse(file, text))
+    }
+
+    /// [`Scenario::load`] with the policies of `registry`.
+    pub fn load_with(registry: &Registry, file: &Path) -> Result<Scenario, ScenarioError> {
+        registry.scope(|| Self::load(file))
     }
 
     /// Parses scenario text without the semantic checks: only syntax and
@@ -1085,6 +1098,20 @@ fn open_bracket_at(text: &str, at: usize) -> Option<usize> {
 /// The end of the last token before offset `at` (where a missing comma
 /// belongs); None if `at` is inside a token (`1.5` where a whole number was
 /// read: not a missing comma but an unexpected `.5`).
+/// The start of the last token that ends at or before `at`.
+fn previous_token_start(text: &str, at: usize) -> Option<usize> {
+    let mut lx = Lexer::new(text);
+    let mut last = None;
+    loop {
+        lx.skip_trivia();
+        let start = lx.pos;
+        if start >= at || lx.token().is_none() || lx.pos > at {
+            return last;
+        }
+        last = Some(start);
+    }
+}
+
 fn previous_token_end(text: &str, at: usize) -> Option<usize> {
     let mut lx = Lexer::new(text);
     let mut end = at;
@@ -1138,7 +1165,7 @@ fn one_of(names: &[&str]) -> String {
 
 /// What is wrong and what is expected, for a ron error with `found`
 /// describing the text at its position.
-fn describe(code: &ron::Error, found: &str, blank: bool) -> String {
+pub(crate) fn describe(code: &ron::Error, found: &str, blank: bool) -> String {
     use ron::Error as E;
     let outer = |o: &Option<String>| o.as_deref().map_or(String::new(), |o| format!(" in `{o}`"));
     match code {
@@ -1264,6 +1291,15 @@ pub fn ron_error_in(file: &Path, text: &str, e: &ron::error::SpannedError) -> Sc
             lx.pos.min(text.len())
         }
     };
+    // A policy parameter is checked once its value is read (registry.rs),
+    // and ron then points past it, at the `,` or `)`: point at the value.
+    if matches!(e.code, E::Message(_))
+        && at < text.len()
+        && matches!(text.as_bytes()[at], b',' | b')')
+        && let Some(start) = previous_token_start(text, at)
+    {
+        at = start;
+    }
     let blank = {
         let mut lx = Lexer::new(text);
         lx.skip_trivia() && lx.pos >= text.len()

@@ -2,7 +2,9 @@
 //! a server over one path. Used to check the TCP model end to end against
 //! link capacity and the established throughput models (docs/tcp-throughput.md).
 
-use models::cc::CcKind;
+use std::sync::Arc;
+
+use models::policy::CcFactory;
 use models::segment::Segment;
 use models::tcp::{TcpConfig, TcpEndpoint, TcpEvent};
 use sim_core::{
@@ -16,7 +18,7 @@ use crate::world::{NetWorld, NoObserver, PathSpec, Side, Stack};
 pub struct BulkTcp {
     ep: Option<TcpEndpoint>,
     cfg: TcpConfig,
-    cc: CcKind,
+    cc: Arc<dyn CcFactory>,
     isn: u64,
     to_send: u64,
     /// Bytes the application received, and when the last arrived.
@@ -29,7 +31,14 @@ pub struct BulkTcp {
 
 impl BulkTcp {
     /// An active opener that connects at time zero.
-    pub fn client(local: (u32, u16), remote: (u32, u16), isn: u64, cfg: TcpConfig, cc: CcKind, to_send: u64) -> Self {
+    pub fn client(
+        local: (u32, u16),
+        remote: (u32, u16),
+        isn: u64,
+        cfg: TcpConfig,
+        cc: Arc<dyn CcFactory>,
+        to_send: u64,
+    ) -> Self {
         let ep = TcpEndpoint::connect(SimTime::ZERO, local, remote, isn, cfg.clone(), cc.build(cfg.mss_bytes));
         BulkTcp {
             ep: Some(ep),
@@ -44,7 +53,7 @@ impl BulkTcp {
         }
     }
     /// A listener that accepts the first SYN.
-    pub fn server(isn: u64, cfg: TcpConfig, cc: CcKind) -> Self {
+    pub fn server(isn: u64, cfg: TcpConfig, cc: Arc<dyn CcFactory>) -> Self {
         BulkTcp {
             ep: None,
             cfg,
@@ -123,7 +132,7 @@ pub struct TcpRunSpec {
     pub forward: LinkConfig,
     pub reverse: LinkConfig,
     pub tcp: TcpConfig,
-    pub cc: CcKind,
+    pub cc: Arc<dyn CcFactory>,
     /// Bytes to send; `u64::MAX` to send until `duration`.
     pub bytes: u64,
     pub duration: SimDuration,
@@ -171,10 +180,10 @@ pub fn run_tcp(spec: &TcpRunSpec) -> TcpRunResult {
         (SERVER, 80),
         c_isn,
         spec.tcp.clone(),
-        spec.cc,
+        spec.cc.clone(),
         spec.bytes,
     );
-    let server = BulkTcp::server(s_isn, spec.tcp.clone(), spec.cc);
+    let server = BulkTcp::server(s_isn, spec.tcp.clone(), spec.cc.clone());
     let world = NetWorld::new(net, paths, SERVER, client, server, NoObserver);
     let mut sim = Simulation::new(world);
     sim.with_ctx(|w, ctx| w.flush(ctx, Side::Client));

@@ -293,8 +293,17 @@ fn a_value_of_the_wrong_type_is_reported_at_the_value_with_the_type_expected() {
 fn an_unknown_name_is_reported_with_the_names_allowed() {
     let text = edit("kind: Cellular", "kind: Cell");
     assert_refused_at(&text, "kind: |Cell,", &["`Cell`", "`Wifi`, `Cellular` or `Wired`"]);
-    let text = edit("path_manager: handover", "path_manager: full_mesh");
-    assert_refused_at(&text, "|full_mesh", &["`fullmesh`", "`handover`", "`aggregate`"]);
+    let text = edit("path_manager: handover", "path_manager: fulmesh");
+    assert_refused_at(&text, "|fulmesh", &["`fullmesh`", "`handover`", "`aggregate`"]);
+    let text = edit(
+        "path_manager: handover",
+        "path_manager: handover(fail_thresh: 2, app: other)",
+    );
+    assert_refused_at(
+        &text,
+        "handover(fail_thresh: 2, app: |other)",
+        &["path manager `handover`", "`first_party`"],
+    );
 }
 
 #[test]

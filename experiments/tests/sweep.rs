@@ -424,7 +424,7 @@ fn a_panicking_run_is_recorded_with_its_message_and_the_sweep_goes_on() {
     let d = fresh_dir("panic");
     let sw = plan(&small());
     let runner = |sc: &experiments::scenario::Scenario, budget| {
-        if sc.connections[0].scheduler == models::scheduler::SchedulerKind::RoundRobin && sc.seed == 2 {
+        if sc.connections[0].scheduler.name() == "round_robin" && sc.seed == 2 {
             panic!("injected failure");
         }
         default_runner(sc, budget)

@@ -5,6 +5,7 @@ pub mod cc;
 pub mod mptcp;
 pub mod mptcp_crypto;
 pub mod path_manager;
+pub mod policy;
 pub mod ranges;
 pub mod scheduler;
 pub mod segment;

@@ -197,6 +197,23 @@ impl Sweep {
         Self::parse(file, &text, Some(&dir))
     }
 
+    /// [`Sweep::load`] with the policies of `registry` (a user's own
+    /// schedulers, congestion controls and path managers, which axes can
+    /// then name).
+    pub fn load_with(registry: &crate::registry::Registry, file: &Path) -> Result<Sweep, ScenarioError> {
+        registry.scope(|| Self::load(file))
+    }
+
+    /// [`Sweep::parse`] with the policies of `registry`.
+    pub fn parse_with(
+        registry: &crate::registry::Registry,
+        file: &Path,
+        text: &str,
+        dir: Option<&Path>,
+    ) -> Result<Sweep, ScenarioError> {
+        registry.scope(|| Self::parse(file, text, dir))
+    }
+
     /// Parses and plans sweep text. `dir` is where `File(...)` bases are
     /// looked up; None refuses them (built-in sweeps).
     pub fn parse(file: &Path, text: &str, dir: Option<&Path>) -> Result<Sweep, ScenarioError> {
@@ -957,7 +974,7 @@ mod tests {
         assert_eq!(sw.info.seeds, vec![1, 2]);
         // Run 7: point 3 = (cubic, 60ms), second seed.
         let sc = sw.run_scenario(7).unwrap();
-        assert_eq!(sc.connections[0].cc, models::cc::CcKind::Cubic);
+        assert_eq!(sc.connections[0].cc.name(), "cubic");
         assert_eq!(
             sc.client.interfaces[1].downlink.as_ref().unwrap().delay,
             sim_core::SimDuration::from_millis(60)

@@ -151,6 +151,17 @@ impl CongestionControl for Balia {
     }
 }
 
+/// The factory of [`Balia`]; it has no parameters.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaliaConfig {}
+
+impl crate::policy::CcFactory for BaliaConfig {
+    fn build(&self, mss_bytes: u32) -> Box<dyn CongestionControl> {
+        Box::new(Balia::new(mss_bytes))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

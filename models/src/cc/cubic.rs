@@ -312,6 +312,17 @@ impl CongestionControl for Cubic {
     }
 }
 
+/// The factory of [`Cubic`] with Linux `tcp_cubic.c`'s default module parameters.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CubicConfig {}
+
+impl crate::policy::CcFactory for CubicConfig {
+    fn build(&self, mss_bytes: u32) -> Box<dyn CongestionControl> {
+        Box::new(Cubic::new(mss_bytes))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

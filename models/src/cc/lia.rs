@@ -136,6 +136,17 @@ impl CongestionControl for Lia {
     }
 }
 
+/// The factory of [`Lia`]; it has no parameters.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiaConfig {}
+
+impl crate::policy::CcFactory for LiaConfig {
+    fn build(&self, mss_bytes: u32) -> Box<dyn CongestionControl> {
+        Box::new(Lia::new(mss_bytes))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,12 @@ pub mod lia;
 pub mod olia;
 pub mod reno;
 
+pub use balia::BaliaConfig;
+pub use cubic::CubicConfig;
+pub use lia::LiaConfig;
+pub use olia::OliaConfig;
+pub use reno::RenoConfig;
+
 /// What one subflow's congestion state looks like to its siblings.
 ///
 /// `Default` gives an empty, unusable view, so a caller can write
@@ -117,31 +123,6 @@ pub trait CongestionControl: std::fmt::Debug + Send {
     }
 }
 
-/// Which congestion-control algorithm a subflow runs; chosen in the scenario.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CcKind {
-    Reno,
-    Cubic,
-    Lia,
-    Olia,
-    Balia,
-}
-
-impl CcKind {
-    /// A fresh instance: `cwnd = initial_window_bytes(mss)`, `ssthresh`
-    /// infinite (`u64::MAX`).
-    pub fn build(self, mss_bytes: u32) -> Box<dyn CongestionControl> {
-        match self {
-            CcKind::Reno => Box::new(reno::Reno::new(mss_bytes)),
-            CcKind::Cubic => Box::new(cubic::Cubic::new(mss_bytes)),
-            CcKind::Lia => Box::new(lia::Lia::new(mss_bytes)),
-            CcKind::Olia => Box::new(olia::Olia::new(mss_bytes)),
-            CcKind::Balia => Box::new(balia::Balia::new(mss_bytes)),
-        }
-    }
-}
-
 /// One subflow as the coupled algorithms (LIA, OLIA, BALIA) count it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct CoupledPath {
@@ -206,16 +187,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_kind_builds_its_algorithm_with_the_initial_window() {
+    fn every_builtin_factory_builds_its_algorithm_with_the_initial_window() {
+        use crate::policy::CcFactory;
         // initial_window_bytes(1460) = 10 * 1460 = 14600; ssthresh infinite.
-        for (kind, name) in [
-            (CcKind::Reno, "reno"),
-            (CcKind::Cubic, "cubic"),
-            (CcKind::Lia, "lia"),
-            (CcKind::Olia, "olia"),
-            (CcKind::Balia, "balia"),
-        ] {
-            let cc = kind.build(1460);
+        let factories: [(&dyn CcFactory, &str); 5] = [
+            (&RenoConfig {}, "reno"),
+            (&CubicConfig {}, "cubic"),
+            (&LiaConfig {}, "lia"),
+            (&OliaConfig {}, "olia"),
+            (&BaliaConfig {}, "balia"),
+        ];
+        for (f, name) in factories {
+            let cc = f.build(1460);
             assert_eq!(cc.name(), name);
             assert_eq!(cc.cwnd_bytes(), 14_600);
             assert_eq!(cc.ssthresh_bytes(), u64::MAX);

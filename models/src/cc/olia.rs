@@ -272,6 +272,17 @@ impl CongestionControl for Olia {
     }
 }
 
+/// The factory of [`Olia`]; it has no parameters.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OliaConfig {}
+
+impl crate::policy::CcFactory for OliaConfig {
+    fn build(&self, mss_bytes: u32) -> Box<dyn CongestionControl> {
+        Box::new(Olia::new(mss_bytes))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

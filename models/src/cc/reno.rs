@@ -235,6 +235,17 @@ impl CongestionControl for Reno {
     }
 }
 
+/// The factory of [`Reno`]; it has no parameters.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenoConfig {}
+
+impl crate::policy::CcFactory for RenoConfig {
+    fn build(&self, mss_bytes: u32) -> Box<dyn CongestionControl> {
+        Box::new(Reno::new(mss_bytes))
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

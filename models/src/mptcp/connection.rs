@@ -43,16 +43,17 @@ use std::collections::VecDeque;
 use rand::Rng;
 use sim_core::{IfaceId, SimDuration, SimRng, SimTime};
 
-use crate::cc::{CcKind, Coupling, SubflowCcView};
+use std::sync::Arc;
+
+use crate::cc::{Coupling, SubflowCcView};
 use crate::mptcp::data::{DataReceiver, DataSender};
 use crate::mptcp_crypto;
 use crate::path_manager::{
-    self, IfaceInfo, PathManager, PathManagerKind, PmAction, PmEvent, RemoteAddr, SenderChoice, SubflowHealth,
-    SubflowId,
+    self, IfaceInfo, PathManager, PmAction, PmEvent, RemoteAddr, SenderChoice, SubflowHealth, SubflowId,
 };
+use crate::policy::{CcFactory, PathManagerFactory, SchedulerFactory};
 use crate::scheduler::{
-    self, ConnView, Decision, SchedulerKind, SegView, Sent, SentKind, SubflowSet, SubflowState, SubflowView,
-    opportunistic,
+    self, ConnView, Decision, SegView, Sent, SentKind, SubflowSet, SubflowState, SubflowView, opportunistic,
 };
 use crate::segment::{
     AddrIds, DataAck, Dss, DssMapping, MpCapable, MpJoin, MptcpOption, MptcpVersion, Segment, TcpOptions,
@@ -69,9 +70,12 @@ pub struct ConnConfig {
     /// Template for every subflow (MSS, timers, recovery); its buffers are
     /// replaced by the connection-level ones.
     pub tcp: TcpConfig,
-    pub cc: CcKind,
-    pub scheduler: SchedulerKind,
-    pub path_manager: PathManagerKind,
+    /// Builds each subflow's congestion control.
+    pub cc: Arc<dyn CcFactory>,
+    /// Builds the connection's packet scheduler.
+    pub scheduler: Arc<dyn SchedulerFactory>,
+    /// Builds the connection's path manager.
+    pub path_manager: Arc<dyn PathManagerFactory>,
     pub rcv_buf_bytes: u64,
     pub snd_buf_bytes: u64,
     /// Raiciu et al. opportunistic retransmission and penalisation.
@@ -283,7 +287,7 @@ impl Connection {
         Connection {
             tx: DataSender::new(idsn, cfg.snd_buf_bytes),
             rx: None,
-            mptcp: cfg.path_manager != PathManagerKind::IosNone,
+            mptcp: cfg.path_manager.offers_mptcp(),
             cfg,
             rng,
             local_key,
@@ -1909,13 +1913,13 @@ mod tests {
         }
     }
 
-    fn cfg(role: Role, pm: PathManagerKind) -> ConnConfig {
+    fn cfg(role: Role, pm: Arc<dyn PathManagerFactory>) -> ConnConfig {
         ConnConfig {
             role,
             version: MptcpVersion::V1,
             tcp: TcpConfig::default(),
-            cc: CcKind::Reno,
-            scheduler: SchedulerKind::MinRtt,
+            cc: Arc::new(crate::cc::RenoConfig {}),
+            scheduler: Arc::new(crate::scheduler::MinRttConfig {}),
             path_manager: pm,
             rcv_buf_bytes: 1 << 20,
             snd_buf_bytes: 1 << 20,
@@ -1953,7 +1957,7 @@ mod tests {
             let rng = RngStreams::new(7);
             let c = Connection::client(
                 SimTime::ZERO,
-                cfg(Role::Client, PathManagerKind::FullMesh),
+                cfg(Role::Client, Arc::new(path_manager::FullMeshConfig::default())),
                 rng.stream("c"),
                 vec![iface(0, CLIENT)],
                 SERVER,
@@ -1978,7 +1982,7 @@ mod tests {
                         Some(s) => s.handle_segment(self.now, &seg),
                         None => {
                             let rng = RngStreams::new(7).stream("s");
-                            let server = cfg(Role::Server, PathManagerKind::Default);
+                            let server = cfg(Role::Server, Arc::new(path_manager::LinuxDefaultConfig {}));
                             self.s = Some(Connection::accept(self.now, server, rng, iface(9, SERVER), &seg));
                         }
                     }

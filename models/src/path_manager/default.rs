@@ -94,6 +94,18 @@ impl PathManager for LinuxDefault {
     }
 }
 
+/// The factory of [`LinuxDefault`], the upstream in-kernel path manager
+/// as modelled here; it has no parameters.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinuxDefaultConfig {}
+
+impl crate::policy::PathManagerFactory for LinuxDefaultConfig {
+    fn build(&self, role: Role) -> Box<dyn PathManager> {
+        Box::new(LinuxDefault::new(role))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testkit::*;

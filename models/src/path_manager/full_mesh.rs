@@ -66,6 +66,7 @@ pub struct FullMeshConfig {
     pub create_on_err: bool,
     /// Delay of the address worker after the first queued interface event
     /// (500 ms in Linux); zero applies events at once.
+    #[serde(alias = "join_delay")]
     pub address_event_delay: SimDuration,
 }
 
@@ -431,6 +432,12 @@ impl PathManager for FullMesh {
 
     fn accepts_joins(&self) -> bool {
         true
+    }
+}
+
+impl crate::policy::PathManagerFactory for FullMeshConfig {
+    fn build(&self, role: Role) -> Box<dyn PathManager> {
+        Box::new(FullMesh::new(role, *self))
     }
 }
 

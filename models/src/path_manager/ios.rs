@@ -112,7 +112,7 @@ impl ServiceType {
 /// Whose app opened the connection (XNU `MPTE_FIRSTPARTY`): it decides how
 /// the Symptoms verdict becomes a Wi-Fi quality.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum AppKind {
     /// Apple's own apps (Siri, Maps...): in handover mode XNU ignores the
     /// advisory and stays `Unsure`, so only RTOs move traffic to cellular.
@@ -712,6 +712,24 @@ impl PathManager for IosPathManager {
     fn choose_sender_subflow(&mut self, now: SimTime, subflows: &[SubflowHealth]) -> SenderChoice {
         let quality = self.wifi_quality();
         self.scheduler.select(now, quality, subflows)
+    }
+}
+
+/// The factory of an iOS service type's path manager with its knobs.
+/// Client only: built for a server it is inert (it opens nothing and
+/// accepts no join), like XNU.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct IosFactory {
+    pub service: ServiceType,
+    pub config: IosConfig,
+}
+
+impl crate::policy::PathManagerFactory for IosFactory {
+    fn build(&self, role: Role) -> Box<dyn PathManager> {
+        Box::new(IosPathManager::new(self.service, role, self.config))
+    }
+    fn supports_role(&self, role: Role) -> bool {
+        role == Role::Client
     }
 }
 

@@ -87,6 +87,23 @@ impl PathManager for IosNone {
     }
 }
 
+/// The factory of [`IosNone`]: plain TCP, client only; no parameters.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IosNoneConfig {}
+
+impl crate::policy::PathManagerFactory for IosNoneConfig {
+    fn build(&self, role: Role) -> Box<dyn PathManager> {
+        Box::new(IosNone::new(role))
+    }
+    fn offers_mptcp(&self) -> bool {
+        false
+    }
+    fn supports_role(&self, role: Role) -> bool {
+        role == Role::Client
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testkit::*;

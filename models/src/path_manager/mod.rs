@@ -68,10 +68,10 @@ pub mod ios_handover;
 pub mod ios_interactive;
 pub mod ios_none;
 
-pub use default::LinuxDefault;
+pub use default::{LinuxDefault, LinuxDefaultConfig};
 pub use full_mesh::{FullMesh, FullMeshConfig};
-pub use ios::{AppKind, IosConfig, IosPathManager, IosScheduler, ServiceType, WifiQuality};
-pub use ios_none::IosNone;
+pub use ios::{AppKind, IosConfig, IosFactory, IosPathManager, IosScheduler, ServiceType, WifiQuality};
+pub use ios_none::{IosNone, IosNoneConfig};
 
 /// A subflow of one connection, numbered by the connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -361,80 +361,6 @@ pub trait PathManager: fmt::Debug + Send {
     }
 }
 
-/// Which path manager a host runs; chosen in the scenario.
-///
-/// Spellings: `default`, `fullmesh` (Linux's own name; `full-mesh` is
-/// accepted where the format allows a dash), and the iOS
-/// `multipathServiceType` values `none`, `handover`, `interactive`,
-/// `aggregate`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PathManagerKind {
-    /// Linux: no extra subflows, accepts joins.
-    #[default]
-    Default,
-    /// Linux fullmesh: one subflow per (local interface, remote address).
-    #[serde(rename = "fullmesh", alias = "full-mesh")]
-    FullMesh,
-    /// iOS `.none`: plain TCP on one interface.
-    #[serde(rename = "none")]
-    IosNone,
-    /// iOS `.handover`.
-    #[serde(rename = "handover")]
-    IosHandover,
-    /// iOS `.interactive`.
-    #[serde(rename = "interactive")]
-    IosInteractive,
-    /// iOS `.aggregate`.
-    #[serde(rename = "aggregate")]
-    IosAggregate,
-}
-
-impl PathManagerKind {
-    /// The scenario spelling.
-    pub const fn name(self) -> &'static str {
-        match self {
-            PathManagerKind::Default => "default",
-            PathManagerKind::FullMesh => "fullmesh",
-            PathManagerKind::IosNone => "none",
-            PathManagerKind::IosHandover => "handover",
-            PathManagerKind::IosInteractive => "interactive",
-            PathManagerKind::IosAggregate => "aggregate",
-        }
-    }
-
-    /// Whether the kind exists on `role`. The iOS kinds are client-only
-    /// (XNU's MPTCP socket has no listen or accept: mptcp_usrreq.c
-    /// `mptcp_usrreqs`); a scenario should reject them on a server.
-    pub const fn supports_role(self, role: Role) -> bool {
-        match self {
-            PathManagerKind::Default | PathManagerKind::FullMesh => true,
-            _ => matches!(role, Role::Client),
-        }
-    }
-
-    /// A fresh instance with the default configuration. An iOS kind built for
-    /// a server is inert (it opens nothing and accepts no join), like XNU.
-    pub fn build(self, role: Role) -> Box<dyn PathManager> {
-        match self {
-            PathManagerKind::Default => Box::new(LinuxDefault::new(role)),
-            PathManagerKind::FullMesh => Box::new(FullMesh::new(role, FullMeshConfig::default())),
-            PathManagerKind::IosNone => Box::new(IosNone::new(role)),
-            PathManagerKind::IosHandover => {
-                Box::new(IosPathManager::new(ServiceType::Handover, role, IosConfig::default()))
-            }
-            PathManagerKind::IosInteractive => Box::new(IosPathManager::new(
-                ServiceType::Interactive,
-                role,
-                IosConfig::default(),
-            )),
-            PathManagerKind::IosAggregate => {
-                Box::new(IosPathManager::new(ServiceType::Aggregate, role, IosConfig::default()))
-            }
-        }
-    }
-}
-
 /// The interfaces that are up, in [`IfaceId`] order.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Interfaces {
@@ -639,41 +565,42 @@ pub(crate) mod testkit {
 mod tests {
     use super::testkit::*;
     use super::*;
-    use serde::de::IntoDeserializer;
-    use serde::de::value::{Error as ValueError, StrDeserializer};
+    use crate::policy::PathManagerFactory;
 
-    fn parse(s: &str) -> Result<PathManagerKind, ValueError> {
-        let d: StrDeserializer<'_, ValueError> = s.into_deserializer();
-        PathManagerKind::deserialize(d)
+    /// Every built-in factory with its trait name.
+    fn builtins() -> Vec<(Box<dyn PathManagerFactory>, &'static str)> {
+        let ios = |service| {
+            Box::new(IosFactory {
+                service,
+                config: IosConfig::default(),
+            })
+        };
+        vec![
+            (Box::new(LinuxDefaultConfig {}), "default"),
+            (Box::new(FullMeshConfig::default()), "fullmesh"),
+            (Box::new(IosNoneConfig {}), "none"),
+            (ios(ServiceType::Handover), "handover"),
+            (ios(ServiceType::Interactive), "interactive"),
+            (ios(ServiceType::Aggregate), "aggregate"),
+        ]
     }
 
     #[test]
-    fn kinds_parse_from_their_scenario_spelling_and_build_under_that_name() {
-        for (text, kind) in [
-            ("default", PathManagerKind::Default),
-            ("fullmesh", PathManagerKind::FullMesh),
-            ("full-mesh", PathManagerKind::FullMesh),
-            ("none", PathManagerKind::IosNone),
-            ("handover", PathManagerKind::IosHandover),
-            ("interactive", PathManagerKind::IosInteractive),
-            ("aggregate", PathManagerKind::IosAggregate),
-        ] {
-            assert_eq!(parse(text).unwrap(), kind, "{text}");
-            assert_eq!(kind.build(Role::Client).name(), kind.name());
+    fn every_builtin_factory_builds_its_path_manager() {
+        for (f, name) in builtins() {
+            assert_eq!(f.build(Role::Client).name(), name);
+            assert_eq!(f.offers_mptcp(), name != "none", "{name}");
         }
-        assert!(parse("ios-handover").is_err());
-        assert_eq!(PathManagerKind::default(), PathManagerKind::Default);
     }
 
     #[test]
     fn ios_kinds_are_client_only_and_linux_kinds_run_on_both_ends() {
-        assert!(PathManagerKind::FullMesh.supports_role(Role::Server));
-        assert!(PathManagerKind::Default.supports_role(Role::Server));
-        assert!(!PathManagerKind::IosHandover.supports_role(Role::Server));
-        assert!(PathManagerKind::IosNone.supports_role(Role::Client));
-        let pm = PathManagerKind::IosHandover.build(Role::Server);
-        assert!(!pm.accepts_joins());
-        assert!(PathManagerKind::Default.build(Role::Server).accepts_joins());
+        for (f, name) in builtins() {
+            let linux = matches!(name, "default" | "fullmesh");
+            assert_eq!(f.supports_role(Role::Server), linux, "{name}");
+            assert!(f.supports_role(Role::Client), "{name}");
+            assert_eq!(f.build(Role::Server).accepts_joins(), linux, "{name}");
+        }
     }
 
     #[test]
@@ -690,15 +617,8 @@ mod tests {
 
     #[test]
     fn every_client_kind_connects_on_the_default_route_once_an_interface_is_up() {
-        for kind in [
-            PathManagerKind::Default,
-            PathManagerKind::FullMesh,
-            PathManagerKind::IosNone,
-            PathManagerKind::IosHandover,
-            PathManagerKind::IosInteractive,
-            PathManagerKind::IosAggregate,
-        ] {
-            let mut pm = kind.build(Role::Client);
+        for (f, kind) in builtins() {
+            let mut pm = f.build(Role::Client);
             let acts = event(pm.as_mut(), ms(0), PmEvent::ConnectRequested { remote_addr: SERVER });
             assert!(acts.is_empty(), "{kind:?} connects with no interface up");
             let acts = up(pm.as_mut(), ms(3), CELL, cell());
@@ -707,7 +627,7 @@ mod tests {
                 vec![PmAction::OpenInitialSubflow {
                     iface: CELL,
                     remote_addr: SERVER,
-                    mptcp: kind != PathManagerKind::IosNone,
+                    mptcp: f.offers_mptcp(),
                 }],
                 "{kind:?}"
             );

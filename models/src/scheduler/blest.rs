@@ -67,12 +67,79 @@ const NO_RANGE: SrttRange = SrttRange {
     max_ns: 0,
 };
 
+/// BLEST's module parameters (Linux `mptcp_blest.c`), and the factory
+/// that builds the scheduler with them. The lambdas are in Linux's unit,
+/// tenths (`lambda = 12` is 1.2); the dynamic steps are in thousandths of
+/// lambda (`dyn_lambda_bad = 40` is +4 %).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlestConfig {
+    /// Initial lambda (`lambda`, 12 tenths).
+    pub lambda: f64,
+    /// Lower bound of lambda (`min_lambda`, 10 tenths).
+    pub min_lambda: f64,
+    /// Upper bound of lambda (`max_lambda`, 13 tenths).
+    pub max_lambda: f64,
+    /// Decrease after a slow-flow RTT without retransmission (`dyn_lambda_good`, 10 per mille).
+    pub dyn_lambda_good: u32,
+    /// Increase after a slow-flow RTT with a retransmission (`dyn_lambda_bad`, 40 per mille).
+    pub dyn_lambda_bad: u32,
+}
+
+impl Default for BlestConfig {
+    fn default() -> Self {
+        BlestConfig {
+            lambda: f64::from(LAMBDA_INITIAL_PER_MILLE) / 100.0,
+            min_lambda: f64::from(LAMBDA_MIN_PER_MILLE) / 100.0,
+            max_lambda: f64::from(LAMBDA_MAX_PER_MILLE) / 100.0,
+            dyn_lambda_good: LAMBDA_GOOD_STEP_PER_MILLE,
+            dyn_lambda_bad: LAMBDA_BAD_STEP_PER_MILLE,
+        }
+    }
+}
+
+impl BlestConfig {
+    /// Tenths to thousandths, rounded; `None` unless finite and in (0, 1000] tenths.
+    fn per_mille(tenths: f64) -> Option<u32> {
+        (tenths.is_finite() && tenths > 0.0 && tenths <= 1000.0).then(|| (tenths * 100.0).round() as u32)
+    }
+
+    /// Why these parameters cannot run, if they cannot: each lambda positive
+    /// and at most 1000 tenths, and `min_lambda <= lambda <= max_lambda`.
+    pub fn validate(&self) -> Result<(), String> {
+        let (Some(l), Some(lo), Some(hi)) = (
+            Self::per_mille(self.lambda),
+            Self::per_mille(self.min_lambda),
+            Self::per_mille(self.max_lambda),
+        ) else {
+            return Err("lambda, min_lambda and max_lambda are tenths in (0, 1000]".into());
+        };
+        if !(lo <= l && l <= hi) {
+            return Err(format!(
+                "expected min_lambda <= lambda <= max_lambda, found {} <= {} <= {}",
+                self.min_lambda, self.lambda, self.max_lambda
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl crate::policy::SchedulerFactory for BlestConfig {
+    fn build(&self) -> Box<dyn Scheduler> {
+        Box::new(Blest::with_config(self))
+    }
+}
+
 /// The BLEST scheduler. See the module documentation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Blest {
     srtt_range: [SrttRange; MAX_SUBFLOWS],
     /// `blestsched_cb.lambda_1000`.
     lambda_per_mille: u32,
+    /// `min_lambda`, `max_lambda` in thousandths.
+    lambda_bounds_per_mille: (u32, u32),
+    /// `dyn_lambda_good`, `dyn_lambda_bad`.
+    lambda_steps_per_mille: (u32, u32),
     /// `blestsched_cb.last_lambda_update`.
     last_lambda_update: SimTime,
     /// `blestsched_cb.retrans_flag`.
@@ -80,10 +147,22 @@ pub struct Blest {
 }
 
 impl Blest {
+    /// BLEST with the Linux module's default parameters.
     pub fn new() -> Self {
+        Self::with_config(&BlestConfig::default())
+    }
+
+    /// BLEST with `cfg`'s parameters; out-of-range lambdas are clamped
+    /// into `[min_lambda, max_lambda]` (check them with [`BlestConfig::validate`]).
+    pub fn with_config(cfg: &BlestConfig) -> Self {
+        let pm = |t: f64, dflt: u32| BlestConfig::per_mille(t).unwrap_or(dflt);
+        let lo = pm(cfg.min_lambda, LAMBDA_MIN_PER_MILLE);
+        let hi = pm(cfg.max_lambda, LAMBDA_MAX_PER_MILLE).max(lo);
         Blest {
             srtt_range: [NO_RANGE; MAX_SUBFLOWS],
-            lambda_per_mille: LAMBDA_INITIAL_PER_MILLE,
+            lambda_per_mille: pm(cfg.lambda, LAMBDA_INITIAL_PER_MILLE).clamp(lo, hi),
+            lambda_bounds_per_mille: (lo, hi),
+            lambda_steps_per_mille: (cfg.dyn_lambda_good, cfg.dyn_lambda_bad),
             last_lambda_update: SimTime::ZERO,
             retrans_flag: false,
         }
@@ -143,12 +222,14 @@ impl Blest {
         // "if there have been retransmissions of packets of the slow flow
         // during the slow flows last RTT => increase lambda otherwise
         // decrease".
+        let (good, bad) = self.lambda_steps_per_mille;
+        let (lo, hi) = self.lambda_bounds_per_mille;
         self.lambda_per_mille = if self.retrans_flag {
-            self.lambda_per_mille + LAMBDA_BAD_STEP_PER_MILLE
+            self.lambda_per_mille.saturating_add(bad)
         } else {
-            self.lambda_per_mille.saturating_sub(LAMBDA_GOOD_STEP_PER_MILLE)
+            self.lambda_per_mille.saturating_sub(good)
         }
-        .clamp(LAMBDA_MIN_PER_MILLE, LAMBDA_MAX_PER_MILLE);
+        .clamp(lo, hi);
         self.retrans_flag = false;
         self.last_lambda_update = now;
     }
@@ -454,6 +535,47 @@ mod tests {
                 subflow: 0,
                 max_bytes: 2_500
             }
+        );
+    }
+
+    #[test]
+    fn the_lambda_parameters_set_the_start_and_the_bounds_in_linux_tenths() {
+        let cfg = BlestConfig {
+            lambda: 11.0,
+            min_lambda: 10.5,
+            max_lambda: 11.2,
+            ..BlestConfig::default()
+        };
+        assert_eq!(cfg.validate(), Ok(()));
+        let mut b = Blest::with_config(&cfg);
+        assert_eq!(b.lambda_per_mille(), 1100);
+        // A penalising run raises lambda by dyn_lambda_bad (40 per mille)
+        // but not past max_lambda (1120).
+        let big = with_window(1 << 30);
+        b.on_rcv_buf_optimization(
+            at_ms(150),
+            &RcvBufAction {
+                penalising: true,
+                ..RcvBufAction::default()
+            },
+        );
+        b.next_for_new_data(at_ms(200), &big, &pair(), &new_seg(1, 1000));
+        assert_eq!(b.lambda_per_mille(), 1120);
+        assert!(
+            BlestConfig {
+                lambda: 14.0,
+                ..BlestConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            BlestConfig {
+                lambda: f64::NAN,
+                ..BlestConfig::default()
+            }
+            .validate()
+            .is_err()
         );
     }
 }

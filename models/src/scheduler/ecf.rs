@@ -172,6 +172,17 @@ impl Scheduler for Ecf {
     }
 }
 
+/// The factory of [`Ecf`] with Linux `mptcp_ecf.c`'s constants.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EcfConfig {}
+
+impl crate::policy::SchedulerFactory for EcfConfig {
+    fn build(&self) -> Box<dyn Scheduler> {
+        Box::new(Ecf::new())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;

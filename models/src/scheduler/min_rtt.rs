@@ -221,6 +221,17 @@ pub fn split_limit(sf: &SubflowView, seg_len: u64) -> Option<u64> {
     Some(if max_len == 0 { seg_len } else { max_len })
 }
 
+/// The factory of [`MinRtt`]; Linux `default` has no parameters.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinRttConfig {}
+
+impl crate::policy::SchedulerFactory for MinRttConfig {
+    fn build(&self) -> Box<dyn Scheduler> {
+        Box::new(MinRtt::new())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;

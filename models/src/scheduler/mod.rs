@@ -109,11 +109,11 @@ pub mod opportunistic;
 pub mod redundant;
 pub mod round_robin;
 
-pub use blest::Blest;
-pub use ecf::{Ecf, EcfDelta};
-pub use min_rtt::MinRtt;
-pub use redundant::Redundant;
-pub use round_robin::RoundRobin;
+pub use blest::{Blest, BlestConfig};
+pub use ecf::{Ecf, EcfConfig, EcfDelta};
+pub use min_rtt::{MinRtt, MinRttConfig};
+pub use redundant::{Redundant, RedundantConfig};
+pub use round_robin::{RoundRobin, RoundRobinConfig};
 
 /// Subflow ids are bit positions in a [`SubflowSet`]: `0..MAX_SUBFLOWS`.
 /// Linux has 32 (`path_index` in a `u32` `path_mask`).
@@ -457,32 +457,6 @@ pub trait Scheduler: fmt::Debug + Send {
     }
 }
 
-/// Which scheduler a connection runs; chosen in the scenario.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SchedulerKind {
-    /// Linux's `default`: lowest RTT first.
-    #[serde(alias = "default")]
-    MinRtt,
-    RoundRobin,
-    Redundant,
-    Blest,
-    Ecf,
-}
-
-impl SchedulerKind {
-    /// A fresh instance with the Linux module's default parameters.
-    pub fn build(self) -> Box<dyn Scheduler> {
-        match self {
-            SchedulerKind::MinRtt => Box::new(MinRtt::new()),
-            SchedulerKind::RoundRobin => Box::new(RoundRobin::new()),
-            SchedulerKind::Redundant => Box::new(Redundant::new()),
-            SchedulerKind::Blest => Box::new(Blest::new()),
-            SchedulerKind::Ecf => Box::new(Ecf::new()),
-        }
-    }
-}
-
 /// Index in `subflows` of the subflow with this id.
 pub(crate) fn position(subflows: &[SubflowView], id: usize) -> Option<usize> {
     subflows.iter().position(|s| s.id == id)
@@ -595,10 +569,6 @@ pub(crate) mod test_util {
 
 #[cfg(test)]
 mod tests {
-    use serde::Deserialize;
-    use serde::de::IntoDeserializer;
-    use serde::de::value::{Error as ValueError, StrDeserializer};
-
     use super::test_util::*;
     use super::*;
 
@@ -620,32 +590,18 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_builds_its_scheduler() {
-        for (kind, name) in [
-            (SchedulerKind::MinRtt, "min-rtt"),
-            (SchedulerKind::RoundRobin, "round-robin"),
-            (SchedulerKind::Redundant, "redundant"),
-            (SchedulerKind::Blest, "blest"),
-            (SchedulerKind::Ecf, "ecf"),
-        ] {
-            assert_eq!(kind.build().name(), name);
+    fn every_builtin_factory_builds_its_scheduler() {
+        use crate::policy::SchedulerFactory;
+        let factories: [(&dyn SchedulerFactory, &str); 5] = [
+            (&MinRttConfig {}, "min-rtt"),
+            (&RoundRobinConfig::default(), "round-robin"),
+            (&RedundantConfig {}, "redundant"),
+            (&BlestConfig::default(), "blest"),
+            (&EcfConfig {}, "ecf"),
+        ];
+        for (f, name) in factories {
+            assert_eq!(f.build().name(), name);
         }
-    }
-
-    #[test]
-    fn scenario_names_are_snake_case_ron_identifiers_and_linux_default_means_min_rtt() {
-        let parse = |text: &'static str| {
-            let d: StrDeserializer<'_, ValueError> = text.into_deserializer();
-            SchedulerKind::deserialize(d)
-        };
-        assert_eq!(parse("default").unwrap(), SchedulerKind::MinRtt);
-        assert_eq!(parse("min_rtt").unwrap(), SchedulerKind::MinRtt);
-        assert_eq!(parse("round_robin").unwrap(), SchedulerKind::RoundRobin);
-        assert!(parse("min-rtt").is_err(), "not a RON identifier");
-        assert_eq!(parse("redundant").unwrap(), SchedulerKind::Redundant);
-        assert_eq!(parse("blest").unwrap(), SchedulerKind::Blest);
-        assert_eq!(parse("ecf").unwrap(), SchedulerKind::Ecf);
-        assert!(parse("lowest-rtt").is_err());
     }
 
     #[test]

@@ -188,6 +188,17 @@ impl Scheduler for Redundant {
     }
 }
 
+/// The factory of [`Redundant`]; Linux `redundant` has no parameters.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedundantConfig {}
+
+impl crate::policy::SchedulerFactory for RedundantConfig {
+    fn build(&self) -> Box<dyn Scheduler> {
+        Box::new(Redundant::new())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;

@@ -211,6 +211,32 @@ impl Scheduler for RoundRobin {
     }
 }
 
+/// Round-robin's module parameters (Linux `mptcp_rr.c`), and the factory
+/// that builds the scheduler with them.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoundRobinConfig {
+    /// Consecutive segments per subflow (`num_segments`, default 1; 0 counts as 1).
+    pub num_segments: u32,
+    /// Skip subflows whose congestion window is full (`cwnd_limited`, default true).
+    pub cwnd_limited: bool,
+}
+
+impl Default for RoundRobinConfig {
+    fn default() -> Self {
+        RoundRobinConfig {
+            num_segments: 1,
+            cwnd_limited: true,
+        }
+    }
+}
+
+impl crate::policy::SchedulerFactory for RoundRobinConfig {
+    fn build(&self) -> Box<dyn Scheduler> {
+        Box::new(RoundRobin::with_params(self.num_segments, self.cwnd_limited))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
