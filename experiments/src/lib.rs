@@ -1,5 +1,6 @@
 //! Scenario files to runs to results, and the `mpsim` command line.
 
+pub mod builder;
 pub mod builtin;
 pub mod demo;
 pub mod figures;

@@ -10,4 +10,5 @@ pub mod ranges;
 pub mod scheduler;
 pub mod segment;
 pub mod tcp;
+pub mod testing;
 pub mod wire;

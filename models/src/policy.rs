@@ -8,8 +8,8 @@
 //! (congestion control). Nothing in the protocol code asks *which* policy it
 //! holds: what it needs to know is a capability of the factory
 //! ([`PathManagerFactory::offers_mptcp`]) or of the instance
-//! ([`Scheduler::uses_rcv_buf_optimization`](crate::scheduler::Scheduler::uses_rcv_buf_optimization),
-//! [`PathManager::chooses_sender_subflow`](crate::path_manager::PathManager::chooses_sender_subflow)).
+//! ([`Scheduler::uses_rcv_buf_optimization`],
+//! [`PathManager::chooses_sender_subflow`]).
 //!
 //! A factory is usually the policy's parameters: the built-in
 //! [`BlestConfig`](crate::scheduler::blest::BlestConfig) is a

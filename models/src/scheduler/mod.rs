@@ -496,75 +496,7 @@ pub(crate) fn fastest(subflows: &[SubflowView]) -> Option<usize> {
 
 #[cfg(test)]
 pub(crate) mod test_util {
-    use super::*;
-
-    pub const MSS: u32 = 1000;
-
-    pub fn ms(v: u64) -> SimDuration {
-        SimDuration::from_millis(v)
-    }
-    pub fn at_ms(v: u64) -> SimTime {
-        SimTime::from_millis(v)
-    }
-
-    /// An established subflow with an empty 10-segment window, MSS 1000,
-    /// ssthresh 20 segments (congestion avoidance) and a wide-open peer
-    /// window.
-    pub fn sf(id: usize, srtt_ms: u64) -> SubflowView {
-        SubflowView {
-            id,
-            state: SubflowState::Established,
-            srtt: Some(ms(srtt_ms)),
-            rttvar: ms(1),
-            mss_bytes: MSS,
-            cwnd_bytes: 10 * u64::from(MSS),
-            ssthresh_bytes: 20 * u64::from(MSS),
-            in_slow_start: true,
-            snd_wnd_bytes: 1 << 30,
-            ..SubflowView::default()
-        }
-    }
-
-    /// `sf` with every cwnd slot taken by packets in flight.
-    pub fn full(mut s: SubflowView) -> SubflowView {
-        s.bytes_in_flight = s.cwnd_bytes;
-        s
-    }
-
-    pub fn backup(mut s: SubflowView) -> SubflowView {
-        s.backup = true;
-        s
-    }
-
-    pub fn conn() -> ConnView {
-        ConnView {
-            mss_bytes: MSS,
-            data_acked_dsn: 1,
-            meta_snd_wnd_bytes: 1 << 30,
-            unsent_bytes: 100_000,
-            peer_data_fin_on: None,
-        }
-    }
-
-    /// New data: `len` bytes at `dsn`, carried by no subflow yet.
-    pub fn new_seg(dsn: u64, len: u64) -> SegView {
-        SegView {
-            dsn,
-            len_bytes: len,
-            ..SegView::default()
-        }
-    }
-
-    /// A reinjected segment already carried by `sent_on`.
-    pub fn reinjected(dsn: u64, len: u64, sent_on: &[usize]) -> SegView {
-        SegView {
-            dsn,
-            len_bytes: len,
-            sent_on: sent_on.iter().fold(SubflowSet::EMPTY, |s, &id| s.with(id)),
-            reinjection: true,
-            data_fin: false,
-        }
-    }
+    pub use crate::testing::*;
 }
 
 #[cfg(test)]
