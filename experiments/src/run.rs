@@ -23,7 +23,6 @@ use models::mptcp::{ConnConfig, LocalIface, Role};
 use models::path_manager::{IfaceInfo, IfaceKind as PmIfaceKind};
 use models::ranges::RangeSet;
 use models::segment::{MptcpVersion, Segment};
-use models::tcp::TcpConfig;
 use serde::Serialize;
 use sim_core::{IfaceId, LinkConfig, LinkId, Network, RngStreams, RunOutcome, SimDuration, SimTime, Simulation};
 
@@ -369,7 +368,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
             info: IfaceInfo {
                 kind,
                 addr,
-                backup: false,
+                backup: spec.backup,
             },
             up: spec.initially_up,
         });
@@ -387,10 +386,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
     let mut client = Host::client(local_ifaces, SERVER_ADDR, rng, version);
     let mut server = Host::server(server_iface, rng, version);
     for (i, c) in sc.connections.iter().enumerate() {
-        let tcp = TcpConfig {
-            mss_bytes: c.mss.bytes() as u32,
-            ..TcpConfig::default()
-        };
+        let tcp = c.tcp.config(c.mss.bytes() as u32);
         let base = ConnConfig {
             role: Role::Client,
             version,

@@ -13,6 +13,8 @@
 use std::fmt;
 use std::path::Path;
 
+use models::tcp::{Recovery, RtoMinRule, TcpConfig};
+
 use crate::registry::{CcSpec, PathManagerSpec, Registry, SchedulerSpec, builtin};
 use serde::{Deserialize, Serialize};
 use sim_core::{Bandwidth, BufferLimit, ByteSize, Jitter, LossModel, SimDuration, SimTime};
@@ -61,6 +63,12 @@ pub struct InterfaceSpec {
     /// Up at time zero (default true).
     #[serde(default = "yes")]
     pub initially_up: bool,
+    /// The address is a backup endpoint (Linux `ip mptcp endpoint ...
+    /// backup`, the interface's `IFF_MPBACKUP`): the client's path manager
+    /// sets the B bit on subflows it opens from it. The iOS path managers
+    /// decide backup by interface kind and ignore it. Default: false.
+    #[serde(default)]
+    pub backup: bool,
     /// Client to server. Required unless `shares_path_with` is given.
     #[serde(default)]
     pub uplink: Option<LinkSpec>,
@@ -122,6 +130,135 @@ pub enum Traffic {
     ConstantRate { rate: Bandwidth, duration: SimDuration },
 }
 
+/// TCP settings of every subflow at both ends; the defaults are Linux's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TcpSpec {
+    /// Offer SACK-permitted (RFC 2018). Default: true.
+    pub sack: bool,
+    /// Offer timestamps (RFC 7323 3). Default: true.
+    pub timestamps: bool,
+    /// Offer window scaling (RFC 7323 2). Default: true.
+    pub window_scale: bool,
+    /// Delayed ACKs (RFC 5681 4.2, as Linux with quick-ack at the start). Default: true.
+    pub delayed_ack: bool,
+    /// Delayed-ACK timeout (Linux `TCP_DELACK_MIN`). Default: `"40ms"`.
+    pub delack_timeout: SimDuration,
+    /// Initial congestion window in segments (RFC 6928; Linux `TCP_INIT_CWND`). Default: 10.
+    pub initial_window_segments: u32,
+    /// Lower bound of the RTO (Linux `TCP_RTO_MIN`). Default: `"200ms"`.
+    pub rto_min: SimDuration,
+    /// How `rto_min` applies: `ClampRto` (RFC 6298 2.4: RTO = max(rto_min,
+    /// SRTT + 4 RTTVAR)) or `ClampVariance` (Linux `__tcp_set_rto`: RTO =
+    /// SRTT + max(rto_min, 4 RTTVAR)). Default: `ClampRto`.
+    pub rto_rule: RtoMinRule,
+    /// RTO before the first RTT sample (RFC 6298 2.1). Default: `"1s"`.
+    pub rto_initial: SimDuration,
+    /// Upper bound of the RTO (Linux `TCP_RTO_MAX`). Default: `"120s"`.
+    pub rto_max: SimDuration,
+    /// Recovery after a fast retransmit: `Sack` (RFC 6675) or `NewReno`
+    /// (RFC 6582). Default: `Sack`.
+    pub recovery: Recovery,
+    /// Limited transmit (RFC 3042). Default: true.
+    pub limited_transmit: bool,
+    /// Nagle's algorithm (RFC 9293 3.7.4). Default: true.
+    pub nagle: bool,
+}
+
+impl Default for TcpSpec {
+    fn default() -> Self {
+        let d = TcpConfig::default();
+        TcpSpec {
+            sack: d.sack,
+            timestamps: d.timestamps,
+            window_scale: d.window_scale,
+            delayed_ack: d.delayed_ack,
+            delack_timeout: d.delack_timeout,
+            initial_window_segments: d.initial_window_segments,
+            rto_min: d.rto_min,
+            rto_rule: d.rto_min_rule,
+            rto_initial: d.rto_initial,
+            rto_max: d.rto_max,
+            recovery: d.recovery,
+            limited_transmit: d.limited_transmit,
+            nagle: d.nagle,
+        }
+    }
+}
+
+impl TcpSpec {
+    /// The endpoint configuration with these settings and `mss_bytes`.
+    pub fn config(&self, mss_bytes: u32) -> TcpConfig {
+        TcpConfig {
+            mss_bytes,
+            sack: self.sack,
+            timestamps: self.timestamps,
+            window_scale: self.window_scale,
+            delayed_ack: self.delayed_ack,
+            delack_timeout: self.delack_timeout,
+            initial_window_segments: self.initial_window_segments,
+            rto_min: self.rto_min,
+            rto_min_rule: self.rto_rule,
+            rto_initial: self.rto_initial,
+            rto_max: self.rto_max,
+            recovery: self.recovery,
+            limited_transmit: self.limited_transmit,
+            nagle: self.nagle,
+            ..TcpConfig::default()
+        }
+    }
+
+    /// The first field that cannot run, with why.
+    fn problem(&self) -> Option<(&'static str, String)> {
+        if !(1..=1000).contains(&self.initial_window_segments) {
+            return Some((
+                "initial_window_segments",
+                format!(
+                    "initial_window_segments {} is out of range; expected 1 to 1000",
+                    self.initial_window_segments
+                ),
+            ));
+        }
+        if self.rto_max.is_zero() || self.rto_max > SimDuration::from_secs(3600) {
+            return Some((
+                "rto_max",
+                format!(
+                    "rto_max {} is out of range; expected more than 0s and at most 1h",
+                    self.rto_max
+                ),
+            ));
+        }
+        if self.rto_min > self.rto_max {
+            return Some((
+                "rto_min",
+                format!(
+                    "rto_min {} is above rto_max {}; expected rto_min <= rto_max",
+                    self.rto_min, self.rto_max
+                ),
+            ));
+        }
+        if self.rto_initial.is_zero() || self.rto_initial > self.rto_max {
+            return Some((
+                "rto_initial",
+                format!(
+                    "rto_initial {} is out of range; expected more than 0s and at most rto_max {}",
+                    self.rto_initial, self.rto_max
+                ),
+            ));
+        }
+        if self.delack_timeout.is_zero() || self.delack_timeout > SimDuration::from_millis(500) {
+            return Some((
+                "delack_timeout",
+                format!(
+                    "delack_timeout {} is out of range; expected more than 0s and at most 500ms (RFC 5681 4.2)",
+                    self.delack_timeout
+                ),
+            ));
+        }
+        None
+    }
+}
+
 /// One MPTCP connection from the client to the server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -161,6 +298,9 @@ pub struct ConnectionSpec {
     /// before it gives up. Default: `"30s"`.
     #[serde(default = "default_orphan")]
     pub orphan_timeout: SimDuration,
+    /// TCP settings of the subflows at both ends. Default: Linux's.
+    #[serde(default)]
+    pub tcp: TcpSpec,
 }
 
 fn default_pm() -> PathManagerSpec {
@@ -495,6 +635,9 @@ impl Scenario {
                         format!("{field} {buf} is smaller than two segments; expected at least {two} (2 x mss)"),
                     );
                 }
+            }
+            if let Some((field, message)) = c.tcp.problem() {
+                return err(&at(&[F("tcp"), F(field)]), message);
             }
             if let Some((field, message)) = traffic_problem(&c.traffic) {
                 return err(&at(&[F("traffic"), F(field)]), message);

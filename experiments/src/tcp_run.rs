@@ -39,7 +39,14 @@ impl BulkTcp {
         cc: Arc<dyn CcFactory>,
         to_send: u64,
     ) -> Self {
-        let ep = TcpEndpoint::connect(SimTime::ZERO, local, remote, isn, cfg.clone(), cc.build(cfg.mss_bytes));
+        let ep = TcpEndpoint::connect(
+            SimTime::ZERO,
+            local,
+            remote,
+            isn,
+            cfg.clone(),
+            cc.build(cfg.mss_bytes, cfg.initial_window_bytes()),
+        );
         BulkTcp {
             ep: Some(ep),
             cfg,
@@ -76,7 +83,7 @@ impl Stack for BulkTcp {
         match &mut self.ep {
             Some(ep) => ep.handle_segment(now, seg),
             None if seg.flags.syn && !seg.flags.ack => {
-                let cc = self.cc.build(self.cfg.mss_bytes);
+                let cc = self.cc.build(self.cfg.mss_bytes, self.cfg.initial_window_bytes());
                 self.ep = Some(TcpEndpoint::accept(now, seg, self.isn, self.cfg.clone(), cc));
             }
             None => {}

@@ -550,3 +550,23 @@ proptest! {
         parse_never_panics_and_places_errors_in_the_text(&text)?;
     }
 }
+
+#[test]
+fn tcp_settings_that_cannot_run_are_reported_at_the_setting() {
+    let text = edit(
+        "traffic: Download(bytes: \"1MB\"),",
+        "traffic: Download(bytes: \"1MB\"), tcp: TcpSpec(rto_min: \"2s\", rto_max: \"1s\"),",
+    );
+    assert_refused_at(&text, "rto_min: |\"2s\"", &["rto_min 2s", "rto_max 1s"]);
+    let text = edit(
+        "traffic: Download(bytes: \"1MB\"),",
+        "traffic: Download(bytes: \"1MB\"), tcp: TcpSpec(initial_window_segments: 0),",
+    );
+    assert_refused_at(&text, "initial_window_segments: |0", &["expected 1 to 1000"]);
+    let text = edit(
+        "traffic: Download(bytes: \"1MB\"),",
+        "traffic: Download(bytes: \"1MB\"), tcp: TcpSpec(sack: false, timestamps: false, rto_rule: ClampVariance),",
+    );
+    let sc = Scenario::parse(Path::new("case.ron"), &text).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!sc.connections[0].tcp.sack && !sc.connections[0].tcp.timestamps);
+}

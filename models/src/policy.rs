@@ -37,8 +37,10 @@ pub trait SchedulerFactory: fmt::Debug + Send + Sync + RefUnwindSafe {
 pub trait CcFactory: fmt::Debug + Send + Sync + RefUnwindSafe {
     /// A fresh instance for a subflow whose MSS is `mss_bytes`, called each
     /// time the connection opens a subflow (the first one included). It
-    /// should start at the initial window with `ssthresh` infinite.
-    fn build(&self, mss_bytes: u32) -> Box<dyn CongestionControl>;
+    /// should start at `initial_window_bytes` (the scenario's
+    /// `initial_window_segments` times the MSS; 10 segments by default, RFC
+    /// 6928) with `ssthresh` infinite.
+    fn build(&self, mss_bytes: u32, initial_window_bytes: u64) -> Box<dyn CongestionControl>;
 }
 
 /// Builds the path manager of one connection at one host.

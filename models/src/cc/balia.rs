@@ -52,6 +52,14 @@ struct RelativeRates {
 }
 
 impl Balia {
+    /// Initial window `iw_bytes` (the restart window's bound too),
+    /// `ssthresh` infinite.
+    pub fn with_initial_window(mss_bytes: u32, iw_bytes: u64) -> Self {
+        Balia {
+            reno: Reno::with_initial_window(mss_bytes, iw_bytes),
+        }
+    }
+
     /// Initial window `initial_window_bytes(mss)`, `ssthresh` infinite.
     pub fn new(mss_bytes: u32) -> Self {
         Balia {
@@ -157,8 +165,8 @@ impl CongestionControl for Balia {
 pub struct BaliaConfig {}
 
 impl crate::policy::CcFactory for BaliaConfig {
-    fn build(&self, mss_bytes: u32) -> Box<dyn CongestionControl> {
-        Box::new(Balia::new(mss_bytes))
+    fn build(&self, mss_bytes: u32, initial_window_bytes: u64) -> Box<dyn CongestionControl> {
+        Box::new(Balia::with_initial_window(mss_bytes, initial_window_bytes))
     }
 }
 

@@ -110,6 +110,12 @@ fn cube_root(x: f64) -> f64 {
 }
 
 impl Cubic {
+    /// Initial window `iw_bytes` (the restart window's bound too),
+    /// `ssthresh` infinite.
+    pub fn with_initial_window(mss_bytes: u32, iw_bytes: u64) -> Self {
+        Self::from_reno(Reno::with_initial_window(mss_bytes, iw_bytes))
+    }
+
     /// Initial window `initial_window_bytes(mss)`, `ssthresh` infinite.
     pub fn new(mss_bytes: u32) -> Self {
         Self::from_reno(Reno::new(mss_bytes))
@@ -318,8 +324,8 @@ impl CongestionControl for Cubic {
 pub struct CubicConfig {}
 
 impl crate::policy::CcFactory for CubicConfig {
-    fn build(&self, mss_bytes: u32) -> Box<dyn CongestionControl> {
-        Box::new(Cubic::new(mss_bytes))
+    fn build(&self, mss_bytes: u32, initial_window_bytes: u64) -> Box<dyn CongestionControl> {
+        Box::new(Cubic::with_initial_window(mss_bytes, initial_window_bytes))
     }
 }
 

@@ -47,6 +47,14 @@ pub struct Lia {
 }
 
 impl Lia {
+    /// Initial window `iw_bytes` (the restart window's bound too),
+    /// `ssthresh` infinite.
+    pub fn with_initial_window(mss_bytes: u32, iw_bytes: u64) -> Self {
+        Lia {
+            reno: Reno::with_initial_window(mss_bytes, iw_bytes),
+        }
+    }
+
     /// Initial window `initial_window_bytes(mss)`, `ssthresh` infinite.
     pub fn new(mss_bytes: u32) -> Self {
         Lia {
@@ -142,8 +150,8 @@ impl CongestionControl for Lia {
 pub struct LiaConfig {}
 
 impl crate::policy::CcFactory for LiaConfig {
-    fn build(&self, mss_bytes: u32) -> Box<dyn CongestionControl> {
-        Box::new(Lia::new(mss_bytes))
+    fn build(&self, mss_bytes: u32, initial_window_bytes: u64) -> Box<dyn CongestionControl> {
+        Box::new(Lia::with_initial_window(mss_bytes, initial_window_bytes))
     }
 }
 

@@ -198,7 +198,7 @@ mod tests {
             (&BaliaConfig {}, "balia"),
         ];
         for (f, name) in factories {
-            let cc = f.build(1460);
+            let cc = f.build(1460, initial_window_bytes(1460));
             assert_eq!(cc.name(), name);
             assert_eq!(cc.cwnd_bytes(), 14_600);
             assert_eq!(cc.ssthresh_bytes(), u64::MAX);

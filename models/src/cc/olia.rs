@@ -84,6 +84,12 @@ struct Alpha {
 }
 
 impl Olia {
+    /// Initial window `iw_bytes` (the restart window's bound too),
+    /// `ssthresh` infinite.
+    pub fn with_initial_window(mss_bytes: u32, iw_bytes: u64) -> Self {
+        Self::from_reno(Reno::with_initial_window(mss_bytes, iw_bytes))
+    }
+
     /// Initial window `initial_window_bytes(mss)`, `ssthresh` infinite.
     pub fn new(mss_bytes: u32) -> Self {
         Self::from_reno(Reno::new(mss_bytes))
@@ -278,8 +284,8 @@ impl CongestionControl for Olia {
 pub struct OliaConfig {}
 
 impl crate::policy::CcFactory for OliaConfig {
-    fn build(&self, mss_bytes: u32) -> Box<dyn CongestionControl> {
-        Box::new(Olia::new(mss_bytes))
+    fn build(&self, mss_bytes: u32, initial_window_bytes: u64) -> Box<dyn CongestionControl> {
+        Box::new(Olia::with_initial_window(mss_bytes, initial_window_bytes))
     }
 }
 

@@ -55,6 +55,8 @@ pub struct Reno {
     /// RFC 3465 2.1 `bytes_acked`: bytes acknowledged in congestion
     /// avoidance since the last `+MSS` step.
     ca_bytes_acked: u64,
+    /// The initial window IW, which also bounds the restart window.
+    iw_bytes: u64,
 }
 
 impl Reno {
@@ -71,7 +73,17 @@ impl Reno {
             cwnd_bytes: cwnd_bytes.max(mss_bytes as u64),
             ssthresh_bytes,
             ca_bytes_acked: 0,
+            iw_bytes: initial_window_bytes(mss_bytes),
         }
+    }
+
+    /// A fresh window of `iw_bytes` (at least one MSS; RFC 6928 allows up
+    /// to 10 segments, Linux `TCP_INIT_CWND`), `ssthresh` infinite; the
+    /// restart window after idle is bounded by the same IW (RFC 5681 4.1).
+    pub fn with_initial_window(mss_bytes: u32, iw_bytes: u64) -> Self {
+        let mut r = Self::with_window(mss_bytes, iw_bytes, u64::MAX);
+        r.iw_bytes = r.cwnd_bytes;
+        r
     }
 
     pub fn mss_bytes(&self) -> u32 {
@@ -168,7 +180,7 @@ impl Reno {
     /// reduced to the value of the restart window (RW) before beginning
     /// transmission", RW = min(IW, cwnd).
     pub(crate) fn idle_restart(&mut self) {
-        self.cwnd_bytes = self.cwnd_bytes.min(initial_window_bytes(self.mss_bytes));
+        self.cwnd_bytes = self.cwnd_bytes.min(self.iw_bytes);
         self.ca_bytes_acked = 0;
     }
 
@@ -241,8 +253,8 @@ impl CongestionControl for Reno {
 pub struct RenoConfig {}
 
 impl crate::policy::CcFactory for RenoConfig {
-    fn build(&self, mss_bytes: u32) -> Box<dyn CongestionControl> {
-        Box::new(Reno::new(mss_bytes))
+    fn build(&self, mss_bytes: u32, initial_window_bytes: u64) -> Box<dyn CongestionControl> {
+        Box::new(Reno::with_initial_window(mss_bytes, initial_window_bytes))
     }
 }
 

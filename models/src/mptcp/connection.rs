@@ -366,7 +366,7 @@ impl Connection {
             syn,
             isn,
             c.subflow_tcp_config(),
-            c.cfg.cc.build(c.cfg.tcp.mss_bytes),
+            c.cfg.cc.build(c.cfg.tcp.mss_bytes, c.cfg.tcp.initial_window_bytes()),
         );
         let handshake = if c.mptcp { Handshake::Capable } else { Handshake::Plain };
         if !c.mptcp {
@@ -516,7 +516,9 @@ impl Connection {
             (remote, self.cfg.server_port),
             isn,
             self.subflow_tcp_config(),
-            self.cfg.cc.build(self.cfg.tcp.mss_bytes),
+            self.cfg
+                .cc
+                .build(self.cfg.tcp.mss_bytes, self.cfg.tcp.initial_window_bytes()),
         );
         if !self.mptcp {
             self.become_plain(isn, 0);
@@ -552,7 +554,9 @@ impl Connection {
             syn,
             isn,
             self.subflow_tcp_config(),
-            self.cfg.cc.build(self.cfg.tcp.mss_bytes),
+            self.cfg
+                .cc
+                .build(self.cfg.tcp.mss_bytes, self.cfg.tcp.initial_window_bytes()),
         );
         let local_nonce = self.rng.next_u32();
         let iface = self.ifaces.first().map(|i| i.id);

@@ -169,6 +169,16 @@ pub struct TcpConfig {
     /// TIME-WAIT duration (RFC 9293: 2*MSL; Linux 60 s; short by default
     /// so runs end soon).
     pub time_wait: SimDuration,
+    /// The initial congestion window in segments of `mss_bytes` (RFC 6928:
+    /// 10; Linux `TCP_INIT_CWND`). The congestion control is built with it.
+    pub initial_window_segments: u32,
+}
+
+impl TcpConfig {
+    /// `initial_window_segments` MSS, at least one.
+    pub fn initial_window_bytes(&self) -> u64 {
+        u64::from(self.initial_window_segments.max(1)) * u64::from(self.mss_bytes)
+    }
 }
 
 impl Default for TcpConfig {
@@ -196,6 +206,7 @@ impl Default for TcpConfig {
             reserved_option_bytes_ack: 0,
             nagle: true,
             time_wait: SimDuration::from_secs(1),
+            initial_window_segments: 10,
         }
     }
 }
