@@ -454,4 +454,18 @@ mod tests {
         assert_eq!(cfg.rto_min_rule, models::tcp::RtoMinRule::ClampVariance);
         assert_eq!(TcpSpec::default().config(1460), models::tcp::TcpConfig::default());
     }
+
+    #[test]
+    fn more_connections_than_client_ports_allow_is_refused() {
+        let mut b = two_paths();
+        for _ in 0..=crate::run::MAX_CONNECTIONS {
+            b = b.connection(|c| c.download_bytes(1000));
+        }
+        let e = b.build().unwrap_err();
+        assert!(e.message.contains("expected at most 1008"), "{e}");
+        let ports: std::collections::BTreeSet<u16> =
+            (0..crate::run::MAX_CONNECTIONS).map(crate::run::first_port).collect();
+        assert_eq!(ports.len(), crate::run::MAX_CONNECTIONS);
+        assert!(ports.iter().all(|&p| (1024..=65535 - 63).contains(&p)));
+    }
 }

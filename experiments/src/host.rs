@@ -70,6 +70,8 @@ pub struct Host {
     server_specs: Vec<(ConnConfig, Traffic)>,
     version: MptcpVersion,
     last_now: SimTime,
+    /// The connections' events, with their index, for the world's observer.
+    events: std::collections::VecDeque<(usize, ConnEvent)>,
 }
 
 impl Host {
@@ -84,6 +86,7 @@ impl Host {
             server_specs: Vec::new(),
             version,
             last_now: SimTime::ZERO,
+            events: Default::default(),
         }
     }
     pub fn server(iface: LocalIface, rng: RngStreams, version: MptcpVersion) -> Self {
@@ -97,6 +100,7 @@ impl Host {
             server_specs: Vec::new(),
             version,
             last_now: SimTime::ZERO,
+            events: Default::default(),
         }
     }
 
@@ -196,7 +200,7 @@ fn server_app(t: &Traffic, now: SimTime) -> AppState {
     a
 }
 
-fn run_app(slot: &mut ConnSlot, role: Role, now: SimTime) {
+fn run_app(slot: &mut ConnSlot, role: Role, now: SimTime, events: &mut std::collections::VecDeque<(usize, ConnEvent)>) {
     let conn = &mut slot.conn;
     let app = &mut slot.app;
     while let Some(ev) = conn.poll_event() {
@@ -207,6 +211,7 @@ fn run_app(slot: &mut ConnSlot, role: Role, now: SimTime) {
             app.closed_sent = true;
             conn.close(now);
         }
+        events.push_back((slot.index, ev));
     }
     // Read everything (the application never stalls the window).
     let got = conn.read(u64::MAX);
@@ -361,8 +366,12 @@ impl Stack for Host {
         self.open_due(now);
         let role = self.role;
         for s in &mut self.conns {
-            run_app(s, role, now);
+            run_app(s, role, now, &mut self.events);
         }
+    }
+
+    fn poll_event(&mut self) -> Option<(usize, ConnEvent)> {
+        self.events.pop_front()
     }
 
     fn wire_len(&self, seg: &Segment) -> u32 {

@@ -19,7 +19,7 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use models::mptcp::{ConnConfig, LocalIface, Role};
+use models::mptcp::{ConnConfig, ConnEvent, LocalIface, Role};
 use models::path_manager::{IfaceInfo, IfaceKind as PmIfaceKind};
 use models::ranges::RangeSet;
 use models::segment::{MptcpVersion, Segment};
@@ -34,15 +34,29 @@ use crate::world::{NetWorld, Observer, PathSpec, Side};
 pub const SERVER_ADDR: u32 = 0x0a00_0001;
 pub const SERVER_PORT: u16 = 80;
 
-/// Connection `i`'s first client port; each connection has 64 ports for its subflows.
+/// Ports each connection reserves for its subflows (one per subflow, up
+/// to `models::scheduler::MAX_SUBFLOWS`).
+const PORTS_PER_CONN: usize = 64;
+
+/// The most connections a scenario may have: each gets its own client
+/// ports, 40000-65535 first, then 1024-39999 (subflows never share a
+/// 4-tuple; subflows do not close with FIN yet, so ports cannot be reused).
+pub const MAX_CONNECTIONS: usize = (65536 - 40000) / PORTS_PER_CONN + (40000 - 1024) / PORTS_PER_CONN;
+
+/// Connection `i`'s first client port; each connection has 64 ports for
+/// its subflows.
 pub fn first_port(i: usize) -> u16 {
-    40000 + 64 * (i as u16 % 300)
+    let high = (65536 - 40000) / PORTS_PER_CONN;
+    let port = if i < high {
+        40000 + PORTS_PER_CONN * i
+    } else {
+        1024 + PORTS_PER_CONN * ((i - high) % ((40000 - 1024) / PORTS_PER_CONN))
+    };
+    port as u16
 }
 
-/// The connection a client port belongs to.
-pub fn conn_of_port(port: u16) -> usize {
-    (port.saturating_sub(40000) / 64) as usize
-}
+/// A subflow's (client address, client port, server address, server port).
+type FourTuple = (u32, u16, u32, u16);
 
 /// Client interface `i`'s address: 10.1.i.2.
 pub fn client_addr(i: usize) -> u32 {
@@ -92,6 +106,9 @@ pub struct RunObserver {
     /// Per (host, conn, subflow): sum and count of srtt samples in ms.
     srtt_acc: BTreeMap<(u8, usize, usize), (f64, u64)>,
     addr_to_iface: Vec<u32>,
+    /// Which connection each subflow belongs to, from the connections'
+    /// `SubflowOpened` events.
+    conn_of: BTreeMap<FourTuple, usize>,
 }
 
 impl RunObserver {
@@ -101,6 +118,17 @@ impl RunObserver {
 }
 
 impl Observer<Host, Host> for RunObserver {
+    fn on_conn_event(&mut self, _now: SimTime, side: Side, conn: usize, event: &ConnEvent) {
+        if let ConnEvent::SubflowOpened { local, remote, .. } = *event {
+            let (client, server) = if side == Side::Client {
+                (local, remote)
+            } else {
+                (remote, local)
+            };
+            self.conn_of.insert((client.0, client.1, server.0, server.1), conn);
+        }
+    }
+
     fn on_send(&mut self, now: SimTime, side: Side, seg: &Segment, _link: LinkId, _accepted: bool) {
         if let Some(p) = &mut self.pcap
             && self.pcap_error.is_none()
@@ -112,13 +140,12 @@ impl Observer<Host, Host> for RunObserver {
             return;
         }
         let from_server = side == Side::Server;
-        let (client_addr, client_port) = if from_server {
-            (seg.dst_addr, seg.dst_port)
+        let tuple = if from_server {
+            (seg.dst_addr, seg.dst_port, seg.src_addr, seg.src_port)
         } else {
-            (seg.src_addr, seg.src_port)
+            (seg.src_addr, seg.src_port, seg.dst_addr, seg.dst_port)
         };
-        let iface = self.iface_of(client_addr);
-        let conn = conn_of_port(client_port);
+        let iface = self.iface_of(tuple.0);
         if self.keep_records && (seg.flags.rst || (seg.window == 0 && !seg.flags.syn)) {
             let (rst, zero_window) = (seg.flags.rst, seg.window == 0 && !seg.flags.rst);
             self.signals.push(SignalRecord {
@@ -130,6 +157,11 @@ impl Observer<Host, Host> for RunObserver {
             });
         }
         let Some(dss) = seg.options.mptcp.dss() else { return };
+        // A DSS travels only on an established subflow, whose opening the
+        // connection reported before its first segment.
+        let Some(&conn) = self.conn_of.get(&tuple) else {
+            return;
+        };
         let data_ack = dss.data_ack.map(|a| a.value);
         let (dsn, len) = match dss.mapping {
             Some(m) if seg.payload_len > 0 => (m.dsn, seg.payload_len as u64),
@@ -452,6 +484,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         ),
         srtt_acc: BTreeMap::new(),
         addr_to_iface: paths.iter().map(|p| p.client_addr).collect(),
+        conn_of: BTreeMap::new(),
     };
     let world = NetWorld::new(net, paths, SERVER_ADDR, client, server, observer);
     let mut sim = Simulation::new(world);

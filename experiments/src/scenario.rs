@@ -610,6 +610,16 @@ impl Scenario {
                 "there are no connections; expected at least one ConnectionSpec(...)".into(),
             );
         }
+        if self.connections.len() > crate::run::MAX_CONNECTIONS {
+            return err(
+                &[F("connections"), I(crate::run::MAX_CONNECTIONS)],
+                format!(
+                    "{} connections; expected at most {} (each takes 64 client ports of its own)",
+                    self.connections.len(),
+                    crate::run::MAX_CONNECTIONS
+                ),
+            );
+        }
         for (k, c) in self.connections.iter().enumerate() {
             let at = |rest: &[PathSeg<'static>]| [&[F("connections"), I(k)][..], rest].concat();
             if c.start > self.stop {

@@ -12,6 +12,7 @@
 //! scheduled per stack; a wake-up that finds the stack's deadline moved later
 //! does nothing but re-arm.
 
+use models::mptcp::ConnEvent;
 use models::segment::Segment;
 use sim_core::{Ctx, IfaceId, LinkId, NetEvent, NetOutput, Network, SimTime, World};
 
@@ -26,6 +27,11 @@ pub trait Stack {
     fn run_app(&mut self, now: SimTime);
     /// The on-the-wire IPv4 packet length of `seg`.
     fn wire_len(&self, seg: &Segment) -> u32;
+    /// What the stack's connections reported, with the connection's index
+    /// (the scenario's), oldest first. Default: nothing.
+    fn poll_event(&mut self) -> Option<(usize, ConnEvent)> {
+        None
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +69,8 @@ pub trait Observer<C, S> {
     fn on_send(&mut self, _now: SimTime, _side: Side, _seg: &Segment, _link: LinkId, _accepted: bool) {}
     /// `seg` arrived at `side`.
     fn on_deliver(&mut self, _now: SimTime, _side: Side, _seg: &Segment) {}
+    /// Connection `conn` at `side` reported `event`.
+    fn on_conn_event(&mut self, _now: SimTime, _side: Side, _conn: usize, _event: &ConnEvent) {}
     /// A periodic sample; returns the next sampling time, if any.
     fn on_sample(&mut self, _now: SimTime, _client: &C, _server: &S) -> Option<SimTime> {
         None
@@ -114,6 +122,9 @@ impl<C: Stack, S: Stack, O: Observer<C, S>> NetWorld<C, S, O> {
     pub fn flush(&mut self, ctx: &mut Ctx<'_, Event>, side: Side) {
         let now = ctx.now();
         self.stack(side).run_app(now);
+        while let Some((conn, ev)) = self.stack(side).poll_event() {
+            self.observer.on_conn_event(now, side, conn, &ev);
+        }
         while let Some(seg) = self.stack(side).poll_transmit(now) {
             let link = match side {
                 Side::Client => self

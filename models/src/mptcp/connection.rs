@@ -206,10 +206,23 @@ impl Subflow {
 /// What the connection reports to its owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnEvent {
+    /// The connection exists (the first event of every connection):
+    /// `local_key` is its MPTCP key (RFC 8684 3.1), from which its token
+    /// and initial data sequence number derive. Lets an observer relate
+    /// what it sees on the wire to the connection (a trace writer that
+    /// re-encodes another MPTCP version needs the key of a v1 SYN, which
+    /// carries none).
+    Started {
+        local_key: u64,
+    },
     /// The first subflow's handshake completed.
     Established,
+    /// A subflow was created (its SYN is about to go, or its peer's SYN
+    /// arrived), between these local and remote (address, port) pairs.
     SubflowOpened {
         subflow: usize,
+        local: (u32, u16),
+        remote: (u32, u16),
     },
     SubflowEstablished {
         subflow: usize,
@@ -284,6 +297,8 @@ impl Connection {
         let pm = cfg.path_manager.build(cfg.role);
         let scheduler = cfg.scheduler.build();
         let first_port = cfg.first_local_port;
+        let mut events = VecDeque::new();
+        events.push_back(ConnEvent::Started { local_key });
         Connection {
             tx: DataSender::new(idsn, cfg.snd_buf_bytes),
             rx: None,
@@ -300,7 +315,7 @@ impl Connection {
             remote_addr,
             next_port: first_port,
             next_addr_id: 1,
-            events: VecDeque::new(),
+            events,
             pending_opts: VecDeque::new(),
             out_queue: VecDeque::new(),
             orphan_deadline: None,
@@ -480,7 +495,12 @@ impl Connection {
             reported_established: false,
         });
         self.orphan_deadline = None;
-        self.events.push_back(ConnEvent::SubflowOpened { subflow: id });
+        let (local, remote) = (self.subflows[id].tcp.local(), self.subflows[id].tcp.remote());
+        self.events.push_back(ConnEvent::SubflowOpened {
+            subflow: id,
+            local,
+            remote,
+        });
         id
     }
 
