@@ -32,11 +32,11 @@ use sim_core::{Bandwidth, BufferLimit, LossModel, SimDuration, SimTime};
 
 use crate::registry::Registry;
 use crate::run::{RunOptions, RunOutput};
-use crate::scenario::TcpSpec;
 use crate::scenario::{
     ClientSpec, ConnectionSpec, IfaceKind, InterfaceSpec, LinkSpec, RecordSpec, Scenario, ScenarioError, TimelineEvent,
     Traffic,
 };
+use crate::scenario::{MptcpVersionSpec, TcpSpec};
 
 /// One direction of a path, or both directions alike.
 #[derive(Clone, Debug, PartialEq)]
@@ -196,6 +196,7 @@ pub struct SimBuilder {
     timeline: Vec<TimelineEvent>,
     connections: Vec<ConnBuilder>,
     record: RecordSpec,
+    mptcp_version: MptcpVersionSpec,
     registry: Registry,
 }
 
@@ -215,6 +216,7 @@ impl SimBuilder {
                 timeseries: false,
                 ..RecordSpec::default()
             },
+            mptcp_version: MptcpVersionSpec::V1,
             registry: Registry::builtin(),
         }
     }
@@ -287,6 +289,11 @@ impl SimBuilder {
         self.connections.push(f(ConnBuilder::new()));
         self
     }
+    /// The MPTCP version both hosts speak (default v1).
+    pub fn mptcp_version(mut self, v: MptcpVersionSpec) -> Self {
+        self.mptcp_version = v;
+        self
+    }
     /// What the run records when it writes a run directory.
     pub fn record(mut self, record: RecordSpec) -> Self {
         self.record = record;
@@ -319,6 +326,7 @@ impl SimBuilder {
             },
             timeline: self.timeline,
             connections,
+            mptcp_version: self.mptcp_version,
             record: self.record,
         };
         let text = crate::run::resolved_ron(&sc).map_err(bad)?;

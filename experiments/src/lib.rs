@@ -12,4 +12,5 @@ pub mod scenario;
 pub mod sweep;
 pub mod tcp_run;
 pub mod theory;
+pub mod transcode;
 pub mod world;

@@ -22,13 +22,13 @@ use std::path::{Path, PathBuf};
 use models::mptcp::{ConnConfig, ConnEvent, LocalIface, Role};
 use models::path_manager::{IfaceInfo, IfaceKind as PmIfaceKind};
 use models::ranges::RangeSet;
-use models::segment::{MptcpVersion, Segment};
+use models::segment::Segment;
 use serde::Serialize;
 use sim_core::{IfaceId, LinkConfig, LinkId, Network, RngStreams, RunOutcome, SimDuration, SimTime, Simulation};
 
 use crate::host::Host;
 use crate::pcap::PcapTrace;
-use crate::scenario::{IfaceKind, PcapFlavor, Scenario};
+use crate::scenario::{IfaceKind, Scenario};
 use crate::world::{NetWorld, Observer, PathSpec, Side};
 
 pub const SERVER_ADDR: u32 = 0x0a00_0001;
@@ -90,6 +90,8 @@ pub struct SignalRecord {
 
 /// What the run observer collects.
 pub struct RunObserver {
+    /// Re-encodes segments for a trace in another MPTCP version than the run's.
+    transcode: Option<crate::transcode::Transcoder>,
     pcap: Option<PcapTrace<BufWriter<File>>>,
     pcap_error: Option<String>,
     keep_records: bool,
@@ -119,6 +121,9 @@ impl RunObserver {
 
 impl Observer<Host, Host> for RunObserver {
     fn on_conn_event(&mut self, _now: SimTime, side: Side, conn: usize, event: &ConnEvent) {
+        if let Some(t) = &mut self.transcode {
+            t.on_conn_event(side, conn, event);
+        }
         if let ConnEvent::SubflowOpened { local, remote, .. } = *event {
             let (client, server) = if side == Side::Client {
                 (local, remote)
@@ -132,9 +137,14 @@ impl Observer<Host, Host> for RunObserver {
     fn on_send(&mut self, now: SimTime, side: Side, seg: &Segment, _link: LinkId, _accepted: bool) {
         if let Some(p) = &mut self.pcap
             && self.pcap_error.is_none()
-            && let Err(e) = p.write(now, seg)
         {
-            self.pcap_error = Some(e.to_string());
+            let written = match &mut self.transcode {
+                Some(t) => p.write(now, &t.rewrite(side, seg)),
+                None => p.write(now, seg),
+            };
+            if let Err(e) = written {
+                self.pcap_error = Some(e.to_string());
+            }
         }
         if !self.keep_records && self.sequence.is_none() {
             return;
@@ -343,10 +353,8 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
 /// given) as the run goes.
 fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Path>) -> Result<RunOutput, String> {
     let rng = RngStreams::new(sc.seed);
-    let version = match sc.record.pcap_flavor {
-        PcapFlavor::V1 => MptcpVersion::V1,
-        PcapFlavor::V0 => MptcpVersion::V0,
-    };
+    let version = sc.mptcp_version.version();
+    let trace_version = sc.record.pcap_flavor.map_or(version, |f| f.version());
     let mut net: Network<Segment> = Network::new();
     let mut paths = Vec::new();
     let mut local_ifaces = Vec::new();
@@ -456,7 +464,9 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         );
     }
     let pcap = match &opts.pcap_path {
-        Some(p) => Some(PcapTrace::create(p, version).map_err(|e| format!("cannot create {}: {e}", p.display()))?),
+        Some(p) => {
+            Some(PcapTrace::create(p, trace_version).map_err(|e| format!("cannot create {}: {e}", p.display()))?)
+        }
         None => None,
     };
     let sequence = match sequence_path {
@@ -469,6 +479,8 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         None => None,
     };
     let observer = RunObserver {
+        transcode: (opts.pcap_path.is_some() && trace_version != version)
+            .then(|| crate::transcode::Transcoder::new(version, trace_version)),
         pcap,
         pcap_error: None,
         keep_records: opts.keep_records,

@@ -325,15 +325,29 @@ fn default_orphan() -> SimDuration {
     SimDuration::from_secs(30)
 }
 
-/// MPTCP version on the wire and in the trace.
+/// An MPTCP version: what the hosts speak (`mptcp_version`), and what a
+/// trace is written in (`record.pcap_flavor`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum PcapFlavor {
+pub enum MptcpVersionSpec {
     /// RFC 8684 (MPTCP v1), 64-bit data sequence numbers: what tshark reads.
     #[default]
     V1,
     /// RFC 6824 (MPTCP v0) with 32-bit data sequence numbers: what mptcptrace reads.
     V0,
+}
+
+/// The trace's MPTCP version: the same type.
+pub type PcapFlavor = MptcpVersionSpec;
+
+impl MptcpVersionSpec {
+    /// The models' version.
+    pub fn version(self) -> models::segment::MptcpVersion {
+        match self {
+            MptcpVersionSpec::V1 => models::segment::MptcpVersion::V1,
+            MptcpVersionSpec::V0 => models::segment::MptcpVersion::V0,
+        }
+    }
 }
 
 /// What the run records.
@@ -343,8 +357,11 @@ pub struct RecordSpec {
     /// Write `trace.pcap`. Default: true.
     #[serde(default = "yes")]
     pub pcap: bool,
+    /// The MPTCP version `trace.pcap` is written in; `None` (the default):
+    /// the scenario's `mptcp_version`. Another version changes only the
+    /// file: the run's segments are re-encoded (see `experiments::transcode`).
     #[serde(default)]
-    pub pcap_flavor: PcapFlavor,
+    pub pcap_flavor: Option<PcapFlavor>,
     /// Write `timeseries.csv`. Default: true.
     #[serde(default = "yes")]
     pub timeseries: bool,
@@ -361,7 +378,7 @@ impl Default for RecordSpec {
     fn default() -> Self {
         RecordSpec {
             pcap: true,
-            pcap_flavor: PcapFlavor::V1,
+            pcap_flavor: None,
             timeseries: true,
             sample_interval: default_sample(),
         }
@@ -393,6 +410,12 @@ pub struct Scenario {
     #[serde(default)]
     pub timeline: Vec<TimelineEvent>,
     pub connections: Vec<ConnectionSpec>,
+    /// The MPTCP version both hosts speak: `v1` (RFC 8684, the default) or
+    /// `v0` (RFC 6824). It changes the run (keys hash with SHA-1 in v0,
+    /// data sequence numbers are 4 bytes on the wire, the SYN carries the
+    /// key), unlike `record.pcap_flavor`.
+    #[serde(default)]
+    pub mptcp_version: MptcpVersionSpec,
     #[serde(default)]
     pub record: RecordSpec,
 }

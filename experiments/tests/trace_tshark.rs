@@ -30,7 +30,7 @@ fn tshark_available() -> bool {
 fn trace(name: &str, flavor: PcapFlavor) -> PathBuf {
     let text = experiments::builtin::get("ios11-handover").unwrap();
     let mut sc = Scenario::parse(Path::new("ios11-handover"), text).unwrap();
-    sc.record.pcap_flavor = flavor;
+    sc.record.pcap_flavor = Some(flavor);
     // A shorter download than the built-in's keeps tshark fast; the
     // handover at 5 s (about 6 MB into the transfer) is unchanged.
     sc.connections[0].traffic = Traffic::Download {

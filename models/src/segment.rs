@@ -245,6 +245,10 @@ impl MptcpOptions {
         }
         false
     }
+    /// The options, mutably (a trace writer re-encoding another version).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut MptcpOption> {
+        self.opts.iter_mut().flatten()
+    }
     pub fn iter(&self) -> impl Iterator<Item = &MptcpOption> {
         self.opts.iter().flatten()
     }

@@ -158,11 +158,11 @@ fn flavor(sc: &mut Scenario, f: &Option<String>) -> Result<(), String> {
     match f.as_deref() {
         None => Ok(()),
         Some("v1") => {
-            sc.record.pcap_flavor = experiments::scenario::PcapFlavor::V1;
+            sc.record.pcap_flavor = Some(experiments::scenario::PcapFlavor::V1);
             Ok(())
         }
         Some("v0") => {
-            sc.record.pcap_flavor = experiments::scenario::PcapFlavor::V0;
+            sc.record.pcap_flavor = Some(experiments::scenario::PcapFlavor::V0);
             Ok(())
         }
         Some(other) => Err(format!("--pcap-flavor {other:?} is not a flavor; expected v1 or v0")),
