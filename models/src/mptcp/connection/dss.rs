@@ -1,0 +1,264 @@
+//! Data sequence mappings (RFC 8684 3.3): the DSS option each established
+//! subflow's segment carries (the data-ACK, the mapping of its payload,
+//! DATA_FIN), the mappings received and how subflow bytes become data
+//! sequence numbers.
+//!
+//! Simplified, and what a user could observe: no DSS checksum; a mapping is
+//! a whole chunk handed to a subflow, repeated on every retransmission of
+//! any part of it (as Linux skbs), never changed once on the wire.
+
+use super::*;
+
+/// A subflow's received DSS mappings by subflow sequence number: an ordered
+/// map kept as a sorted deque. Mappings arrive in subflow order and are
+/// consumed from the front, so the common insert is a push at the back and
+/// the common removal a pop at the front (a `BTreeMap` paid a tree walk and
+/// node allocations per segment for the same answers).
+#[derive(Clone, Debug, Default)]
+pub(super) struct RxMaps {
+    /// `(subflow sequence number, (dsn, length))`, sorted by the first field, unique.
+    pub(super) maps: VecDeque<(u64, (u64, u64))>,
+}
+
+impl RxMaps {
+    /// Sets the mapping at `ssn`, replacing one already there.
+    pub(super) fn insert(&mut self, ssn: u64, m: (u64, u64)) {
+        match self.maps.back() {
+            None => self.maps.push_back((ssn, m)),
+            Some(&(last, _)) if ssn > last => self.maps.push_back((ssn, m)),
+            _ => {
+                let i = self.maps.partition_point(|&(k, _)| k < ssn);
+                match self.maps.get_mut(i) {
+                    Some(e) if e.0 == ssn => e.1 = m,
+                    _ => self.maps.insert(i, (ssn, m)),
+                }
+            }
+        }
+    }
+
+    /// The mapping with the greatest key at or below `pos`.
+    pub(super) fn at_or_below(&self, pos: u64) -> Option<(u64, (u64, u64))> {
+        // Usually the front mapping: in-order bytes are delivered from it.
+        if let Some(&front) = self.maps.front()
+            && front.0 <= pos
+            && self.maps.get(1).is_none_or(|next| next.0 > pos)
+        {
+            return Some(front);
+        }
+        let i = self.maps.partition_point(|&(k, _)| k <= pos);
+        i.checked_sub(1).map(|i| self.maps[i])
+    }
+
+    pub(super) fn remove(&mut self, ssn: u64) {
+        if self.maps.front().is_some_and(|e| e.0 == ssn) {
+            self.maps.pop_front();
+        } else if let Ok(i) = self.maps.binary_search_by_key(&ssn, |e| e.0) {
+            self.maps.remove(i);
+        }
+    }
+}
+
+/// Option bytes the DSS adds to data segments and to pure ACKs (aligned):
+/// v1 as upstream Linux (8-byte data-ACK and DSN), v0 with 4-byte ones.
+pub(super) fn dss_option_bytes(version: MptcpVersion) -> (u32, u32) {
+    match version {
+        // 4 + 8 (ack) + 8 (dsn) + 4 (ssn) + 2 (len) = 26 -> 28; ack only 4 + 8 = 12.
+        MptcpVersion::V1 => (28, 12),
+        // 4 + 4 + 4 + 4 + 2 = 18 -> 20; ack only 4 + 4 = 8.
+        MptcpVersion::V0 => (20, 8),
+    }
+}
+
+/// The relative subflow sequence number of a DSS mapping, unwrapped: RFC
+/// 8684 3.3.1 carries it in 32 bits relative to the subflow's initial
+/// sequence number, so it wraps after 4 GiB on one subflow. The mapping
+/// covers or shortly precedes the segment that carries it, so the value
+/// meant is the one nearest to that segment's own relative sequence number.
+pub(super) fn unwrap_ssn(ssn_rel: u32, seg_rel: u64) -> u64 {
+    widen(u64::from(ssn_rel), false, seg_rel)
+}
+
+/// Rebuilds a 64-bit value from its low 32 bits near `reference` (RFC 8684
+/// 3.3.1: 4-byte forms are the low bits of the 64-bit number).
+pub(super) fn widen(v: u64, wide: bool, reference: u64) -> u64 {
+    if wide {
+        return v;
+    }
+    let base = reference & !0xffff_ffff;
+    let cand = base | (v & 0xffff_ffff);
+    // Pick the candidate closest to the reference.
+    [cand.wrapping_sub(1 << 32), cand, cand.wrapping_add(1 << 32)]
+        .into_iter()
+        .min_by_key(|c| c.abs_diff(reference))
+        .unwrap_or(cand)
+}
+
+impl Connection {
+    pub(super) fn on_dss(&mut self, idx: usize, seg: &Segment, d: &Dss) {
+        if let Some(a) = d.data_ack {
+            let scale = self.subflows[idx].tcp.window_scales().map_or(0, |(snd, _)| snd);
+            let wnd = (seg.window as u64) << scale;
+            let ack = widen(a.value, a.wide, self.tx.snd_una());
+            self.tx.on_data_ack(ack, wnd);
+        }
+        if let Some(m) = d.mapping {
+            let sf = &mut self.subflows[idx];
+            let irs = sf.irs.unwrap_or_else(|| sf.tcp.rcv_nxt().saturating_sub(1));
+            let dsn = widen(m.dsn, m.wide, self.rx.as_ref().map_or(0, |r| r.data_ack()));
+            let data_len = m.len as u64 - d.data_fin as u64;
+            let rel = unwrap_ssn(m.ssn_rel, seg.seq.saturating_sub(irs));
+            if data_len > 0 && rel > 0 {
+                sf.rx_maps.insert(irs + rel, (dsn, data_len));
+            }
+            if d.data_fin
+                && let Some(rx) = &mut self.rx
+            {
+                rx.on_data_fin(dsn + data_len);
+            }
+        }
+    }
+
+    pub(super) fn deliver_subflow_bytes(&mut self, idx: usize, seq: u64, len: u64) {
+        if !self.mptcp {
+            // Plain TCP: subflow sequence numbers are data sequence numbers.
+            if let Some(rx) = &mut self.rx {
+                rx.on_data(seq..seq + len);
+            }
+            return;
+        }
+        let mut pos = seq;
+        let end = seq + len;
+        while pos < end {
+            let sf = &mut self.subflows[idx];
+            // The mapping that covers `pos`.
+            let Some((m_ssn, (m_dsn, m_len))) = sf.rx_maps.at_or_below(pos) else {
+                break;
+            };
+            if pos >= m_ssn + m_len {
+                break; // no mapping for these bytes (cannot happen without middleboxes)
+            }
+            let take_end = end.min(m_ssn + m_len);
+            let dsn = m_dsn + (pos - m_ssn);
+            if take_end == m_ssn + m_len {
+                sf.rx_maps.remove(m_ssn);
+            }
+            if let Some(rx) = &mut self.rx {
+                rx.on_data(dsn..dsn + (take_end - pos));
+            }
+            pos = take_end;
+        }
+    }
+
+    /// The DSS of an established subflow's segment (RFC 8684 3.3): the
+    /// data-ACK, the mapping of its payload and the DATA_FIN, then a
+    /// pending MP_PRIO or address option; SACK blocks that no longer fit the
+    /// 40-byte option space are dropped.
+    pub(super) fn dss_options(&mut self, idx: usize, mapping: Option<crate::tcp::Mapping>, seg: &mut Segment) {
+        let version = self.cfg.version;
+        let wide = version == MptcpVersion::V1;
+        let data_ack = self.rx.as_ref().map(|r| r.data_ack());
+        let sf = &mut self.subflows[idx];
+        // Established: DSS with the data-ACK and, for payload, the mapping.
+        let mapping = mapping.map(|m| DssMapping {
+            dsn: m.tag,
+            ssn_rel: (m.chunk_seq - sf.iss) as u32,
+            len: m.len_bytes as u16,
+            wide,
+        });
+        let mut dss = Dss {
+            data_ack: data_ack.map(|v| DataAck { value: v, wide }),
+            mapping,
+            data_fin: false,
+        };
+        // DATA_FIN: on a mapping that ends at it, or alone on an ACK (RFC 8684 3.3.3).
+        if let Some(fin) = self.tx.data_fin()
+            && self.tx.snd_nxt() == fin
+            && self.tx.snd_una() <= fin
+        {
+            match &mut dss.mapping {
+                Some(m) if m.dsn + m.len as u64 == fin => {
+                    m.len += 1;
+                    dss.data_fin = true;
+                }
+                None => {
+                    dss.mapping = Some(DssMapping {
+                        dsn: fin,
+                        ssn_rel: 0,
+                        len: 1,
+                        wide,
+                    });
+                    dss.data_fin = true;
+                }
+                _ => {}
+            }
+            if dss.data_fin {
+                self.tx.mark_data_fin_sent();
+            }
+        }
+        let sf = &mut self.subflows[idx];
+        seg.options.mptcp.push(MptcpOption::Dss(dss));
+        if let Some(b) = sf.pending_prio.take() {
+            if !seg.options.mptcp.push(MptcpOption::MpPrio { backup: b }) {
+                sf.pending_prio = Some(b);
+            }
+        } else if seg.payload_len == 0
+            && let Some(o) = self.pending_opts.pop_front()
+            && !seg.options.mptcp.push(o)
+        {
+            self.pending_opts.push_front(o);
+        }
+        // Keep within the 40-byte option space: drop SACK blocks that no longer fit.
+        while crate::wire::tcp_options_len(&seg.options, version) > crate::wire::MAX_OPTION_BYTES
+            && !seg.options.sack.is_empty()
+        {
+            let n = seg.options.sack.len() - 1;
+            seg.options.sack.truncate(n);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_relative_subflow_sequence_number_unwraps_past_four_gibibytes() {
+        const WRAP: u64 = 1 << 32;
+        // Before the wrap: as written.
+        assert_eq!(unwrap_ssn(1, 1), 1);
+        assert_eq!(unwrap_ssn(4_000_000_000, 4_000_001_000), 4_000_000_000);
+        // A mapping just past 4 GiB, carried by a segment just past it.
+        assert_eq!(unwrap_ssn(100, WRAP + 1_500), WRAP + 100);
+        // A mapping that starts before the wrap, carried by a segment after it.
+        assert_eq!(unwrap_ssn(u32::MAX - 999, WRAP + 400), WRAP - 1000);
+        // Several wraps on.
+        assert_eq!(unwrap_ssn(7, 5 * WRAP + 9), 5 * WRAP + 7);
+    }
+
+    proptest::proptest! {
+        /// The mapping deque answers as the ordered map it replaces.
+        #[test]
+        fn rx_maps_agree_with_a_btree_map(ops in proptest::collection::vec((0u8..3, 0u64..60, 0u64..1000), 0..120)) {
+            let mut m = RxMaps::default();
+            let mut model = std::collections::BTreeMap::new();
+            for (op, k, v) in ops {
+                match op {
+                    0 => {
+                        m.insert(k, (v, v + 1));
+                        model.insert(k, (v, v + 1));
+                    }
+                    1 => {
+                        m.remove(k);
+                        model.remove(&k);
+                    }
+                    _ => {}
+                }
+                let want = model.range(..=k).next_back().map(|(&a, &b)| (a, b));
+                proptest::prop_assert_eq!(m.at_or_below(k), want);
+                let all: Vec<_> = m.maps.iter().copied().collect();
+                let all_model: Vec<_> = model.iter().map(|(&a, &b)| (a, b)).collect();
+                proptest::prop_assert_eq!(all, all_model);
+            }
+        }
+    }
+}

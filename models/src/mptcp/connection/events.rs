@@ -1,0 +1,54 @@
+//! What the connection reports to its owner: typed events and counters.
+
+use super::*;
+
+/// What the connection reports to its owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnEvent {
+    /// The connection exists (the first event of every connection):
+    /// `local_key` is its MPTCP key (RFC 8684 3.1), from which its token
+    /// and initial data sequence number derive. Lets an observer relate
+    /// what it sees on the wire to the connection (a trace writer that
+    /// re-encodes another MPTCP version needs the key of a v1 SYN, which
+    /// carries none).
+    Started {
+        local_key: u64,
+    },
+    /// The first subflow's handshake completed.
+    Established,
+    /// A subflow was created (its SYN is about to go, or its peer's SYN
+    /// arrived), between these local and remote (address, port) pairs.
+    SubflowOpened {
+        subflow: usize,
+        local: (u32, u16),
+        remote: (u32, u16),
+    },
+    SubflowEstablished {
+        subflow: usize,
+    },
+    SubflowClosed {
+        subflow: usize,
+        reason: CloseReason,
+    },
+    /// Bytes were queued for reinjection from a subflow (they are sent
+    /// only if another subflow can carry them before they are data-acked).
+    Reinjected {
+        from_subflow: usize,
+        bytes: u64,
+    },
+    /// The peer's DATA_FIN arrived in order: all its data was received.
+    PeerClosed,
+    /// The connection is over (both DATA_FINs acknowledged, or it gave up).
+    Closed {
+        timed_out: bool,
+    },
+}
+
+/// Connection-level counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConnStats {
+    /// Bytes sent again on another subflow from the reinject queue.
+    pub reinjected_bytes: u64,
+    pub meta_retransmitted_bytes: u64,
+    pub penalisations: u64,
+}

@@ -1,0 +1,911 @@
+//! One MPTCP connection (RFC 8684) at one host: its subflows (TCP endpoints),
+//! the data sequence space, the packet scheduler, congestion-control
+//! coupling and the path manager, as one sans-IO state machine.
+//!
+//! Inputs: [`Connection::handle_segment`], [`Connection::handle_timeout`],
+//! [`Connection::handle_iface`] and the application calls `write`, `read`,
+//! `close`. Outputs: [`Connection::poll_transmit`] (segments with their
+//! MPTCP options), [`Connection::poll_timeout`], [`Connection::poll_event`].
+//!
+//! This module holds the API, the inputs and outputs and their dispatch;
+//! each job is a submodule of it (in the manner of quinn-proto's
+//! `connection/`), as `impl Connection` blocks over the same state:
+//! `handshake` (MP_CAPABLE, MP_JOIN), `dss` (mappings, data-ACK,
+//! DATA_FIN), `subflow` (the subflows and the policies' views of them),
+//! `schedule` (driving the scheduler), `pm` (applying the path manager's
+//! actions), `plain` (plain-TCP mode) and `events`.
+//!
+//! What happens where:
+//! - MP_CAPABLE on the first subflow (RFC 8684 3.1): the client offers it on
+//!   its SYN and repeats both keys on its ACKs until the server has sent a
+//!   DSS (the connection is then fully established). (`handshake`)
+//! - MP_JOIN for more subflows (3.2) with tokens and HMACs from
+//!   `mptcp_crypto`, and the backup bit. (`handshake`)
+//! - DSS (3.3) on every segment of an established MPTCP subflow: the
+//!   data-ACK, and for payload the mapping from data sequence to subflow
+//!   sequence. The connection-level receive window is advertised on every
+//!   subflow (3.3.5). (`dss`)
+//! - Reinjection as Linux: a subflow's data not yet data-acknowledged goes
+//!   to the reinject queue when the subflow times out (`mptcp_reinject_data(sk, 1)`
+//!   after an RTO; the subflow is then "potentially failed") or goes away
+//!   (RST, interface down: `mptcp_reinject_data(sk, 0)`); the scheduler
+//!   serves the reinject queue first. (`schedule`)
+//! - The path manager decides which subflows exist and with which backup
+//!   flag; its actions are applied by `pm` (MP_JOIN, MP_PRIO, zero window,
+//!   RST, ADD_ADDR/REMOVE_ADDR).
+//! - A subflow RST leaves the connection alive; a connection whose last
+//!   subflow is gone waits `orphan_timeout` for a new one, then ends.
+//!
+//! Simplified, and what a user could observe:
+//! - No DSS checksum, no MP_FAIL/infinite-mapping fallback in the middle of
+//!   a connection (middleboxes are not modelled); fallback to plain TCP
+//!   happens only when the SYN carries no MP_CAPABLE.
+//! - The data-ACK is carried on every segment and pure ACKs are the
+//!   subflows' own (no separate data-level ACK timer).
+//! - The opportunistic retransmission of Raiciu et al. resends the
+//!   head-of-line data; the penalisation halves a slower subflow's window
+//!   through the TCP endpoint's `penalise`.
+
+use std::collections::VecDeque;
+
+use rand::Rng;
+use sim_core::{IfaceId, SimDuration, SimRng, SimTime};
+
+use std::sync::Arc;
+
+use crate::cc::{Coupling, SubflowCcView};
+use crate::mptcp::data::{DataReceiver, DataSender};
+use crate::mptcp_crypto;
+use crate::path_manager::{
+    self, IfaceInfo, PathManager, PmAction, PmEvent, RemoteAddr, SenderChoice, SubflowHealth, SubflowId,
+};
+use crate::policy::{CcFactory, PathManagerFactory, SchedulerFactory};
+use crate::scheduler::{
+    self, ConnView, Decision, SegView, Sent, SentKind, SubflowSet, SubflowState, SubflowView, opportunistic,
+};
+use crate::segment::{
+    AddrIds, DataAck, Dss, DssMapping, MpCapable, MpJoin, MptcpOption, MptcpVersion, Segment, TcpOptions,
+};
+use crate::tcp::{CloseReason, RecoveryPhase, TcpConfig, TcpEndpoint, TcpEvent, TcpState, Transmit};
+
+pub use crate::path_manager::Role;
+
+mod dss;
+mod events;
+mod handshake;
+mod plain;
+mod pm;
+mod schedule;
+mod subflow;
+
+use dss::{RxMaps, dss_option_bytes};
+pub use events::{ConnEvent, ConnStats};
+use handshake::Handshake;
+use pm::pm_close_reason;
+use subflow::NewSubflow;
+pub use subflow::Subflow;
+
+/// Everything that defines a connection's behaviour at one host.
+#[derive(Clone, Debug)]
+pub struct ConnConfig {
+    pub role: Role,
+    pub version: MptcpVersion,
+    /// Template for every subflow (MSS, timers, recovery); its buffers are
+    /// replaced by the connection-level ones.
+    pub tcp: TcpConfig,
+    /// Builds each subflow's congestion control.
+    pub cc: Arc<dyn CcFactory>,
+    /// Builds the connection's packet scheduler.
+    pub scheduler: Arc<dyn SchedulerFactory>,
+    /// Builds the connection's path manager.
+    pub path_manager: Arc<dyn PathManagerFactory>,
+    pub rcv_buf_bytes: u64,
+    pub snd_buf_bytes: u64,
+    /// Raiciu et al. opportunistic retransmission and penalisation.
+    pub opportunistic_retransmission: bool,
+    /// How long to wait for a new subflow once the last one is gone.
+    pub orphan_timeout: SimDuration,
+    /// The server's port.
+    pub server_port: u16,
+    /// The client's first subflow source port; each new subflow takes the next.
+    pub first_local_port: u16,
+}
+
+/// A local interface as the connection knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LocalIface {
+    pub id: IfaceId,
+    pub addr: u32,
+    pub info: IfaceInfo,
+    pub up: bool,
+}
+
+/// One MPTCP connection at one host.
+#[derive(Debug)]
+pub struct Connection {
+    cfg: ConnConfig,
+    rng: SimRng,
+    mptcp: bool,
+    local_key: u64,
+    remote_key: Option<u64>,
+    /// The peer knows our key (we saw a DSS or the MP_CAPABLE third ACK).
+    fully_established: bool,
+    tx: DataSender,
+    rx: Option<DataReceiver>,
+    subflows: Vec<Subflow>,
+    scheduler: Box<dyn scheduler::Scheduler>,
+    pm: Box<dyn PathManager>,
+    ifaces: Vec<LocalIface>,
+    remote_addr: u32,
+    next_port: u16,
+    next_addr_id: u8,
+    events: VecDeque<ConnEvent>,
+    /// MPTCP options from PM actions, for the next pure ACK.
+    pending_opts: VecDeque<MptcpOption>,
+    /// Segments ready to go out before anything else.
+    out_queue: VecDeque<Segment>,
+    orphan_deadline: Option<SimTime>,
+    peer_fin_reported: bool,
+    closed: bool,
+    rr_start: usize,
+    stats: ConnStats,
+    views: Vec<SubflowView>,
+    cc_buf: Vec<SubflowCcView>,
+}
+
+/// A value far beyond any run, for "no limit".
+const FAR: u64 = u64::MAX / 4;
+
+impl Connection {
+    fn new(cfg: ConnConfig, mut rng: SimRng, ifaces: Vec<LocalIface>, remote_addr: u32) -> Self {
+        let local_key = rng.next_u64();
+        let idsn = mptcp_crypto::idsn(local_key, cfg.version);
+        let pm = cfg.path_manager.build(cfg.role);
+        let scheduler = cfg.scheduler.build();
+        let first_port = cfg.first_local_port;
+        let mut events = VecDeque::new();
+        events.push_back(ConnEvent::Started { local_key });
+        Connection {
+            tx: DataSender::new(idsn, cfg.snd_buf_bytes),
+            rx: None,
+            mptcp: cfg.path_manager.offers_mptcp(),
+            cfg,
+            rng,
+            local_key,
+            remote_key: None,
+            fully_established: false,
+            subflows: Vec::new(),
+            scheduler,
+            pm,
+            ifaces,
+            remote_addr,
+            next_port: first_port,
+            next_addr_id: 1,
+            events,
+            pending_opts: VecDeque::new(),
+            out_queue: VecDeque::new(),
+            orphan_deadline: None,
+            peer_fin_reported: false,
+            closed: false,
+            rr_start: 0,
+            stats: ConnStats::default(),
+            views: Vec::new(),
+            cc_buf: Vec::new(),
+        }
+    }
+
+    /// The client side: tells the path manager about the interfaces that
+    /// are up and asks it to connect to `server_addr`.
+    pub fn client(now: SimTime, cfg: ConnConfig, rng: SimRng, ifaces: Vec<LocalIface>, server_addr: u32) -> Self {
+        let mut c = Connection::new(cfg, rng, ifaces, server_addr);
+        for i in c.ifaces.clone() {
+            if i.up {
+                c.pm.handle_event(
+                    now,
+                    PmEvent::InterfaceUp {
+                        iface: i.id,
+                        info: i.info,
+                    },
+                );
+            }
+        }
+        c.pm.handle_event(
+            now,
+            PmEvent::ConnectRequested {
+                remote_addr: server_addr,
+            },
+        );
+        c.apply_pm_actions(now);
+        c
+    }
+
+    /// The server side, from a SYN that opens a new connection.
+    pub fn accept(now: SimTime, cfg: ConnConfig, rng: SimRng, local: LocalIface, syn: &Segment) -> Self {
+        let mut c = Connection::new(cfg, rng, vec![local], syn.src_addr);
+        c.pm.handle_event(
+            now,
+            PmEvent::InterfaceUp {
+                iface: local.id,
+                info: local.info,
+            },
+        );
+        let offers = syn.options.mptcp.iter().any(|o| matches!(o, MptcpOption::MpCapable(_)));
+        c.mptcp = offers && c.mptcp;
+        if let Some(MptcpOption::MpCapable(m)) = syn
+            .options
+            .mptcp
+            .iter()
+            .find(|o| matches!(o, MptcpOption::MpCapable(_)))
+            && let Some(k) = m.sender_key
+        {
+            // v0: the SYN carries the client's key (RFC 6824 3.1).
+            c.set_remote_key(k);
+        }
+        let isn = c.rng.next_u32() as u64;
+        let tcp = TcpEndpoint::accept(
+            now,
+            syn,
+            isn,
+            c.subflow_tcp_config(),
+            c.cfg.cc.build(c.cfg.tcp.mss_bytes, c.cfg.tcp.initial_window_bytes()),
+        );
+        let handshake = if c.mptcp { Handshake::Capable } else { Handshake::Plain };
+        if !c.mptcp {
+            c.become_plain(isn, syn.seq);
+        }
+        let n = NewSubflow {
+            tcp,
+            iss: isn,
+            iface: Some(local.id),
+            addr_id: 0,
+            backup_local: false,
+            initial: true,
+            handshake,
+        };
+        c.push_subflow(now, n);
+        c
+    }
+
+    /// Whether `seg` belongs to one of this connection's subflows.
+    pub fn owns(&self, seg: &Segment) -> bool {
+        self.subflows.iter().any(|s| {
+            s.is_open()
+                && s.tcp.local() == (seg.dst_addr, seg.dst_port)
+                && s.tcp.remote() == (seg.src_addr, seg.src_port)
+        })
+    }
+
+    pub fn role(&self) -> Role {
+        self.cfg.role
+    }
+    pub fn is_mptcp(&self) -> bool {
+        self.mptcp
+    }
+    pub fn subflows(&self) -> &[Subflow] {
+        &self.subflows
+    }
+    pub fn sender(&self) -> &DataSender {
+        &self.tx
+    }
+    pub fn receiver(&self) -> Option<&DataReceiver> {
+        self.rx.as_ref()
+    }
+    pub fn stats(&self) -> ConnStats {
+        self.stats
+    }
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+    pub fn poll_event(&mut self) -> Option<ConnEvent> {
+        self.events.pop_front()
+    }
+
+    // ------------------------------------------------------------------
+    // Application side.
+
+    /// Writes `len` bytes (lengths only); returns how many fit the send buffer.
+    pub fn write(&mut self, len: u64) -> u64 {
+        self.tx.write(len)
+    }
+    /// Room in the send buffer.
+    pub fn write_space(&self) -> u64 {
+        self.tx.free_bytes()
+    }
+    /// Reads up to `max` in-order bytes.
+    pub fn read(&mut self, max: u64) -> u64 {
+        self.rx.as_mut().map_or(0, |r| r.read(max))
+    }
+    /// No more data will be written: a DATA_FIN follows the last byte.
+    pub fn close(&mut self, now: SimTime) {
+        // The DATA_FIN (or, for plain TCP, the FIN) goes out after the last
+        // byte has been handed to a subflow (see `schedule`).
+        self.tx.close();
+        self.pm.handle_event(now, PmEvent::ConnectionClosing);
+    }
+
+    /// Abort the whole connection at once (RFC 8684 3.5): MP_FASTCLOSE with
+    /// the peer's key on one subflow's ACK, then a RST on every subflow.
+    pub fn abort(&mut self, now: SimTime) {
+        if self.closed {
+            return;
+        }
+        if self.mptcp
+            && let Some(key) = self.remote_key
+            && let Some(idx) = self.subflows.iter().position(|s| s.is_open() && s.fully_established)
+        {
+            self.pending_opts
+                .push_front(MptcpOption::MpFastclose { receiver_key: key });
+            self.subflows[idx].tcp.request_ack();
+            if let Some(tx) = self.subflows[idx].tcp.poll_transmit(now) {
+                let seg = self.decorate(now, idx, tx);
+                self.out_queue.push_back(seg);
+            }
+        }
+        for s in &mut self.subflows {
+            if s.is_open() {
+                s.tcp.abort();
+            }
+        }
+        for idx in 0..self.subflows.len() {
+            // Take the RSTs now, before the subflows are marked closed.
+            while let Some(tx) = self.subflows[idx].tcp.poll_transmit(now) {
+                self.out_queue.push_back(tx.seg);
+            }
+            self.drain_subflow(now, idx);
+        }
+        if !self.closed {
+            self.closed = true;
+            self.events.push_back(ConnEvent::Closed { timed_out: false });
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Inputs.
+
+    /// A segment for one of this connection's subflows (or a join SYN the
+    /// owner matched with [`Connection::accepts_join`]).
+    pub fn handle_segment(&mut self, now: SimTime, seg: &Segment) {
+        if seg.flags.syn
+            && !seg.flags.ack
+            && !self.owns(seg)
+            && seg.options.mptcp.iter().any(|o| matches!(o, MptcpOption::MpJoin(_)))
+        {
+            self.accept_join(now, seg);
+            self.after_input(now);
+            return;
+        }
+        let Some(idx) = self.subflows.iter().position(|s| {
+            s.is_open()
+                && s.tcp.local() == (seg.dst_addr, seg.dst_port)
+                && s.tcp.remote() == (seg.src_addr, seg.src_port)
+        }) else {
+            return;
+        };
+        self.process_mptcp_options(now, idx, seg);
+        let views = self.cc_views();
+        let coupling = Coupling {
+            me: idx,
+            subflows: &views,
+        };
+        let sf = &mut self.subflows[idx];
+        if sf.irs.is_none() && seg.flags.syn {
+            sf.irs = Some(seg.seq);
+        }
+        sf.tcp.handle_segment_coupled(now, seg, &coupling);
+        self.cc_buf = views;
+        self.drain_subflow(now, idx);
+        self.after_input(now);
+    }
+
+    /// Timers due at `now`.
+    pub fn handle_timeout(&mut self, now: SimTime) {
+        for idx in 0..self.subflows.len() {
+            if self.subflows[idx].is_open() && self.subflows[idx].tcp.poll_timeout().is_some_and(|t| t <= now) {
+                let views = self.cc_views();
+                let coupling = Coupling {
+                    me: idx,
+                    subflows: &views,
+                };
+                self.subflows[idx].tcp.handle_timeout_coupled(now, &coupling);
+                self.cc_buf = views;
+                self.drain_subflow(now, idx);
+            }
+        }
+        if self.pm.poll_timeout().is_some_and(|t| t <= now) {
+            self.pm.handle_timeout(now);
+        }
+        if self.orphan_deadline.is_some_and(|t| t <= now) {
+            self.orphan_deadline = None;
+            if !self.closed {
+                self.closed = true;
+                self.events.push_back(ConnEvent::Closed { timed_out: true });
+            }
+        }
+        self.after_input(now);
+    }
+
+    /// A local interface went up or down (client side).
+    pub fn handle_iface(&mut self, now: SimTime, addr: u32, up: bool) {
+        let Some(pos) = self.ifaces.iter().position(|i| i.addr == addr) else {
+            return;
+        };
+        self.ifaces[pos].up = up;
+        let iface = self.ifaces[pos];
+        if up {
+            self.pm.handle_event(
+                now,
+                PmEvent::InterfaceUp {
+                    iface: iface.id,
+                    info: iface.info,
+                },
+            );
+        } else {
+            self.pm.handle_event(now, PmEvent::InterfaceDown { iface: iface.id });
+        }
+        self.after_input(now);
+    }
+
+    fn process_mptcp_options(&mut self, now: SimTime, idx: usize, seg: &Segment) {
+        if !self.mptcp {
+            return;
+        }
+        let mut got_dss = false;
+        for opt in seg.options.mptcp.iter() {
+            match *opt {
+                MptcpOption::MpCapable(m) => {
+                    // RFC 8684 3.1: the SYN/ACK carries the server's key (the
+                    // client learns it); the third ACK carries the client's
+                    // key first and echoes the server's (the server learns).
+                    if let Some(k) = m.sender_key {
+                        self.set_remote_key(k);
+                    }
+                    if self.cfg.role == Role::Server && !seg.flags.syn && m.receiver_key.is_some() {
+                        self.fully_established = true;
+                    }
+                }
+                MptcpOption::MpJoin(j) => self.on_join_option(idx, j),
+                MptcpOption::Dss(d) => {
+                    got_dss = true;
+                    self.on_dss(idx, seg, &d);
+                }
+                MptcpOption::MpPrio { backup } => {
+                    // RFC 8684 3.3.8: applies to the subflow it arrives on.
+                    self.subflows[idx].backup_remote = backup;
+                }
+                MptcpOption::AddAddr {
+                    addr_id,
+                    addr,
+                    port,
+                    echo,
+                    ..
+                } if !echo => {
+                    let remote = RemoteAddr {
+                        id: addr_id,
+                        addr,
+                        port,
+                    };
+                    self.pm.handle_event(now, PmEvent::AddressAnnounced { remote });
+                }
+                MptcpOption::RemoveAddr { addr_ids } => {
+                    for &id in addr_ids.as_slice() {
+                        self.pm.handle_event(now, PmEvent::AddressRemoved { id });
+                    }
+                }
+                MptcpOption::MpFastclose { receiver_key } if receiver_key == self.local_key => {
+                    // RFC 8684 3.5: the peer aborted; answer with RSTs.
+                    for s in &mut self.subflows {
+                        if s.is_open() {
+                            s.tcp.abort();
+                        }
+                    }
+                    self.orphan_deadline = None;
+                    if !self.closed {
+                        self.closed = true;
+                        self.events.push_back(ConnEvent::Closed { timed_out: false });
+                    }
+                }
+                _ => {}
+            }
+        }
+        if got_dss {
+            // A DSS from the peer means it has our key (RFC 8684 3.1).
+            self.fully_established = true;
+            let sf = &mut self.subflows[idx];
+            if sf.tcp.state() == TcpState::Established {
+                sf.fully_established = true;
+            }
+        }
+    }
+
+    /// Takes what a subflow received and what happened to it.
+    fn drain_subflow(&mut self, now: SimTime, idx: usize) {
+        // In-order subflow bytes -> data sequence space.
+        while let Some((seq, len)) = self.subflows[idx].tcp.recv(u64::MAX) {
+            self.deliver_subflow_bytes(idx, seq, len);
+        }
+        while let Some(ev) = self.subflows[idx].tcp.poll_event() {
+            match ev {
+                TcpEvent::Connected => self.on_subflow_connected(now, idx),
+                TcpEvent::Rto { backoff } => {
+                    // Linux mptcp_sub_retransmit_timer: reinject and mark pf.
+                    // Only when the subflow carries data not yet data-acknowledged
+                    // (after an RTO nothing counts as in flight any more).
+                    let outstanding = self.tx.outstanding_on(idx);
+                    let sf = &mut self.subflows[idx];
+                    if self.mptcp
+                        && outstanding > 0
+                        && matches!(sf.tcp.state(), TcpState::Established | TcpState::CloseWait)
+                    {
+                        sf.pf = true;
+                        let n = self.tx.reinject_from(idx);
+                        if n > 0 {
+                            self.events.push_back(ConnEvent::Reinjected {
+                                from_subflow: idx,
+                                bytes: n,
+                            });
+                        }
+                    }
+                    let _ = backoff;
+                    self.report_health(now, idx);
+                }
+                TcpEvent::Closed { reason } => self.on_subflow_closed(now, idx, reason),
+                TcpEvent::PeerFin if !self.mptcp => {
+                    // Plain TCP: the FIN is the end of the data stream.
+                    if let Some(rx) = &mut self.rx {
+                        let end = rx.data_ack();
+                        rx.on_data_fin(end);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !self.mptcp {
+            // Plain TCP: the TCP ACK is the data-ACK.
+            let una = self.subflows[idx].tcp.snd_una();
+            self.tx.on_data_ack(una, FAR);
+        }
+        // An ACK of new data ends "potentially failed" (Linux clears
+        // `tp->pf` when the subflow makes progress again), so the scheduler
+        // may use the subflow as soon as it works, not only after its RTO
+        // recovery has ended.
+        let sf = &mut self.subflows[idx];
+        let una = sf.tcp.snd_una();
+        if una > sf.last_una {
+            sf.last_una = una;
+            sf.pf = false;
+        }
+    }
+
+    fn on_subflow_connected(&mut self, now: SimTime, idx: usize) {
+        let mptcp = self.mptcp;
+        let sf = &mut self.subflows[idx];
+        sf.established_at = Some(now);
+        if sf.irs.is_none() {
+            sf.irs = Some(sf.tcp.rcv_nxt() - 1);
+        }
+        if !mptcp {
+            sf.fully_established = true;
+            let irs = sf.irs.unwrap_or(0);
+            if self.rx.is_none() {
+                self.rx = Some(DataReceiver::new(irs, self.cfg.rcv_buf_bytes));
+            }
+        }
+        match self.subflows[idx].handshake {
+            Handshake::Capable => {
+                // The client's first subflow may send as soon as it has sent
+                // the third ACK; the server once it has the client's key.
+                if self.cfg.role == Role::Client || self.remote_key.is_some() {
+                    self.subflows[idx].fully_established = true;
+                }
+                // The peer's window: until its first DSS, assume its initial receive window.
+                let wnd = self.subflows[idx].tcp.peer_window_bytes();
+                let una = self.tx.snd_una();
+                self.tx.on_data_ack(una, wnd);
+            }
+            Handshake::Join { .. } | Handshake::Plain => {}
+        }
+        let sf = &self.subflows[idx];
+        let initial = sf.initial;
+        let iface = sf.iface.unwrap_or(IfaceId(0));
+        let backup = sf.backup_local || sf.backup_remote;
+        if initial {
+            self.events.push_back(ConnEvent::Established);
+            self.pm.handle_event(
+                now,
+                PmEvent::ConnectionEstablished {
+                    subflow: SubflowId(idx as u32),
+                    iface,
+                    remote_addr: self.remote_addr,
+                    mptcp,
+                },
+            );
+        } else {
+            // The peer's address: the server for a client; for a server the
+            // client address and the address id its MP_JOIN announced.
+            let sf = &self.subflows[idx];
+            let remote = match self.cfg.role {
+                Role::Client => RemoteAddr::initial(self.remote_addr),
+                Role::Server => RemoteAddr {
+                    id: sf.addr_id,
+                    addr: sf.tcp.remote().0,
+                    port: None,
+                },
+            };
+            self.pm.handle_event(
+                now,
+                PmEvent::SubflowEstablished {
+                    subflow: SubflowId(idx as u32),
+                    iface,
+                    remote,
+                    backup,
+                    initiated_locally: self.cfg.role == Role::Client,
+                },
+            );
+        }
+        self.subflows[idx].reported_established = true;
+        self.events.push_back(ConnEvent::SubflowEstablished { subflow: idx });
+    }
+
+    fn on_subflow_closed(&mut self, now: SimTime, idx: usize, reason: CloseReason) {
+        if self.subflows[idx].closed_at.is_some() {
+            return;
+        }
+        // Linux mptcp_reinject_data(sk, 0): what it carried goes to the others.
+        if self.mptcp {
+            let n = self.tx.reinject_from(idx);
+            if n > 0 {
+                self.events.push_back(ConnEvent::Reinjected {
+                    from_subflow: idx,
+                    bytes: n,
+                });
+            }
+            self.tx.forget_subflow(idx);
+        }
+        self.scheduler.on_subflow_closed(idx);
+        let sf = &mut self.subflows[idx];
+        sf.closed_at = Some(now);
+        sf.close_reason = Some(reason);
+        let iface = sf.iface.unwrap_or(IfaceId(0));
+        self.events.push_back(ConnEvent::SubflowClosed { subflow: idx, reason });
+        self.pm.handle_event(
+            now,
+            PmEvent::SubflowClosed {
+                subflow: SubflowId(idx as u32),
+                iface,
+                remote_addr: self.remote_addr,
+                reason: pm_close_reason(reason),
+            },
+        );
+        if !self.subflows.iter().any(Subflow::is_open) && !self.closed {
+            if self.tx.all_acked() && self.rx.as_ref().is_some_and(DataReceiver::fin_received) || !self.mptcp {
+                self.closed = true;
+                self.events.push_back(ConnEvent::Closed {
+                    timed_out: reason == CloseReason::Timeout,
+                });
+            } else {
+                // RFC 8684 3.3.3 leaves this to the implementation: wait for a new subflow.
+                self.orphan_deadline = Some(now + self.cfg.orphan_timeout);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Outputs.
+
+    /// The earliest timer of any subflow, the path manager, or the orphan wait.
+    pub fn poll_timeout(&self) -> Option<SimTime> {
+        let mut t = SimTime::earliest(self.pm.poll_timeout(), self.orphan_deadline);
+        for s in &self.subflows {
+            if s.is_open() {
+                t = SimTime::earliest(t, s.tcp.poll_timeout());
+            }
+        }
+        t
+    }
+
+    /// The next segment to send, with its MPTCP options.
+    pub fn poll_transmit(&mut self, now: SimTime) -> Option<Segment> {
+        if let Some(seg) = self.out_queue.pop_front() {
+            return Some(seg);
+        }
+        self.schedule(now);
+        let n = self.subflows.len();
+        let window = self.rx.as_ref().map(|r| r.window_bytes());
+        for k in 0..n {
+            let idx = (self.rr_start + k) % n;
+            if self.mptcp {
+                self.subflows[idx].tcp.set_external_rcv_window(window);
+            }
+            // A quiet endpoint had no input since its last poll, which
+            // this connection drained after; `poll_transmit` itself adds
+            // no event and no byte. So with MPTCP (whose drain, without
+            // events or bytes, only compares `snd_una` with the value it
+            // saw then) draining it again finds nothing. Plain TCP still
+            // drains: its data-ACK step also reads the connection's
+            // sequence state, which the scheduler moves.
+            let quiet = self.mptcp && self.subflows[idx].tcp.is_quiet();
+            if let Some(tx) = self.subflows[idx].tcp.poll_transmit(now) {
+                self.rr_start = (idx + 1) % n;
+                let seg = self.decorate(now, idx, tx);
+                self.drain_subflow(now, idx);
+                return Some(seg);
+            }
+            if !quiet {
+                self.drain_subflow(now, idx);
+            }
+        }
+        None
+    }
+
+    /// Adds the MPTCP options a subflow's segment carries.
+    fn decorate(&mut self, _now: SimTime, idx: usize, tx: Transmit) -> Segment {
+        let mut seg = tx.seg;
+        if seg.flags.rst {
+            return seg;
+        }
+        if self.handshake_options(idx, &mut seg) {
+            return seg;
+        }
+        self.dss_options(idx, tx.mapping, &mut seg);
+        seg
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::path_manager::IfaceKind;
+    use sim_core::RngStreams;
+
+    const CLIENT: u32 = 0x0a01_0002;
+    const SERVER: u32 = 0x0a00_0001;
+
+    fn cfg(role: Role, pm: Arc<dyn PathManagerFactory>) -> ConnConfig {
+        ConnConfig {
+            role,
+            version: MptcpVersion::V1,
+            tcp: TcpConfig::default(),
+            cc: Arc::new(crate::cc::RenoConfig {}),
+            scheduler: Arc::new(crate::scheduler::MinRttConfig {}),
+            path_manager: pm,
+            rcv_buf_bytes: 1 << 20,
+            snd_buf_bytes: 1 << 20,
+            opportunistic_retransmission: true,
+            orphan_timeout: SimDuration::from_secs(30),
+            server_port: 80,
+            first_local_port: 40000,
+        }
+    }
+
+    fn iface(id: u32, addr: u32) -> LocalIface {
+        LocalIface {
+            id: IfaceId(id),
+            addr,
+            info: IfaceInfo {
+                kind: IfaceKind::Preferred,
+                addr,
+                backup: false,
+            },
+            up: true,
+        }
+    }
+
+    /// A client and a server connection joined by a lossless wire of 1 ms
+    /// per segment; `wire` keeps every segment that crossed it.
+    struct Pair {
+        c: Connection,
+        s: Option<Connection>,
+        now: SimTime,
+        wire: Vec<Segment>,
+    }
+
+    impl Pair {
+        fn new() -> Self {
+            let rng = RngStreams::new(7);
+            let c = Connection::client(
+                SimTime::ZERO,
+                cfg(Role::Client, Arc::new(path_manager::FullMeshConfig::default())),
+                rng.stream("c"),
+                vec![iface(0, CLIENT)],
+                SERVER,
+            );
+            Pair {
+                c,
+                s: None,
+                now: SimTime::ZERO,
+                wire: Vec::new(),
+            }
+        }
+
+        /// Moves segments both ways until nothing is left to send.
+        fn exchange(&mut self) {
+            loop {
+                let mut moved = false;
+                while let Some(seg) = self.c.poll_transmit(self.now) {
+                    moved = true;
+                    self.wire.push(seg);
+                    self.now += SimDuration::from_millis(1);
+                    match &mut self.s {
+                        Some(s) => s.handle_segment(self.now, &seg),
+                        None => {
+                            let rng = RngStreams::new(7).stream("s");
+                            let server = cfg(Role::Server, Arc::new(path_manager::LinuxDefaultConfig {}));
+                            self.s = Some(Connection::accept(self.now, server, rng, iface(9, SERVER), &seg));
+                        }
+                    }
+                }
+                if let Some(s) = &mut self.s {
+                    while let Some(seg) = s.poll_transmit(self.now) {
+                        moved = true;
+                        self.wire.push(seg);
+                        self.now += SimDuration::from_millis(1);
+                        self.c.handle_segment(self.now, &seg);
+                    }
+                }
+                if !moved {
+                    // Fire the earliest timer (delayed ACKs, retransmissions)
+                    // within the next second, or stop.
+                    let next = [self.c.poll_timeout(), self.s.as_ref().and_then(|s| s.poll_timeout())]
+                        .into_iter()
+                        .flatten()
+                        .min();
+                    match next {
+                        Some(t) if t <= self.now + SimDuration::from_secs(1) => {
+                            self.now = self.now.max(t);
+                            self.c.handle_timeout(self.now);
+                            if let Some(s) = &mut self.s {
+                                s.handle_timeout(self.now);
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_mp_capable_handshake_exchanges_keys_and_the_data_ack_covers_every_byte() {
+        let mut p = Pair::new();
+        p.exchange();
+        let s = p.s.as_mut().unwrap();
+        assert_eq!(s.write(100_000), 100_000);
+        p.exchange();
+        assert!(p.c.is_mptcp() && p.s.as_ref().unwrap().is_mptcp());
+        assert_eq!(p.c.read(u64::MAX), 100_000);
+        // The server's data is all data-acknowledged.
+        let tx = p.s.as_ref().unwrap().sender();
+        assert_eq!(tx.snd_una(), tx.write_end());
+        // Every data segment carried a DSS mapping.
+        assert!(
+            p.wire.iter().filter(|s| s.payload_len > 0).all(|s| s
+                .options
+                .mptcp
+                .dss()
+                .is_some_and(|d| d.mapping.is_some()))
+        );
+    }
+
+    #[test]
+    fn mp_fastclose_aborts_the_connection_at_both_ends() {
+        let mut p = Pair::new();
+        p.exchange();
+        p.s.as_mut().unwrap().write(10_000);
+        p.exchange();
+        p.c.read(u64::MAX);
+        let before = p.wire.len();
+        p.c.abort(p.now);
+        p.exchange();
+        let after = &p.wire[before..];
+        // MP_FASTCLOSE first, carrying the server's key, then the RST.
+        let fc = after.iter().position(|s| {
+            s.options
+                .mptcp
+                .iter()
+                .any(|o| matches!(o, MptcpOption::MpFastclose { .. }))
+        });
+        let rst = after.iter().position(|s| s.flags.rst);
+        assert!(fc.is_some() && rst.is_some() && fc < rst, "{after:?}");
+        assert!(p.c.is_closed() && p.s.as_ref().unwrap().is_closed());
+    }
+}

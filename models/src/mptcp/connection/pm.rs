@@ -1,0 +1,127 @@
+//! The path manager's actions (`crate::path_manager::PmAction`), applied
+//! to the connection: open subflows, MP_PRIO, zero window before a reset,
+//! reset or abort a subflow, reinject, ADD_ADDR/REMOVE_ADDR.
+
+use super::*;
+
+pub(super) fn pm_close_reason(r: CloseReason) -> path_manager::CloseReason {
+    match r {
+        CloseReason::Fin => path_manager::CloseReason::Fin,
+        CloseReason::Rst => path_manager::CloseReason::Rst,
+        CloseReason::Timeout => path_manager::CloseReason::Timeout,
+        CloseReason::Aborted => path_manager::CloseReason::Aborted,
+    }
+}
+
+impl Connection {
+    /// Common work after any input: PM actions, subflow health, orphan state.
+    pub(super) fn after_input(&mut self, now: SimTime) {
+        self.apply_pm_actions(now);
+    }
+
+    pub(super) fn apply_pm_actions(&mut self, now: SimTime) {
+        if let Some(rx) = &self.rx
+            && rx.fin_received()
+            && !self.peer_fin_reported
+        {
+            self.peer_fin_reported = true;
+            self.events.push_back(ConnEvent::PeerClosed);
+        }
+        while let Some(a) = self.pm.poll_action() {
+            match a {
+                PmAction::OpenInitialSubflow {
+                    iface,
+                    remote_addr,
+                    mptcp,
+                } => {
+                    // The initial subflow opens without the backup bit; iOS flags a
+                    // cellular one with MP_PRIO once connected (SetBackup).
+                    self.open_subflow(now, iface, remote_addr, false, true, mptcp);
+                }
+                PmAction::OpenSubflow {
+                    iface, remote, backup, ..
+                } => {
+                    if self.remote_key.is_some() && self.mptcp {
+                        self.open_subflow(now, iface, remote.addr, backup, false, true);
+                    }
+                }
+                PmAction::SetBackup { subflow, backup } => {
+                    if let Some(sf) = self.subflows.get_mut(subflow.0 as usize) {
+                        sf.backup_local = backup;
+                        sf.pending_prio = Some(backup);
+                        sf.tcp.request_ack();
+                    }
+                }
+                PmAction::AdvertiseZeroWindow { subflow } => {
+                    if let Some(sf) = self.subflows.get_mut(subflow.0 as usize)
+                        && sf.is_open()
+                    {
+                        sf.tcp.set_zero_window(true);
+                        sf.tcp.request_ack();
+                        // XNU mptcp_subflow_mustrst_ev -> tcp_respond: a bare
+                        // ACK with window 0 and no options goes out at once,
+                        // before the RST that follows.
+                        if let Some(tx) = sf.tcp.poll_transmit(now) {
+                            let mut seg = tx.seg;
+                            seg.options = TcpOptions::default();
+                            self.out_queue.push_back(seg);
+                        }
+                    }
+                }
+                PmAction::ResetSubflow { subflow, .. } | PmAction::AbortSubflow { subflow } => {
+                    let idx = subflow.0 as usize;
+                    if self.subflows.get(idx).is_some_and(Subflow::is_open) {
+                        let silent = matches!(a, PmAction::AbortSubflow { .. });
+                        self.subflows[idx].tcp.abort();
+                        if silent {
+                            // The interface is gone: the RST cannot leave.
+                            while self.subflows[idx].tcp.poll_transmit(now).is_some() {}
+                        }
+                        self.drain_subflow(now, idx);
+                        if self.subflows[idx].is_open() {
+                            self.on_subflow_closed(now, idx, CloseReason::Aborted);
+                        }
+                    }
+                }
+                PmAction::Reinject { subflow } => {
+                    let n = self.tx.reinject_from(subflow.0 as usize);
+                    if n > 0 {
+                        self.events.push_back(ConnEvent::Reinjected {
+                            from_subflow: subflow.0 as usize,
+                            bytes: n,
+                        });
+                    }
+                }
+                PmAction::AnnounceAddress { addr_id, addr } => {
+                    let hmac = self.remote_key.map_or(0, |rk| {
+                        mptcp_crypto::add_addr_truncated_hmac(self.local_key, rk, addr_id, addr, None)
+                    });
+                    self.pending_opts.push_back(MptcpOption::AddAddr {
+                        addr_id,
+                        addr,
+                        port: None,
+                        echo: false,
+                        truncated_hmac: hmac,
+                    });
+                }
+                PmAction::RemoveAddress { addr_id } => {
+                    self.pending_opts.push_back(MptcpOption::RemoveAddr {
+                        addr_ids: AddrIds::one(addr_id),
+                    });
+                }
+            }
+        }
+        self.flush_pending_opts();
+    }
+
+    /// Address signalling waits for a segment: ask an established subflow
+    /// for an immediate ACK to carry it.
+    pub(super) fn flush_pending_opts(&mut self) {
+        if self.pending_opts.is_empty() {
+            return;
+        }
+        if let Some(sf) = self.subflows.iter_mut().find(|s| s.is_open() && s.fully_established) {
+            sf.tcp.request_ack();
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! The connection's subflows: what each one holds beside its TCP endpoint
+//! (handshake state, received DSS mappings, backup flags, the
+//! "potentially failed" mark), how the connection opens one, and the
+//! plain-value views of them the policies read (the scheduler's
+//! `SubflowView`, the coupled congestion controls' `SubflowCcView`, the
+//! path manager's `SubflowHealth`).
+
+use super::*;
+
+/// What a new subflow starts with.
+pub(super) struct NewSubflow {
+    pub(super) tcp: TcpEndpoint,
+    pub(super) iss: u64,
+    pub(super) iface: Option<IfaceId>,
+    pub(super) addr_id: u8,
+    pub(super) backup_local: bool,
+    pub(super) initial: bool,
+    pub(super) handshake: Handshake,
+}
+
+/// One subflow of the connection.
+#[derive(Debug)]
+pub struct Subflow {
+    pub tcp: TcpEndpoint,
+    pub id: usize,
+    /// The local interface (client) or the peer's address id (server).
+    pub iface: Option<IfaceId>,
+    pub addr_id: u8,
+    /// We asked the peer not to send on it (our B bit / MP_PRIO).
+    pub backup_local: bool,
+    /// The peer asked us not to send on it.
+    pub backup_remote: bool,
+    pub initial: bool,
+    pub(super) handshake: Handshake,
+    /// Data sequence mappings received: subflow seq (absolute) -> (dsn, len).
+    pub(super) rx_maps: RxMaps,
+    /// Our initial subflow sequence number (DSS subflow sequence numbers
+    /// are relative to it, RFC 8684 3.3.1).
+    pub(super) iss: u64,
+    /// The peer's initial subflow sequence number.
+    pub(super) irs: Option<u64>,
+    /// An MP_PRIO to send on the next segment.
+    pub(super) pending_prio: Option<bool>,
+    /// "Potentially failed": an RTO reinjected its data (Linux `tp->pf`).
+    pub(super) pf: bool,
+    /// The subflow's snd_una when last seen, to notice progress.
+    pub(super) last_una: u64,
+    pub opened_at: SimTime,
+    pub established_at: Option<SimTime>,
+    pub closed_at: Option<SimTime>,
+    pub close_reason: Option<CloseReason>,
+    /// The peer's first packet after our third ACK arrived (MP_JOIN
+    /// subflows may carry data only then, RFC 8684 3.2).
+    pub(super) fully_established: bool,
+    pub(super) last_penalty_at: SimTime,
+    pub(super) reported_established: bool,
+}
+
+impl Subflow {
+    /// Our initial subflow sequence number.
+    pub fn iss(&self) -> u64 {
+        self.iss
+    }
+    pub fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+    }
+    /// Whether the scheduler may hand this subflow data
+    /// ([`SubflowView::available`]): the view `scheduler_views` builds,
+    /// reduced to the fields `available` reads (its `in_order_dsn` is
+    /// always `None` there, so the DSN does not matter).
+    pub(super) fn available_to_scheduler(&self) -> bool {
+        let tcp = &self.tcp;
+        SubflowView {
+            state: self.view_state(),
+            potentially_failed: self.pf,
+            mss_bytes: tcp.smss_bytes(),
+            cwnd_bytes: tcp.cwnd_bytes(),
+            bytes_in_flight: tcp.bytes_in_flight(),
+            queued_bytes: tcp.unsent_bytes(),
+            in_loss_recovery: tcp.recovery_phase() == RecoveryPhase::Loss,
+            in_order_dsn: None,
+            ..SubflowView::default()
+        }
+        .available(0)
+    }
+    pub(super) fn view_state(&self) -> SubflowState {
+        if self.closed_at.is_some() {
+            return SubflowState::Closed;
+        }
+        match self.tcp.state() {
+            TcpState::SynSent | TcpState::SynReceived => SubflowState::Connecting,
+            TcpState::Established if !self.fully_established => SubflowState::PreEstablished,
+            TcpState::Established => SubflowState::Established,
+            TcpState::CloseWait => SubflowState::CloseWait,
+            TcpState::Closed => SubflowState::Closed,
+            _ => SubflowState::Closing,
+        }
+    }
+}
+
+impl Connection {
+    pub(super) fn subflow_tcp_config(&self) -> TcpConfig {
+        let mut t = self.cfg.tcp.clone();
+        // The connection-level buffers hold the data; a subflow hands what
+        // it receives up at once and queues at most what the scheduler gave it.
+        t.rcv_buf_bytes = self.cfg.rcv_buf_bytes;
+        t.snd_buf_bytes = self.cfg.snd_buf_bytes;
+        if self.mptcp {
+            let (data, ack) = dss_option_bytes(self.cfg.version);
+            t.reserved_option_bytes_data = data;
+            t.reserved_option_bytes_ack = ack;
+        }
+        t
+    }
+
+    pub(super) fn push_subflow(&mut self, now: SimTime, n: NewSubflow) -> usize {
+        let NewSubflow {
+            tcp,
+            iss,
+            iface,
+            addr_id,
+            backup_local,
+            initial,
+            handshake,
+        } = n;
+        let id = self.subflows.len();
+        assert!(id < scheduler::MAX_SUBFLOWS, "too many subflows in one connection");
+        self.subflows.push(Subflow {
+            tcp,
+            id,
+            iface,
+            addr_id,
+            backup_local,
+            backup_remote: false,
+            initial,
+            handshake,
+            rx_maps: RxMaps::default(),
+            iss,
+            irs: None,
+            pending_prio: None,
+            pf: false,
+            last_una: 0,
+            opened_at: now,
+            established_at: None,
+            closed_at: None,
+            close_reason: None,
+            fully_established: false,
+            last_penalty_at: now,
+            reported_established: false,
+        });
+        self.orphan_deadline = None;
+        let (local, remote) = (self.subflows[id].tcp.local(), self.subflows[id].tcp.remote());
+        self.events.push_back(ConnEvent::SubflowOpened {
+            subflow: id,
+            local,
+            remote,
+        });
+        id
+    }
+
+    pub(super) fn open_subflow(
+        &mut self,
+        now: SimTime,
+        iface: IfaceId,
+        remote: u32,
+        backup: bool,
+        initial: bool,
+        mptcp: bool,
+    ) {
+        let Some(local) = self.ifaces.iter().find(|i| i.id == iface && i.up).copied() else {
+            return;
+        };
+        let port = self.next_port;
+        self.next_port = self.next_port.wrapping_add(1).max(1024);
+        let isn = self.rng.next_u32() as u64;
+        self.mptcp = self.mptcp && mptcp;
+        let handshake = if !self.mptcp {
+            Handshake::Plain
+        } else if initial {
+            Handshake::Capable
+        } else {
+            Handshake::Join {
+                local_nonce: self.rng.next_u32(),
+                peer_nonce: None,
+                verified: false,
+            }
+        };
+        let addr_id = if initial {
+            0
+        } else {
+            let a = self.next_addr_id;
+            self.next_addr_id = self.next_addr_id.wrapping_add(1);
+            a
+        };
+        let tcp = TcpEndpoint::connect(
+            now,
+            (local.addr, port),
+            (remote, self.cfg.server_port),
+            isn,
+            self.subflow_tcp_config(),
+            self.cfg
+                .cc
+                .build(self.cfg.tcp.mss_bytes, self.cfg.tcp.initial_window_bytes()),
+        );
+        if !self.mptcp {
+            self.become_plain(isn, 0);
+        }
+        let n = NewSubflow {
+            tcp,
+            iss: isn,
+            iface: Some(iface),
+            addr_id,
+            backup_local: backup,
+            initial,
+            handshake,
+        };
+        self.push_subflow(now, n);
+    }
+
+    /// The siblings' congestion state for coupled algorithms, in a buffer
+    /// reused across calls (no allocation per segment); give it back with
+    /// `self.cc_buf = views` after use.
+    pub(super) fn cc_views(&mut self) -> Vec<SubflowCcView> {
+        let mut views = std::mem::take(&mut self.cc_buf);
+        views.clear();
+        views.extend(self.subflows.iter().map(|s| {
+            let mut v = s.tcp.cc_view();
+            v.usable = v.usable && s.is_open() && !s.pf;
+            v
+        }));
+        views
+    }
+
+    pub(super) fn scheduler_views(&mut self) {
+        self.views.clear();
+        for s in &self.subflows {
+            let tcp = &s.tcp;
+            let rtt = tcp.rtt_estimator();
+            self.views.push(SubflowView {
+                id: s.id,
+                state: s.view_state(),
+                potentially_failed: s.pf,
+                backup: s.backup_local || s.backup_remote,
+                srtt: tcp.srtt(),
+                rttvar: rtt.rttvar(),
+                mss_bytes: tcp.smss_bytes(),
+                cwnd_bytes: tcp.cwnd_bytes(),
+                ssthresh_bytes: tcp.ssthresh_bytes(),
+                in_slow_start: tcp.cwnd_bytes() < tcp.ssthresh_bytes(),
+                bytes_in_flight: tcp.bytes_in_flight(),
+                queued_bytes: tcp.unsent_bytes(),
+                snd_wnd_bytes: tcp.send_window_bytes(),
+                in_loss_recovery: tcp.recovery_phase() == RecoveryPhase::Loss,
+                in_fast_recovery: tcp.recovery_phase() == RecoveryPhase::Recovery,
+                in_order_dsn: None,
+                last_penalty_at: s.last_penalty_at,
+            });
+        }
+    }
+
+    pub(super) fn report_health(&mut self, now: SimTime, idx: usize) {
+        let h = self.health(idx);
+        self.pm.handle_event(now, PmEvent::SubflowHealth(h));
+    }
+
+    pub(super) fn health(&self, idx: usize) -> SubflowHealth {
+        let sf = &self.subflows[idx];
+        let kind = sf
+            .iface
+            .and_then(|i| self.ifaces.iter().find(|x| x.id == i))
+            .map_or(path_manager::IfaceKind::Preferred, |i| i.info.kind);
+        let flight = sf.tcp.bytes_in_flight();
+        SubflowHealth {
+            subflow: SubflowId(idx as u32),
+            iface_kind: kind,
+            usable: sf.is_open() && sf.fully_established && matches!(sf.tcp.state(), TcpState::Established),
+            srtt: sf.tcp.srtt(),
+            rto: sf.tcp.rto(),
+            rxtshift: sf.tcp.rtt_estimator().backoff(),
+            cwnd_space_bytes: sf.tcp.cwnd_bytes().saturating_sub(flight),
+            data_pending: self.tx.unsent_bytes() > 0 || flight > 0,
+        }
+    }
+}
