@@ -78,6 +78,7 @@
 
 mod options;
 mod recv;
+mod respond;
 mod rtt;
 mod scoreboard;
 mod send;

@@ -703,7 +703,12 @@ impl Connection {
         t
     }
 
-    /// The next segment to send, with its MPTCP options.
+    /// The next segment to send, with its MPTCP options: first the
+    /// connection's own control segments (a zero-window ACK built when the
+    /// path manager asked for it), then, after the scheduler has handed the
+    /// subflows what they may send, the subflows' segments in turn. Only
+    /// emits: what arrived was taken in by the `handle_*` call that
+    /// brought it (a TCP endpoint reports nothing while it transmits).
     pub fn poll_transmit(&mut self, now: SimTime) -> Option<Segment> {
         if let Some(seg) = self.out_queue.pop_front() {
             return Some(seg);
@@ -716,22 +721,9 @@ impl Connection {
             if self.mptcp {
                 self.subflows[idx].tcp.set_external_rcv_window(window);
             }
-            // A quiet endpoint had no input since its last poll, which
-            // this connection drained after; `poll_transmit` itself adds
-            // no event and no byte. So with MPTCP (whose drain, without
-            // events or bytes, only compares `snd_una` with the value it
-            // saw then) draining it again finds nothing. Plain TCP still
-            // drains: its data-ACK step also reads the connection's
-            // sequence state, which the scheduler moves.
-            let quiet = self.mptcp && self.subflows[idx].tcp.is_quiet();
             if let Some(tx) = self.subflows[idx].tcp.poll_transmit(now) {
                 self.rr_start = (idx + 1) % n;
-                let seg = self.decorate(now, idx, tx);
-                self.drain_subflow(now, idx);
-                return Some(seg);
-            }
-            if !quiet {
-                self.drain_subflow(now, idx);
+                return Some(self.decorate(now, idx, tx));
             }
         }
         None

@@ -57,25 +57,23 @@ impl Connection {
                         && sf.is_open()
                     {
                         sf.tcp.set_zero_window(true);
-                        sf.tcp.request_ack();
                         // XNU mptcp_subflow_mustrst_ev -> tcp_respond: a bare
                         // ACK with window 0 and no options goes out at once,
-                        // before the RST that follows.
-                        if let Some(tx) = sf.tcp.poll_transmit(now) {
-                            let mut seg = tx.seg;
-                            seg.options = TcpOptions::default();
-                            self.out_queue.push_back(seg);
-                        }
+                        // before the RST that follows (the connection's
+                        // control queue is served first by poll_transmit).
+                        let mut seg = sf.tcp.respond_ack(now);
+                        seg.options = TcpOptions::default();
+                        self.out_queue.push_back(seg);
                     }
                 }
                 PmAction::ResetSubflow { subflow, .. } | PmAction::AbortSubflow { subflow } => {
                     let idx = subflow.0 as usize;
                     if self.subflows.get(idx).is_some_and(Subflow::is_open) {
-                        let silent = matches!(a, PmAction::AbortSubflow { .. });
-                        self.subflows[idx].tcp.abort();
-                        if silent {
+                        if matches!(a, PmAction::AbortSubflow { .. }) {
                             // The interface is gone: the RST cannot leave.
-                            while self.subflows[idx].tcp.poll_transmit(now).is_some() {}
+                            self.subflows[idx].tcp.abort_silently();
+                        } else {
+                            self.subflows[idx].tcp.abort();
                         }
                         self.drain_subflow(now, idx);
                         if self.subflows[idx].is_open() {
