@@ -48,6 +48,29 @@ pub struct ConnSlot {
     pub conn: Connection,
     pub app: AppState,
     pub index: usize,
+    /// The connection reported `PeerClosed` and the application has yet to answer.
+    peer_closed: bool,
+}
+
+impl ConnSlot {
+    fn new(conn: Connection, app: AppState, index: usize) -> Self {
+        ConnSlot {
+            conn,
+            app,
+            index,
+            peer_closed: false,
+        }
+    }
+
+    /// Moves the connection's events to the host's queue, noting `PeerClosed`.
+    fn drain_events(&mut self, events: &mut std::collections::VecDeque<(usize, ConnEvent)>) {
+        while let Some(ev) = self.conn.poll_event() {
+            if let ConnEvent::PeerClosed = ev {
+                self.peer_closed = true;
+            }
+            events.push_back((self.index, ev));
+        }
+    }
 }
 
 /// A connection the client will open later.
@@ -130,11 +153,7 @@ impl Host {
                 let ifaces = self.ifaces.clone();
                 let conn = Connection::client(now, p.cfg, rng, ifaces, self.server_addr);
                 let app = client_app(&p.traffic, now);
-                self.conns.push(ConnSlot {
-                    conn,
-                    app,
-                    index: p.index,
-                });
+                self.conns.push(ConnSlot::new(conn, app, p.index));
             } else {
                 i += 1;
             }
@@ -201,17 +220,13 @@ fn server_app(t: &Traffic, now: SimTime) -> AppState {
 }
 
 fn run_app(slot: &mut ConnSlot, role: Role, now: SimTime, events: &mut std::collections::VecDeque<(usize, ConnEvent)>) {
+    slot.drain_events(events);
     let conn = &mut slot.conn;
     let app = &mut slot.app;
-    while let Some(ev) = conn.poll_event() {
-        if let ConnEvent::PeerClosed = ev
-            && !app.closed_sent
-        {
-            // The peer is done: close our side too (an HTTP client after the body).
-            app.closed_sent = true;
-            conn.close(now);
-        }
-        events.push_back((slot.index, ev));
+    if slot.peer_closed && !app.closed_sent {
+        // The peer is done: close our side too (an HTTP client after the body).
+        app.closed_sent = true;
+        conn.close(now);
     }
     // Read everything (the application never stalls the window).
     let got = conn.read(u64::MAX);
@@ -317,7 +332,7 @@ impl Stack for Host {
         let rng = self.rng.stream(&format!("conn/{index}/server"));
         let conn = Connection::accept(now, cfg, rng, self.ifaces[0], seg);
         let app = server_app(&traffic, now);
-        self.conns.push(ConnSlot { conn, app, index });
+        self.conns.push(ConnSlot::new(conn, app, index));
     }
 
     fn handle_timeout(&mut self, now: SimTime) {
@@ -343,6 +358,9 @@ impl Stack for Host {
     fn poll_transmit(&mut self, now: SimTime) -> Option<Segment> {
         for s in &mut self.conns {
             if let Some(seg) = s.conn.poll_transmit(now) {
+                // What the connection reported while emitting (hand-overs,
+                // the segment's DSS) goes out before the segment itself.
+                s.drain_events(&mut self.events);
                 return Some(seg);
             }
         }

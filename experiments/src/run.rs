@@ -55,9 +55,6 @@ pub fn first_port(i: usize) -> u16 {
     port as u16
 }
 
-/// A subflow's (client address, client port, server address, server port).
-type FourTuple = (u32, u16, u32, u16);
-
 /// Client interface `i`'s address: 10.1.i.2.
 pub fn client_addr(i: usize) -> u32 {
     0x0a01_0002 | ((i as u32 & 0xff) << 8)
@@ -108,29 +105,85 @@ pub struct RunObserver {
     /// Per (host, conn, subflow): sum and count of srtt samples in ms.
     srtt_acc: BTreeMap<(u8, usize, usize), (f64, u64)>,
     addr_to_iface: Vec<u32>,
-    /// Which connection each subflow belongs to, from the connections'
-    /// `SubflowOpened` events.
-    conn_of: BTreeMap<FourTuple, usize>,
+    /// Each subflow's client interface index, by (side, connection, subflow).
+    iface_of_subflow: BTreeMap<(u8, usize, usize), usize>,
 }
 
 impl RunObserver {
     fn iface_of(&self, addr: u32) -> usize {
         self.addr_to_iface.iter().position(|&a| a == addr).unwrap_or(0)
     }
+
+    /// A segment with a DSS, as its connection reported it: one record of
+    /// the sequence graphs, from `(dsn, len)` of its mapping and payload.
+    /// `reinjected`: data another interface carried before (as the figures
+    /// mark it; `ConnEvent::Scheduled` tells the connection's own kinds).
+    fn on_segment_sent(
+        &mut self,
+        now: SimTime,
+        side: Side,
+        conn: usize,
+        subflow: usize,
+        (dsn, len): (u64, u64),
+        data_ack: Option<u64>,
+    ) {
+        if !self.keep_records && self.sequence.is_none() {
+            return;
+        }
+        let Some(&iface) = self.iface_of_subflow.get(&(side as u8, conn, subflow)) else {
+            return;
+        };
+        let mut reinjected = false;
+        if len > 0 {
+            for (&(c, i), set) in &self.sent {
+                if c == conn && i != iface && set.overlaps(dsn..dsn + len) {
+                    reinjected = true;
+                }
+            }
+            self.sent.entry((conn, iface)).or_default().insert(dsn..dsn + len);
+        }
+        let record = SeqRecord {
+            time: now,
+            iface,
+            from_server: side == Side::Server,
+            dsn,
+            len,
+            data_ack,
+            reinjected,
+            conn,
+        };
+        if let Some(w) = &mut self.sequence
+            && self.sequence_error.is_none()
+            && let Err(e) = write_sequence_row(w, &record)
+        {
+            self.sequence_error = Some(e.to_string());
+        }
+        if self.keep_records {
+            self.records.push(record);
+        }
+    }
 }
 
 impl Observer<Host, Host> for RunObserver {
-    fn on_conn_event(&mut self, _now: SimTime, side: Side, conn: usize, event: &ConnEvent) {
+    fn on_conn_event(&mut self, now: SimTime, side: Side, conn: usize, event: &ConnEvent) {
         if let Some(t) = &mut self.transcode {
             t.on_conn_event(side, conn, event);
         }
-        if let ConnEvent::SubflowOpened { local, remote, .. } = *event {
-            let (client, server) = if side == Side::Client {
-                (local, remote)
-            } else {
-                (remote, local)
-            };
-            self.conn_of.insert((client.0, client.1, server.0, server.1), conn);
+        match *event {
+            ConnEvent::SubflowOpened {
+                subflow, local, remote, ..
+            } => {
+                let client = if side == Side::Client { local } else { remote };
+                let iface = self.iface_of(client.0);
+                self.iface_of_subflow.insert((side as u8, conn, subflow), iface);
+            }
+            ConnEvent::SegmentSent {
+                subflow,
+                mapping_dsn,
+                payload_len,
+                data_ack,
+            } => self.on_segment_sent(now, side, conn, subflow, (mapping_dsn, payload_len), data_ack),
+            _ => {}
         }
     }
 
@@ -146,65 +199,19 @@ impl Observer<Host, Host> for RunObserver {
                 self.pcap_error = Some(e.to_string());
             }
         }
-        if !self.keep_records && self.sequence.is_none() {
-            return;
-        }
-        let from_server = side == Side::Server;
-        let tuple = if from_server {
-            (seg.dst_addr, seg.dst_port, seg.src_addr, seg.src_port)
-        } else {
-            (seg.src_addr, seg.src_port, seg.dst_addr, seg.dst_port)
-        };
-        let iface = self.iface_of(tuple.0);
+        // A zero window or a RST, for the figures' timelines (TCP header
+        // fields only; the data records come from the connections' reports).
         if self.keep_records && (seg.flags.rst || (seg.window == 0 && !seg.flags.syn)) {
+            let from_server = side == Side::Server;
+            let client_addr = if from_server { seg.dst_addr } else { seg.src_addr };
             let (rst, zero_window) = (seg.flags.rst, seg.window == 0 && !seg.flags.rst);
             self.signals.push(SignalRecord {
                 time: now,
-                iface,
+                iface: self.iface_of(client_addr),
                 from_server,
                 rst,
                 zero_window,
             });
-        }
-        let Some(dss) = seg.options.mptcp.dss() else { return };
-        // A DSS travels only on an established subflow, whose opening the
-        // connection reported before its first segment.
-        let Some(&conn) = self.conn_of.get(&tuple) else {
-            return;
-        };
-        let data_ack = dss.data_ack.map(|a| a.value);
-        let (dsn, len) = match dss.mapping {
-            Some(m) if seg.payload_len > 0 => (m.dsn, seg.payload_len as u64),
-            _ => (0, 0),
-        };
-        let mut reinjected = false;
-        if len > 0 {
-            // A reinjection: data another interface carried before.
-            for (&(c, i), set) in &self.sent {
-                if c == conn && i != iface && set.overlaps(dsn..dsn + len) {
-                    reinjected = true;
-                }
-            }
-            self.sent.entry((conn, iface)).or_default().insert(dsn..dsn + len);
-        }
-        let record = SeqRecord {
-            time: now,
-            iface,
-            from_server,
-            dsn,
-            len,
-            data_ack,
-            reinjected,
-            conn,
-        };
-        if let Some(w) = &mut self.sequence
-            && self.sequence_error.is_none()
-            && let Err(e) = write_sequence_row(w, &record)
-        {
-            self.sequence_error = Some(e.to_string());
-        }
-        if self.keep_records {
-            self.records.push(record);
         }
     }
 
@@ -440,6 +447,8 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
             orphan_timeout: c.orphan_timeout,
             server_port: SERVER_PORT,
             first_local_port: first_port(i),
+            // The sequence records are built from the connections' reports.
+            report_segments: opts.keep_records || sequence_path.is_some(),
         };
         client.add_connection(i, c.start, base.clone(), c.traffic.clone());
         // The server is a Linux host: the scenario's scheduler, and the
@@ -496,7 +505,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         ),
         srtt_acc: BTreeMap::new(),
         addr_to_iface: paths.iter().map(|p| p.client_addr).collect(),
-        conn_of: BTreeMap::new(),
+        iface_of_subflow: BTreeMap::new(),
     };
     let world = NetWorld::new(net, paths, SERVER_ADDR, client, server, observer);
     let mut sim = Simulation::new(world);

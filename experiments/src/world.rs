@@ -126,6 +126,9 @@ impl<C: Stack, S: Stack, O: Observer<C, S>> NetWorld<C, S, O> {
             self.observer.on_conn_event(now, side, conn, &ev);
         }
         while let Some(seg) = self.stack(side).poll_transmit(now) {
+            while let Some((conn, ev)) = self.stack(side).poll_event() {
+                self.observer.on_conn_event(now, side, conn, &ev);
+            }
             let link = match side {
                 Side::Client => self
                     .paths

@@ -195,6 +195,18 @@ impl Connection {
                 self.tx.mark_data_fin_sent();
             }
         }
+        if self.cfg.report_segments {
+            let (mapping_dsn, payload_len) = match dss.mapping {
+                Some(m) if seg.payload_len > 0 => (m.dsn, u64::from(seg.payload_len)),
+                _ => (0, 0),
+            };
+            self.events.push_back(ConnEvent::SegmentSent {
+                subflow: idx,
+                mapping_dsn,
+                payload_len,
+                data_ack: dss.data_ack.map(|a| a.value),
+            });
+        }
         let sf = &mut self.subflows[idx];
         seg.options.mptcp.push(MptcpOption::Dss(dss));
         if let Some(b) = sf.pending_prio.take() {

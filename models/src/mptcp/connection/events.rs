@@ -16,6 +16,22 @@ pub enum ConnEvent {
     },
     /// The first subflow's handshake completed.
     Established,
+    /// Bytes handed to a subflow, as the scheduler (or the receive-buffer
+    /// optimisation) decided, with their kind: new data, a reinjection or
+    /// a meta-level retransmission. Only when
+    /// [`ConnConfig::report_segments`](super::ConnConfig::report_segments).
+    Scheduled(Sent),
+    /// A segment with a DSS option left subflow `subflow`: the first data
+    /// sequence number of the mapping it carries and its payload length
+    /// (both 0 for a segment without payload), and its data-ACK. Reported
+    /// as the segment is emitted, before the owner sends it. Only when
+    /// [`ConnConfig::report_segments`](super::ConnConfig::report_segments).
+    SegmentSent {
+        subflow: usize,
+        mapping_dsn: u64,
+        payload_len: u64,
+        data_ack: Option<u64>,
+    },
     /// A subflow was created (its SYN is about to go, or its peer's SYN
     /// arrived), between these local and remote (address, port) pairs.
     SubflowOpened {

@@ -109,6 +109,10 @@ pub struct ConnConfig {
     pub server_port: u16,
     /// The client's first subflow source port; each new subflow takes the next.
     pub first_local_port: u16,
+    /// Report every hand-over to a subflow and every segment with a DSS as
+    /// events ([`ConnEvent::Scheduled`], [`ConnEvent::SegmentSent`]), for
+    /// sequence graphs and traces; off, the connection does not pay for them.
+    pub report_segments: bool,
 }
 
 /// A local interface as the connection knows it.
@@ -766,6 +770,7 @@ mod tests {
             orphan_timeout: SimDuration::from_secs(30),
             server_port: 80,
             first_local_port: 40000,
+            report_segments: false,
         }
     }
 

@@ -90,9 +90,9 @@ impl Connection {
                             let n = r.end - r.start;
                             self.stats.reinjected_bytes += n;
                             self.subflows[subflow].tcp.send_mapped(n, r.start);
-                            self.scheduler.on_sent(
+                            self.report_sent(
                                 now,
-                                &Sent {
+                                Sent {
                                     subflow,
                                     dsn: r.start,
                                     len_bytes: n,
@@ -152,9 +152,9 @@ impl Connection {
                         Some(r) => {
                             let n = r.end - r.start;
                             self.subflows[subflow].tcp.send_mapped(n, r.start);
-                            self.scheduler.on_sent(
+                            self.report_sent(
                                 now,
-                                &Sent {
+                                Sent {
                                     subflow,
                                     dsn: r.start,
                                     len_bytes: n,
@@ -180,9 +180,9 @@ impl Connection {
                             self.tx.record_on(sfi, r.clone());
                         }
                         self.subflows[sfi].tcp.send_mapped(n, r.start);
-                        self.scheduler.on_sent(
+                        self.report_sent(
                             now,
-                            &Sent {
+                            Sent {
                                 subflow: sfi,
                                 dsn: r.start,
                                 len_bytes: n,
@@ -203,9 +203,9 @@ impl Connection {
                     self.tx.record_on(subflow, dsn..dsn + want);
                     self.subflows[subflow].tcp.send_mapped(want, dsn);
                     self.stats.meta_retransmitted_bytes += want;
-                    self.scheduler.on_sent(
+                    self.report_sent(
                         now,
-                        &Sent {
+                        Sent {
                             subflow,
                             dsn,
                             len_bytes: want,
@@ -308,9 +308,9 @@ impl Connection {
                 self.tx.record_on(rt.subflow, rt.dsn..rt.dsn + want);
                 self.subflows[rt.subflow].tcp.send_mapped(want, rt.dsn);
                 self.stats.meta_retransmitted_bytes += want;
-                self.scheduler.on_sent(
+                self.report_sent(
                     now,
-                    &Sent {
+                    Sent {
                         subflow: rt.subflow,
                         dsn: rt.dsn,
                         len_bytes: want,
@@ -320,5 +320,14 @@ impl Connection {
             }
         }
         self.scheduler.on_rcv_buf_optimization(now, &action);
+    }
+
+    /// Tells the scheduler what was handed to which subflow and, when the
+    /// connection reports segments, the owner too.
+    fn report_sent(&mut self, now: SimTime, sent: Sent) {
+        self.scheduler.on_sent(now, &sent);
+        if self.cfg.report_segments {
+            self.events.push_back(ConnEvent::Scheduled(sent));
+        }
     }
 }
