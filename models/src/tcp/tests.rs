@@ -17,6 +17,7 @@ use sim_core::{Bandwidth, SimDuration, SimTime};
 use super::*;
 use crate::cc::reno::Reno;
 use crate::segment::MptcpVersion;
+use crate::segment::TcpFlags;
 
 const A: (u32, u16) = (0x0a00_0001, 40_000);
 const B: (u32, u16) = (0x0a00_0002, 80);
