@@ -92,8 +92,8 @@
 //! - `send/` (buffer, plan, recovery), `recv.rs`, `rtt.rs`,
 //!   `scoreboard.rs`, `timers.rs`, `options.rs`: the pieces of state the
 //!   endpoint routes to, each with its own rules.
-//! - `tests.rs`: protocol tests of two endpoints over a small simulated
-//!   link model of their own.
+//! - `tests/`: protocol tests of two endpoints over the
+//!   [`crate::testing::pair`] harness.
 
 mod config;
 mod input;
