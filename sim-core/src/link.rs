@@ -192,6 +192,14 @@ impl<P> Link<P> {
     pub fn counters(&self) -> &LinkCounters {
         &self.counters
     }
+    /// Replaces the loss model from the next packet offered on (see
+    /// [`LossProcess::set_model`]: a drop list keeps counting the packets
+    /// offered since the link was made).
+    pub fn set_loss(&mut self, model: LossModel) {
+        self.cfg.loss = model.clone();
+        self.loss.set_model(model);
+    }
+
     /// Packets held (queued or propagating) that will arrive.
     pub fn in_flight_pkts(&self) -> usize {
         self.in_flight.len()
@@ -461,6 +469,19 @@ mod tests {
         assert_eq!(l.offer(SimTime::ZERO, 1500, 1), Err(DropCause::Loss));
         // The second waits for the first's serialisation.
         assert_eq!(l.offer(SimTime::ZERO, 1500, 2), Ok(SimTime::from_micros(11_200)));
+        assert_eq!(l.counters().dropped_loss_pkts, 1);
+    }
+
+    #[test]
+    fn a_new_drop_list_counts_the_packets_offered_before_it() {
+        let mut l = link(cfg_20mbps_10ms(BufferLimit::Packets(10)));
+        assert!(l.offer(SimTime::ZERO, 1500, 0).is_ok());
+        l.set_loss(LossModel::DropList {
+            indices: [0, 2].into_iter().collect(),
+        });
+        assert!(matches!(l.config().loss, LossModel::DropList { .. }));
+        assert!(l.offer(SimTime::ZERO, 1500, 1).is_ok());
+        assert_eq!(l.offer(SimTime::ZERO, 1500, 2), Err(DropCause::Loss));
         assert_eq!(l.counters().dropped_loss_pkts, 1);
     }
 

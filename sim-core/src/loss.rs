@@ -140,6 +140,15 @@ impl LossProcess {
         &self.model
     }
 
+    /// Replaces the model from the next packet on. The packet index keeps
+    /// counting (a `DropList` names indices among all packets offered,
+    /// before and after the change) and the random stream continues; a
+    /// Gilbert-Elliott chain starts again in Good.
+    pub fn set_model(&mut self, model: LossModel) {
+        self.model = model;
+        self.bad = false;
+    }
+
     /// Decides the fate of the next packet offered: `true` means lost.
     /// Called exactly once per offered packet, in offer order.
     pub fn next_is_lost(&mut self) -> bool {

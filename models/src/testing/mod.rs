@@ -1,6 +1,12 @@
-//! Public fixtures for testing policies without a network: plain-value
-//! subflow, connection and segment views for a scheduler's decisions, as
-//! the project's own scheduler tests use them.
+//! Public test helpers.
+//!
+//! - Here: fixtures for testing policies without a network: plain-value
+//!   subflow, connection and segment views for a scheduler's decisions, as
+//!   the project's own scheduler tests use them.
+//! - [`pair`]: two sans-IO endpoints (anything implementing
+//!   [`pair::Endpoint`], e.g. a TCP endpoint) over a simulated path of two
+//!   `sim_core` links, with exact drops by index and a log of what was sent;
+//!   the TCP protocol tests run on it.
 //!
 //! ```
 //! use models::scheduler::{Decision, MinRtt, Scheduler};
@@ -11,6 +17,8 @@
 //! let d = s.next_for_new_data(at_ms(0), &conn(), &[sf(0, 10), sf(1, 50)], &new_seg(1, 1000));
 //! assert!(matches!(d, Decision::Send { subflow: 0, .. }));
 //! ```
+
+pub mod pair;
 
 use sim_core::{SimDuration, SimTime};
 

@@ -1,0 +1,298 @@
+//! The send side of one endpoint: the send buffer as a deque of chunks,
+//! the record of transmitted segments (for RTT samples and Karn's rule),
+//! the SACK scoreboard and loss recovery. No payload is stored.
+//!
+//! Recovery, by phase:
+//! - `Open`: new data while the flight is below cwnd. Duplicate ACKs are
+//!   counted (RFC 5681 2, or with SACK the RFC 6675 2 definition: an ACK
+//!   that SACKs new data); limited transmit (RFC 3042, RFC 6675 5 (3)) lets
+//!   one new segment out per duplicate ACK before recovery.
+//! - `Recovery`: fast recovery, entered on the third duplicate ACK (RFC
+//!   5681 3.2) or when `IsLost(HighACK + 1)` (RFC 6675 5 (2)), either
+//!   SACK-based (RFC 6675: scoreboard, pipe, NextSeg rules 1-4, rescue
+//!   retransmission) or NewReno (RFC 6582: window inflation, partial ACKs
+//!   retransmit the next hole, a full ACK exits). It ends when the recovery
+//!   point is acknowledged.
+//! - `Loss`: after an RTO (RFC 6298 5.4-5.6, RFC 5681 3.1): the scoreboard
+//!   is reset (RFC 6675 5.1), everything sent before the RTO is presumed
+//!   lost and retransmitted in order from the cumulative ACK (skipping what
+//!   SACKs received since then cover), in slow start, until the recovery
+//!   point is acknowledged.
+//!
+//! Per-ACK work does not grow with the window: acknowledged chunks and
+//! records leave from the front of their deques, SACK blocks merge into
+//! sorted ranges, and the loss boundary looks at no more than DupThresh
+//! ranges. `SetPipe()` sums the SACKed ranges below HighRxt (the holes
+//! already retransmitted in this recovery).
+//!
+//! Simplified (observable): no PRR (RFC 6937, Linux's reduction during
+//! recovery), no RACK-TLP (RFC 8985: a lost tail or a lost retransmission
+//! waits for the RTO), no F-RTO/undo, no pacing, no TSO; a retransmitted
+//! segment is re-cut from the byte stream (its boundaries may differ from
+//! the original's, as RFC 9293 3.10.7.4 allows).
+//!
+//! What happens where (one `Sender`, its `impl` split by job):
+//! - `mod.rs` (here): the send sequence variables and the recovery state
+//!   ([`Sender`]), the records of transmitted new data (`SentRec`), the
+//!   handshake, and the cwnd validation the congestion control asks about
+//!   (Linux `tcp_cwnd_validate`).
+//! - `buffer`: the send buffer as a deque of [`Chunk`]s: queueing, free
+//!   space, the chunk holding a sequence number.
+//! - `plan`: the send decision ([`Sender::plan`]: NextSeg, new data, the
+//!   receiver's window, Nagle, the FIN) and the bookkeeping of what was
+//!   sent ([`Sender::on_sent`]).
+//! - `recovery`: the recovery phases ([`Phase`]), `SetPipe()` and the
+//!   flight, the ACK ([`Sender::on_ack`]: cumulative ACK, SACK blocks,
+//!   window update, duplicate ACKs, entering and leaving recovery) and the
+//!   retransmission timeout ([`Sender::on_rto`]).
+
+mod buffer;
+mod plan;
+mod recovery;
+
+use std::collections::VecDeque;
+
+use sim_core::SimTime;
+
+use super::scoreboard::Scoreboard;
+
+pub use buffer::Chunk;
+pub use plan::{Blocked, Plan, PlanCtx, SegKind};
+pub use recovery::Phase;
+
+/// RFC 5681 3.2 / RFC 6675 2: DupThresh = 3.
+pub const DUP_THRESH: u32 = 3;
+
+/// One transmission of new data (or the FIN), for RTT samples.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SentRec {
+    start: u64,
+    end: u64,
+    sent_at: SimTime,
+    /// Retransmitted at least once: Karn's rule (RFC 6298 3) forbids a
+    /// sample from it.
+    retransmitted: bool,
+    /// Wholly SACKed (its RTT was sampled then, if at all).
+    sacked: bool,
+}
+
+/// Send-side state (RFC 9293 3.3.1 send sequence variables and the RFC
+/// 6675 / RFC 6582 recovery variables).
+#[derive(Clone, Debug)]
+pub struct Sender {
+    pub iss: u64,
+    /// SND.UNA (RFC 6675 HighACK + 1).
+    pub snd_una: u64,
+    /// Highest sequence number sent + 1 (RFC 6675 HighData + 1).
+    pub snd_max: u64,
+    /// End of the data the application queued.
+    pub write_end: u64,
+    /// The application closed: a FIN follows the data at `write_end`.
+    pub fin_queued: bool,
+    pub fin_sent: bool,
+    /// SND.WND in bytes (already scaled).
+    pub snd_wnd: u64,
+    snd_wl1: u64,
+    snd_wl2: u64,
+    /// Largest window the peer offered (RFC 9293 3.8.6.2.1 Max(SND.WND)).
+    pub max_snd_wnd: u64,
+    pub snd_buf_bytes: u64,
+    chunks: VecDeque<Chunk>,
+    records: VecDeque<SentRec>,
+    pub sb: Scoreboard,
+    /// What the scoreboard held when a retransmission timeout cleared it
+    /// (RFC 2018 8): data the receiver already reported, so already counted
+    /// in [`AckOutcome::delivered`](recovery::AckOutcome::delivered); kept only to count it once.
+    pre_rto_sacked: Scoreboard,
+    pub phase: Phase,
+    /// RFC 6675 RecoveryPoint / RFC 6582 `recover` (exclusive: HighData + 1
+    /// when set).
+    pub recover: u64,
+    /// RFC 6675 HighRxt (exclusive).
+    pub high_rxt: u64,
+    /// SND.UNA when the retransmission timer last fired: the segment it
+    /// retransmitted (RFC 6298 5.4).
+    rto_una: u64,
+    rescue_done: bool,
+    pub dupacks: u32,
+    limited_tx_bytes: u64,
+    /// RFC 6582 inflated window during NewReno recovery.
+    nr_cwnd: u64,
+    nr_partial_seen: bool,
+    head_rtx_pending: bool,
+    /// End of the last short segment sent (Minshall / Linux `snd_sml`).
+    snd_sml: u64,
+    /// SACK-based recovery in use (configured and negotiated).
+    pub sack_mode: bool,
+    pub limited_transmit: bool,
+    pub smss: u32,
+    // Linux `tcp_cwnd_validate` / `tcp_is_cwnd_limited`.
+    cwnd_limited_latch: bool,
+    cwnd_limited_prev: bool,
+    cwnd_window_end: u64,
+    max_flight_cur: u64,
+    max_flight_prev: u64,
+}
+
+impl Sender {
+    pub fn new(iss: u64, snd_buf_bytes: u64, smss: u32) -> Self {
+        Sender {
+            iss,
+            snd_una: iss,
+            snd_max: iss,
+            write_end: iss + 1,
+            fin_queued: false,
+            fin_sent: false,
+            snd_wnd: 0,
+            snd_wl1: 0,
+            snd_wl2: 0,
+            max_snd_wnd: 0,
+            snd_buf_bytes,
+            chunks: VecDeque::new(),
+            records: VecDeque::new(),
+            sb: Scoreboard::default(),
+            pre_rto_sacked: Scoreboard::default(),
+            phase: Phase::Open,
+            // RFC 6582 3.2: recover is initialised to the ISN.
+            recover: iss,
+            high_rxt: iss,
+            rto_una: iss,
+            rescue_done: false,
+            dupacks: 0,
+            limited_tx_bytes: 0,
+            nr_cwnd: 0,
+            nr_partial_seen: false,
+            head_rtx_pending: false,
+            snd_sml: iss,
+            sack_mode: false,
+            limited_transmit: true,
+            smss,
+            cwnd_limited_latch: false,
+            cwnd_limited_prev: false,
+            cwnd_window_end: iss,
+            max_flight_cur: 0,
+            max_flight_prev: 0,
+        }
+    }
+
+    /// Our SYN went out (it occupies `iss`).
+    pub fn on_syn_sent(&mut self) {
+        self.snd_max = self.snd_max.max(self.iss + 1);
+    }
+
+    /// The peer acknowledged our SYN; `wnd` is its window (unscaled on a
+    /// SYN/ACK, RFC 7323 2.2), from a segment with `seq`.
+    pub fn on_syn_acked(&mut self, seg_seq: u64, ack: u64, wnd: u64) {
+        self.snd_una = self.iss + 1;
+        self.high_rxt = self.snd_una;
+        self.snd_sml = self.snd_una;
+        self.cwnd_window_end = self.snd_una;
+        self.snd_wnd = wnd;
+        self.max_snd_wnd = wnd;
+        self.snd_wl1 = seg_seq;
+        self.snd_wl2 = ack;
+    }
+
+    pub fn all_acked(&self) -> bool {
+        self.snd_una == self.snd_max
+    }
+
+    /// The congestion window stopped a send with data waiting.
+    pub fn note_cwnd_blocked(&mut self) {
+        self.cwnd_limited_latch = true;
+    }
+
+    /// Linux `tcp_is_cwnd_limited`: in slow start, cwnd may grow while it is
+    /// below twice the largest flight of the last window; otherwise only if
+    /// the window was filled in the last or current round.
+    pub fn is_cwnd_limited(&self, cwnd: u64, in_slow_start: bool) -> bool {
+        if in_slow_start {
+            return cwnd < 2 * self.max_flight_cur.max(self.max_flight_prev);
+        }
+        self.cwnd_limited_latch || self.cwnd_limited_prev
+    }
+
+    fn roll_cwnd_window(&mut self) {
+        if self.snd_una >= self.cwnd_window_end {
+            self.cwnd_limited_prev = self.cwnd_limited_latch;
+            self.cwnd_limited_latch = false;
+            self.max_flight_prev = self.max_flight_cur;
+            self.max_flight_cur = 0;
+            self.cwnd_window_end = self.snd_max;
+        }
+    }
+
+    /// Number of segment records kept (one per unacknowledged transmission
+    /// of new data).
+    pub fn records_len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn chunks_len(&self) -> usize {
+        self.chunks.len()
+    }
+}
+
+#[cfg(test)]
+mod fixtures {
+    //! A sender in a known state, for the tests of each part.
+
+    use super::plan::SegPlan;
+    use super::*;
+    use crate::segment::SackBlock;
+
+    pub(super) const ISS: u64 = 1_000;
+    pub(super) const MSS: u32 = 1000;
+
+    pub(super) fn t(ms: u64) -> SimTime {
+        SimTime::from_millis(ms)
+    }
+
+    pub(super) fn ctx(cwnd: u64) -> PlanCtx {
+        PlanCtx {
+            cwnd,
+            payload_max: MSS,
+            nagle: true,
+            sws_override: false,
+        }
+    }
+
+    /// An established sender (SACK mode unless `sack` is false) with
+    /// `queued` bytes queued, a 1 MB peer window, that has sent `sent`
+    /// full segments at t = 0.
+    pub(super) fn fixture(sack: bool, queued: u64, sent: usize) -> Sender {
+        let mut s = Sender::new(ISS, 1 << 30, MSS);
+        s.sack_mode = sack;
+        s.on_syn_sent();
+        s.on_syn_acked(0, ISS + 1, 1 << 20);
+        s.queue(queued, None);
+        for _ in 0..sent {
+            let Plan::Send(p) = s.plan(&ctx(u64::MAX / 4)) else {
+                panic!("cannot send")
+            };
+            s.on_sent(&p, t(0), u64::MAX / 4);
+        }
+        s
+    }
+
+    pub(super) fn seq(i: u64) -> u64 {
+        ISS + 1 + i * MSS as u64
+    }
+
+    pub(super) fn sack(l: u64, r: u64) -> [SackBlock; 1] {
+        [SackBlock {
+            left: seq(l),
+            right: seq(r),
+        }]
+    }
+
+    pub(super) fn send(s: &mut Sender, cwnd: u64) -> Option<SegPlan> {
+        match s.plan(&ctx(cwnd)) {
+            Plan::Send(p) => {
+                s.on_sent(&p, t(1), cwnd);
+                Some(p)
+            }
+            Plan::Blocked(_) => None,
+        }
+    }
+}

@@ -1,0 +1,605 @@
+//! Loss recovery: the phases, the flight the send decision counts (RFC 6675
+//! `SetPipe()`), the processing of an ACK (cumulative acknowledgement and
+//! RTT samples, the SACK scoreboard, the window update, duplicate ACKs and
+//! the phase transitions of RFC 5681, RFC 6675 and RFC 6582) and the
+//! retransmission timeout (RFC 6298, RFC 5681 3.1).
+
+use sim_core::{SimDuration, SimTime};
+
+use super::{DUP_THRESH, Sender};
+use crate::segment::SackBlock;
+
+/// Loss-recovery phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Open,
+    /// Fast recovery (RFC 6675 or RFC 6582).
+    Recovery,
+    /// After a retransmission timeout.
+    Loss,
+}
+
+/// What an ACK did to the send side.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AckOutcome {
+    /// SEG.ACK > SND.NXT: "send an ACK, drop the segment" (RFC 9293 3.10.7.4).
+    pub too_new: bool,
+    /// Sequence space newly acknowledged cumulatively (SYN and FIN included).
+    pub acked: u64,
+    /// Data newly acknowledged cumulatively or newly SACKed, each byte once.
+    pub delivered: u64,
+    /// An RTT sample from the send time of the oldest newly acknowledged
+    /// segment, unless a retransmitted one was acknowledged (Karn, RFC 6298 3).
+    pub rtt_sample: Option<SimDuration>,
+    /// An RTT sample from the oldest never-retransmitted segment this ACK
+    /// SACKed wholly for the first time (Linux `sack_rtt_us`).
+    pub sack_rtt_sample: Option<SimDuration>,
+    /// A retransmitted segment was acknowledged by this ACK.
+    pub retransmitted_acked: bool,
+    pub is_dupack: bool,
+    pub entered_recovery: bool,
+    pub exited_recovery: bool,
+    pub exited_loss: bool,
+    pub partial_ack: bool,
+    /// RFC 6298 5.3 (or RFC 6582 first partial ACK): restart the RTO timer.
+    pub restart_rto: bool,
+    /// Flight before the ACK (for the congestion control's ACK sample).
+    pub flight_before: u64,
+    /// RFC 5681 3.2 FlightSize for `on_congestion_event`, without the
+    /// segments sent by limited transmit.
+    pub congestion_flight: u64,
+    /// The peer's window grew.
+    pub window_grew: bool,
+    /// Our FIN is acknowledged.
+    pub fin_acked: bool,
+}
+
+/// What a retransmission timeout hands to the congestion control (RFC 5681
+/// 3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RtoOutcome {
+    /// FlightSize for eq. (4), "the amount of outstanding data in the
+    /// network": sent, not cumulatively acknowledged, and not SACKed (the
+    /// receiver holds SACKed data; RFC 6675 `SetPipe()` does not count it
+    /// either).
+    pub flight: u64,
+    /// The segment at SND.UNA had already been retransmitted by way of the
+    /// retransmission timer: "the value of ssthresh is held constant".
+    pub repeated: bool,
+}
+
+impl Sender {
+    /// The RFC 6675 loss boundary now: unSACKed octets below it are lost.
+    pub(super) fn lost_end(&self) -> u64 {
+        match self.phase {
+            // RFC 6675 5.1: after an RTO everything sent before it is lost.
+            Phase::Loss => self.recover.clamp(self.snd_una, self.snd_max),
+            _ => self
+                .sb
+                .lost_end(DUP_THRESH, self.smss)
+                .unwrap_or(self.snd_una)
+                .clamp(self.snd_una, self.snd_max),
+        }
+    }
+
+    /// RFC 6675 4 `SetPipe()`: octets not lost and not SACKed, plus octets
+    /// retransmitted (below HighRxt) and not SACKed.
+    pub fn pipe(&self) -> u64 {
+        let l = self.lost_end();
+        let not_lost = (self.snd_max - l) - self.sb.sacked_from(l);
+        let hr = self.high_rxt.clamp(self.snd_una, self.snd_max);
+        let rtx = (hr - self.snd_una) - self.sb.sacked_in(self.snd_una, hr);
+        not_lost + rtx
+    }
+
+    /// Bytes in flight as the send decision counts them. Asked many times
+    /// per segment (send decisions, scheduler views), so the common
+    /// open-phase answer is inlined and the RFC 6675 pipe is out of line.
+    #[inline]
+    pub fn bytes_in_flight(&self) -> u64 {
+        match self.phase {
+            Phase::Open => {
+                let outstanding = self.snd_max - self.snd_una;
+                // Linux `tcp_packets_in_flight` subtracts SACKed segments;
+                // with limited transmit off they must not free room
+                // before recovery.
+                if self.sack_mode && (self.limited_transmit || self.dupacks == 0) {
+                    outstanding - self.sb.sacked_bytes()
+                } else {
+                    outstanding
+                }
+            }
+            Phase::Recovery if !self.sack_mode => self.snd_max - self.snd_una,
+            _ => self.pipe_out_of_line(),
+        }
+    }
+
+    #[inline(never)]
+    fn pipe_out_of_line(&self) -> u64 {
+        self.pipe()
+    }
+
+    /// Processes the ACK fields of an acceptable segment (RFC 9293
+    /// 3.10.7.4 fifth check, RFC 5681, RFC 6675, RFC 6582).
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_ack(
+        &mut self,
+        now: SimTime,
+        seg_seq: u64,
+        ack: u64,
+        wnd: u64,
+        sack: &[SackBlock],
+        is_pure: bool,
+    ) -> AckOutcome {
+        let mut out = AckOutcome::default();
+        if ack > self.snd_max {
+            out.too_new = true;
+            return out;
+        }
+        let old_una = self.snd_una;
+        out.flight_before = self.bytes_in_flight();
+        let window_changed = wnd != self.snd_wnd;
+
+        // Cumulative acknowledgement.
+        if ack > old_una {
+            let mut first_sent = None;
+            while let Some(r) = self.records.front() {
+                if r.end > ack {
+                    break;
+                }
+                if r.retransmitted {
+                    out.retransmitted_acked = true;
+                } else if first_sent.is_none() && !r.sacked {
+                    first_sent = Some(r.sent_at);
+                }
+                self.records.pop_front();
+            }
+            // RFC 6298 3 (Karn): no sample if retransmitted data is acked;
+            // the oldest newly acknowledged segment gives it (Linux
+            // `seq_rtt_us` from `first_ackt`).
+            if !out.retransmitted_acked {
+                out.rtt_sample = first_sent.map(|t| now.saturating_since(t));
+            }
+            while let Some(c) = self.chunks.front() {
+                if c.end() <= ack {
+                    self.chunks.pop_front();
+                } else {
+                    break;
+                }
+            }
+            // Bytes SACKed before an RTO cleared the scoreboard were
+            // delivered then; those not SACKed again since are not new now.
+            let stale_sacked = self.pre_rto_sacked.sacked_in(old_una, ack)
+                - self
+                    .sb
+                    .ranges()
+                    .map(|(s, e)| {
+                        let (s, e) = (s.max(old_una), e.min(ack));
+                        if s < e { self.pre_rto_sacked.sacked_in(s, e) } else { 0 }
+                    })
+                    .sum::<u64>();
+            self.pre_rto_sacked.advance(ack);
+            let sacked_removed = self.sb.advance(ack);
+            out.acked = ack - old_una;
+            out.delivered = out.acked - sacked_removed - stale_sacked;
+            self.snd_una = ack;
+            self.high_rxt = self.high_rxt.max(ack);
+            if self.fin_sent && ack == self.write_end + 1 {
+                out.fin_acked = true;
+            }
+            self.roll_cwnd_window();
+        }
+
+        // RFC 6675 4 Update(): record the SACK blocks (data only, above
+        // the cumulative ACK).
+        let mut newly_sacked = 0;
+        let mut resacked = 0;
+        if self.sack_mode {
+            let top = self.snd_max.min(self.write_end);
+            // The newly SACKed parts, for RTT samples (at most a few per
+            // ACK; beyond the array they only miss the sample).
+            let mut parts = [(0u64, 0u64); 8];
+            let mut n_parts = 0;
+            for b in sack {
+                let l = b.left.max(self.snd_una);
+                let r = b.right.min(top);
+                if l < r {
+                    newly_sacked += self.sb.add_each_new(l, r, |a, b| {
+                        resacked += self.pre_rto_sacked.sacked_in(a, b);
+                        if n_parts < parts.len() {
+                            parts[n_parts] = (a, b);
+                            n_parts += 1;
+                        }
+                    });
+                }
+            }
+            out.sack_rtt_sample = self.sack_rtt(now, &parts[..n_parts]);
+        }
+        // Linux counts a segment in `tp->delivered` once: the SACKed tag
+        // survives `tcp_enter_loss`, so a re-SACK or the cumulative ACK that
+        // follows an RTO does not count it again.
+        out.delivered += newly_sacked - resacked;
+
+        // RFC 9293 3.10.7.4: update the window if SND.UNA =< SEG.ACK and
+        // (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)).
+        if ack >= old_una && (self.snd_wl1 < seg_seq || (self.snd_wl1 == seg_seq && self.snd_wl2 <= ack)) {
+            out.window_grew = wnd > self.snd_wnd;
+            self.snd_wnd = wnd;
+            self.snd_wl1 = seg_seq;
+            self.snd_wl2 = ack;
+            self.max_snd_wnd = self.max_snd_wnd.max(wnd);
+        }
+
+        out.is_dupack = if self.sack_mode {
+            // RFC 6675 2: an ACK carrying SACK information for new data.
+            newly_sacked > 0
+        } else {
+            // RFC 5681 2: (a) outstanding data, (b) no data, (c) no SYN/FIN,
+            // (d) SEG.ACK = SND.UNA, (e) the same window.
+            old_una < self.snd_max && is_pure && ack == old_una && !window_changed
+        };
+
+        let smss = self.smss as u64;
+        match self.phase {
+            Phase::Open => {
+                if ack > old_una {
+                    // RFC 6675 5 / RFC 5681: a cumulative ACK resets DupAcks.
+                    self.dupacks = 0;
+                    self.limited_tx_bytes = 0;
+                }
+                // RFC 6582 3.2 step 1 / RFC 6675 5.1: no new recovery until
+                // the previous recovery point is acknowledged.
+                if out.is_dupack && self.snd_una >= self.recover {
+                    self.dupacks += 1;
+                    let enter = if self.sack_mode {
+                        // RFC 6675 5 (1) DupAcks >= DupThresh, or (2)
+                        // IsLost(HighACK + 1).
+                        self.dupacks >= DUP_THRESH || self.sb.is_lost(self.snd_una, DUP_THRESH, self.smss)
+                    } else {
+                        // RFC 5681 3.2 step 2: the third duplicate ACK.
+                        self.dupacks == DUP_THRESH
+                    };
+                    if enter {
+                        self.enter_recovery(&mut out);
+                    }
+                }
+            }
+            Phase::Recovery => {
+                if ack >= self.recover {
+                    // RFC 6675 5 (A) / RFC 6582 3.2 step 3 (full ACK): exit.
+                    // The scoreboard above HighACK is kept.
+                    self.phase = Phase::Open;
+                    self.dupacks = 0;
+                    self.limited_tx_bytes = 0;
+                    out.exited_recovery = true;
+                    out.restart_rto = true;
+                } else if !self.sack_mode {
+                    if ack > old_una {
+                        // RFC 6582 3.2 step 5: partial ACK: retransmit the
+                        // first unacknowledged segment, deflate by the
+                        // amount acknowledged, add back one SMSS if at
+                        // least one SMSS was acknowledged; restart the
+                        // timer on the first partial ACK only ("Impatient").
+                        out.partial_ack = true;
+                        self.head_rtx_pending = true;
+                        self.nr_cwnd = self.nr_cwnd.saturating_sub(out.acked);
+                        if out.acked >= smss {
+                            self.nr_cwnd += smss;
+                        }
+                        self.nr_cwnd = self.nr_cwnd.max(smss);
+                        out.restart_rto = !self.nr_partial_seen;
+                        self.nr_partial_seen = true;
+                    } else if out.is_dupack {
+                        // RFC 6582 3.2 step 4 / RFC 5681 3.2 step 4: inflate.
+                        self.nr_cwnd += smss;
+                    }
+                } else if ack > old_una {
+                    // RFC 6675 5 (B); RFC 6298 5.3 restarts the timer.
+                    out.partial_ack = true;
+                    out.restart_rto = true;
+                }
+            }
+            Phase::Loss => {
+                if ack >= self.recover {
+                    self.phase = Phase::Open;
+                    self.dupacks = 0;
+                    out.exited_loss = true;
+                }
+                if ack > old_una {
+                    out.restart_rto = true;
+                }
+            }
+        }
+        if self.phase == Phase::Open && ack > old_una {
+            // RFC 6298 5.3.
+            out.restart_rto = true;
+        }
+        out
+    }
+
+    /// Marks the records wholly SACKed by the `parts` just SACKed and
+    /// returns the RTT of the oldest never-retransmitted one (Linux
+    /// `tcp_sacktag_one` / `first_sackt`; RFC 6298 3 for the exclusion).
+    fn sack_rtt(&mut self, now: SimTime, parts: &[(u64, u64)]) -> Option<SimDuration> {
+        let mut first: Option<SimTime> = None;
+        for &(a, b) in parts {
+            let mut i = self.records.partition_point(|r| r.end <= a);
+            while i < self.records.len() && self.records[i].start < b {
+                let r = self.records[i];
+                if !r.sacked && self.sb.covers(r.start, r.end) {
+                    self.records[i].sacked = true;
+                    if !r.retransmitted {
+                        first = Some(first.map_or(r.sent_at, |f| f.min(r.sent_at)));
+                    }
+                }
+                i += 1;
+            }
+        }
+        first.map(|t| now.saturating_since(t))
+    }
+
+    fn enter_recovery(&mut self, out: &mut AckOutcome) {
+        // RFC 6675 5 (4.1) / RFC 6582 3.2 step 2: RecoveryPoint = HighData.
+        self.recover = self.snd_max;
+        self.phase = Phase::Recovery;
+        // RFC 5681 3.2 step 2: FlightSize without limited-transmit segments.
+        out.congestion_flight = (self.snd_max - self.snd_una).saturating_sub(self.limited_tx_bytes);
+        out.entered_recovery = true;
+        // RFC 6675 5 (4.3): retransmit HighACK + 1; HighRxt follows.
+        self.high_rxt = self.snd_una;
+        self.head_rtx_pending = true;
+        self.rescue_done = false;
+        self.nr_partial_seen = false;
+    }
+
+    /// RFC 6582 3.2 step 2: cwnd = ssthresh + 3 * SMSS (call after the
+    /// congestion control has set ssthresh).
+    pub fn set_newreno_window(&mut self, ssthresh: u64) {
+        self.nr_cwnd = ssthresh + DUP_THRESH as u64 * self.smss as u64;
+    }
+
+    /// The retransmission timer expired with data outstanding: enter the
+    /// loss phase. Returns what the congestion control needs (RFC 5681 3.1).
+    pub fn on_rto(&mut self) -> RtoOutcome {
+        // RFC 5681 3.1 eq. (4): FlightSize is "the amount of outstanding data
+        // in the network". SACKed bytes have left it. Counting them, a
+        // timeout with SND.UNA stuck at a lost retransmission set ssthresh
+        // from everything recovery or the loss phase had sent past it since
+        // (several times cwnd), the loss phase slow-started to that, and
+        // under heavy loss ssthresh ratcheted up at every timeout.
+        let flight = (self.snd_max - self.snd_una).saturating_sub(self.sb.sacked_bytes());
+        // RFC 5681 3.1: "when ... the given segment has already been
+        // retransmitted by way of the retransmission timer at least once,
+        // the value of ssthresh is held constant": the previous timeout
+        // retransmitted the segment at SND.UNA (RFC 6298 5.4) and the
+        // cumulative ACK has not passed it since. SACKs of other data do
+        // not make it a new loss (Linux `tcp_enter_loss` holds ssthresh
+        // while `icsk_retransmits` is non-zero, i.e. until SND.UNA
+        // advances).
+        let repeated = self.phase == Phase::Loss && self.snd_una == self.rto_una && !self.head_rtx_pending;
+        self.rto_una = self.snd_una;
+        // RFC 6675 5.1: RecoveryPoint = HighData, recovery terminated, no
+        // new recovery until it is acknowledged; the scoreboard is reset
+        // (RFC 2018 8). RFC 6582 4: recover = highest sequence sent.
+        self.recover = self.snd_max;
+        self.phase = Phase::Loss;
+        for (s, e) in self.sb.ranges() {
+            self.pre_rto_sacked.add(s, e);
+        }
+        self.sb.clear();
+        self.high_rxt = self.snd_una;
+        self.dupacks = 0;
+        self.limited_tx_bytes = 0;
+        // RFC 6298 5.4: retransmit the earliest unacknowledged segment.
+        self.head_rtx_pending = true;
+        self.rescue_done = false;
+        RtoOutcome { flight, repeated }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::super::*;
+    use super::*;
+
+    #[test]
+    fn a_cumulative_ack_gives_an_rtt_sample_from_the_oldest_acked_segment() {
+        let mut s = fixture(true, 10_000, 4);
+        let o = s.on_ack(t(100), 0, seq(2), 1 << 20, &[], true);
+        assert_eq!(o.acked, 2000);
+        assert_eq!(o.rtt_sample, Some(SimDuration::from_millis(100)));
+        assert_eq!(s.records_len(), 2);
+    }
+
+    #[test]
+    fn a_newly_sacked_segment_gives_an_rtt_sample_once() {
+        let mut s = fixture(true, 10_000, 4);
+        let o = s.on_ack(t(30), 0, seq(0), 1 << 20, &sack(2, 3), true);
+        assert_eq!(o.sack_rtt_sample, Some(SimDuration::from_millis(30)));
+        let o = s.on_ack(t(40), 0, seq(0), 1 << 20, &sack(2, 3), true);
+        assert_eq!(o.sack_rtt_sample, None);
+        // The cumulative ACK later covering it does not sample it again:
+        // segment 0 gives the sample.
+        let o = s.on_ack(t(50), 0, seq(3), 1 << 20, &[], true);
+        assert_eq!(o.rtt_sample, Some(SimDuration::from_millis(50)));
+    }
+
+    #[test]
+    fn karns_rule_excludes_retransmitted_segments_from_rtt_samples() {
+        let mut s = fixture(true, 10_000, 4);
+        s.on_rto();
+        let p = send(&mut s, 1000).unwrap();
+        assert_eq!((p.start, p.kind), (seq(0), SegKind::Head));
+        let o = s.on_ack(t(500), 0, seq(2), 1 << 20, &[], true);
+        assert!(o.retransmitted_acked);
+        assert_eq!(o.rtt_sample, None);
+        // The next segment was never retransmitted: it gives a sample.
+        let o = s.on_ack(t(600), 0, seq(3), 1 << 20, &[], true);
+        assert_eq!(o.rtt_sample, Some(SimDuration::from_millis(600)));
+    }
+
+    #[test]
+    fn three_sacked_segments_above_a_hole_enter_sack_recovery_and_retransmit_it() {
+        let mut s = fixture(true, 20_000, 10);
+        for k in 1..=3 {
+            let o = s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 1 + k), true);
+            assert!(o.is_dupack);
+            assert_eq!(o.entered_recovery, k == 3, "dupack {k}");
+        }
+        assert_eq!(s.phase, Phase::Recovery);
+        assert_eq!(s.recover, seq(10));
+        s.set_newreno_window(0);
+        let p = send(&mut s, 5000).unwrap();
+        assert_eq!((p.start, p.len, p.kind), (seq(0), MSS, SegKind::Head));
+        assert_eq!(s.high_rxt, seq(1));
+    }
+
+    #[test]
+    fn limited_transmit_sends_one_new_segment_per_duplicate_ack() {
+        let mut s = fixture(true, 20_000, 10);
+        let cwnd = 10 * MSS as u64;
+        assert!(send(&mut s, cwnd).is_none());
+        s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 2), true);
+        assert_eq!(send(&mut s, cwnd).map(|p| p.start), Some(seq(10)));
+        assert!(send(&mut s, cwnd).is_none());
+        s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 3), true);
+        assert_eq!(send(&mut s, cwnd).map(|p| p.start), Some(seq(11)));
+        // Entering recovery, FlightSize excludes the two limited-transmit
+        // segments (RFC 5681 3.2).
+        let o = s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 4), true);
+        assert!(o.entered_recovery);
+        assert_eq!(o.congestion_flight, 10 * MSS as u64);
+    }
+
+    #[test]
+    fn pipe_counts_unsacked_not_lost_octets_plus_retransmitted_ones() {
+        let mut s = fixture(true, 20_000, 10);
+        // Segments 1..=4 SACKed: 0 lost; 5..=9 in flight.
+        s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 5), true);
+        assert_eq!(s.phase, Phase::Recovery);
+        assert_eq!(s.pipe(), 5000);
+        send(&mut s, 6000).unwrap();
+        assert_eq!(s.pipe(), 6000);
+    }
+
+    #[test]
+    fn a_full_ack_ends_recovery_and_keeps_the_scoreboard_above_it() {
+        let mut s = fixture(true, 20_000, 10);
+        s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 4), true);
+        let o = s.on_ack(t(20), 0, seq(5), 1 << 20, &sack(6, 7), true);
+        assert!(o.partial_ack);
+        let o = s.on_ack(t(30), 0, seq(10), 1 << 20, &[], true);
+        assert!(o.exited_recovery);
+        assert_eq!(s.phase, Phase::Open);
+    }
+
+    #[test]
+    fn newreno_partial_acks_retransmit_the_next_hole_and_deflate_the_window() {
+        let mut s = fixture(false, 20_000, 10);
+        for _ in 0..3 {
+            s.on_ack(t(10), 0, seq(0), 1 << 20, &[], true);
+        }
+        assert_eq!(s.phase, Phase::Recovery);
+        s.set_newreno_window(5 * MSS as u64);
+        assert_eq!(s.send_window(0), 8 * MSS as u64);
+        assert_eq!(send(&mut s, 0).map(|p| p.start), Some(seq(0)));
+        // A fourth duplicate inflates by one SMSS.
+        s.on_ack(t(10), 0, seq(0), 1 << 20, &[], true);
+        assert_eq!(s.send_window(0), 9 * MSS as u64);
+        // Partial ACK of two segments: deflate by 2, add back 1.
+        let o = s.on_ack(t(20), 0, seq(2), 1 << 20, &[], true);
+        assert!(o.partial_ack && o.restart_rto);
+        assert_eq!(s.send_window(0), 8 * MSS as u64);
+        assert_eq!(
+            send(&mut s, 0).map(|p| (p.start, p.kind)),
+            Some((seq(2), SegKind::Head))
+        );
+        // The second partial ACK does not restart the timer (Impatient).
+        let o = s.on_ack(t(30), 0, seq(3), 1 << 20, &[], true);
+        assert!(o.partial_ack && !o.restart_rto);
+        let o = s.on_ack(t(40), 0, seq(10), 1 << 20, &[], true);
+        assert!(o.exited_recovery);
+    }
+
+    #[test]
+    fn without_sack_only_rfc_5681_duplicates_count() {
+        let mut s = fixture(false, 20_000, 10);
+        // A window change is not a duplicate (RFC 5681 2 (e)).
+        assert!(!s.on_ack(t(10), 0, seq(0), 1 << 19, &[], true).is_dupack);
+        // A segment with data is not a duplicate (b).
+        assert!(!s.on_ack(t(10), 0, seq(0), 1 << 19, &[], false).is_dupack);
+        assert!(s.on_ack(t(10), 0, seq(0), 1 << 19, &[], true).is_dupack);
+    }
+
+    #[test]
+    fn an_rto_resets_the_scoreboard_and_retransmits_in_order_from_snd_una() {
+        let mut s = fixture(true, 20_000, 6);
+        s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(2, 3), true);
+        // FlightSize: 6 segments outstanding, one of them SACKed.
+        let rto = s.on_rto();
+        assert_eq!((rto.flight, rto.repeated), (5000, false));
+        assert!(s.sb.is_empty());
+        assert_eq!(s.phase, Phase::Loss);
+        let mss = MSS as u64;
+        assert_eq!(send(&mut s, mss).map(|p| p.start), Some(seq(0)));
+        assert!(send(&mut s, mss).is_none());
+        // A SACK received after the RTO is used: segment 1 is skipped.
+        s.on_ack(t(20), 0, seq(1), 1 << 20, &sack(1, 2), true);
+        assert_eq!(send(&mut s, 2 * mss).map(|p| p.start), Some(seq(2)));
+        s.on_ack(t(30), 0, seq(6), 1 << 20, &[], true);
+        assert_eq!(s.phase, Phase::Open);
+    }
+
+    #[test]
+    fn a_timeout_reports_unsacked_flight_and_holds_only_for_the_segment_the_timer_resent() {
+        let mut s = fixture(true, 20_000, 10);
+        let mss = MSS as u64;
+        // Fast recovery: 1..=7 SACKed, the fast retransmission of 0 goes out.
+        s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 8), true);
+        assert_eq!(s.phase, Phase::Recovery);
+        assert_eq!(send(&mut s, mss).map(|p| p.kind), Some(SegKind::Head));
+        // It is lost: FlightSize is 0, 8 and 9 (RFC 5681 3.1 "outstanding
+        // data in the network"), not the 10 segments above SND.UNA; a fast
+        // retransmission is not one "by way of the retransmission timer".
+        let first = s.on_rto();
+        assert_eq!((first.flight, first.repeated), (3 * mss, false));
+        assert_eq!(
+            send(&mut s, mss).map(|p| (p.start, p.kind)),
+            Some((seq(0), SegKind::Head))
+        );
+        // SACKs after the timeout (8, 9) do not end the hold: segment 0
+        // times out again.
+        s.on_ack(t(20), 0, seq(0), 1 << 20, &sack(8, 10), true);
+        let second = s.on_rto();
+        assert_eq!((second.flight, second.repeated), (8 * mss, true));
+        assert_eq!(send(&mut s, mss).map(|p| p.start), Some(seq(0)));
+        // The cumulative ACK passes segment 0: a timeout of segment 1 (not
+        // the one the timer resent) sets ssthresh again.
+        s.on_ack(t(30), 0, seq(1), 1 << 20, &[], true);
+        let third = s.on_rto();
+        assert_eq!((third.flight, third.repeated), (9 * mss, false));
+    }
+
+    #[test]
+    fn data_sacked_before_a_timeout_is_not_delivered_again_by_the_ack_after_it() {
+        // The MPTCP "subflow a" cycle: 1..=9 SACKed above a lost head, an RTO
+        // clears the scoreboard (RFC 2018 8) with one segment in flight, and
+        // the retransmitted head's cumulative ACK covers all ten. Only that
+        // one segment is new: counting the nine SACKed ones again handed
+        // CUBIC a 290 kB "ACK" after an RTO with ssthresh 2 MSS, and
+        // W_est (RFC 9438 4.3) jumped from 1 to ~55 segments in one ACK.
+        let mut s = fixture(true, 20_000, 10);
+        let mss = MSS as u64;
+        let o = s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 10), true);
+        assert_eq!(o.delivered, 9 * mss);
+        let rto = s.on_rto();
+        assert_eq!(rto.flight, mss);
+        assert_eq!(send(&mut s, mss).map(|p| p.kind), Some(SegKind::Head));
+        // A SACK after the timeout repeating 8..10 delivers nothing new.
+        let o = s.on_ack(t(20), 0, seq(0), 1 << 20, &sack(8, 10), true);
+        assert_eq!(o.delivered, 0);
+        let o = s.on_ack(t(30), 0, seq(10), 1 << 20, &[], true);
+        assert_eq!((o.acked, o.delivered), (10 * mss, mss));
+    }
+}
