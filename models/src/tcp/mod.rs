@@ -89,6 +89,9 @@
 //! - `output.rs`: `poll_transmit` and the segments it builds (SYN and
 //!   SYN/ACK, data from the sender's plan, pure ACKs, zero-window probes,
 //!   RST), `poll_timeout`, `poll_event`.
+//! - `respond.rs`: an ACK built outside the output queue (XNU
+//!   `tcp_respond`) and an abort without RST, for an owner that must not
+//!   poll for output while it handles input.
 //! - `send/` (buffer, plan, recovery), `recv.rs`, `rtt.rs`,
 //!   `scoreboard.rs`, `timers.rs`, `options.rs`: the pieces of state the
 //!   endpoint routes to, each with its own rules.

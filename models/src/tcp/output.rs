@@ -221,7 +221,7 @@ impl TcpEndpoint {
         }
     }
 
-    fn pure_ack(&mut self, now: SimTime) -> Transmit {
+    pub(super) fn pure_ack(&mut self, now: SimTime) -> Transmit {
         let mut seg = self.base_segment(self.snd.snd_max, TcpFlags::ack());
         self.finish_segment(now, &mut seg, self.ack_option_bytes());
         self.stats.segments_sent += 1;
