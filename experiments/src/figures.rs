@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use plots::{Ack, Line, Mark, Output, PlotError, Rgb, SequenceData, SequenceGraph, Series, TimeSeries, Zoom};
 
 use crate::run::{RunOutput, SeqRecord, SequenceFile};
+use crate::timeseries::{self, HostSide};
 
 /// Sequence records that can be read several times, in order.
 pub trait RecordSource {
@@ -229,13 +230,7 @@ pub fn write_figures(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, String
     let seq = SequenceFile {
         path: dir.join("sequence.csv"),
     };
-    draw_figures(
-        dir,
-        &seq,
-        &out.timeseries_csv,
-        &out.iface_names,
-        &FigureOptions::default(),
-    )
+    draw_figures(dir, &seq, &out.timeseries, &out.iface_names, &FigureOptions::default())
 }
 
 /// The figure kinds, as `mpsim plot --kind` names them.
@@ -254,7 +249,7 @@ pub struct FigureOptions {
 pub fn draw_figures<R: RecordSource + ?Sized>(
     dir: &Path,
     records: &R,
-    timeseries_csv: &str,
+    timeseries: &timeseries::TimeSeries,
     names: &[String],
     opts: &FigureOptions,
 ) -> Result<Vec<PathBuf>, String> {
@@ -350,30 +345,29 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
         );
     }
     // cwnd, srtt and the out-of-order queue from the time series.
-    if !timeseries_csv.is_empty() {
-        let rows: Vec<Vec<&str>> = timeseries_csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    if !timeseries.is_empty() {
+        // The values as timeseries.csv holds them, so that `mpsim plot`
+        // redraws the same figures from the run directory.
+        let ts = timeseries.rounded();
         let mut by_sf: std::collections::BTreeMap<(String, usize), (Points, Points)> = Default::default();
         let mut ooo = Vec::new();
-        for r in &rows {
-            let Ok(t) = r[0].parse::<f64>() else { continue };
-            if r[1] == "server" && !r[3].is_empty() && r[2] == "0" {
-                let iface: usize = r[4].parse().unwrap_or(0);
+        let s = &ts.subflows;
+        for i in 0..s.time_s.len() {
+            if s.host[i] == HostSide::Server && s.conn[i] == 0 {
+                let iface = s.iface[i];
                 let name = names.get(iface).cloned().unwrap_or_default();
-                let key = (format!("{name} (subflow {})", r[3]), iface);
+                let key = (format!("{name} (subflow {})", s.subflow[i]), iface);
                 let e = by_sf.entry(key).or_default();
-                if let Ok(c) = r[5].parse::<f64>() {
-                    e.0.push((t, c / 1000.0));
-                }
-                if let Ok(s) = r[6].parse::<f64>() {
-                    e.1.push((t, s));
+                e.0.push((s.time_s[i], s.cwnd_bytes[i] as f64 / 1000.0));
+                if let Some(v) = s.srtt_ms[i] {
+                    e.1.push((s.time_s[i], v));
                 }
             }
-            if r[1] == "client"
-                && r[3].is_empty()
-                && r[2] == "0"
-                && let Ok(o) = r[9].parse::<f64>()
-            {
-                ooo.push((t, o / 1000.0));
+        }
+        let c = &ts.conns;
+        for k in 0..c.time_s.len() {
+            if c.host[k] == HostSide::Client && c.conn[k] == 0 {
+                ooo.push((c.time_s[k], c.ooo_bytes[k] as f64 / 1000.0));
             }
         }
         let (mut cw, mut rt) = (Vec::new(), Vec::new());

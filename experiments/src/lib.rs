@@ -12,5 +12,6 @@ pub mod scenario;
 pub mod sweep;
 pub mod tcp_run;
 pub mod theory;
+pub mod timeseries;
 pub mod transcode;
 pub mod world;

@@ -14,7 +14,6 @@
 //! memory, and read back by [`SequenceFile`] to draw the figures.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -29,6 +28,7 @@ use sim_core::{IfaceId, LinkConfig, LinkId, Network, RngStreams, RunOutcome, Sim
 use crate::host::Host;
 use crate::pcap::PcapTrace;
 use crate::scenario::{IfaceKind, Scenario};
+use crate::timeseries::{HostSide, SubflowSample, TimeSeries};
 use crate::world::{NetWorld, Observer, PathSpec, Side};
 
 pub const SERVER_ADDR: u32 = 0x0a00_0001;
@@ -101,7 +101,7 @@ pub struct RunObserver {
     sent: BTreeMap<(usize, usize), RangeSet>,
     sample_every: Option<SimDuration>,
     stop: SimTime,
-    pub timeseries: String,
+    pub timeseries: TimeSeries,
     /// Per (host, conn, subflow): sum and count of srtt samples in ms.
     srtt_acc: BTreeMap<(u8, usize, usize), (f64, u64)>,
     addr_to_iface: Vec<u32>,
@@ -217,13 +217,16 @@ impl Observer<Host, Host> for RunObserver {
 
     fn on_sample(&mut self, now: SimTime, client: &Host, server: &Host) -> Option<SimTime> {
         let every = self.sample_every?;
-        let t = now.as_secs_f64();
         // The samples always feed the srtt means of metrics.json; the
-        // timeseries.csv text only when something will write it (not in a
-        // sweep's runs).
+        // time series only when something will write it (not in a sweep's
+        // runs).
         let writes_series = self.keep_records || self.sequence.is_some();
         for (host_id, host) in [(0u8, client), (1u8, server)] {
-            let host_name = if host_id == 0 { "client" } else { "server" };
+            let side = if host_id == 0 {
+                HostSide::Client
+            } else {
+                HostSide::Server
+            };
             for slot in &host.conns {
                 let c = &slot.conn;
                 for sf in c.subflows() {
@@ -244,27 +247,25 @@ impl Observer<Host, Host> for RunObserver {
                     if !writes_series {
                         continue;
                     }
-                    let _ = writeln!(
-                        self.timeseries,
-                        "{t:.6},{host_name},{},{},{iface},{},{},{},{},,",
-                        slot.index,
-                        sf.id,
-                        sf.tcp.cwnd_bytes(),
-                        srtt.map_or(String::new(), |v| format!("{v:.3}")),
-                        sf.tcp.bytes_in_flight(),
-                        sf.tcp.snd_una().saturating_sub(sf.iss() + 1),
+                    self.timeseries.push_subflow(
+                        now,
+                        SubflowSample {
+                            host: side,
+                            conn: slot.index,
+                            subflow: sf.id,
+                            iface,
+                            cwnd_bytes: sf.tcp.cwnd_bytes(),
+                            srtt_ms: srtt,
+                            bytes_in_flight: sf.tcp.bytes_in_flight(),
+                            bytes_acked: sf.tcp.snd_una().saturating_sub(sf.iss() + 1),
+                        },
                     );
                 }
                 if let Some(rx) = c.receiver()
                     && writes_series
                 {
-                    let _ = writeln!(
-                        self.timeseries,
-                        "{t:.6},{host_name},{},,,,,,,{},{}",
-                        slot.index,
-                        rx.ooo_bytes(),
-                        rx.data_ack()
-                    );
+                    self.timeseries
+                        .push_conn(now, side, slot.index, rx.ooo_bytes(), rx.data_ack());
                 }
             }
         }
@@ -336,7 +337,9 @@ pub struct RunOutput {
     pub metrics: Metrics,
     pub records: Vec<SeqRecord>,
     pub signals: Vec<SignalRecord>,
-    pub timeseries_csv: String,
+    /// The sampled time series (empty when not recorded, or in a run that
+    /// writes no run directory and keeps no records).
+    pub timeseries: TimeSeries,
     pub iface_names: Vec<String>,
 }
 
@@ -500,9 +503,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         sent: BTreeMap::new(),
         sample_every: sc.record.timeseries.then_some(sc.record.sample_interval),
         stop: sc.stop,
-        timeseries: String::from(
-            "time_s,host,conn,subflow,iface,cwnd_bytes,srtt_ms,bytes_in_flight,bytes_acked,ooo_bytes,data_ack\n",
-        ),
+        timeseries: TimeSeries::default(),
         srtt_acc: BTreeMap::new(),
         addr_to_iface: paths.iter().map(|p| p.client_addr).collect(),
         iface_of_subflow: BTreeMap::new(),
@@ -592,7 +593,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         metrics,
         records: observer.records,
         signals: observer.signals,
-        timeseries_csv: observer.timeseries,
+        timeseries: observer.timeseries,
         iface_names,
     })
 }
@@ -722,7 +723,7 @@ pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
         let json = serde_json::to_string_pretty(&output.metrics).map_err(|e| e.to_string())? + "\n";
         write_file(&tmp.join("metrics.json"), &json)?;
         if sc.record.timeseries {
-            write_file(&tmp.join("timeseries.csv"), &output.timeseries_csv)?;
+            write_file(&tmp.join("timeseries.csv"), &output.timeseries.write_csv())?;
         }
         Ok(output)
     })();
@@ -926,14 +927,20 @@ fn parse_sequence_row(line: &[u8]) -> Option<SeqRecord> {
 /// What `mpsim plot` needs from a run directory: its `sequence.csv` (read
 /// through once here, so a malformed file is found before drawing), the
 /// time series and the interface names.
-pub fn open_run_dir(dir: &Path) -> Result<(SequenceFile, String, Vec<String>), String> {
+pub fn open_run_dir(dir: &Path) -> Result<(SequenceFile, TimeSeries, Vec<String>), String> {
     let sc = Scenario::load(&dir.join("scenario.ron")).map_err(|e| e.to_string())?;
     let names = sc.client.interfaces.iter().map(|i| i.name.clone()).collect();
     let seq = SequenceFile {
         path: dir.join("sequence.csv"),
     };
     seq.for_each(&mut |_| {})?;
-    let ts = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap_or_default();
+    let path = dir.join("timeseries.csv");
+    let ts = match std::fs::read_to_string(&path) {
+        Ok(text) => TimeSeries::from_csv(&path.display().to_string(), &text)?,
+        // A run that recorded no time series has no file.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !sc.record.timeseries => TimeSeries::default(),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
     Ok((seq, ts, names))
 }
 

@@ -1,0 +1,312 @@
+//! The run's time series as typed columns: per subflow (cwnd, smoothed
+//! RTT, bytes in flight, bytes acknowledged) and per connection (the
+//! receiver's out-of-order bytes and data-ACK), sampled every
+//! `record.sample_interval`. They stay columns until written:
+//! [`TimeSeries::write_csv`] makes `timeseries.csv`, and
+//! [`TimeSeries::from_csv`] reads one back (for `mpsim plot`).
+//!
+//! `timeseries.csv` interleaves the two kinds of rows as they were sampled
+//! (at each instant, per host, per connection: its subflows' rows, then
+//! its own); the columns keep that order. Times are written in seconds
+//! with 6 decimals and the smoothed RTT in milliseconds with 3:
+//! [`TimeSeries::rounded`] gives the values as the file holds them, which is
+//! what the figures draw, so that `mpsim plot` redraws exactly the figures
+//! of the run.
+
+use std::fmt::Write as _;
+
+use sim_core::SimTime;
+
+/// Which host a sample was taken at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HostSide {
+    Client,
+    Server,
+}
+
+impl HostSide {
+    /// As `timeseries.csv` names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            HostSide::Client => "client",
+            HostSide::Server => "server",
+        }
+    }
+}
+
+/// One column per field of a subflow's samples.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SubflowColumns {
+    pub time_s: Vec<f64>,
+    pub host: Vec<HostSide>,
+    pub conn: Vec<usize>,
+    pub subflow: Vec<usize>,
+    /// Index into the run's client interfaces (`RunOutput::iface_names`).
+    pub iface: Vec<usize>,
+    pub cwnd_bytes: Vec<u64>,
+    /// `None` before the first RTT sample.
+    pub srtt_ms: Vec<Option<f64>>,
+    pub bytes_in_flight: Vec<u64>,
+    /// Bytes of the subflow's own sequence space acknowledged so far.
+    pub bytes_acked: Vec<u64>,
+}
+
+/// One column per field of a connection's samples (taken where the
+/// connection receives data).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnColumns {
+    pub time_s: Vec<f64>,
+    pub host: Vec<HostSide>,
+    pub conn: Vec<usize>,
+    /// The data-level out-of-order queue.
+    pub ooo_bytes: Vec<u64>,
+    /// The data-ACK (absolute data sequence number).
+    pub data_ack: Vec<u64>,
+    /// How many subflow rows were sampled before each connection row (the
+    /// order of the file's rows).
+    subflow_rows_before: Vec<usize>,
+}
+
+/// The time series of a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TimeSeries {
+    pub subflows: SubflowColumns,
+    pub conns: ConnColumns,
+}
+
+/// The header of `timeseries.csv`.
+pub const HEADER: &str =
+    "time_s,host,conn,subflow,iface,cwnd_bytes,srtt_ms,bytes_in_flight,bytes_acked,ooo_bytes,data_ack";
+
+/// One subflow sample, as [`TimeSeries::push_subflow`] takes it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SubflowSample {
+    pub host: HostSide,
+    pub conn: usize,
+    pub subflow: usize,
+    pub iface: usize,
+    pub cwnd_bytes: u64,
+    pub srtt_ms: Option<f64>,
+    pub bytes_in_flight: u64,
+    pub bytes_acked: u64,
+}
+
+impl TimeSeries {
+    /// Nothing sampled.
+    pub fn is_empty(&self) -> bool {
+        self.subflows.time_s.is_empty() && self.conns.time_s.is_empty()
+    }
+
+    /// Appends a subflow's sample taken at `at`.
+    pub fn push_subflow(&mut self, at: SimTime, s: SubflowSample) {
+        let c = &mut self.subflows;
+        c.time_s.push(at.as_secs_f64());
+        c.host.push(s.host);
+        c.conn.push(s.conn);
+        c.subflow.push(s.subflow);
+        c.iface.push(s.iface);
+        c.cwnd_bytes.push(s.cwnd_bytes);
+        c.srtt_ms.push(s.srtt_ms);
+        c.bytes_in_flight.push(s.bytes_in_flight);
+        c.bytes_acked.push(s.bytes_acked);
+    }
+
+    /// Appends a connection's sample taken at `at`.
+    pub fn push_conn(&mut self, at: SimTime, host: HostSide, conn: usize, ooo_bytes: u64, data_ack: u64) {
+        let c = &mut self.conns;
+        c.time_s.push(at.as_secs_f64());
+        c.host.push(host);
+        c.conn.push(conn);
+        c.ooo_bytes.push(ooo_bytes);
+        c.data_ack.push(data_ack);
+        c.subflow_rows_before.push(self.subflows.time_s.len());
+    }
+
+    fn subflow_row(&self, i: usize, out: &mut String) {
+        let c = &self.subflows;
+        let _ = writeln!(
+            out,
+            "{:.6},{},{},{},{},{},{},{},{},,",
+            c.time_s[i],
+            c.host[i].name(),
+            c.conn[i],
+            c.subflow[i],
+            c.iface[i],
+            c.cwnd_bytes[i],
+            c.srtt_ms[i].map_or(String::new(), |v| format!("{v:.3}")),
+            c.bytes_in_flight[i],
+            c.bytes_acked[i],
+        );
+    }
+
+    fn conn_row(&self, k: usize, out: &mut String) {
+        let c = &self.conns;
+        let _ = writeln!(
+            out,
+            "{:.6},{},{},,,,,,,{},{}",
+            c.time_s[k],
+            c.host[k].name(),
+            c.conn[k],
+            c.ooo_bytes[k],
+            c.data_ack[k]
+        );
+    }
+
+    /// `timeseries.csv`: the header, then the rows in the order sampled.
+    pub fn write_csv(&self) -> String {
+        let mut out = String::with_capacity(64 * (self.subflows.time_s.len() + self.conns.time_s.len() + 1));
+        out.push_str(HEADER);
+        out.push('\n');
+        let mut i = 0;
+        for k in 0..self.conns.time_s.len() {
+            while i < self.conns.subflow_rows_before[k] {
+                self.subflow_row(i, &mut out);
+                i += 1;
+            }
+            self.conn_row(k, &mut out);
+        }
+        while i < self.subflows.time_s.len() {
+            self.subflow_row(i, &mut out);
+            i += 1;
+        }
+        out
+    }
+
+    /// The series as `timeseries.csv` holds it: times rounded to the
+    /// microsecond and RTTs to the microsecond of a millisecond.
+    pub fn rounded(&self) -> TimeSeries {
+        let r = |v: f64, d: i32| {
+            let f = 10f64.powi(d);
+            format!("{:.*}", d as usize, v).parse().unwrap_or((v * f).round() / f)
+        };
+        let mut t = self.clone();
+        for v in t.subflows.time_s.iter_mut().chain(t.conns.time_s.iter_mut()) {
+            *v = r(*v, 6);
+        }
+        for v in t.subflows.srtt_ms.iter_mut().flatten() {
+            *v = r(*v, 3);
+        }
+        t
+    }
+
+    /// Reads `timeseries.csv` text; `what` names it in errors, which give
+    /// the line and the field that is wrong.
+    pub fn from_csv(what: &str, text: &str) -> Result<TimeSeries, String> {
+        let mut lines = text.lines().enumerate();
+        match lines.next() {
+            Some((_, h)) if h == HEADER => {}
+            Some((_, h)) => {
+                return Err(format!(
+                    "{what}:1: the header is {h:?}; expected {HEADER:?} (a timeseries.csv written by mpsim)"
+                ));
+            }
+            None => return Err(format!("{what}: empty; expected a header line then samples")),
+        }
+        let mut ts = TimeSeries::default();
+        for (n, line) in lines {
+            let at = n + 1;
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() != 11 {
+                return Err(format!("{what}:{at}: {} fields; expected 11", f.len()));
+            }
+            let bad =
+                |col: usize, e: &dyn std::fmt::Display| format!("{what}:{at}: column {} ({:?}): {e}", col + 1, f[col]);
+            let num = |col: usize| f[col].parse::<u64>().map_err(|e| bad(col, &e));
+            let idx = |col: usize| f[col].parse::<usize>().map_err(|e| bad(col, &e));
+            let time_s: f64 = f[0].parse().map_err(|e| bad(0, &e))?;
+            if !time_s.is_finite() || time_s < 0.0 {
+                return Err(bad(0, &"expected a time in seconds, 0 or more"));
+            }
+            let host = match f[1] {
+                "client" => HostSide::Client,
+                "server" => HostSide::Server,
+                _ => return Err(bad(1, &"expected client or server")),
+            };
+            let conn = idx(2)?;
+            let at_time = SimTime::from_nanos((time_s * 1e9).round() as u64);
+            if f[3].is_empty() {
+                ts.push_conn(at_time, host, conn, num(9)?, num(10)?);
+                *ts.conns.time_s.last_mut().expect("pushed") = time_s;
+            } else {
+                let srtt_ms = if f[6].is_empty() {
+                    None
+                } else {
+                    Some(f[6].parse::<f64>().map_err(|e| bad(6, &e))?)
+                };
+                ts.push_subflow(
+                    at_time,
+                    SubflowSample {
+                        host,
+                        conn,
+                        subflow: idx(3)?,
+                        iface: idx(4)?,
+                        cwnd_bytes: num(5)?,
+                        srtt_ms,
+                        bytes_in_flight: num(7)?,
+                        bytes_acked: num(8)?,
+                    },
+                );
+                *ts.subflows.time_s.last_mut().expect("pushed") = time_s;
+            }
+        }
+        Ok(ts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(host: HostSide, subflow: usize, srtt_ms: Option<f64>) -> SubflowSample {
+        SubflowSample {
+            host,
+            conn: 0,
+            subflow,
+            iface: subflow,
+            cwnd_bytes: 14_600,
+            srtt_ms,
+            bytes_in_flight: 2_920,
+            bytes_acked: 1_000_000,
+        }
+    }
+
+    fn series() -> TimeSeries {
+        let mut ts = TimeSeries::default();
+        let t = SimTime::from_nanos(10_000_123_456);
+        ts.push_subflow(t, sample(HostSide::Client, 0, Some(20.1234)));
+        ts.push_subflow(t, sample(HostSide::Client, 1, None));
+        ts.push_conn(t, HostSide::Client, 0, 1460, 77);
+        ts.push_subflow(t, sample(HostSide::Server, 0, Some(21.0)));
+        ts
+    }
+
+    #[test]
+    fn the_csv_keeps_the_sampling_order_of_subflow_and_connection_rows() {
+        let text = series().write_csv();
+        let rows: Vec<&str> = text.lines().collect();
+        assert_eq!(rows[0], HEADER);
+        assert_eq!(rows[1], "10.000123,client,0,0,0,14600,20.123,2920,1000000,,");
+        assert_eq!(rows[2], "10.000123,client,0,1,1,14600,,2920,1000000,,");
+        assert_eq!(rows[3], "10.000123,client,0,,,,,,,1460,77");
+        assert_eq!(rows[4], "10.000123,server,0,0,0,14600,21.000,2920,1000000,,");
+        assert_eq!(rows.len(), 5);
+    }
+
+    #[test]
+    fn a_written_series_reads_back_as_its_rounded_values_and_writes_the_same_text() {
+        let ts = series();
+        let text = ts.write_csv();
+        let back = TimeSeries::from_csv("t.csv", &text).unwrap();
+        assert_eq!(back, ts.rounded());
+        assert_eq!(back.write_csv(), text);
+    }
+
+    #[test]
+    fn a_damaged_file_is_refused_with_its_line_and_column() {
+        let text = series().write_csv().replace("14600,,2920", "14600,,x");
+        let e = TimeSeries::from_csv("t.csv", &text).unwrap_err();
+        assert!(e.starts_with("t.csv:3: column 8"), "{e}");
+        let e = TimeSeries::from_csv("t.csv", "time,host\n").unwrap_err();
+        assert!(e.contains("expected \"time_s,host"), "{e}");
+    }
+}
