@@ -82,6 +82,7 @@ impl Link {
 #[derive(Clone, Debug)]
 pub struct ConnBuilder {
     path_manager: Option<String>,
+    server_path_manager: Option<String>,
     scheduler: Option<String>,
     cc: Option<String>,
     start: SimTime,
@@ -95,6 +96,7 @@ impl ConnBuilder {
     fn new() -> ConnBuilder {
         ConnBuilder {
             path_manager: None,
+            server_path_manager: None,
             scheduler: None,
             cc: None,
             start: SimTime::ZERO,
@@ -108,6 +110,12 @@ impl ConnBuilder {
     /// `"fullmesh(address_event_delay: \"0ms\")"`, or a registered name.
     pub fn path_manager(mut self, policy: &str) -> Self {
         self.path_manager = Some(policy.to_string());
+        self
+    }
+    /// The server's path manager (default: the client's when the server
+    /// mirrors it, as `fullmesh`, else `default`).
+    pub fn server_path_manager(mut self, policy: &str) -> Self {
+        self.server_path_manager = Some(policy.to_string());
         self
     }
     /// The packet scheduler, as in a scenario (`"blest(lambda: 11.0)"`).
@@ -162,6 +170,9 @@ impl ConnBuilder {
             .map_err(|e| e.to_string())?;
         if let Some(p) = &self.path_manager {
             c.path_manager = reg.path_manager_spec(p)?;
+        }
+        if let Some(p) = &self.server_path_manager {
+            c.server_path_manager = Some(reg.path_manager_spec(p)?);
         }
         if let Some(p) = &self.scheduler {
             c.scheduler = reg.scheduler_spec(p)?;

@@ -115,6 +115,9 @@ pub struct Policy<K: PolicyKind> {
     name: &'static str,
     params: AllParams,
     factory: Arc<K::Factory>,
+    /// A path manager that the server runs too when the client does (see
+    /// [`Registry::mirror_on_server`]).
+    mirror_on_server: bool,
     kind: PhantomData<K>,
 }
 
@@ -138,6 +141,11 @@ impl<K: PolicyKind> Policy<K> {
     pub fn factory(&self) -> &Arc<K::Factory> {
         &self.factory
     }
+    /// Whether the server runs this path manager too, with the same
+    /// parameters, when the client runs it (otherwise Linux's `default`).
+    pub fn mirrors_on_server(&self) -> bool {
+        self.mirror_on_server
+    }
 }
 
 impl<K: PolicyKind> Clone for Policy<K> {
@@ -146,6 +154,7 @@ impl<K: PolicyKind> Clone for Policy<K> {
             name: self.name,
             params: self.params.clone(),
             factory: self.factory.clone(),
+            mirror_on_server: self.mirror_on_server,
             kind: PhantomData,
         }
     }
@@ -246,6 +255,7 @@ impl<'de, K: PolicyKind> Visitor<'de> for PolicyVisitor<K> {
                 name: entry.name,
                 params,
                 factory,
+                mirror_on_server: entry.mirror_on_server,
                 kind: PhantomData,
             })
             .map_err(|e| de::Error::custom(format!("{} `{}`: {e}", K::WHAT, entry.name)))
@@ -328,6 +338,7 @@ pub struct Entry<F: ?Sized> {
     name: &'static str,
     doc: &'static str,
     parse: Arc<ParseFn<F>>,
+    mirror_on_server: bool,
 }
 
 impl<F: ?Sized> Clone for Entry<F> {
@@ -336,6 +347,7 @@ impl<F: ?Sized> Clone for Entry<F> {
             name: self.name,
             doc: self.doc,
             parse: self.parse.clone(),
+            mirror_on_server: self.mirror_on_server,
         }
     }
 }
@@ -506,6 +518,7 @@ impl Registry {
             |c| Ok(Arc::new(c)),
         );
         r.alias::<PathManagerPolicy>("full_mesh", "fullmesh");
+        r.mirror_on_server("fullmesh");
         r.add_path_manager::<IosNoneConfig>("none", "iOS .none: plain TCP on one interface", |c| Ok(Arc::new(c)));
         for (name, service, doc) in [
             ("handover", ServiceType::Handover, "iOS .handover"),
@@ -537,6 +550,7 @@ impl Registry {
                 name,
                 doc,
                 parse: Arc::new(parse),
+                mirror_on_server: false,
             },
         );
     }
@@ -578,6 +592,16 @@ impl Registry {
         C: Serialize + DeserializeOwned + Default + 'static,
     {
         self.add::<PathManagerPolicy, C>(name, doc, make);
+    }
+
+    /// Makes the server run the registered path manager `name` too, with
+    /// the client's parameters, when a scenario gives the client that one
+    /// and names no `server_path_manager` (the out-of-tree Linux kernel ran
+    /// `fullmesh` on both ends). Without it the server runs `default`.
+    pub fn mirror_on_server(&mut self, name: &'static str) {
+        if let Some(e) = self.path_managers.by_name.get_mut(name) {
+            e.mirror_on_server = true;
+        }
     }
 
     /// Makes `alias` another spelling of the registered `name`.

@@ -454,15 +454,15 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
             report_segments: opts.keep_records || sequence_path.is_some(),
         };
         client.add_connection(i, c.start, base.clone(), c.traffic.clone());
-        // The server is a Linux host: the scenario's scheduler, and the
-        // in-kernel `default` path manager, or `fullmesh` when the client
-        // runs it (the out-of-tree kernel ran it on both ends).
-        let server_pm = if c.path_manager.name() == "fullmesh" {
-            c.path_manager.factory().clone()
-        } else {
-            crate::registry::builtin::<crate::registry::PathManagerPolicy>("default")
+        // The server is a Linux host: the scenario's scheduler, and its
+        // own path manager, or the client's when the server mirrors it
+        // (fullmesh), or the in-kernel `default`.
+        let server_pm = match &c.server_path_manager {
+            Some(pm) => pm.factory().clone(),
+            None if c.path_manager.mirrors_on_server() => c.path_manager.factory().clone(),
+            None => crate::registry::builtin::<crate::registry::PathManagerPolicy>("default")
                 .factory()
-                .clone()
+                .clone(),
         };
         server.add_connection(
             i,

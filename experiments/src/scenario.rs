@@ -269,6 +269,11 @@ pub struct ConnectionSpec {
     /// (`fullmesh(address_event_delay: "0ms")`). Default: `fullmesh`.
     #[serde(default = "default_pm")]
     pub path_manager: PathManagerSpec,
+    /// The server's path manager. Default (`None`): the client's when it
+    /// is one the server mirrors (`fullmesh`), else Linux's `default`
+    /// (accept joins, open nothing).
+    #[serde(default)]
+    pub server_path_manager: Option<PathManagerSpec>,
     /// The packet scheduler of both ends (the server's carries a
     /// download), any registered one. Default: `min_rtt`.
     #[serde(default = "default_scheduler")]
@@ -668,6 +673,17 @@ impl Scenario {
                         format!("{field} {buf} is smaller than two segments; expected at least {two} (2 x mss)"),
                     );
                 }
+            }
+            if let Some(pm) = &c.server_path_manager
+                && !pm.factory().supports_role(models::path_manager::Role::Server)
+            {
+                return err(
+                    &at(&[F("server_path_manager")]),
+                    format!(
+                        "path manager `{}` does not run on a server; expected one that does, such as `default` or `fullmesh`",
+                        pm.name()
+                    ),
+                );
             }
             if let Some((field, message)) = c.tcp.problem() {
                 return err(&at(&[F("tcp"), F(field)]), message);

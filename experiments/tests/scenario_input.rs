@@ -570,3 +570,25 @@ fn tcp_settings_that_cannot_run_are_reported_at_the_setting() {
     let sc = Scenario::parse(Path::new("case.ron"), &text).unwrap_or_else(|e| panic!("{e}"));
     assert!(!sc.connections[0].tcp.sack && !sc.connections[0].tcp.timestamps);
 }
+
+#[test]
+fn a_server_path_manager_that_runs_only_on_clients_is_reported_at_it() {
+    let text = edit(
+        "traffic: Download(bytes: \"1MB\"),",
+        "traffic: Download(bytes: \"1MB\"), server_path_manager: handover,",
+    );
+    assert_refused_at(
+        &text,
+        "server_path_manager: |handover",
+        &["`handover`", "does not run on a server"],
+    );
+    let text = edit(
+        "traffic: Download(bytes: \"1MB\"),",
+        "traffic: Download(bytes: \"1MB\"), server_path_manager: fullmesh(address_event_delay: \"0ms\"),",
+    );
+    let sc = Scenario::parse(Path::new("case.ron"), &text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        sc.connections[0].server_path_manager.as_ref().map(|p| p.name()),
+        Some("fullmesh")
+    );
+}

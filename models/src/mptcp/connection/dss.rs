@@ -120,10 +120,7 @@ impl Connection {
 
     pub(super) fn deliver_subflow_bytes(&mut self, idx: usize, seq: u64, len: u64) {
         if !self.mptcp {
-            // Plain TCP: subflow sequence numbers are data sequence numbers.
-            if let Some(rx) = &mut self.rx {
-                rx.on_data(seq..seq + len);
-            }
+            self.plain_deliver(seq, len);
             return;
         }
         let mut pos = seq;

@@ -553,20 +553,12 @@ impl Connection {
                     self.report_health(now, idx);
                 }
                 TcpEvent::Closed { reason } => self.on_subflow_closed(now, idx, reason),
-                TcpEvent::PeerFin if !self.mptcp => {
-                    // Plain TCP: the FIN is the end of the data stream.
-                    if let Some(rx) = &mut self.rx {
-                        let end = rx.data_ack();
-                        rx.on_data_fin(end);
-                    }
-                }
+                TcpEvent::PeerFin if !self.mptcp => self.plain_peer_fin(),
                 _ => {}
             }
         }
         if !self.mptcp {
-            // Plain TCP: the TCP ACK is the data-ACK.
-            let una = self.subflows[idx].tcp.snd_una();
-            self.tx.on_data_ack(una, FAR);
+            self.plain_data_ack(idx);
         }
         // An ACK of new data ends "potentially failed" (Linux clears
         // `tp->pf` when the subflow makes progress again), so the scheduler

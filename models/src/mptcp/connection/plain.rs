@@ -20,4 +20,53 @@ impl Connection {
             self.rx = Some(DataReceiver::new(irs, self.cfg.rcv_buf_bytes));
         }
     }
+
+    /// Everything goes to the one subflow, as its send buffer takes it;
+    /// the connection's close is the subflow's FIN.
+    pub(super) fn plain_schedule(&mut self) {
+        // Plain TCP: everything goes to the one subflow.
+        let Some(idx) = self.subflows.iter().position(|s| s.is_open()) else {
+            return;
+        };
+        if !matches!(
+            self.subflows[idx].tcp.state(),
+            TcpState::Established | TcpState::CloseWait
+        ) {
+            return;
+        }
+        loop {
+            let room = self.subflows[idx].tcp.send_space();
+            let Some(r) = self.tx.take_new(idx, room.min(1 << 20)) else {
+                break;
+            };
+            let n = r.end - r.start;
+            let accepted = self.subflows[idx].tcp.send_mapped(n, r.start);
+            debug_assert_eq!(accepted, n);
+        }
+        if self.tx.data_fin_due().is_some() {
+            self.tx.mark_data_fin_sent();
+            self.subflows[idx].tcp.close();
+        }
+    }
+
+    /// Subflow sequence numbers are data sequence numbers.
+    pub(super) fn plain_deliver(&mut self, seq: u64, len: u64) {
+        if let Some(rx) = &mut self.rx {
+            rx.on_data(seq..seq + len);
+        }
+    }
+
+    /// The FIN is the end of the data stream.
+    pub(super) fn plain_peer_fin(&mut self) {
+        if let Some(rx) = &mut self.rx {
+            let end = rx.data_ack();
+            rx.on_data_fin(end);
+        }
+    }
+
+    /// The TCP ACK is the data-ACK.
+    pub(super) fn plain_data_ack(&mut self, idx: usize) {
+        let una = self.subflows[idx].tcp.snd_una();
+        self.tx.on_data_ack(una, FAR);
+    }
 }

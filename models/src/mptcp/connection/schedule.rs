@@ -13,29 +13,7 @@ impl Connection {
             return;
         }
         if !self.mptcp {
-            // Plain TCP: everything goes to the one subflow.
-            let Some(idx) = self.subflows.iter().position(|s| s.is_open()) else {
-                return;
-            };
-            if !matches!(
-                self.subflows[idx].tcp.state(),
-                TcpState::Established | TcpState::CloseWait
-            ) {
-                return;
-            }
-            loop {
-                let room = self.subflows[idx].tcp.send_space();
-                let Some(r) = self.tx.take_new(idx, room.min(1 << 20)) else {
-                    break;
-                };
-                let n = r.end - r.start;
-                let accepted = self.subflows[idx].tcp.send_mapped(n, r.start);
-                debug_assert_eq!(accepted, n);
-            }
-            if self.tx.data_fin_due().is_some() {
-                self.tx.mark_data_fin_sent();
-                self.subflows[idx].tcp.close();
-            }
+            self.plain_schedule();
             return;
         }
         // Nothing to place: the loop below would build the views and stop
