@@ -9,6 +9,51 @@
 
 use super::*;
 
+/// A data sequence number: a position in the connection's byte stream
+/// (RFC 8684 3.3.1), 64 bits (the 4-byte wire form is widened on receipt).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Dsn(pub u64);
+
+/// A subflow sequence number: an absolute position in one subflow's TCP
+/// sequence space (the DSS carries it relative to the subflow's initial
+/// sequence number, RFC 8684 3.3.1; see [`unwrap_ssn`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ssn(pub u64);
+
+impl Ssn {
+    /// The position `n` bytes on.
+    pub fn plus(self, n: u64) -> Ssn {
+        Ssn(self.0 + n)
+    }
+    /// Bytes from `base` to here.
+    pub fn since(self, base: Ssn) -> u64 {
+        self.0 - base.0
+    }
+}
+
+impl Dsn {
+    /// The position `n` bytes on.
+    pub fn plus(self, n: u64) -> Dsn {
+        Dsn(self.0 + n)
+    }
+}
+
+/// A mapping received: `len` bytes of the subflow from `ssn` carry the
+/// connection's bytes from `dsn` (RFC 8684 3.3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct RxMapping {
+    pub(super) ssn: Ssn,
+    pub(super) dsn: Dsn,
+    pub(super) len: u64,
+}
+
+impl RxMapping {
+    /// The subflow position just past the mapping.
+    fn end(&self) -> Ssn {
+        self.ssn.plus(self.len)
+    }
+}
+
 /// A subflow's received DSS mappings by subflow sequence number: an ordered
 /// map kept as a sorted deque. Mappings arrive in subflow order and are
 /// consumed from the front, so the common insert is a push at the back and
@@ -16,43 +61,43 @@ use super::*;
 /// node allocations per segment for the same answers).
 #[derive(Clone, Debug, Default)]
 pub(super) struct RxMaps {
-    /// `(subflow sequence number, (dsn, length))`, sorted by the first field, unique.
-    pub(super) maps: VecDeque<(u64, (u64, u64))>,
+    /// Sorted by `ssn`, one mapping per `ssn`.
+    pub(super) maps: VecDeque<RxMapping>,
 }
 
 impl RxMaps {
-    /// Sets the mapping at `ssn`, replacing one already there.
-    pub(super) fn insert(&mut self, ssn: u64, m: (u64, u64)) {
+    /// Sets the mapping at `m.ssn`, replacing one already there.
+    pub(super) fn insert(&mut self, m: RxMapping) {
         match self.maps.back() {
-            None => self.maps.push_back((ssn, m)),
-            Some(&(last, _)) if ssn > last => self.maps.push_back((ssn, m)),
+            None => self.maps.push_back(m),
+            Some(last) if m.ssn > last.ssn => self.maps.push_back(m),
             _ => {
-                let i = self.maps.partition_point(|&(k, _)| k < ssn);
+                let i = self.maps.partition_point(|e| e.ssn < m.ssn);
                 match self.maps.get_mut(i) {
-                    Some(e) if e.0 == ssn => e.1 = m,
-                    _ => self.maps.insert(i, (ssn, m)),
+                    Some(e) if e.ssn == m.ssn => *e = m,
+                    _ => self.maps.insert(i, m),
                 }
             }
         }
     }
 
-    /// The mapping with the greatest key at or below `pos`.
-    pub(super) fn at_or_below(&self, pos: u64) -> Option<(u64, (u64, u64))> {
+    /// The mapping with the greatest `ssn` at or below `pos`.
+    pub(super) fn at_or_below(&self, pos: Ssn) -> Option<RxMapping> {
         // Usually the front mapping: in-order bytes are delivered from it.
         if let Some(&front) = self.maps.front()
-            && front.0 <= pos
-            && self.maps.get(1).is_none_or(|next| next.0 > pos)
+            && front.ssn <= pos
+            && self.maps.get(1).is_none_or(|next| next.ssn > pos)
         {
             return Some(front);
         }
-        let i = self.maps.partition_point(|&(k, _)| k <= pos);
+        let i = self.maps.partition_point(|e| e.ssn <= pos);
         i.checked_sub(1).map(|i| self.maps[i])
     }
 
-    pub(super) fn remove(&mut self, ssn: u64) {
-        if self.maps.front().is_some_and(|e| e.0 == ssn) {
+    pub(super) fn remove(&mut self, ssn: Ssn) {
+        if self.maps.front().is_some_and(|e| e.ssn == ssn) {
             self.maps.pop_front();
-        } else if let Ok(i) = self.maps.binary_search_by_key(&ssn, |e| e.0) {
+        } else if let Ok(i) = self.maps.binary_search_by_key(&ssn, |e| e.ssn) {
             self.maps.remove(i);
         }
     }
@@ -108,7 +153,11 @@ impl Connection {
             let data_len = m.len as u64 - d.data_fin as u64;
             let rel = unwrap_ssn(m.ssn_rel, seg.seq.saturating_sub(irs));
             if data_len > 0 && rel > 0 {
-                sf.rx_maps.insert(irs + rel, (dsn, data_len));
+                sf.rx_maps.insert(RxMapping {
+                    ssn: Ssn(irs + rel),
+                    dsn: Dsn(dsn),
+                    len: data_len,
+                });
             }
             if d.data_fin
                 && let Some(rx) = &mut self.rx
@@ -123,24 +172,24 @@ impl Connection {
             self.plain_deliver(seq, len);
             return;
         }
-        let mut pos = seq;
-        let end = seq + len;
+        let mut pos = Ssn(seq);
+        let end = Ssn(seq + len);
         while pos < end {
             let sf = &mut self.subflows[idx];
             // The mapping that covers `pos`.
-            let Some((m_ssn, (m_dsn, m_len))) = sf.rx_maps.at_or_below(pos) else {
+            let Some(m) = sf.rx_maps.at_or_below(pos) else {
                 break;
             };
-            if pos >= m_ssn + m_len {
+            if pos >= m.end() {
                 break; // no mapping for these bytes (cannot happen without middleboxes)
             }
-            let take_end = end.min(m_ssn + m_len);
-            let dsn = m_dsn + (pos - m_ssn);
-            if take_end == m_ssn + m_len {
-                sf.rx_maps.remove(m_ssn);
+            let take_end = end.min(m.end());
+            let dsn = m.dsn.plus(pos.since(m.ssn));
+            if take_end == m.end() {
+                sf.rx_maps.remove(m.ssn);
             }
             if let Some(rx) = &mut self.rx {
-                rx.on_data(dsn..dsn + (take_end - pos));
+                rx.on_data(dsn.0..dsn.0 + take_end.since(pos));
             }
             pos = take_end;
         }
@@ -253,18 +302,19 @@ mod tests {
             for (op, k, v) in ops {
                 match op {
                     0 => {
-                        m.insert(k, (v, v + 1));
+                        m.insert(RxMapping { ssn: Ssn(k), dsn: Dsn(v), len: v + 1 });
                         model.insert(k, (v, v + 1));
                     }
                     1 => {
-                        m.remove(k);
+                        m.remove(Ssn(k));
                         model.remove(&k);
                     }
                     _ => {}
                 }
                 let want = model.range(..=k).next_back().map(|(&a, &b)| (a, b));
-                proptest::prop_assert_eq!(m.at_or_below(k), want);
-                let all: Vec<_> = m.maps.iter().copied().collect();
+                let got = m.at_or_below(Ssn(k)).map(|e| (e.ssn.0, (e.dsn.0, e.len)));
+                proptest::prop_assert_eq!(got, want);
+                let all: Vec<_> = m.maps.iter().map(|e| (e.ssn.0, (e.dsn.0, e.len))).collect();
                 let all_model: Vec<_> = model.iter().map(|(&a, &b)| (a, b)).collect();
                 proptest::prop_assert_eq!(all, all_model);
             }

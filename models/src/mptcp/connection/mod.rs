@@ -78,6 +78,7 @@ mod pm;
 mod schedule;
 mod subflow;
 
+pub use dss::{Dsn, Ssn};
 use dss::{RxMaps, dss_option_bytes};
 pub use events::{ConnEvent, ConnStats};
 use handshake::Handshake;
