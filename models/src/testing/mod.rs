@@ -6,7 +6,9 @@
 //! - [`pair`]: two sans-IO endpoints (anything implementing
 //!   [`pair::Endpoint`], e.g. a TCP endpoint) over a simulated path of two
 //!   `sim_core` links, with exact drops by index and a log of what was sent;
-//!   the TCP protocol tests run on it.
+//!   the TCP protocol tests run on it. [`pair::MultiPair`] is the same with
+//!   several paths routed by address (an MPTCP client's interfaces); the
+//!   MPTCP connection tests run on it.
 //!
 //! ```
 //! use models::scheduler::{Decision, MinRtt, Scheduler};

@@ -25,10 +25,20 @@
 //! fire, then B's.
 //!
 //! Endpoints are driven through the [`Endpoint`] trait, implemented here
-//! for [`TcpEndpoint`]. A test without an application calls
-//! [`Pair::step`] or [`Pair::run`]; one with an application interleaves
-//! its calls with [`Pair::transmit_a`], [`Pair::transmit_b`] and
-//! [`Pair::advance`].
+//! for [`TcpEndpoint`] and for an MPTCP [`Connection`]. A test without an
+//! application calls [`Pair::step`] or [`Pair::run`]; one with an
+//! application interleaves its calls with [`Pair::transmit_a`],
+//! [`Pair::transmit_b`] and [`Pair::advance`].
+//!
+//! [`MultiPair`] is the same with several paths: A has one interface per
+//! [`Path`] (its address and two links), B one address; segments are
+//! routed by address as `experiments`' world routes them, B is handed only
+//! what it [takes](Endpoint::takes) (for a connection: its subflows'
+//! segments and join SYNs with its token, as `experiments`' host does), and
+//! [`MultiPair::set_iface`] takes an interface of A down or up (its links,
+//! then A's [`Endpoint::handle_iface`]). The MPTCP connection tests run on
+//! it: a client connection with N interfaces, a server connection made
+//! from the first SYN.
 //!
 //! ```
 //! use models::cc::reno::Reno;
@@ -57,6 +67,7 @@ use std::fmt;
 
 use sim_core::{Bandwidth, BufferLimit, Link, LinkConfig, LossModel, RngStreams, SimDuration, SimTime};
 
+use crate::mptcp::Connection;
 use crate::segment::{MptcpVersion, Segment};
 use crate::tcp::{TcpEndpoint, Transmit};
 
@@ -79,6 +90,15 @@ pub trait Endpoint {
     fn poll_timeout(&self) -> Option<SimTime>;
     /// The instant `poll_timeout` named (or a later one) has come.
     fn handle_timeout(&mut self, now: SimTime);
+    /// Whether a segment that reached this endpoint is handed to it; one
+    /// it does not take is discarded (as a host with no socket for it
+    /// would). [`MultiPair`] asks; [`Pair`] hands everything. Default: all.
+    fn takes(&self, _seg: &Segment) -> bool {
+        true
+    }
+    /// The local interface with address `addr` went up or down (see
+    /// [`MultiPair::set_iface`]). Default: nothing.
+    fn handle_iface(&mut self, _now: SimTime, _addr: u32, _up: bool) {}
 }
 
 impl Endpoint for TcpEndpoint {
@@ -97,6 +117,36 @@ impl Endpoint for TcpEndpoint {
     }
     fn handle_timeout(&mut self, now: SimTime) {
         TcpEndpoint::handle_timeout(self, now);
+    }
+}
+
+/// An MPTCP connection, driven as `experiments`' host drives one: a
+/// segment is taken when one of its subflows owns it or when it is a join
+/// SYN (SYN without ACK) naming its token ([`Connection::accepts_join`]);
+/// anything else is discarded. Its events stay in the connection
+/// ([`Connection::poll_event`]) for the test to drain.
+impl Endpoint for Connection {
+    type Transmit = Segment;
+    fn segment(t: &Segment) -> &Segment {
+        t
+    }
+    fn handle_segment(&mut self, now: SimTime, seg: &Segment) {
+        Connection::handle_segment(self, now, seg);
+    }
+    fn poll_transmit(&mut self, now: SimTime) -> Option<Segment> {
+        Connection::poll_transmit(self, now)
+    }
+    fn poll_timeout(&self) -> Option<SimTime> {
+        Connection::poll_timeout(self)
+    }
+    fn handle_timeout(&mut self, now: SimTime) {
+        Connection::handle_timeout(self, now);
+    }
+    fn takes(&self, seg: &Segment) -> bool {
+        self.owns(seg) || (seg.flags.syn && !seg.flags.ack && self.accepts_join(seg))
+    }
+    fn handle_iface(&mut self, now: SimTime, addr: u32, up: bool) {
+        Connection::handle_iface(self, now, addr, up);
     }
 }
 
@@ -124,7 +174,8 @@ pub struct Sent<T> {
 /// One direction of the path: a link and the log of what was offered to it.
 #[derive(Debug)]
 pub struct Direction<T> {
-    link: Link<Segment>,
+    /// Carries each segment with its index in `log`.
+    link: Link<(usize, Segment)>,
     /// Every segment offered, in offer order (index = drop-list index).
     pub log: Vec<Sent<T>>,
 }
@@ -164,14 +215,31 @@ impl<T> Direction<T> {
         self.log.iter().filter(|s| s.seg.payload_len > 0)
     }
 
-    /// The link (configuration, counters).
-    pub fn link(&self) -> &Link<Segment> {
+    /// The link (configuration, counters); it carries each segment with
+    /// its index in [`Direction::log`].
+    pub fn link(&self) -> &Link<(usize, Segment)> {
         &self.link
+    }
+
+    /// Brings the link up or down at `now`; going down drops what it
+    /// holds (marked dropped in the log), and while it is down every
+    /// segment offered is dropped.
+    pub fn set_up(&mut self, now: SimTime, up: bool) {
+        let log = &mut self.log;
+        self.link.set_up(now, up, |(i, _)| {
+            log[i].dropped = true;
+            log[i].arrives = None;
+        });
+    }
+
+    /// The next segment that has arrived by `now`.
+    fn pop_arrived(&mut self, now: SimTime) -> Option<Segment> {
+        self.link.pop_arrived(now).map(|(_, seg)| seg)
     }
 
     fn offer(&mut self, now: SimTime, version: MptcpVersion, seg: Segment, tx: T) {
         let bytes = crate::wire::ip_packet_len(&seg, version) as u32;
-        let fate = self.link.offer(now, bytes, seg);
+        let fate = self.link.offer(now, bytes, (self.log.len(), seg));
         self.log.push(Sent {
             at: now,
             arrives: fate.ok(),
@@ -283,14 +351,252 @@ impl<E: Endpoint> Pair<E> {
             return false;
         };
         self.now = t;
-        while let Some(seg) = self.ab.link.pop_arrived(t) {
+        while let Some(seg) = self.ab.pop_arrived(t) {
             match self.b.as_mut() {
                 Some(b) => b.handle_segment(t, &seg),
                 None => self.b = (self.accept)(t, &seg),
             }
         }
-        while let Some(seg) = self.ba.link.pop_arrived(t) {
+        while let Some(seg) = self.ba.pop_arrived(t) {
             self.a.handle_segment(t, &seg);
+        }
+        if self.a.poll_timeout().is_some_and(|d| d <= t) {
+            self.a.handle_timeout(t);
+        }
+        if let Some(b) = self.b.as_mut()
+            && b.poll_timeout().is_some_and(|d| d <= t)
+        {
+            b.handle_timeout(t);
+        }
+        true
+    }
+
+    /// Both endpoints transmit until neither has anything left (B first).
+    pub fn flush(&mut self) {
+        while self.transmit_b() | self.transmit_a() {}
+    }
+
+    /// Flushes, advances and flushes again; false when nothing is left.
+    pub fn step(&mut self) -> bool {
+        self.flush();
+        if !self.advance() {
+            return false;
+        }
+        self.flush();
+        true
+    }
+
+    /// Steps until `limit` (time passes idle when nothing is left to do).
+    pub fn run(&mut self, limit: SimTime) {
+        while self.now < limit && self.step() {}
+        self.now = self.now.max(limit);
+    }
+}
+
+/// One path of a [`MultiPair`]: endpoint A's interface with address `addr`
+/// and its two directions to B.
+#[derive(Debug)]
+pub struct Path<T> {
+    /// A's address on this path: A's segments from it and B's segments to
+    /// it take this path.
+    pub addr: u32,
+    /// A -> B.
+    pub ab: Direction<T>,
+    /// B -> A.
+    pub ba: Direction<T>,
+}
+
+/// Endpoint A with several interfaces, each a [`Path`] (two `sim_core`
+/// links) to endpoint B's one address; for MPTCP, a client connection and
+/// the server connection it opens. See the module documentation.
+///
+/// Routing is by address, as `experiments`' world routes: A's segment
+/// takes the path of its source address, B's the path of its destination
+/// address (a segment for an address no path has panics: a model bug).
+/// B is made by `accept` from the first segment that reaches it; after
+/// that each endpoint is handed only the segments it
+/// [takes](Endpoint::takes), the others are kept in `discarded`.
+///
+/// Time advances as in [`Pair`]: at each instant the segments arriving at
+/// B are handed over (path by path, in path order), then those arriving at
+/// A, then A's due timers fire, then B's.
+/// [`set_iface`](MultiPair::set_iface) takes an interface down or up as
+/// the world does: both links of its path first (going down loses what
+/// they carry), then A hears of it ([`Endpoint::handle_iface`]).
+pub struct MultiPair<E: Endpoint> {
+    /// The current instant.
+    pub now: SimTime,
+    pub a: E,
+    /// B, once `accept` made it.
+    pub b: Option<E>,
+    /// One per interface of A, in the order given.
+    pub paths: Vec<Path<E::Transmit>>,
+    /// Segments that arrived and were not handed to an endpoint (refused
+    /// by `accept` or not taken), with their arrival time.
+    pub discarded: Vec<(SimTime, Segment)>,
+    /// The MPTCP version whose option lengths size the packets (v1 unless
+    /// set).
+    pub version: MptcpVersion,
+    accept: Accept<E>,
+}
+
+impl<E: Endpoint + fmt::Debug> fmt::Debug for MultiPair<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MultiPair")
+            .field("now", &self.now)
+            .field("a", &self.a)
+            .field("b", &self.b)
+            .field("paths", &self.paths)
+            .field("discarded", &self.discarded)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: Endpoint> MultiPair<E> {
+    /// A at time zero, B made by `accept`, and one path per `(A's address,
+    /// A -> B link, B -> A link)` (their random streams from [`SEED`],
+    /// named by the path's position).
+    pub fn new(
+        a: E,
+        accept: impl FnMut(SimTime, &Segment) -> Option<E> + 'static,
+        paths: impl IntoIterator<Item = (u32, LinkConfig, LinkConfig)>,
+    ) -> Self {
+        let rng = RngStreams::new(SEED);
+        let paths: Vec<_> = paths
+            .into_iter()
+            .enumerate()
+            .map(|(i, (addr, ab, ba))| Path {
+                addr,
+                ab: Direction::new(ab, &rng, &format!("path{i}/ab")),
+                ba: Direction::new(ba, &rng, &format!("path{i}/ba")),
+            })
+            .collect();
+        for (i, p) in paths.iter().enumerate() {
+            assert!(
+                paths[..i].iter().all(|q| q.addr != p.addr),
+                "two paths from one address"
+            );
+        }
+        MultiPair {
+            now: SimTime::ZERO,
+            a,
+            b: None,
+            paths,
+            discarded: Vec::new(),
+            version: MptcpVersion::V1,
+            accept: Box::new(accept),
+        }
+    }
+
+    fn index(&self, addr: u32) -> Option<usize> {
+        self.paths.iter().position(|p| p.addr == addr)
+    }
+
+    /// The path of A's address `addr`.
+    pub fn path(&self, addr: u32) -> &Path<E::Transmit> {
+        let i = self.index(addr).unwrap_or_else(|| panic!("no path from {addr:#x}"));
+        &self.paths[i]
+    }
+
+    /// The path of A's address `addr`, mutably (to set drops).
+    pub fn path_mut(&mut self, addr: u32) -> &mut Path<E::Transmit> {
+        let i = self.index(addr).unwrap_or_else(|| panic!("no path from {addr:#x}"));
+        &mut self.paths[i]
+    }
+
+    /// Brings both links of the path from `addr` up or down, and nothing
+    /// else (A is not told: an interface that starts down, or a path that
+    /// fails under A's feet).
+    pub fn set_links_up(&mut self, addr: u32, up: bool) {
+        let now = self.now;
+        let p = self.path_mut(addr);
+        p.ab.set_up(now, up);
+        p.ba.set_up(now, up);
+    }
+
+    /// A's interface `addr` goes up or down: its links first, then A's
+    /// [`Endpoint::handle_iface`].
+    pub fn set_iface(&mut self, addr: u32, up: bool) {
+        self.set_links_up(addr, up);
+        self.a.handle_iface(self.now, addr, up);
+    }
+
+    /// Offers everything A has to send now, each segment on the path of its
+    /// source address; whether it sent any.
+    pub fn transmit_a(&mut self) -> bool {
+        let mut sent = false;
+        while let Some(t) = self.a.poll_transmit(self.now) {
+            let seg = *E::segment(&t);
+            let i = self
+                .index(seg.src_addr)
+                .unwrap_or_else(|| panic!("no path for A's segment {seg:?}"));
+            self.paths[i].ab.offer(self.now, self.version, seg, t);
+            sent = true;
+        }
+        sent
+    }
+
+    /// Offers everything B has to send now, each segment on the path of its
+    /// destination address; whether it sent any.
+    pub fn transmit_b(&mut self) -> bool {
+        let Some(b) = self.b.as_mut() else {
+            return false;
+        };
+        let mut sent = false;
+        while let Some(t) = b.poll_transmit(self.now) {
+            let seg = *E::segment(&t);
+            let i = self
+                .paths
+                .iter()
+                .position(|p| p.addr == seg.dst_addr)
+                .unwrap_or_else(|| panic!("no path for B's segment {seg:?}"));
+            self.paths[i].ba.offer(self.now, self.version, seg, t);
+            sent = true;
+        }
+        sent
+    }
+
+    /// The next instant something happens: an arrival or a timer.
+    pub fn next_time(&self) -> Option<SimTime> {
+        self.paths
+            .iter()
+            .flat_map(|p| [p.ab.link.next_arrival(), p.ba.link.next_arrival()])
+            .chain([self.a.poll_timeout(), self.b.as_ref().and_then(|b| b.poll_timeout())])
+            .flatten()
+            .min()
+    }
+
+    /// Jumps to [`next_time`](Self::next_time), hands over the segments
+    /// arriving then (at B first) and fires the due timers (A's first).
+    /// False, and nothing changes, when nothing is pending.
+    pub fn advance(&mut self) -> bool {
+        let Some(t) = self.next_time() else {
+            return false;
+        };
+        self.now = t;
+        for i in 0..self.paths.len() {
+            while let Some(seg) = self.paths[i].ab.pop_arrived(t) {
+                match self.b.as_mut() {
+                    Some(b) if b.takes(&seg) => b.handle_segment(t, &seg),
+                    Some(_) => self.discarded.push((t, seg)),
+                    None => {
+                        self.b = (self.accept)(t, &seg);
+                        if self.b.is_none() {
+                            self.discarded.push((t, seg));
+                        }
+                    }
+                }
+            }
+        }
+        for i in 0..self.paths.len() {
+            while let Some(seg) = self.paths[i].ba.pop_arrived(t) {
+                if self.a.takes(&seg) {
+                    self.a.handle_segment(t, &seg);
+                } else {
+                    self.discarded.push((t, seg));
+                }
+            }
         }
         if self.a.poll_timeout().is_some_and(|d| d <= t) {
             self.a.handle_timeout(t);

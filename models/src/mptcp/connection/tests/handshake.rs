@@ -1,0 +1,114 @@
+//! MP_CAPABLE on the initial subflow (RFC 8684 3.1) and MP_JOIN on an
+//! additional one (3.2).
+
+use super::*;
+
+#[test]
+fn a_mp_capable_handshake_exchanges_keys_and_the_data_ack_covers_every_byte() {
+    let mut n = Net::new(fullmesh(), linux_default(), &[(wifi(), 10)]);
+    n.run(at_ms(1000));
+    let s = n.net.b.as_mut().unwrap();
+    assert_eq!(s.write(100_000), 100_000);
+    n.run(at_ms(5000));
+    assert!(n.a.is_mptcp() && n.s().is_mptcp());
+    assert_eq!(n.client.read, 100_000);
+    // The server's data is all data-acknowledged.
+    let tx = n.s().sender();
+    assert_eq!(tx.snd_una(), tx.write_end());
+    // Every data segment carried a DSS mapping.
+    assert!(
+        n.all_segments().filter(|s| s.seg.payload_len > 0).all(|s| s
+            .seg
+            .options
+            .mptcp
+            .dss()
+            .is_some_and(|d| d.mapping.is_some()))
+    );
+}
+
+/// Fullmesh, two interfaces (Wi-Fi 10 ms, cellular 20 ms one way) and an
+/// upload that keeps the client wanting both subflows: the join on the
+/// cellular path.
+#[test]
+fn a_join_carries_the_servers_token_and_hmacs_that_verify_and_carries_data_only_after_the_servers_first_segment() {
+    let mut n = Net::new(fullmesh(), linux_default(), &[(wifi(), 10), (cell(), 20)]);
+    n.client.to_write = 3_000_000;
+    // Up to the third ACK of the join.
+    n.run_until(at_ms(2000), |n| n.path(CELL).ab.log.len() >= 2);
+    let (ck, sk) = (n.client.key(), n.server.key());
+    let v = MptcpVersion::V1;
+    let (syn, synack, ack3) = (n.path(CELL).ab.log[0], n.path(CELL).ba.log[0], n.path(CELL).ab.log[1]);
+
+    // SYN: MP_JOIN with the token of the server's key (RFC 8684 3.2).
+    assert!(syn.seg.flags.syn && !syn.seg.flags.ack, "{syn:?}");
+    let Some(MpJoin::Syn {
+        token,
+        nonce: r_a,
+        backup,
+        addr_id,
+    }) = join(&syn.seg)
+    else {
+        panic!("no MP_JOIN SYN: {syn:?}")
+    };
+    assert_eq!(token, mptcp_crypto::token(sk, v));
+    assert!(!backup);
+    assert_eq!(addr_id, 1, "the first local address after the initial one");
+    // SYN/ACK: HMAC(Key-B || Key-A, R-B || R-A), leftmost 64 bits.
+    assert!(synack.seg.flags.syn && synack.seg.flags.ack, "{synack:?}");
+    let Some(MpJoin::SynAck {
+        truncated_hmac,
+        nonce: r_b,
+        ..
+    }) = join(&synack.seg)
+    else {
+        panic!("no MP_JOIN SYN/ACK: {synack:?}")
+    };
+    assert_eq!(truncated_hmac, mptcp_crypto::join_truncated_hmac(sk, ck, r_b, r_a, v));
+    // Third ACK: HMAC(Key-A || Key-B, R-A || R-B), 160 bits.
+    assert!(!ack3.seg.flags.syn && ack3.seg.flags.ack && ack3.seg.payload_len == 0);
+    assert_eq!(
+        join(&ack3.seg),
+        Some(MpJoin::Ack {
+            hmac: mptcp_crypto::join_hmac(ck, sk, r_a, r_b, v)
+        })
+    );
+    assert_eq!(
+        ack3.at,
+        synack.arrives.unwrap(),
+        "the third ACK answers the SYN/ACK at once"
+    );
+    // The client verified the server's HMAC; its subflow is established
+    // at the TCP level but not yet fully (it may not send data).
+    let sf = &n.a.subflows()[1];
+    assert!(matches!(sf.handshake, Handshake::Join { verified: true, .. }));
+    assert_eq!(sf.tcp.state(), TcpState::Established);
+    assert_eq!(sf.view_state(), SubflowState::PreEstablished);
+    assert!(!sf.available_to_scheduler());
+    // No MP_JOIN on the initial path.
+    assert!(n.path(WIFI).ab.log.iter().all(|s| join(&s.seg).is_none()));
+
+    n.run(at_ms(2500));
+    // The server verified the client's HMAC and answered the third ACK at
+    // once with a DSS (its first segment after the SYN/ACK).
+    let s_sf = &n.s().subflows()[1];
+    assert!(matches!(s_sf.handshake, Handshake::Join { verified: true, .. }));
+    let fourth = n.path(CELL).ba.log[1];
+    assert_eq!(fourth.at, ack3.arrives.unwrap());
+    assert_eq!(fourth.seg.payload_len, 0);
+    assert!(fourth.seg.options.mptcp.dss().is_some_and(|d| d.data_ack.is_some()));
+    // The client's first data on the join: the instant that segment arrived.
+    let first_data = n.path(CELL).ab.data().next().expect("the join carries data");
+    assert_eq!(first_data.at, fourth.arrives.unwrap());
+    assert!(
+        n.path(CELL).ab.log[..]
+            .iter()
+            .take_while(|s| s.at < fourth.arrives.unwrap())
+            .all(|s| s.seg.payload_len == 0)
+    );
+    assert_eq!(n.a.subflows()[1].view_state(), SubflowState::Established);
+    assert_eq!(
+        n.client
+            .find(|e| matches!(e, ConnEvent::SubflowEstablished { subflow: 1 })),
+        vec![(synack.arrives.unwrap(), ConnEvent::SubflowEstablished { subflow: 1 })]
+    );
+}
