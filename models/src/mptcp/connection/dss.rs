@@ -144,7 +144,11 @@ impl Connection {
             let scale = self.subflows[idx].tcp.window_scales().map_or(0, |(snd, _)| snd);
             let wnd = (seg.window as u64) << scale;
             let ack = widen(a.value, a.wide, self.tx.snd_una());
-            self.tx.on_data_ack(ack, wnd);
+            if self.tx.on_data_ack(ack, wnd) > 0 && self.cfg.report_segments {
+                self.events.push_back(ConnEvent::DataAcked {
+                    data_ack: self.tx.snd_una(),
+                });
+            }
         }
         if let Some(m) = d.mapping {
             let sf = &mut self.subflows[idx];

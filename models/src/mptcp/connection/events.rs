@@ -52,6 +52,20 @@ pub enum ConnEvent {
         from_subflow: usize,
         bytes: u64,
     },
+    /// The peer data-acknowledged new data: everything below `data_ack`
+    /// arrived (RFC 8684 3.3.2). Only when
+    /// [`ConnConfig::report_segments`](super::ConnConfig::report_segments).
+    DataAcked {
+        data_ack: u64,
+    },
+    /// A subflow's congestion window or smoothed RTT changed while it took
+    /// an input (an ACK, a timeout). Only when
+    /// [`ConnConfig::report_segments`](super::ConnConfig::report_segments).
+    SubflowWindow {
+        subflow: usize,
+        cwnd_bytes: u64,
+        srtt: Option<SimDuration>,
+    },
     /// The peer's DATA_FIN arrived in order: all its data was received.
     PeerClosed,
     /// The connection is over (both DATA_FINs acknowledged, or it gave up).

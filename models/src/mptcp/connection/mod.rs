@@ -396,8 +396,10 @@ impl Connection {
         if sf.irs.is_none() && seg.flags.syn {
             sf.irs = Some(seg.seq);
         }
+        let before = self.cfg.report_segments.then(|| (sf.tcp.cwnd_bytes(), sf.tcp.srtt()));
         sf.tcp.handle_segment_coupled(now, seg, &coupling);
         self.cc_buf = views;
+        self.report_window(idx, before);
         self.drain_subflow(now, idx);
         self.after_input(now);
     }
@@ -411,8 +413,11 @@ impl Connection {
                     me: idx,
                     subflows: &views,
                 };
+                let tcp = &self.subflows[idx].tcp;
+                let before = self.cfg.report_segments.then(|| (tcp.cwnd_bytes(), tcp.srtt()));
                 self.subflows[idx].tcp.handle_timeout_coupled(now, &coupling);
                 self.cc_buf = views;
+                self.report_window(idx, before);
                 self.drain_subflow(now, idx);
             }
         }
@@ -519,6 +524,21 @@ impl Connection {
             if sf.tcp.state() == TcpState::Established {
                 sf.fully_established = true;
             }
+        }
+    }
+
+    /// Reports subflow `idx`'s window and RTT if they changed from
+    /// `before` (taken only when the connection reports segments).
+    fn report_window(&mut self, idx: usize, before: Option<(u64, Option<SimDuration>)>) {
+        let Some(before) = before else { return };
+        let tcp = &self.subflows[idx].tcp;
+        let now = (tcp.cwnd_bytes(), tcp.srtt());
+        if now != before {
+            self.events.push_back(ConnEvent::SubflowWindow {
+                subflow: idx,
+                cwnd_bytes: now.0,
+                srtt: now.1,
+            });
         }
     }
 

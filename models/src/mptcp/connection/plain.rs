@@ -67,6 +67,10 @@ impl Connection {
     /// The TCP ACK is the data-ACK.
     pub(super) fn plain_data_ack(&mut self, idx: usize) {
         let una = self.subflows[idx].tcp.snd_una();
-        self.tx.on_data_ack(una, FAR);
+        if self.tx.on_data_ack(una, FAR) > 0 && self.cfg.report_segments {
+            self.events.push_back(ConnEvent::DataAcked {
+                data_ack: self.tx.snd_una(),
+            });
+        }
     }
 }

@@ -18,6 +18,7 @@
 //! MP_FASTCLOSE), `fallback` (plain TCP).
 
 mod close;
+mod events;
 mod fallback;
 mod handover;
 mod handshake;
