@@ -26,6 +26,8 @@
 //! structs; [`SimBuilder::run_to_dir`] writes the usual run directory
 //! instead (figures with [`crate::figures::write_figures`]).
 
+#![warn(missing_docs)]
+
 use std::path::Path;
 
 use sim_core::{Bandwidth, BufferLimit, LossModel, SimDuration, SimTime};

@@ -41,6 +41,8 @@
 //! [`crate::sweep::Sweep::parse_with`] do that. Outside any scope the
 //! built-in registry is used.
 
+#![warn(missing_docs)]
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;

@@ -13,6 +13,8 @@
 //! segment and data-ACK) is written as the run goes rather than kept in
 //! memory, and read back by [`SequenceFile`] to draw the figures.
 
+#![warn(missing_docs)]
+
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -31,7 +33,9 @@ use crate::scenario::{IfaceKind, Scenario};
 use crate::timeseries::{HostSide, SubflowSample, TimeSeries};
 use crate::world::{NetWorld, Observer, PathSpec, Side};
 
+/// The server's address: 10.0.0.1.
 pub const SERVER_ADDR: u32 = 0x0a00_0001;
+/// The server's port, where every connection's subflows arrive (HTTP's 80).
 pub const SERVER_PORT: u16 = 80;
 
 /// Ports each connection reserves for its subflows (one per subflow, up
@@ -63,25 +67,40 @@ pub fn client_addr(i: usize) -> u32 {
 /// A data segment or data-ACK, as the sequence graphs need it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SeqRecord {
+    /// When the segment was emitted (simulated time).
     pub time: SimTime,
     /// Index into the run's client interfaces.
     pub iface: usize,
+    /// The server sent it (false: the client).
     pub from_server: bool,
     /// Data: first DSN and length; `len == 0` for a pure data-ACK.
     pub dsn: u64,
+    /// Payload bytes of the DSS mapping (0 for a segment without payload).
     pub len: u64,
+    /// The cumulative data-ACK the segment's DSS carries (RFC 8684 3.3.2),
+    /// if any.
     pub data_ack: Option<u64>,
+    /// Some of its data sequence range was sent before over another client
+    /// interface of the same connection.
     pub reinjected: bool,
+    /// Index of the connection in the scenario's `connections`.
     pub conn: usize,
 }
 
 /// A control segment worth seeing in a timeline: a zero window or a RST.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SignalRecord {
+    /// When the segment was sent (simulated time).
     pub time: SimTime,
+    /// Index into the run's client interfaces (of the segment's client
+    /// address).
     pub iface: usize,
+    /// The server sent it (false: the client).
     pub from_server: bool,
+    /// The segment carries RST.
     pub rst: bool,
+    /// The segment advertises a zero receive window (a segment that is not
+    /// a SYN and not a RST).
     pub zero_window: bool,
 }
 
@@ -92,7 +111,11 @@ pub struct RunObserver {
     pcap: Option<PcapTrace<BufWriter<File>>>,
     pcap_error: Option<String>,
     keep_records: bool,
+    /// The sequence-graph records, in emission order (only with
+    /// [`RunOptions::keep_records`]).
     pub records: Vec<SeqRecord>,
+    /// The zero windows and RSTs sent, in order (only with
+    /// [`RunOptions::keep_records`]).
     pub signals: Vec<SignalRecord>,
     /// `sequence.csv`, written a row per record as the run goes.
     sequence: Option<BufWriter<File>>,
@@ -101,6 +124,8 @@ pub struct RunObserver {
     sent: BTreeMap<(usize, usize), RangeSet>,
     sample_every: Option<SimDuration>,
     stop: SimTime,
+    /// The sampled time series, one sample every `record.sample_interval`
+    /// when the scenario records one and something will write it.
     pub timeseries: TimeSeries,
     /// Per (host, conn, subflow): sum and count of srtt samples in ms.
     srtt_acc: BTreeMap<(u8, usize, usize), (f64, u64)>,
@@ -277,15 +302,32 @@ impl Observer<Host, Host> for RunObserver {
 /// Per-subflow metrics.
 #[derive(Clone, Debug, Serialize)]
 pub struct SubflowMetrics {
+    /// Name of the client interface whose address is the subflow's client
+    /// end.
     pub iface: String,
+    /// Either end asked the other not to send on it (the B bit of MP_JOIN
+    /// or MP_PRIO, RFC 8684 3.2 and 3.3.8).
     pub backup: bool,
+    /// When the client created the subflow (its SYN), in seconds of
+    /// simulated time from 0 (not from the connection's start).
     pub opened_s: f64,
+    /// When the client's end completed the handshake, in seconds of
+    /// simulated time from 0; `None` if it never did.
     pub established_s: Option<f64>,
+    /// When the client's end closed, in seconds of simulated time from 0;
+    /// `None` if it was still open at the stop time.
     pub closed_s: Option<f64>,
+    /// Why it closed, the client's end's reason, else the server's: `fin`
+    /// (orderly FIN teardown), `rst` (reset by the peer, or aborted) or
+    /// `timeout` (retransmissions exhausted); `None` while open.
     pub close_reason: Option<&'static str>,
     /// Payload bytes sent by both ends, retransmissions included.
     pub bytes_sent: u64,
+    /// Payload bytes retransmitted by both ends (subflow-level TCP
+    /// retransmissions).
     pub bytes_retransmitted: u64,
+    /// Retransmission timeouts of data at both ends (RFC 6298 5.4; SYN
+    /// timeouts are not counted).
     pub rto_count: u64,
     /// Mean smoothed RTT at the end that sent more data, over the samples.
     pub srtt_ms_mean: Option<f64>,
@@ -294,52 +336,103 @@ pub struct SubflowMetrics {
 /// Per-connection metrics.
 #[derive(Clone, Debug, Serialize)]
 pub struct ConnMetrics {
+    /// Bytes the receiving application (the server for `Upload`, else the
+    /// client) must read for the transfer to complete: `bytes` of
+    /// `Download` and `Upload`, `count` x `response` of `RequestResponse`;
+    /// `None` for open-ended traffic (`DownloadFor`, `ConstantRate`) or
+    /// when the receiving end never had the connection.
     pub bytes_requested: Option<u64>,
+    /// Bytes the receiving application read from the connection by the
+    /// stop time.
     pub bytes_delivered: u64,
+    /// Application goodput in bit/s: `bytes_delivered` x 8 divided by the
+    /// time from the connection's start to its completion, or, if it did
+    /// not complete, to the last read that delivered bytes; 0 when that
+    /// time is 0 (as when nothing was delivered).
     pub goodput_bps: f64,
+    /// Seconds from the connection's start until the receiving application
+    /// had read `bytes_requested`; `None` if it did not by the stop time,
+    /// or the traffic is open-ended.
     pub completion_s: Option<f64>,
+    /// Bytes sent again on another subflow from the reinject queue, summed
+    /// over both ends.
     pub reinjected_bytes: u64,
     /// Opportunistic retransmissions (Raiciu et al.) and other meta-level resends.
     pub meta_retransmitted_bytes: u64,
     /// Times a slower subflow's window was halved by the penalisation.
     pub penalisations: u64,
+    /// The most bytes held out of order at the connection level (data
+    /// beyond a hole in the data sequence space) at any time, the larger
+    /// of the two ends' receivers.
     pub ooo_max_bytes: u64,
+    /// The client's connection used MPTCP: its path manager opened it with
+    /// MP_CAPABLE (RFC 8684 3.1); false for plain TCP (the iOS `none`
+    /// service type, for one).
     pub mptcp: bool,
+    /// The client's subflows in the order opened, each with the counters
+    /// of both its ends.
     pub subflows: Vec<SubflowMetrics>,
 }
 
 /// Per-link counters.
 #[derive(Clone, Debug, Serialize)]
 pub struct LinkMetrics {
+    /// The link's name: the interface's name with `.up` (client to server)
+    /// or `.down` (server to client).
     pub name: String,
+    /// Packets offered to the link, dropped ones included.
     pub offered_pkts: u64,
+    /// Packets that arrived at the far end by the stop time.
     pub delivered_pkts: u64,
+    /// Packets dropped because the drop-tail buffer was full.
     pub dropped_queue_pkts: u64,
+    /// Packets the loss model dropped.
     pub dropped_loss_pkts: u64,
+    /// Packets lost because the link was down, or went down while holding
+    /// them.
     pub dropped_down_pkts: u64,
+    /// Bytes of the delivered packets, as IP packet lengths (IP and TCP
+    /// headers and options included).
     pub delivered_bytes: u64,
 }
 
 /// What a run measured.
 #[derive(Clone, Debug, Serialize)]
 pub struct Metrics {
+    /// The scenario's `name`.
     pub scenario: String,
+    /// The scenario's master seed.
     pub seed: u64,
+    /// Simulation events processed.
     pub events: u64,
+    /// The scenario's stop time, in seconds.
     pub simulated_s: f64,
+    /// `completed` (the run reached its stop time, or had no events left
+    /// before it), or `event_budget_exhausted` (stopped early by the event
+    /// budget, a guard against livelock).
     pub outcome: &'static str,
+    /// One per connection, in the scenario's order.
     pub connections: Vec<ConnMetrics>,
+    /// Each interface's uplink then downlink, in interface order (an
+    /// interface that shares another's path has none of its own).
     pub links: Vec<LinkMetrics>,
 }
 
 /// A finished run: metrics and, when recorded, the series behind the figures.
 pub struct RunOutput {
+    /// What `metrics.json` holds.
     pub metrics: Metrics,
+    /// The sequence-graph records (empty unless
+    /// [`RunOptions::keep_records`]).
     pub records: Vec<SeqRecord>,
+    /// The zero windows and RSTs sent (empty unless
+    /// [`RunOptions::keep_records`]).
     pub signals: Vec<SignalRecord>,
     /// The sampled time series (empty when not recorded, or in a run that
     /// writes no run directory and keeps no records).
     pub timeseries: TimeSeries,
+    /// The client's interface names, in scenario order (what the records'
+    /// `iface` indexes).
     pub iface_names: Vec<String>,
 }
 
@@ -773,6 +866,7 @@ fn write_sequence_row(out: &mut impl Write, r: &SeqRecord) -> std::io::Result<()
 /// (the figures read it a few times instead of holding it in memory).
 #[derive(Clone, Debug)]
 pub struct SequenceFile {
+    /// The path of the `sequence.csv` file.
     pub path: PathBuf,
 }
 

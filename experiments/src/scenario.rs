@@ -10,6 +10,8 @@
 //! to an undefined interface, an event after the stop time) are located at
 //! the offending value's text in the file.
 
+#![warn(missing_docs)]
+
 use std::fmt;
 use std::path::Path;
 
@@ -23,14 +25,22 @@ use sim_core::{Bandwidth, BufferLimit, ByteSize, Jitter, LossModel, SimDuration,
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LinkSpec {
+    /// Capacity in bit/s (written `"20Mbps"`): each packet is serialised
+    /// at this rate, after the packets ahead of it.
     pub rate: Bandwidth,
+    /// One-way propagation delay, added after serialisation; the path's
+    /// base RTT is the uplink's plus the downlink's.
     pub delay: SimDuration,
     /// Drop-tail limit on waiting packets; default: one bandwidth-delay
     /// product of (rate, 2 x delay), at least 10 packets of 1500 B.
     #[serde(default)]
     pub buffer: Option<BufferLimit>,
+    /// Which packets are lost, decided per packet after the queue (a lost
+    /// packet still takes its serialisation time). Default: none.
     #[serde(default)]
     pub loss: LossModel,
+    /// Extra random delay per packet, in order unless it allows
+    /// reordering. Default: none.
     #[serde(default)]
     pub jitter: Option<Jitter>,
 }
@@ -49,8 +59,12 @@ impl LinkSpec {
 /// the expensive, secondary interface (XNU `IFNET_IS_CELLULAR`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum IfaceKind {
+    /// Wi-Fi: a preferred (not expensive) interface.
     Wifi,
+    /// Cellular: the expensive interface (only the iOS path managers look
+    /// at the kind).
     Cellular,
+    /// Wired (Ethernet): a preferred interface, as Wi-Fi.
     Wired,
 }
 
@@ -58,7 +72,11 @@ pub enum IfaceKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InterfaceSpec {
+    /// The interface's name, unique, of letters, digits, `_` and `-`; the
+    /// timeline and `shares_path_with` refer to it, and its links are
+    /// named `NAME.up` and `NAME.down`.
     pub name: String,
+    /// What kind of network it attaches to.
     pub kind: IfaceKind,
     /// Up at time zero (default true).
     #[serde(default = "yes")]
@@ -90,16 +108,32 @@ fn yes() -> bool {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum TimelineEvent {
-    IfaceUp { at: SimTime, iface: String },
-    IfaceDown { at: SimTime, iface: String },
+    /// Interface `iface` comes up at `at`.
+    IfaceUp {
+        /// When, no later than the scenario's stop time.
+        at: SimTime,
+        /// The interface's `name`.
+        iface: String,
+    },
+    /// Interface `iface` goes down at `at`: its own links (if it has any)
+    /// lose every packet they hold and accept nothing until it comes back
+    /// up.
+    IfaceDown {
+        /// When, no later than the scenario's stop time.
+        at: SimTime,
+        /// The interface's `name`.
+        iface: String,
+    },
 }
 
 impl TimelineEvent {
+    /// When the event takes effect.
     pub fn at(&self) -> SimTime {
         match self {
             TimelineEvent::IfaceUp { at, .. } | TimelineEvent::IfaceDown { at, .. } => *at,
         }
     }
+    /// The name of the interface it concerns.
     pub fn iface(&self) -> &str {
         match self {
             TimelineEvent::IfaceUp { iface, .. } | TimelineEvent::IfaceDown { iface, .. } => iface,
@@ -112,22 +146,42 @@ impl TimelineEvent {
 #[serde(deny_unknown_fields)]
 pub enum Traffic {
     /// The server sends `bytes` to the client (an HTTP download), then closes.
-    Download { bytes: ByteSize },
+    Download {
+        /// Bytes of application data, at least 1.
+        bytes: ByteSize,
+    },
     /// The server sends as fast as it can until `duration` has passed.
-    DownloadFor { duration: SimDuration },
+    DownloadFor {
+        /// How long the server writes, from when it accepts the connection;
+        /// greater than 0.
+        duration: SimDuration,
+    },
     /// The client sends `bytes` to the server, then closes.
-    Upload { bytes: ByteSize },
+    Upload {
+        /// Bytes of application data, at least 1.
+        bytes: ByteSize,
+    },
     /// `count` exchanges: the client sends `request` bytes, the server
     /// answers with `response` bytes, the client waits `think` before the
     /// next request.
     RequestResponse {
+        /// Bytes of each request, at least 1.
         request: ByteSize,
+        /// Bytes of each response, at least 1.
         response: ByteSize,
+        /// Number of exchanges, at least 1.
         count: u32,
+        /// Time from a response fully arriving to the next request.
         think: SimDuration,
     },
     /// The server sends at a constant `rate` (application-limited) for `duration`.
-    ConstantRate { rate: Bandwidth, duration: SimDuration },
+    ConstantRate {
+        /// The rate at which the server's application writes, in bit/s.
+        rate: Bandwidth,
+        /// How long it writes, from when the server accepts the connection;
+        /// greater than 0.
+        duration: SimDuration,
+    },
 }
 
 /// TCP settings of every subflow at both ends; the defaults are Linux's.
@@ -285,6 +339,7 @@ pub struct ConnectionSpec {
     /// When the client opens the connection. Default: `"0s"`.
     #[serde(default)]
     pub start: SimTime,
+    /// What the application does over the connection (required).
     pub traffic: Traffic,
     /// Maximum segment size. Default: 1460 B.
     #[serde(default = "default_mss")]
@@ -394,6 +449,8 @@ impl Default for RecordSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSpec {
+    /// The interfaces, at least one; interface `i` (from 0, in this order)
+    /// has the address 10.1.i.2.
     pub interfaces: Vec<InterfaceSpec>,
 }
 
@@ -401,8 +458,11 @@ pub struct ClientSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
+    /// The scenario's name, reported as `scenario` in `metrics.json`.
+    /// Default: empty.
     #[serde(default)]
     pub name: String,
+    /// Free text. Default: empty.
     #[serde(default)]
     pub description: String,
     /// Master seed of every random stream. Default: 1.
@@ -411,9 +471,14 @@ pub struct Scenario {
     /// Simulated time at which the run stops. Default: `"60s"`.
     #[serde(default = "default_stop")]
     pub stop: SimTime,
+    /// The client host (required).
     pub client: ClientSpec,
+    /// Interfaces going down and up, in any order; events at the same time
+    /// take effect in the order written. Default: none.
     #[serde(default)]
     pub timeline: Vec<TimelineEvent>,
+    /// The connections from the client to the server, at least one
+    /// (required).
     pub connections: Vec<ConnectionSpec>,
     /// The MPTCP version both hosts speak: `v1` (RFC 8684, the default) or
     /// `v0` (RFC 6824). It changes the run (keys hash with SHA-1 in v0,
@@ -421,6 +486,8 @@ pub struct Scenario {
     /// key), unlike `record.pcap_flavor`.
     #[serde(default)]
     pub mptcp_version: MptcpVersionSpec,
+    /// What the run writes. Default: `trace.pcap` in `mptcp_version` and
+    /// `timeseries.csv` sampled every 10 ms.
     #[serde(default)]
     pub record: RecordSpec,
 }
@@ -766,11 +833,13 @@ fn traffic_problem(t: &Traffic) -> Option<(&'static str, String)> {
 /// A scenario error located in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioError {
+    /// The scenario file, as given.
     pub file: String,
     /// 1-based; 0 when the error has no place in the text (an unreadable file).
     pub line: usize,
     /// 1-based, in characters; 0 when `line` is 0.
     pub col: usize,
+    /// What is wrong and what was expected.
     pub message: String,
 }
 
@@ -834,7 +903,9 @@ fn offset_of(text: &str, line: usize, col: usize) -> usize {
 /// element of a list or tuple.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PathSeg<'a> {
+    /// The field of this name.
     Field(&'a str),
+    /// The element at this 0-based index.
     Index(usize),
 }
 
@@ -949,8 +1020,11 @@ pub fn value_children(text: &str, path: &[PathSeg<'_>]) -> Option<Children> {
 /// See [`value_children`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Children {
+    /// A structure: its field names as written, in order.
     Fields(Vec<String>),
+    /// A list or tuple: its number of elements.
     Elements(usize),
+    /// Anything else (a number, string, bare name, ...).
     Leaf,
 }
 

@@ -13,6 +13,8 @@
 //! what the figures draw, so that `mpsim plot` redraws exactly the figures
 //! of the run.
 
+#![warn(missing_docs)]
+
 use std::fmt::Write as _;
 
 use sim_core::SimTime;
@@ -20,7 +22,9 @@ use sim_core::SimTime;
 /// Which host a sample was taken at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum HostSide {
+    /// The client host.
     Client,
+    /// The server host.
     Server,
 }
 
@@ -37,15 +41,21 @@ impl HostSide {
 /// One column per field of a subflow's samples.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubflowColumns {
+    /// When, in seconds of simulated time.
     pub time_s: Vec<f64>,
+    /// Where the subflow's endpoint is.
     pub host: Vec<HostSide>,
+    /// The connection's index in the scenario.
     pub conn: Vec<usize>,
+    /// The subflow's id in its connection.
     pub subflow: Vec<usize>,
     /// Index into the run's client interfaces (`RunOutput::iface_names`).
     pub iface: Vec<usize>,
+    /// Congestion window.
     pub cwnd_bytes: Vec<u64>,
-    /// `None` before the first RTT sample.
+    /// Smoothed RTT in milliseconds, `None` before the first RTT sample.
     pub srtt_ms: Vec<Option<f64>>,
+    /// Bytes sent and not acknowledged (RFC 6675 pipe).
     pub bytes_in_flight: Vec<u64>,
     /// Bytes of the subflow's own sequence space acknowledged so far.
     pub bytes_acked: Vec<u64>,
@@ -55,8 +65,11 @@ pub struct SubflowColumns {
 /// connection receives data).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConnColumns {
+    /// When, in seconds of simulated time.
     pub time_s: Vec<f64>,
+    /// Where the receiving connection is.
     pub host: Vec<HostSide>,
+    /// The connection's index in the scenario.
     pub conn: Vec<usize>,
     /// The data-level out-of-order queue.
     pub ooo_bytes: Vec<u64>,
@@ -70,7 +83,9 @@ pub struct ConnColumns {
 /// The time series of a run.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TimeSeries {
+    /// Per-subflow samples.
     pub subflows: SubflowColumns,
+    /// Per-connection samples.
     pub conns: ConnColumns,
 }
 
@@ -81,13 +96,21 @@ pub const HEADER: &str =
 /// One subflow sample, as [`TimeSeries::push_subflow`] takes it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SubflowSample {
+    /// Where the subflow's endpoint is.
     pub host: HostSide,
+    /// The connection's index.
     pub conn: usize,
+    /// The subflow's id.
     pub subflow: usize,
+    /// The client interface index.
     pub iface: usize,
+    /// Congestion window.
     pub cwnd_bytes: u64,
+    /// Smoothed RTT, ms.
     pub srtt_ms: Option<f64>,
+    /// Bytes in flight.
     pub bytes_in_flight: u64,
+    /// Bytes acknowledged so far.
     pub bytes_acked: u64,
 }
 

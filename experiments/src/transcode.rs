@@ -24,6 +24,8 @@
 //! last first (a user could see fewer SACK blocks in such a trace than the
 //! run sent). The simulation itself never sees any of this.
 
+#![warn(missing_docs)]
+
 use std::collections::BTreeMap;
 
 use models::mptcp::ConnEvent;

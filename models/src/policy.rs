@@ -20,6 +20,8 @@
 //! Factories are shared, immutable configuration: `Send + Sync` and
 //! `RefUnwindSafe` (a sweep catches a panicking run and goes on).
 
+#![warn(missing_docs)]
+
 use std::fmt;
 use std::panic::RefUnwindSafe;
 

@@ -20,6 +20,8 @@
 //! assert!(matches!(d, Decision::Send { subflow: 0, .. }));
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod pair;
 
 use sim_core::{SimDuration, SimTime};

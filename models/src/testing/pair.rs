@@ -62,6 +62,8 @@
 //! assert_eq!(p.b.as_ref().unwrap().state(), TcpState::Established);
 //! ```
 
+#![warn(missing_docs)]
+
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -258,6 +260,7 @@ pub type Accept<E> = Box<dyn FnMut(SimTime, &Segment) -> Option<E>>;
 pub struct Pair<E: Endpoint> {
     /// The current instant.
     pub now: SimTime,
+    /// A, the endpoint that opens (the client).
     pub a: E,
     /// B, once `accept` made it.
     pub b: Option<E>,
@@ -426,6 +429,7 @@ pub struct Path<T> {
 pub struct MultiPair<E: Endpoint> {
     /// The current instant.
     pub now: SimTime,
+    /// A, the endpoint that opens (the client).
     pub a: E,
     /// B, once `accept` made it.
     pub b: Option<E>,
