@@ -132,6 +132,20 @@ pub struct RunObserver {
     addr_to_iface: Vec<u32>,
     /// Each subflow's client interface index, by (side, connection, subflow).
     iface_of_subflow: BTreeMap<(u8, usize, usize), usize>,
+    /// Each subflow's life as its connection reported it, by (side,
+    /// connection, subflow).
+    lifecycle: BTreeMap<(u8, usize, usize), Lifecycle>,
+}
+
+/// When a subflow was opened, established and closed (and why), from its
+/// connection's events.
+#[derive(Clone, Copy, Debug)]
+struct Lifecycle {
+    /// The subflow's client (address, port).
+    client: (u32, u16),
+    opened: SimTime,
+    established: Option<SimTime>,
+    closed: Option<(SimTime, models::tcp::CloseReason)>,
 }
 
 impl RunObserver {
@@ -201,6 +215,25 @@ impl Observer<Host, Host> for RunObserver {
                 let client = if side == Side::Client { local } else { remote };
                 let iface = self.iface_of(client.0);
                 self.iface_of_subflow.insert((side as u8, conn, subflow), iface);
+                self.lifecycle.insert(
+                    (side as u8, conn, subflow),
+                    Lifecycle {
+                        client,
+                        opened: now,
+                        established: None,
+                        closed: None,
+                    },
+                );
+            }
+            ConnEvent::SubflowEstablished { subflow } => {
+                if let Some(l) = self.lifecycle.get_mut(&(side as u8, conn, subflow)) {
+                    l.established = Some(now);
+                }
+            }
+            ConnEvent::SubflowClosed { subflow, reason } => {
+                if let Some(l) = self.lifecycle.get_mut(&(side as u8, conn, subflow)) {
+                    l.closed = Some((now, reason));
+                }
             }
             ConnEvent::SegmentSent {
                 subflow,
@@ -600,6 +633,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         srtt_acc: BTreeMap::new(),
         addr_to_iface: paths.iter().map(|p| p.client_addr).collect(),
         iface_of_subflow: BTreeMap::new(),
+        lifecycle: BTreeMap::new(),
     };
     let world = NetWorld::new(net, paths, SERVER_ADDR, client, server, observer);
     let mut sim = Simulation::new(world);
@@ -745,13 +779,23 @@ fn conn_metrics(
                 .get(&srtt_key)
                 .filter(|a| a.1 > 0)
                 .map(|a| a.0 / a.1 as f64);
-            let close = sf.close_reason.or(peer.and_then(|p| p.close_reason));
+            // The subflow's life at each end, as the connections reported it.
+            let life = obs.lifecycle.get(&(0, c.index, sf.id));
+            let peer_life = server.and_then(|s| {
+                obs.lifecycle
+                    .iter()
+                    .find(|(k, l)| k.0 == 1 && k.1 == s.index && l.client == (laddr, lport))
+                    .map(|(_, l)| l)
+            });
+            let close = life
+                .and_then(|l| l.closed.map(|c| c.1))
+                .or(peer_life.and_then(|l| l.closed.map(|c| c.1)));
             subflows.push(SubflowMetrics {
                 iface: iface_names.get(iface_idx).cloned().unwrap_or_default(),
                 backup: sf.backup_local || sf.backup_remote,
-                opened_s: sf.opened_at.as_secs_f64(),
-                established_s: sf.established_at.map(SimTime::as_secs_f64),
-                closed_s: sf.closed_at.map(SimTime::as_secs_f64),
+                opened_s: life.map_or(0.0, |l| l.opened.as_secs_f64()),
+                established_s: life.and_then(|l| l.established).map(SimTime::as_secs_f64),
+                closed_s: life.and_then(|l| l.closed).map(|c| c.0.as_secs_f64()),
                 close_reason: close.map(|r| match r {
                     models::tcp::CloseReason::Fin => "fin",
                     models::tcp::CloseReason::Rst | models::tcp::CloseReason::Aborted => "rst",
