@@ -347,10 +347,11 @@ pub struct SubflowMetrics {
     /// When the client's end completed the handshake, in seconds of
     /// simulated time from 0; `None` if it never did.
     pub established_s: Option<f64>,
-    /// When the client's end closed, in seconds of simulated time from 0;
-    /// `None` if it was still open at the stop time.
+    /// When the subflow closed, in seconds of simulated time from 0: the
+    /// client's end's close, or the server's when only the server's end
+    /// closed; `None` if both ends were still open at the stop time.
     pub closed_s: Option<f64>,
-    /// Why it closed, the client's end's reason, else the server's: `fin`
+    /// Why it closed, from the same end as `closed_s`: `fin`
     /// (orderly FIN teardown), `rst` (reset by the peer, or aborted) or
     /// `timeout` (retransmissions exhausted); `None` while open.
     pub close_reason: Option<&'static str>,
@@ -787,15 +788,16 @@ fn conn_metrics(
                     .find(|(k, l)| k.0 == 1 && k.1 == s.index && l.client == (laddr, lport))
                     .map(|(_, l)| l)
             });
-            let close = life
-                .and_then(|l| l.closed.map(|c| c.1))
-                .or(peer_life.and_then(|l| l.closed.map(|c| c.1)));
+            // Closed when either end closed it: the client's close, else
+            // the server's, time and reason from the same end.
+            let closed = life.and_then(|l| l.closed).or(peer_life.and_then(|l| l.closed));
+            let close = closed.map(|c| c.1);
             subflows.push(SubflowMetrics {
                 iface: iface_names.get(iface_idx).cloned().unwrap_or_default(),
                 backup: sf.backup_local || sf.backup_remote,
                 opened_s: life.map_or(0.0, |l| l.opened.as_secs_f64()),
                 established_s: life.and_then(|l| l.established).map(SimTime::as_secs_f64),
-                closed_s: life.and_then(|l| l.closed).map(|c| c.0.as_secs_f64()),
+                closed_s: closed.map(|c| c.0.as_secs_f64()),
                 close_reason: close.map(|r| match r {
                     models::tcp::CloseReason::Fin => "fin",
                     models::tcp::CloseReason::Rst | models::tcp::CloseReason::Aborted => "rst",

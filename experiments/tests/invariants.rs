@@ -100,6 +100,11 @@ proptest! {
         if steady {
             prop_assert_eq!(conn.bytes_delivered, requested, "incomplete over steady paths\nseed {}\n{}", c.seed, shown);
         }
+        // A subflow is reported closed with a reason, or open without one
+        // (both from the same end).
+        for sf in &conn.subflows {
+            prop_assert_eq!(sf.closed_s.is_some(), sf.close_reason.is_some(), "{:?}\n{}", sf, shown);
+        }
         // Events per delivered kilobyte stay bounded (no busy loop).
         prop_assert!(m.events <= 200_000 + 400 * (conn.bytes_delivered / 1000 + 1) * 10, "{} events\n{}", m.events, shown);
     }
