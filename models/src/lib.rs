@@ -1,6 +1,8 @@
 //! mpsim protocol models, sans-IO: they take `now` and inputs, and are polled
 //! for outputs; they never own time or I/O.
 
+#![warn(missing_docs)]
+
 pub mod cc;
 pub mod mptcp;
 pub mod mptcp_crypto;

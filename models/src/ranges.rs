@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 
+/// A set of disjoint half-open `u64` ranges, sorted, adjacent ones merged.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RangeSet {
     /// Sorted, disjoint, non-adjacent, non-empty ranges.
@@ -18,9 +19,11 @@ pub struct RangeSet {
 }
 
 impl RangeSet {
+    /// The empty set.
     pub fn new() -> Self {
         Self::default()
     }
+    /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()
     }
@@ -32,12 +35,15 @@ impl RangeSet {
     pub fn total(&self) -> u64 {
         self.total
     }
+    /// The ranges in ascending order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Range<u64>> {
         self.ranges.iter()
     }
+    /// The lowest range.
     pub fn first(&self) -> Option<Range<u64>> {
         self.ranges.front().cloned()
     }
+    /// The highest range.
     pub fn last(&self) -> Option<Range<u64>> {
         self.ranges.back().cloned()
     }

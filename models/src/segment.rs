@@ -16,14 +16,20 @@ use serde::{Deserialize, Serialize};
 /// TCP header flags (RFC 9293 3.1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TcpFlags {
+    /// SYN: synchronise sequence numbers (occupies one sequence number).
     pub syn: bool,
+    /// ACK: the acknowledgement number is significant.
     pub ack: bool,
+    /// FIN: the sender has no more data (occupies one sequence number).
     pub fin: bool,
+    /// RST: reset the connection.
     pub rst: bool,
+    /// PSH: push the data to the receiving application.
     pub psh: bool,
 }
 
 impl TcpFlags {
+    /// The flags of an initial SYN.
     pub const fn syn() -> Self {
         TcpFlags {
             syn: true,
@@ -33,6 +39,7 @@ impl TcpFlags {
             psh: false,
         }
     }
+    /// The flags of a SYN/ACK.
     pub const fn syn_ack() -> Self {
         TcpFlags {
             syn: true,
@@ -42,6 +49,7 @@ impl TcpFlags {
             psh: false,
         }
     }
+    /// The flags of a segment with only ACK set.
     pub const fn ack() -> Self {
         TcpFlags {
             syn: false,
@@ -56,7 +64,9 @@ impl TcpFlags {
 /// One SACK block: the subflow sequence range `[left, right)` (RFC 2018).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SackBlock {
+    /// Absolute sequence number of the first SACKed byte.
     pub left: u64,
+    /// Absolute sequence number after the last SACKed byte (exclusive).
     pub right: u64,
 }
 
@@ -70,6 +80,7 @@ pub struct SackBlocks {
 }
 
 impl SackBlocks {
+    /// The most blocks a segment carries.
     pub const MAX: usize = 4;
     /// Appends a block; returns false (and changes nothing) when full.
     pub fn push(&mut self, b: SackBlock) -> bool {
@@ -85,12 +96,15 @@ impl SackBlocks {
     pub fn truncate(&mut self, n: usize) {
         self.len = self.len.min(n as u8);
     }
+    /// The blocks, in the order they were pushed.
     pub fn as_slice(&self) -> &[SackBlock] {
         &self.blocks[..self.len as usize]
     }
+    /// The number of blocks.
     pub fn len(&self) -> usize {
         self.len as usize
     }
+    /// Whether there is no block.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -100,7 +114,9 @@ impl SackBlocks {
 /// or 1 (RFC 8684).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum MptcpVersion {
+    /// Version 0 (RFC 6824).
     V0,
+    /// Version 1 (RFC 8684), the default.
     #[default]
     V1,
 }
@@ -110,10 +126,15 @@ pub enum MptcpVersion {
 /// (both keys and the data-level length).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MpCapable {
+    /// The version the option is encoded with (its version nibble).
     pub version: MptcpVersion,
     /// Flag A: checksum required.
     pub checksum_required: bool,
+    /// The sender's 64-bit key: on the SYN/ACK, the third ACK and the first
+    /// data ACK; v0 also on the SYN (RFC 6824 3.1).
     pub sender_key: Option<u64>,
+    /// The receiver's 64-bit key, echoed on the third ACK and the first data
+    /// ACK.
     pub receiver_key: Option<u64>,
     /// Data-level length, only on the ACK that carries the first data (v1).
     pub data_len: Option<u16>,
@@ -124,26 +145,41 @@ pub struct MpCapable {
 pub enum MpJoin {
     /// SYN: token of the peer's key, random nonce.
     Syn {
+        /// B flag: the sender asks that the subflow be used as a backup.
         backup: bool,
+        /// The sender's address id for the subflow's source address.
         addr_id: u8,
+        /// The receiver's token, derived from its key (RFC 8684 3.2).
         token: u32,
+        /// The sender's random number (R-A).
         nonce: u32,
     },
     /// SYN/ACK: 64-bit truncated HMAC, random nonce.
     SynAck {
+        /// B flag: the sender asks that the subflow be used as a backup.
         backup: bool,
+        /// The sender's address id for the subflow's source address.
         addr_id: u8,
+        /// The leftmost 64 bits of HMAC(Key-B || Key-A, R-B || R-A) (see
+        /// [`crate::mptcp_crypto::join_truncated_hmac`]).
         truncated_hmac: u64,
+        /// The sender's random number (R-B).
         nonce: u32,
     },
     /// Third ACK: full 160-bit HMAC.
-    Ack { hmac: [u8; 20] },
+    Ack {
+        /// HMAC(Key-A || Key-B, R-A || R-B): the leftmost 160 bits of
+        /// HMAC-SHA256 (v1), HMAC-SHA1 (v0) (see
+        /// [`crate::mptcp_crypto::join_hmac`]).
+        hmac: [u8; 20],
+    },
 }
 
 /// The data-ACK carried in a DSS option: the next data sequence number
 /// expected (cumulative; MPTCP has no data-level SACK).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DataAck {
+    /// The data sequence number (absolute) expected next.
     pub value: u64,
     /// 8-byte form (flag `a`); otherwise the low 32 bits are sent.
     pub wide: bool,
@@ -166,7 +202,9 @@ pub struct DssMapping {
 /// Data Sequence Signal (RFC 8684 3.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Dss {
+    /// The data-ACK (flag A), if carried.
     pub data_ack: Option<DataAck>,
+    /// The mapping (flag M), if carried.
     pub mapping: Option<DssMapping>,
     /// Flag F: the mapping ends with the DATA_FIN.
     pub data_fin: bool,
@@ -180,12 +218,14 @@ pub struct AddrIds {
 }
 
 impl AddrIds {
+    /// A list holding the one id `id`.
     pub fn one(id: u8) -> Self {
         let mut a = AddrIds::default();
         a.ids[0] = id;
         a.len = 1;
         a
     }
+    /// The ids, in order.
     pub fn as_slice(&self) -> &[u8] {
         &self.ids[..self.len as usize]
     }
@@ -194,36 +234,52 @@ impl AddrIds {
 /// The MPTCP options of RFC 8684 as typed values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum MptcpOption {
+    /// MP_CAPABLE (RFC 8684 3.1).
     MpCapable(MpCapable),
+    /// MP_JOIN (RFC 8684 3.2).
     MpJoin(MpJoin),
+    /// DSS (RFC 8684 3.3).
     Dss(Dss),
     /// ADD_ADDR (RFC 8684 3.4.1); `echo` is the E flag (no HMAC when set).
     AddAddr {
+        /// Address id of the announced address.
         addr_id: u8,
+        /// The announced IPv4 address.
         addr: u32,
+        /// The port, when the option carries one.
         port: Option<u16>,
+        /// E flag: an echo of a received ADD_ADDR.
         echo: bool,
+        /// v1 only, not sent when `echo`: the rightmost 64 bits of the HMAC over
+        /// address id, address and port (see
+        /// [`crate::mptcp_crypto::add_addr_truncated_hmac`]).
         truncated_hmac: u64,
     },
     /// REMOVE_ADDR (RFC 8684 3.4.2).
     RemoveAddr {
+        /// The address ids removed.
         addr_ids: AddrIds,
     },
     /// MP_PRIO (RFC 8684 3.3.8): change the backup flag of this subflow.
     MpPrio {
+        /// B flag: the subflow's new backup state.
         backup: bool,
     },
     /// MP_FAIL (RFC 8684 3.7).
     MpFail {
+        /// The 64-bit data sequence number the option carries.
         dsn: u64,
     },
     /// MP_FASTCLOSE (RFC 8684 3.5): the receiver's key.
     MpFastclose {
+        /// The key of the host the option is sent to.
         receiver_key: u64,
     },
     /// MP_TCPRST (RFC 8684 3.6): reason code for a subflow reset.
     MpTcpRst {
+        /// T flag: the condition is transient (the subflow may be retried).
         transient: bool,
+        /// The reason code (see [`crate::path_manager::ResetReason::code`]).
         reason: u8,
     },
 }
@@ -249,12 +305,15 @@ impl MptcpOptions {
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut MptcpOption> {
         self.opts.iter_mut().flatten()
     }
+    /// The options present, in the order they were added.
     pub fn iter(&self) -> impl Iterator<Item = &MptcpOption> {
         self.opts.iter().flatten()
     }
+    /// Whether no option is present.
     pub fn is_empty(&self) -> bool {
         self.opts[0].is_none() && self.opts[1].is_none()
     }
+    /// The DSS option, if present.
     pub fn dss(&self) -> Option<&Dss> {
         self.iter().find_map(|o| match o {
             MptcpOption::Dss(d) => Some(d),
@@ -274,27 +333,35 @@ pub struct TcpOptions {
     pub sack_permitted: bool,
     /// Timestamps (TSval, TSecr) (RFC 7323 3).
     pub timestamps: Option<(u32, u32)>,
+    /// SACK blocks (RFC 2018 3); empty: no SACK option.
     pub sack: SackBlocks,
+    /// MPTCP options (RFC 8684).
     pub mptcp: MptcpOptions,
 }
 
 /// One TCP segment. Addresses identify the subflow's 4-tuple.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Segment {
+    /// Source IPv4 address.
     pub src_addr: u32,
+    /// Destination IPv4 address.
     pub dst_addr: u32,
+    /// Source port.
     pub src_port: u16,
+    /// Destination port.
     pub dst_port: u16,
     /// Absolute sequence number of the first byte (or of the SYN/FIN).
     pub seq: u64,
     /// Absolute acknowledgement number; meaningful when `flags.ack`.
     pub ack: u64,
+    /// Header flags.
     pub flags: TcpFlags,
     /// The window field as sent (already shifted right by the sender's
     /// window scale, except on SYNs, RFC 7323 2.2).
     pub window: u16,
     /// Payload bytes (not carried, only counted).
     pub payload_len: u32,
+    /// TCP options, MPTCP ones included.
     pub options: TcpOptions,
 }
 

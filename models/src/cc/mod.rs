@@ -35,9 +35,11 @@ pub struct SubflowCcView {
     /// inflation (coupled sums must not see it; Linux OLIA uses ssthresh
     /// during recovery for that reason).
     pub cwnd_bytes: u64,
+    /// Slow-start threshold in bytes; `u64::MAX` while infinite.
     pub ssthresh_bytes: u64,
     /// Smoothed RTT; `None` before the first sample.
     pub srtt: Option<SimDuration>,
+    /// The subflow's sender MSS, in bytes.
     pub mss_bytes: u32,
     /// Whether the subflow may carry data now (established, not failed).
     /// Coupled algorithms sum only over usable subflows.
@@ -53,13 +55,16 @@ pub struct SubflowCcView {
 /// The calling subflow and all its siblings (itself included at `me`).
 #[derive(Clone, Copy, Debug)]
 pub struct Coupling<'a> {
+    /// Index of the calling subflow in `subflows`.
     pub me: usize,
+    /// Every subflow of the connection, the caller included.
     pub subflows: &'a [SubflowCcView],
 }
 
 /// An acknowledgement of new data outside loss recovery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AckSample {
+    /// When the ACK was processed.
     pub now: SimTime,
     /// Newly acknowledged bytes (cumulatively or, with SACK, newly SACKed).
     pub bytes_acked: u64,
@@ -79,9 +84,14 @@ pub struct AckSample {
 
 /// A congestion-control algorithm, in bytes.
 pub trait CongestionControl: std::fmt::Debug + Send {
+    /// The scenario spelling of the algorithm, e.g. `"cubic"`.
     fn name(&self) -> &'static str;
+    /// The congestion window, in bytes (cwnd, RFC 5681 2).
     fn cwnd_bytes(&self) -> u64;
+    /// The slow-start threshold, in bytes (ssthresh, RFC 5681 3.1);
+    /// `u64::MAX` while infinite.
     fn ssthresh_bytes(&self) -> u64;
+    /// `cwnd < ssthresh` (RFC 5681 3.1).
     fn in_slow_start(&self) -> bool {
         self.cwnd_bytes() < self.ssthresh_bytes()
     }

@@ -86,6 +86,7 @@ impl Reno {
         r
     }
 
+    /// The maximum segment size the windows are counted in, in bytes.
     pub fn mss_bytes(&self) -> u32 {
         self.mss_bytes
     }

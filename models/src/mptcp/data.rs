@@ -69,12 +69,15 @@ impl DataSender {
         }
     }
 
+    /// The lowest DSN not yet data-acknowledged (the data-level SND.UNA).
     pub fn snd_una(&self) -> u64 {
         self.snd_una
     }
+    /// The next new DSN to hand to a subflow (the data-level SND.NXT).
     pub fn snd_nxt(&self) -> u64 {
         self.snd_nxt
     }
+    /// The DSN after the last byte the application wrote (exclusive).
     pub fn write_end(&self) -> u64 {
         self.write_end
     }
@@ -94,6 +97,7 @@ impl DataSender {
     pub fn window_left_bytes(&self) -> u64 {
         self.wnd_end.saturating_sub(self.snd_nxt)
     }
+    /// The DSN ranges waiting to be sent again on another subflow.
     pub fn reinject_queue(&self) -> &RangeSet {
         &self.reinject
     }
@@ -130,9 +134,11 @@ impl DataSender {
     pub fn data_fin_due(&self) -> Option<u64> {
         self.data_fin.filter(|&f| !self.fin_sent && self.snd_nxt == f)
     }
+    /// The DATA_FIN's DSN once the application closed (sent or not).
     pub fn data_fin(&self) -> Option<u64> {
         self.data_fin
     }
+    /// Records that the DATA_FIN went out (on a DSS with flag F).
     pub fn mark_data_fin_sent(&mut self) {
         self.fin_sent = true;
     }
@@ -312,18 +318,23 @@ impl DataReceiver {
     pub fn window_bytes(&self) -> u64 {
         self.rcv_buf_bytes.saturating_sub(self.unread_bytes + self.ooo.total())
     }
+    /// Bytes waiting beyond a hole (the out-of-order queue).
     pub fn ooo_bytes(&self) -> u64 {
         self.ooo.total()
     }
+    /// The most bytes the out-of-order queue ever held.
     pub fn ooo_max_bytes(&self) -> u64 {
         self.ooo_max_bytes
     }
+    /// The DSN ranges waiting beyond a hole.
     pub fn ooo(&self) -> &RangeSet {
         &self.ooo
     }
+    /// In-order bytes the application has not read yet.
     pub fn unread_bytes(&self) -> u64 {
         self.unread_bytes
     }
+    /// Bytes that arrived more than once (both copies of a reinjection).
     pub fn duplicate_bytes(&self) -> u64 {
         self.duplicate_bytes
     }

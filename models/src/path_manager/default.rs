@@ -35,6 +35,7 @@ pub struct LinuxDefault {
 }
 
 impl LinuxDefault {
+    /// A path manager for the `role` side.
     pub fn new(role: Role) -> Self {
         LinuxDefault {
             role,

@@ -126,6 +126,7 @@ pub struct FullMesh {
 }
 
 impl FullMesh {
+    /// A path manager for the `role` side with the knobs of `cfg`.
     pub fn new(role: Role, cfg: FullMeshConfig) -> Self {
         FullMesh {
             cfg,

@@ -94,12 +94,19 @@ pub const MPTCP_PROBECNT: u32 = 5;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServiceType {
+    /// `MPTCP_SVCTYPE_HANDOVER`: cellular only when Wi-Fi fails (see
+    /// [`super::ios_handover`]).
     Handover,
+    /// `MPTCP_SVCTYPE_INTERACTIVE`: the lower-latency subflow (see
+    /// [`super::ios_interactive`]).
     Interactive,
+    /// `MPTCP_SVCTYPE_AGGREGATE`: both interfaces at once (see
+    /// [`super::ios_aggregate`]).
     Aggregate,
 }
 
 impl ServiceType {
+    /// The scenario spelling: `"handover"`, `"interactive"` or `"aggregate"`.
     pub const fn name(self) -> &'static str {
         match self {
             ServiceType::Handover => "handover",
@@ -127,8 +134,11 @@ pub enum AppKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum WifiQuality {
+    /// Symptoms says Wi-Fi is OK: no reason to move off Wi-Fi.
     Good,
+    /// No verdict (first-party apps in handover mode): only RTOs decide.
     Unsure,
+    /// Symptoms says Wi-Fi is bad.
     Bad,
 }
 
@@ -146,6 +156,7 @@ pub fn wifi_quality_for_session(app: AppKind, service: ServiceType, wifi_ok: boo
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IosConfig {
+    /// Whose app opened the connection ([`AppKind`]).
     pub app: AppKind,
     /// `net.inet.mptcp.fail` ([`MPTCP_FAIL_THRESH`]).
     pub fail_thresh: u32,
@@ -250,6 +261,7 @@ pub struct IosScheduler {
 }
 
 impl IosScheduler {
+    /// A scheduler for `service` with the knobs of `cfg`.
     pub fn new(service: ServiceType, cfg: IosConfig) -> Self {
         IosScheduler {
             service,
@@ -378,6 +390,7 @@ pub struct IosPathManager {
 }
 
 impl IosPathManager {
+    /// A path manager for `service` on the `role` side (inert on a server).
     pub fn new(service: ServiceType, role: Role, cfg: IosConfig) -> Self {
         IosPathManager {
             service,
@@ -395,6 +408,7 @@ impl IosPathManager {
         }
     }
 
+    /// The service type it implements.
     pub fn service(&self) -> ServiceType {
         self.service
     }
@@ -720,7 +734,9 @@ impl PathManager for IosPathManager {
 /// accepts no join), like XNU.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct IosFactory {
+    /// The service type.
     pub service: ServiceType,
+    /// Its knobs.
     pub config: IosConfig,
 }
 

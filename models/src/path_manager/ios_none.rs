@@ -33,6 +33,7 @@ pub struct IosNone {
 }
 
 impl IosNone {
+    /// A path manager for the `role` side.
     pub fn new(role: Role) -> Self {
         IosNone {
             role,

@@ -98,6 +98,7 @@ pub enum IfaceKind {
 /// One local interface as a path manager sees it (one IPv4 address each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IfaceInfo {
+    /// What the interface costs: Wi-Fi/wired or cellular.
     pub kind: IfaceKind,
     /// The interface's IPv4 address (announced by ADD_ADDR).
     pub addr: u32,
@@ -111,8 +112,11 @@ pub struct IfaceInfo {
 /// 3.4.1); others come from ADD_ADDR.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RemoteAddr {
+    /// Address id (RFC 8684 3.4.1): 0 for the initial subflow's address.
     pub id: u8,
+    /// The peer's IPv4 address.
     pub addr: u32,
+    /// The port ADD_ADDR carried; `None`: the initial subflow's port.
     pub port: Option<u16>,
 }
 
@@ -156,12 +160,19 @@ pub enum CloseReason {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResetReason {
+    /// 0: unspecified error.
     Unspecified,
+    /// 1: MPTCP-specific error.
     MptcpError,
+    /// 2: lack of resources.
     LackOfResources,
+    /// 3: administratively prohibited.
     AdministrativelyProhibited,
+    /// 4: too much outstanding data.
     TooMuchOutstandingData,
+    /// 5: unacceptable performance.
     UnacceptablePerformance,
+    /// 6: middlebox interference.
     MiddleboxInterference,
 }
 
@@ -186,6 +197,7 @@ impl ResetReason {
 /// mptcp_subr.c `mptcp_handover_use_cellular`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SubflowHealth {
+    /// The subflow described.
     pub subflow: SubflowId,
     /// The kind of interface the subflow leaves from (XNU `inp_last_outifp`).
     pub iface_kind: IfaceKind,
@@ -211,52 +223,92 @@ pub struct SubflowHealth {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PmEvent {
     /// A local interface is up (at construction, or it came up).
-    InterfaceUp { iface: IfaceId, info: IfaceInfo },
+    InterfaceUp {
+        /// The interface.
+        iface: IfaceId,
+        /// Its kind, address and backup flag.
+        info: IfaceInfo,
+    },
     /// A local interface went down; its links lose what they carried.
-    InterfaceDown { iface: IfaceId },
+    InterfaceDown {
+        /// The interface.
+        iface: IfaceId,
+    },
     /// Linux only: an interface's `IFF_MPBACKUP` flag changed (NETDEV_CHANGE).
-    InterfaceBackupChanged { iface: IfaceId, backup: bool },
+    InterfaceBackupChanged {
+        /// The interface.
+        iface: IfaceId,
+        /// The new `IFF_MPBACKUP` value.
+        backup: bool,
+    },
     /// Client only: the application connects to `remote_addr`.
-    ConnectRequested { remote_addr: u32 },
+    ConnectRequested {
+        /// The server's IPv4 address.
+        remote_addr: u32,
+    },
     /// The initial subflow finished its handshake. `mptcp`: MP_CAPABLE was
     /// negotiated (false: plain TCP, no MPTCP option from now on).
     ConnectionEstablished {
+        /// The initial subflow.
         subflow: SubflowId,
+        /// The local interface it leaves from.
         iface: IfaceId,
+        /// The peer's IPv4 address.
         remote_addr: u32,
+        /// MP_CAPABLE was negotiated.
         mptcp: bool,
     },
     /// An additional subflow finished its MP_JOIN handshake. `backup`: the B
     /// bit this host sent in its MP_JOIN; `initiated_locally`: this host sent
     /// the SYN.
     SubflowEstablished {
+        /// The new subflow.
         subflow: SubflowId,
+        /// The local interface it leaves from.
         iface: IfaceId,
+        /// The peer's address: the server's initial address (client side), or
+        /// the client's address with the address id of its MP_JOIN (server side).
         remote: RemoteAddr,
+        /// The subflow is a backup: this host's B bit, or the peer's (in its
+        /// MP_JOIN or a later MP_PRIO).
         backup: bool,
+        /// This host sent the SYN (the client).
         initiated_locally: bool,
     },
     /// A subflow ended, or failed before it was established. `iface` and
     /// `remote_addr` identify subflows the path manager opened but whose id
     /// it has not learnt yet.
     SubflowClosed {
+        /// The subflow that ended.
         subflow: SubflowId,
+        /// The local interface it left from.
         iface: IfaceId,
+        /// The connection's peer IPv4 address.
         remote_addr: u32,
+        /// Why it ended.
         reason: CloseReason,
     },
     /// A subflow's health after an ACK or an RTO.
     SubflowHealth(SubflowHealth),
     /// The peer sent ADD_ADDR.
-    AddressAnnounced { remote: RemoteAddr },
+    AddressAnnounced {
+        /// The announced address, with its id and port.
+        remote: RemoteAddr,
+    },
     /// The peer sent REMOVE_ADDR for this address id.
-    AddressRemoved { id: u8 },
+    AddressRemoved {
+        /// The address id removed.
+        id: u8,
+    },
     /// What Apple's Symptoms framework says about Wi-Fi (its advisory
     /// `SYMPTOMS_ADVISORY_WIFI_OK`/`_BAD`). Only the iOS path managers read
     /// it; without this event they assume "Wi-Fi OK" while a
     /// [`IfaceKind::Preferred`] interface is up. Lets a scenario script the
     /// signal that the simulator does not model.
-    WifiAdvisory { wifi_ok: bool },
+    WifiAdvisory {
+        /// `true`: `SYMPTOMS_ADVISORY_WIFI_OK`; `false`: `_BAD`.
+        wifi_ok: bool,
+    },
     /// DATA_FIN sent or received: no new subflows from now on (XNU
     /// `mptcp_ok_to_create_subflows`, state < TIME_WAIT; Linux `SOCK_DEAD`).
     ConnectionClosing,
@@ -268,46 +320,80 @@ pub enum PmAction {
     /// Send the SYN of the initial subflow from `iface` to `remote_addr`,
     /// with MP_CAPABLE when `mptcp` (plain TCP otherwise).
     OpenInitialSubflow {
+        /// The local interface to send from.
         iface: IfaceId,
+        /// The server's IPv4 address.
         remote_addr: u32,
+        /// Offer MP_CAPABLE.
         mptcp: bool,
     },
     /// Send an MP_JOIN SYN from `iface` to `remote`, with address id
     /// `local_addr_id` and the backup bit `backup`.
     OpenSubflow {
+        /// The local interface to send from.
         iface: IfaceId,
+        /// The address id the path manager gives the local address (the
+        /// connection numbers its MP_JOINs itself and does not read it).
         local_addr_id: u8,
+        /// The peer address to connect to (the connection uses its IPv4 address
+        /// and the server's port).
         remote: RemoteAddr,
+        /// The B bit of the MP_JOIN.
         backup: bool,
     },
     /// Send MP_PRIO with this backup bit on the subflow (on the next segment,
     /// or a pure ACK now) and treat the subflow as such locally.
-    SetBackup { subflow: SubflowId, backup: bool },
+    SetBackup {
+        /// The subflow.
+        subflow: SubflowId,
+        /// The B bit to send in MP_PRIO.
+        backup: bool,
+    },
     /// Send now, on this subflow, a pure ACK (seq = snd_una, ack = rcv_nxt)
     /// advertising a zero window, from a bare 20-byte header (no TCP option
     /// at all: XNU builds it from `tcp_maketemplate`).
     /// Emitted by iOS handover immediately before [`PmAction::ResetSubflow`]:
     /// what xnu-4570 and xnu-4903 put on the wire for `SO_FILT_HINT_MUSTRST`
     /// (see [`ios_handover`]).
-    AdvertiseZeroWindow { subflow: SubflowId },
+    AdvertiseZeroWindow {
+        /// The subflow.
+        subflow: SubflowId,
+    },
     /// Send an RST now on the subflow (with MP_TCPRST when `reason` is set)
     /// and delete it.
     ResetSubflow {
+        /// The subflow to reset.
         subflow: SubflowId,
+        /// The MP_TCPRST reason; `None`: a plain RST. (The connection does not
+        /// send MP_TCPRST yet: it sends a plain RST either way.)
         reason: Option<ResetReason>,
     },
     /// Delete the subflow without sending anything (Linux
     /// `mptcp_sub_force_close`; or its interface is gone).
-    AbortSubflow { subflow: SubflowId },
+    AbortSubflow {
+        /// The subflow to delete.
+        subflow: SubflowId,
+    },
     /// Queue again, for any other subflow, the data mapped on this subflow
     /// and not yet data-ACKed (Linux `mptcp_reinject_data(sk, 0)`, XNU
     /// `mptcp_reinject_mbufs`). Always precedes the close it prepares.
-    Reinject { subflow: SubflowId },
+    Reinject {
+        /// The subflow whose data is queued again.
+        subflow: SubflowId,
+    },
     /// Send ADD_ADDR on the next segment of any established subflow.
-    AnnounceAddress { addr_id: u8, addr: u32 },
+    AnnounceAddress {
+        /// The address id to announce.
+        addr_id: u8,
+        /// The IPv4 address to announce.
+        addr: u32,
+    },
     /// Send REMOVE_ADDR on the next segment of any established subflow
     /// (queued until one exists).
-    RemoveAddress { addr_id: u8 },
+    RemoveAddress {
+        /// The address id to withdraw.
+        addr_id: u8,
+    },
 }
 
 /// The path manager's say in the sender's per-segment subflow choice.
@@ -323,7 +409,11 @@ pub enum SenderChoice {
     /// sequence (XNU `MPTCP_SUBOUT_PROBING`, to refresh its RTT). The choice
     /// is a commitment: call only when a segment will be sent.
     Choose {
+        /// The subflow for the next segment; `None`: wait.
         send_on: Option<SubflowId>,
+        /// The subflow for one probe copy, sent after that segment (XNU
+        /// `MPTCP_SUBOUT_PROBING`). The connection does not send probes yet: it
+        /// reads only `send_on`.
         probe_on: Option<SubflowId>,
     },
 }

@@ -61,7 +61,10 @@ pub enum EcfDelta {
     MaxRttvar,
     /// Linux `max(rttvar_us_f, rttvar_us_s) >> 1` with `rttvar_us` taken as
     /// `max(4 * rttvar, rto_min)`.
-    Linux { rto_min: SimDuration },
+    Linux {
+        /// The floor of `rttvar_us` (Linux `tcp_rto_min`).
+        rto_min: SimDuration,
+    },
 }
 
 impl EcfDelta {
@@ -87,6 +90,7 @@ impl Ecf {
     pub fn new() -> Self {
         Self::with_delta(EcfDelta::MaxRttvar)
     }
+    /// ECF with `delta` derived as given.
     pub fn with_delta(delta: EcfDelta) -> Self {
         Ecf { delta, waiting: false }
     }

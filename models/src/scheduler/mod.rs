@@ -124,11 +124,14 @@ pub const MAX_SUBFLOWS: usize = 64;
 pub struct SubflowSet(u64);
 
 impl SubflowSet {
+    /// The empty set.
     pub const EMPTY: SubflowSet = SubflowSet(0);
 
+    /// The set whose bit `i` stands for subflow `i`.
     pub const fn from_bits(bits: u64) -> Self {
         SubflowSet(bits)
     }
+    /// The bitmask: bit `i` is set when subflow `i` is in the set.
     pub const fn bits(self) -> u64 {
         self.0
     }
@@ -145,20 +148,25 @@ impl SubflowSet {
         );
         SubflowSet(self.0 | 1 << id)
     }
+    /// Adds `id`. Panics if `id >= MAX_SUBFLOWS`.
     pub fn insert(&mut self, id: usize) {
         *self = self.with(id);
     }
+    /// Removes `id` (nothing happens if it is absent or out of range).
     pub fn remove(&mut self, id: usize) {
         if id < MAX_SUBFLOWS {
             self.0 &= !(1 << id);
         }
     }
+    /// Whether `id` is in the set.
     pub fn contains(self, id: usize) -> bool {
         id < MAX_SUBFLOWS && (self.0 >> id) & 1 == 1
     }
+    /// Whether the set is empty.
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+    /// The number of ids in the set.
     pub fn len(self) -> usize {
         self.0.count_ones() as usize
     }
@@ -186,6 +194,7 @@ pub enum SubflowState {
     /// ACK the peer has not acknowledged yet (RFC 8684 3.2; Linux
     /// `tp->mptcp->pre_established`): no data yet.
     PreEstablished,
+    /// Handshake complete and (MPTCP) fully established: data may go.
     Established,
     /// The peer sent its FIN; we may still send (Linux `mptcp_sk_can_send`
     /// accepts `TCP_CLOSE_WAIT`).
@@ -193,6 +202,7 @@ pub enum SubflowState {
     /// We sent our FIN or are resetting (FIN-WAIT, CLOSING, LAST-ACK,
     /// TIME-WAIT): no new data.
     Closing,
+    /// Closed (ended, reset or aborted).
     Closed,
 }
 
@@ -205,6 +215,7 @@ pub struct SubflowView {
     /// The subflow's number in its connection (the connection's
     /// `mptcp::data::SubflowIdx`), `< MAX_SUBFLOWS`; its bit in path masks.
     pub id: usize,
+    /// Where the subflow is in its life.
     pub state: SubflowState,
     /// Linux `tp->pf`, "potentially failed": set when an RTO fired and the
     /// subflow's data was reinjected (`mptcp_output.c
@@ -221,6 +232,7 @@ pub struct SubflowView {
     pub rttvar: SimDuration,
     /// The subflow's MSS (Linux `mss_cache` / `tcp_current_mss`).
     pub mss_bytes: u32,
+    /// Congestion window in bytes.
     pub cwnd_bytes: u64,
     /// `u64::MAX` while infinite (initial slow start, as `crate::cc`).
     pub ssthresh_bytes: u64,
@@ -371,6 +383,7 @@ pub struct ConnView {
 pub struct SegView {
     /// Data sequence number of the first byte.
     pub dsn: u64,
+    /// Length in bytes.
     pub len_bytes: u64,
     /// Subflows that already carried these bytes (Linux `path_mask`).
     pub sent_on: SubflowSet,
@@ -385,14 +398,31 @@ pub struct SegView {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
     /// Hand up to `max_bytes` of the segment to `subflow`.
-    Send { subflow: usize, max_bytes: u64 },
+    Send {
+        /// The subflow.
+        subflow: usize,
+        /// The most bytes to hand it.
+        max_bytes: u64,
+    },
     /// Hand the same first `max_bytes` of the segment to every subflow in
     /// the set (redundant scheduling).
-    SendOn { subflows: SubflowSet, max_bytes: u64 },
+    SendOn {
+        /// The subflows.
+        subflows: SubflowSet,
+        /// The most bytes to hand each.
+        max_bytes: u64,
+    },
     /// A meta-level retransmission: hand `[dsn, dsn + max_bytes)`, already
     /// sent on another subflow and not yet data-acknowledged, to `subflow`;
     /// the offered segment waits.
-    Resend { subflow: usize, dsn: u64, max_bytes: u64 },
+    Resend {
+        /// The subflow.
+        subflow: usize,
+        /// Data sequence number of the first byte to resend.
+        dsn: u64,
+        /// The most bytes to resend.
+        max_bytes: u64,
+    },
     /// Nothing now: wait for the next event.
     Wait,
 }
@@ -413,14 +443,19 @@ pub enum SentKind {
 /// Bytes handed to one subflow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sent {
+    /// The subflow the bytes went to.
     pub subflow: usize,
+    /// Data sequence number of the first byte.
     pub dsn: u64,
+    /// Number of bytes.
     pub len_bytes: u64,
+    /// New data, reinjection or meta-level retransmission.
     pub kind: SentKind,
 }
 
 /// A packet scheduler. See the module documentation.
 pub trait Scheduler: fmt::Debug + Send {
+    /// The scenario spelling of the scheduler, e.g. `"min-rtt"`.
     fn name(&self) -> &'static str;
     /// Which subflow carries the new data `seg` (the meta send head).
     fn next_for_new_data(&mut self, now: SimTime, conn: &ConnView, subflows: &[SubflowView], seg: &SegView)

@@ -55,7 +55,10 @@ pub enum Trigger {
     /// Nothing new to send and the application waits for send-buffer space
     /// (`__mptcp_next_segment`, `penal = 0`): penalises only when the send
     /// buffer is full (`!sk_stream_memory_free`), else only retransmits.
-    SendBufferLimited { send_buffer_full: bool },
+    SendBufferLimited {
+        /// The send buffer is full (`!sk_stream_memory_free`).
+        send_buffer_full: bool,
+    },
 }
 
 /// The inputs besides the subflows.
@@ -67,14 +70,18 @@ pub struct RcvBufInput {
     /// data-acknowledged (`tcp_rtx_queue_head` of the meta socket), with the
     /// subflows that carried it.
     pub head: SegView,
+    /// Why the optimisation runs.
     pub trigger: Trigger,
 }
 
 /// Resend `[dsn, dsn + max_bytes)` on `subflow`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Retransmit {
+    /// The subflow to resend on.
     pub subflow: usize,
+    /// Data sequence number of the first byte.
     pub dsn: u64,
+    /// The most bytes to resend.
     pub max_bytes: u64,
 }
 
@@ -94,7 +101,9 @@ pub struct RcvBufAction {
 /// A subflow's window after a penalty.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PenalisedWindow {
+    /// The new congestion window, in bytes.
     pub cwnd_bytes: u64,
+    /// The new slow-start threshold, in bytes.
     pub ssthresh_bytes: u64,
 }
 

@@ -54,6 +54,7 @@ pub struct Redundant {
 }
 
 impl Redundant {
+    /// A redundant scheduler that has served no subflow yet.
     pub fn new() -> Self {
         Redundant {
             next_dsn: [None; MAX_SUBFLOWS],

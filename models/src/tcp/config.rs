@@ -31,7 +31,9 @@ pub struct TcpConfig {
     /// MSS we advertise and the upper bound of the one we use (1460:
     /// Ethernet MTU 1500 minus IPv4 and TCP headers).
     pub mss_bytes: u32,
+    /// Receive buffer, in bytes (the largest window offered).
     pub rcv_buf_bytes: u64,
+    /// Send buffer, in bytes (queued data not yet acknowledged).
     pub snd_buf_bytes: u64,
     /// Offer window scaling (RFC 7323 2).
     pub window_scale: bool,
@@ -39,6 +41,7 @@ pub struct TcpConfig {
     pub timestamps: bool,
     /// Offer SACK-permitted (RFC 2018).
     pub sack: bool,
+    /// Loss recovery after a fast retransmit.
     pub recovery: Recovery,
     /// RFC 3042 limited transmit.
     pub limited_transmit: bool,
@@ -51,6 +54,7 @@ pub struct TcpConfig {
     pub quickack_segments: u32,
     /// Lower bound of the RTO (Linux `TCP_RTO_MIN`, 200 ms).
     pub rto_min: SimDuration,
+    /// How `rto_min` bounds the RTO.
     pub rto_min_rule: RtoMinRule,
     /// Upper bound of the RTO (Linux `TCP_RTO_MAX`, 120 s).
     pub rto_max: SimDuration,

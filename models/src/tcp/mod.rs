@@ -131,15 +131,28 @@ use send::Blocked;
 /// Connection states (RFC 9293 3.3.2; LISTEN is the owner's business).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TcpState {
+    /// SYN-SENT: our SYN sent, waiting for the peer's SYN/ACK.
     SynSent,
+    /// SYN-RECEIVED: the peer's SYN received and our SYN/ACK sent, waiting
+    /// for its ACK.
     SynReceived,
+    /// ESTABLISHED: handshake complete, data flows both ways.
     Established,
+    /// FIN-WAIT-1: our FIN sent, not yet acknowledged.
     FinWait1,
+    /// FIN-WAIT-2: our FIN acknowledged, waiting for the peer's FIN.
     FinWait2,
+    /// CLOSE-WAIT: the peer's FIN received; we may still send.
     CloseWait,
+    /// CLOSING: both FINs sent, ours not yet acknowledged.
     Closing,
+    /// LAST-ACK: the peer's FIN received and our FIN sent, waiting for its
+    /// ACK.
     LastAck,
+    /// TIME-WAIT: both FINs exchanged and acknowledged; lasts
+    /// [`TcpConfig::time_wait`].
     TimeWait,
+    /// CLOSED: the connection is over (closed, reset, timed out or aborted).
     Closed,
 }
 
@@ -167,16 +180,20 @@ pub enum TcpEvent {
     Writable,
     /// The peer's FIN arrived in sequence: no more data will come.
     PeerFin,
+    /// The connection ended (state [`TcpState::Closed`]).
     Closed {
+        /// Why it ended.
         reason: CloseReason,
     },
     /// The retransmission timer expired (also for SYN and SYN/ACK);
     /// `backoff` is the number of doublings now in effect.
     Rto {
+        /// Number of RTO doublings now in effect (RFC 6298 5.5).
         backoff: u32,
     },
     /// Fast retransmit: loss recovery started at `seq`.
     FastRetransmit {
+        /// SND.UNA when recovery started: the segment retransmitted first.
         seq: u64,
     },
 }
@@ -197,6 +214,7 @@ pub struct Mapping {
 /// A segment to put on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Transmit {
+    /// The segment.
     pub seg: Segment,
     /// Present when the payload comes from a `send_mapped` chunk.
     pub mapping: Option<Mapping>,
@@ -207,29 +225,50 @@ pub struct Transmit {
 /// Counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TcpStats {
+    /// Segments sent, of every kind (SYN, data, FIN, pure ACK, probe, RST).
     pub segments_sent: u64,
+    /// Segments received (every one handed to the endpoint).
     pub segments_received: u64,
+    /// Segments sent with payload, retransmissions included.
     pub data_segments_sent: u64,
     /// Payload bytes sent, retransmissions included.
     pub bytes_sent: u64,
+    /// Data or FIN segments sent again (SYN retransmissions count in
+    /// `syn_retransmits`).
     pub segments_retransmitted: u64,
+    /// Payload bytes sent again.
     pub bytes_retransmitted: u64,
+    /// Pure ACKs sent (ACK flag only, no payload).
     pub pure_acks_sent: u64,
     /// ACKs sent because the delayed-ACK timer fired.
     pub delayed_acks_sent: u64,
+    /// Retransmission timeouts in SYN-SENT or SYN-RECEIVED (each resends the
+    /// SYN or SYN/ACK).
     pub syn_retransmits: u64,
+    /// Retransmission timeouts with data outstanding in a synchronised state
+    /// (RFC 6298 5.4-5.6).
     pub rto_count: u64,
     /// Entries into fast recovery.
     pub fast_retransmits: u64,
+    /// Duplicate ACKs received: RFC 5681 2 without SACK; with SACK, ACKs
+    /// that SACK new data (RFC 6675 2).
     pub dupacks_received: u64,
+    /// Persist-timer expiries that probed the peer's window (RFC 9293
+    /// 3.8.6.1).
     pub window_probes_sent: u64,
+    /// Segments sent advertising a zero window.
     pub zero_window_adverts: u64,
     /// Payload bytes received in acceptable segments.
     pub bytes_received: u64,
     /// In-order bytes delivered to the receive buffer.
     pub bytes_in_order: u64,
+    /// Segments whose data landed above a hole (queued out of order).
     pub ooo_segments_received: u64,
+    /// Segments with payload that was all received already, or that were
+    /// not acceptable (RFC 9293 3.10.7.4).
     pub duplicate_segments_received: u64,
+    /// RTT samples fed to the estimator (handshake, send times or
+    /// timestamps).
     pub rtt_samples: u64,
 }
 
@@ -568,15 +607,19 @@ impl TcpEndpoint {
     // ------------------------------------------------------------------
     // Observability.
 
+    /// The connection state (RFC 9293 3.3.2).
     pub fn state(&self) -> TcpState {
         self.state
     }
+    /// The configuration it was created with.
     pub fn config(&self) -> &TcpConfig {
         &self.cfg
     }
+    /// Local (IPv4 address, port).
     pub fn local(&self) -> (u32, u16) {
         self.local
     }
+    /// Remote (IPv4 address, port).
     pub fn remote(&self) -> (u32, u16) {
         self.remote
     }
@@ -584,6 +627,8 @@ impl TcpEndpoint {
     pub fn cwnd_bytes(&self) -> u64 {
         self.cc.cwnd_bytes()
     }
+    /// The congestion control's slow-start threshold, in bytes; `u64::MAX`
+    /// while infinite.
     pub fn ssthresh_bytes(&self) -> u64 {
         self.cc.ssthresh_bytes()
     }
@@ -592,9 +637,11 @@ impl TcpEndpoint {
     pub fn send_window_bytes(&self) -> u64 {
         self.snd.send_window(self.cc.cwnd_bytes())
     }
+    /// The congestion-control algorithm.
     pub fn congestion_control(&self) -> &dyn CongestionControl {
         self.cc.as_ref()
     }
+    /// Smoothed RTT (RFC 6298 SRTT); `None` before the first sample.
     pub fn srtt(&self) -> Option<SimDuration> {
         self.rtt.srtt()
     }
@@ -602,6 +649,7 @@ impl TcpEndpoint {
     pub fn rto(&self) -> SimDuration {
         self.rtt.rto()
     }
+    /// The RTT estimator (SRTT, RTTVAR, RTO and its backoff).
     pub fn rtt_estimator(&self) -> &RttEstimator {
         &self.rtt
     }
@@ -610,6 +658,7 @@ impl TcpEndpoint {
     pub fn bytes_in_flight(&self) -> u64 {
         self.snd.bytes_in_flight()
     }
+    /// SND.UNA (RFC 9293 3.3.1): the oldest unacknowledged sequence number.
     pub fn snd_una(&self) -> u64 {
         self.snd.snd_una
     }
@@ -622,6 +671,7 @@ impl TcpEndpoint {
     pub fn peer_window_bytes(&self) -> u64 {
         self.snd.snd_wnd
     }
+    /// RCV.NXT (RFC 9293 3.3.1): the next sequence number expected.
     pub fn rcv_nxt(&self) -> u64 {
         self.rcv.rcv_nxt
     }
@@ -633,6 +683,7 @@ impl TcpEndpoint {
     pub fn ooo_bytes(&self) -> u64 {
         self.rcv.ooo_bytes()
     }
+    /// The loss-recovery phase (open, fast recovery, or after an RTO).
     pub fn recovery_phase(&self) -> RecoveryPhase {
         self.snd.phase
     }
@@ -640,9 +691,11 @@ impl TcpEndpoint {
     pub fn smss_bytes(&self) -> u32 {
         self.snd.smss
     }
+    /// Whether both sides offered SACK-permitted (RFC 2018 2).
     pub fn sack_negotiated(&self) -> bool {
         self.sack_ok
     }
+    /// Whether both sides offered timestamps (RFC 7323 3).
     pub fn timestamps_negotiated(&self) -> bool {
         self.ts_ok
     }
@@ -650,9 +703,11 @@ impl TcpEndpoint {
     pub fn window_scales(&self) -> Option<(u8, u8)> {
         self.ws_ok.then_some((self.own_wscale, self.snd_wscale))
     }
+    /// Counters.
     pub fn stats(&self) -> &TcpStats {
         &self.stats
     }
+    /// The armed timers.
     pub fn timers(&self) -> &TimerTable {
         &self.timers
     }

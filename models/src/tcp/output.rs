@@ -16,6 +16,7 @@ impl TcpEndpoint {
         self.timers.earliest()
     }
 
+    /// The next event, in order; `None` when there is none.
     pub fn poll_event(&mut self) -> Option<TcpEvent> {
         self.events.pop_front()
     }

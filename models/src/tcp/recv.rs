@@ -78,6 +78,7 @@ pub struct Receiver {
     /// recent first (RFC 2018 4).
     sack_recent: [u64; SackBlocks::MAX],
     sack_recent_len: usize,
+    /// Receive buffer size in bytes (RCV.BUFF, RFC 9293 3.8.6.2.2).
     pub buf_bytes: u64,
     /// Our window-scale shift (RFC 7323 2.2); 0 when not negotiated.
     pub wscale: u8,
@@ -101,6 +102,9 @@ pub struct Receiver {
 }
 
 impl Receiver {
+    /// A receiver with a buffer of `buf_bytes`; `delayed_ack`: ACKs may be
+    /// delayed (RFC 5681 4.2); `quickack_segments`: how many of the first
+    /// data segments are ACKed at once (Linux quick-ack mode).
     pub fn new(buf_bytes: u64, delayed_ack: bool, quickack_segments: u32) -> Self {
         Receiver {
             rcv_nxt: 0,
@@ -155,22 +159,30 @@ impl Receiver {
         end - self.read_nxt
     }
 
+    /// Bytes held out of order (above RCV.NXT, beyond a hole).
     pub fn ooo_bytes(&self) -> u64 {
         self.ooo_bytes
     }
 
+    /// The out-of-order ranges `(start, end)`, end exclusive, sorted and
+    /// disjoint.
     pub fn ooo_ranges(&self) -> &[(u64, u64)] {
         &self.ooo
     }
 
+    /// Forces (`true`) or stops forcing a zero window on every segment sent
+    /// (iOS does so before resetting a cellular subflow).
     pub fn set_zero_window(&mut self, on: bool) {
         self.zero_forced = on;
     }
 
+    /// Whether a zero window is forced.
     pub fn zero_window_forced(&self) -> bool {
         self.zero_forced
     }
 
+    /// The MPTCP connection-level window to offer instead of the free buffer
+    /// (RFC 8684 3.3.5); `None`: the free buffer.
     pub fn set_external_window(&mut self, w: Option<u64>) {
         self.external_wnd = w;
     }

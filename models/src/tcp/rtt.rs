@@ -144,21 +144,28 @@ impl RttEstimator {
         }
     }
 
+    /// Number of RTO doublings now in effect (RFC 6298 5.5); 0 after a
+    /// valid sample.
     pub fn backoff(&self) -> u32 {
         self.backoff
     }
+    /// SRTT (RFC 6298 2); `None` before the first sample.
     pub fn srtt(&self) -> Option<SimDuration> {
         self.srtt
     }
+    /// RTTVAR (RFC 6298 2); zero before the first sample.
     pub fn rttvar(&self) -> SimDuration {
         self.rttvar
     }
+    /// The smallest sample over the connection; `None` before the first.
     pub fn min_rtt(&self) -> Option<SimDuration> {
         self.min_rtt
     }
+    /// The last sample taken; `None` before the first.
     pub fn latest(&self) -> Option<SimDuration> {
         self.latest
     }
+    /// The number of samples taken.
     pub fn samples(&self) -> u64 {
         self.samples
     }

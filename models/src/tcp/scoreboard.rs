@@ -34,6 +34,7 @@ impl Scoreboard {
         self.sacked_bytes = 0;
     }
 
+    /// Whether nothing is SACKed above the cumulative ACK.
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()
     }
@@ -43,10 +44,12 @@ impl Scoreboard {
         self.sacked_bytes
     }
 
+    /// The SACKed ranges `(start, end)`, end exclusive, in ascending order.
     pub fn ranges(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
         self.ranges.iter().copied()
     }
 
+    /// The number of SACKed ranges.
     pub fn range_count(&self) -> usize {
         self.ranges.len()
     }

@@ -16,9 +16,13 @@ use sim_core::SimTime;
 /// One kind of timer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Timer {
+    /// Retransmission timer (RFC 6298), also for the SYN and SYN/ACK.
     Retransmit,
+    /// Delayed-ACK timer (RFC 5681 4.2, [`crate::tcp::TcpConfig::delack_timeout`]).
     DelayedAck,
+    /// Persist timer: zero-window probes (RFC 9293 3.8.6.1).
     Persist,
+    /// TIME-WAIT timer ([`crate::tcp::TcpConfig::time_wait`]).
     TimeWait,
 }
 
@@ -58,18 +62,22 @@ impl TimerTable {
         }
     }
 
+    /// Disarms `t`.
     pub fn cancel(&mut self, t: Timer) {
         self.deadline[t.index()] = None;
     }
 
+    /// Disarms every timer.
     pub fn cancel_all(&mut self) {
         self.deadline = [None; 4];
     }
 
+    /// The deadline of `t`; `None` when it is not armed.
     pub fn get(&self, t: Timer) -> Option<SimTime> {
         self.deadline[t.index()]
     }
 
+    /// Whether `t` is armed.
     pub fn is_armed(&self, t: Timer) -> bool {
         self.deadline[t.index()].is_some()
     }

@@ -16,7 +16,7 @@ pub struct Dsn(pub u64);
 
 /// A subflow sequence number: an absolute position in one subflow's TCP
 /// sequence space (the DSS carries it relative to the subflow's initial
-/// sequence number, RFC 8684 3.3.1; see [`unwrap_ssn`]).
+/// sequence number, RFC 8684 3.3.1; `unwrap_ssn` widens it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Ssn(pub u64);
 

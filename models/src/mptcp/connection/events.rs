@@ -12,6 +12,7 @@ pub enum ConnEvent {
     /// re-encodes another MPTCP version needs the key of a v1 SYN, which
     /// carries none).
     Started {
+        /// This host's 64-bit MPTCP key.
         local_key: u64,
     },
     /// The first subflow's handshake completed.
@@ -27,49 +28,71 @@ pub enum ConnEvent {
     /// as the segment is emitted, before the owner sends it. Only when
     /// [`ConnConfig::report_segments`](super::ConnConfig::report_segments).
     SegmentSent {
+        /// The subflow (its index in [`Connection::subflows`]).
         subflow: usize,
+        /// Data sequence number of the first byte of the mapping carried; 0
+        /// without payload.
         mapping_dsn: u64,
+        /// Payload bytes; 0 without payload.
         payload_len: u64,
+        /// The data-ACK carried, if any.
         data_ack: Option<u64>,
     },
     /// A subflow was created (its SYN is about to go, or its peer's SYN
     /// arrived), between these local and remote (address, port) pairs.
     SubflowOpened {
+        /// The new subflow (its index in [`Connection::subflows`]).
         subflow: usize,
+        /// Local (IPv4 address, port).
         local: (u32, u16),
+        /// Remote (IPv4 address, port).
         remote: (u32, u16),
     },
+    /// A subflow's TCP handshake completed.
     SubflowEstablished {
+        /// The subflow.
         subflow: usize,
     },
+    /// A subflow ended, or failed before it was established.
     SubflowClosed {
+        /// The subflow.
         subflow: usize,
+        /// Why it ended.
         reason: CloseReason,
     },
     /// Bytes were queued for reinjection from a subflow (they are sent
     /// only if another subflow can carry them before they are data-acked).
     Reinjected {
+        /// The subflow whose data was queued.
         from_subflow: usize,
+        /// The bytes queued.
         bytes: u64,
     },
     /// The peer data-acknowledged new data: everything below `data_ack`
     /// arrived (RFC 8684 3.3.2). Only when
     /// [`ConnConfig::report_segments`](super::ConnConfig::report_segments).
     DataAcked {
+        /// The new data-ACK: the data sequence number expected next.
         data_ack: u64,
     },
     /// A subflow's congestion window or smoothed RTT changed while it took
     /// an input (an ACK, a timeout). Only when
     /// [`ConnConfig::report_segments`](super::ConnConfig::report_segments).
     SubflowWindow {
+        /// The subflow.
         subflow: usize,
+        /// Its congestion window, in bytes.
         cwnd_bytes: u64,
+        /// Its smoothed RTT; `None` before the first sample.
         srtt: Option<SimDuration>,
     },
     /// The peer's DATA_FIN arrived in order: all its data was received.
     PeerClosed,
     /// The connection is over (both DATA_FINs acknowledged, or it gave up).
     Closed {
+        /// `true`: the last subflow timed out, or no new subflow came within
+        /// [`ConnConfig::orphan_timeout`]; `false` otherwise (orderly close,
+        /// reset, abort).
         timed_out: bool,
     },
 }
@@ -79,6 +102,10 @@ pub enum ConnEvent {
 pub struct ConnStats {
     /// Bytes sent again on another subflow from the reinject queue.
     pub reinjected_bytes: u64,
+    /// Bytes handed to a subflow as meta-level retransmissions (a
+    /// scheduler's [`Decision::Resend`] or the opportunistic retransmission).
     pub meta_retransmitted_bytes: u64,
+    /// Subflow windows halved by the opportunistic penalisation (one per
+    /// penalised subflow).
     pub penalisations: u64,
 }

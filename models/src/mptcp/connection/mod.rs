@@ -89,7 +89,9 @@ pub use subflow::Subflow;
 /// Everything that defines a connection's behaviour at one host.
 #[derive(Clone, Debug)]
 pub struct ConnConfig {
+    /// Which end of the connection this host is.
     pub role: Role,
+    /// The MPTCP version on the wire.
     pub version: MptcpVersion,
     /// Template for every subflow (MSS, timers, recovery); its buffers are
     /// replaced by the connection-level ones.
@@ -100,7 +102,11 @@ pub struct ConnConfig {
     pub scheduler: Arc<dyn SchedulerFactory>,
     /// Builds the connection's path manager.
     pub path_manager: Arc<dyn PathManagerFactory>,
+    /// Connection-level receive buffer, in bytes: the window advertised on
+    /// every subflow is its free space (also each subflow's TCP buffer).
     pub rcv_buf_bytes: u64,
+    /// Connection-level send buffer, in bytes: written bytes not yet
+    /// data-acknowledged (also each subflow's TCP buffer).
     pub snd_buf_bytes: u64,
     /// Raiciu et al. opportunistic retransmission and penalisation.
     pub opportunistic_retransmission: bool,
@@ -119,9 +125,13 @@ pub struct ConnConfig {
 /// A local interface as the connection knows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LocalIface {
+    /// The interface's id.
     pub id: IfaceId,
+    /// Its IPv4 address (the source address of its subflows).
     pub addr: u32,
+    /// What the path manager is told about it.
     pub info: IfaceInfo,
+    /// Whether it is up.
     pub up: bool,
 }
 
@@ -280,27 +290,37 @@ impl Connection {
         })
     }
 
+    /// Which end of the connection this host is.
     pub fn role(&self) -> Role {
         self.cfg.role
     }
+    /// Whether MPTCP is in use: offered by the path manager and (server) by
+    /// the client's SYN; `false` once the connection runs as plain TCP.
     pub fn is_mptcp(&self) -> bool {
         self.mptcp
     }
+    /// Every subflow opened so far, closed ones included, indexed by id.
     pub fn subflows(&self) -> &[Subflow] {
         &self.subflows
     }
+    /// The data-level send side.
     pub fn sender(&self) -> &DataSender {
         &self.tx
     }
+    /// The data-level receive side; `None` until the peer's key (MPTCP) or
+    /// its initial sequence number (plain TCP) is known.
     pub fn receiver(&self) -> Option<&DataReceiver> {
         self.rx.as_ref()
     }
+    /// Connection-level counters.
     pub fn stats(&self) -> ConnStats {
         self.stats
     }
+    /// Whether the connection is over ([`ConnEvent::Closed`] was reported).
     pub fn is_closed(&self) -> bool {
         self.closed
     }
+    /// The next event, in order; `None` when there is none.
     pub fn poll_event(&mut self) -> Option<ConnEvent> {
         self.events.pop_front()
     }

@@ -21,15 +21,20 @@ pub(super) struct NewSubflow {
 /// One subflow of the connection.
 #[derive(Debug)]
 pub struct Subflow {
+    /// The subflow's TCP endpoint.
     pub tcp: TcpEndpoint,
+    /// Its index in the connection (its bit in the scheduler's path masks).
     pub id: usize,
     /// The local interface (client) or the peer's address id (server).
     pub iface: Option<IfaceId>,
+    /// Address id: 0 for the initial subflow, else the id of the MP_JOIN
+    /// (the one this host sent as client, the peer's as server).
     pub addr_id: u8,
     /// We asked the peer not to send on it (our B bit / MP_PRIO).
     pub backup_local: bool,
     /// The peer asked us not to send on it.
     pub backup_remote: bool,
+    /// The connection's first subflow (MP_CAPABLE or plain TCP).
     pub initial: bool,
     pub(super) handshake: Handshake,
     /// Data sequence mappings received: subflow seq (absolute) -> (dsn, len).
@@ -45,9 +50,13 @@ pub struct Subflow {
     pub(super) pf: bool,
     /// The subflow's snd_una when last seen, to notice progress.
     pub(super) last_una: u64,
+    /// When it was created (SYN sent or received).
     pub opened_at: SimTime,
+    /// When its handshake completed.
     pub established_at: Option<SimTime>,
+    /// When it ended; `None` while open.
     pub closed_at: Option<SimTime>,
+    /// Why it ended.
     pub close_reason: Option<CloseReason>,
     /// The peer's first packet after our third ACK arrived (MP_JOIN
     /// subflows may carry data only then, RFC 8684 3.2).
@@ -61,6 +70,7 @@ impl Subflow {
     pub fn iss(&self) -> u64 {
         self.iss
     }
+    /// Whether it has not ended.
     pub fn is_open(&self) -> bool {
         self.closed_at.is_none()
     }

@@ -52,6 +52,7 @@ impl Sender {
         n
     }
 
+    /// The application closed: a FIN follows the queued data.
     pub fn close(&mut self) {
         self.fin_queued = true;
     }

@@ -80,6 +80,8 @@ struct SentRec {
 /// 6675 / RFC 6582 recovery variables).
 #[derive(Clone, Debug)]
 pub struct Sender {
+    /// ISS, the initial send sequence number (RFC 9293 3.3.1); the SYN
+    /// occupies it.
     pub iss: u64,
     /// SND.UNA (RFC 6675 HighACK + 1).
     pub snd_una: u64,
@@ -89,6 +91,7 @@ pub struct Sender {
     pub write_end: u64,
     /// The application closed: a FIN follows the data at `write_end`.
     pub fin_queued: bool,
+    /// Our FIN has been sent.
     pub fin_sent: bool,
     /// SND.WND in bytes (already scaled).
     pub snd_wnd: u64,
@@ -96,14 +99,17 @@ pub struct Sender {
     snd_wl2: u64,
     /// Largest window the peer offered (RFC 9293 3.8.6.2.1 Max(SND.WND)).
     pub max_snd_wnd: u64,
+    /// Send buffer size, in bytes: queued data not yet acknowledged.
     pub snd_buf_bytes: u64,
     chunks: VecDeque<Chunk>,
     records: VecDeque<SentRec>,
+    /// The SACK scoreboard (RFC 6675 3): what the peer SACKed above SND.UNA.
     pub sb: Scoreboard,
     /// What the scoreboard held when a retransmission timeout cleared it
     /// (RFC 2018 8): data the receiver already reported, so already counted
     /// in [`AckOutcome::delivered`](recovery::AckOutcome::delivered); kept only to count it once.
     pre_rto_sacked: Scoreboard,
+    /// The loss-recovery phase.
     pub phase: Phase,
     /// RFC 6675 RecoveryPoint / RFC 6582 `recover` (exclusive: HighData + 1
     /// when set).
@@ -114,6 +120,8 @@ pub struct Sender {
     /// retransmitted (RFC 6298 5.4).
     rto_una: u64,
     rescue_done: bool,
+    /// DupAcks (RFC 6675 2, RFC 5681 3.2): duplicate ACKs counted in the
+    /// open phase; reset by a cumulative ACK and when a recovery ends.
     pub dupacks: u32,
     limited_tx_bytes: u64,
     /// RFC 6582 inflated window during NewReno recovery.
@@ -124,7 +132,10 @@ pub struct Sender {
     snd_sml: u64,
     /// SACK-based recovery in use (configured and negotiated).
     pub sack_mode: bool,
+    /// RFC 3042 limited transmit in use.
     pub limited_transmit: bool,
+    /// SMSS (RFC 5681 2) in bytes: the payload of a full segment without
+    /// SACK blocks.
     pub smss: u32,
     // Linux `tcp_cwnd_validate` / `tcp_is_cwnd_limited`.
     cwnd_limited_latch: bool,
@@ -135,6 +146,8 @@ pub struct Sender {
 }
 
 impl Sender {
+    /// A sender whose SYN takes `iss`, with a send buffer of
+    /// `snd_buf_bytes` and an SMSS of `smss` bytes.
     pub fn new(iss: u64, snd_buf_bytes: u64, smss: u32) -> Self {
         Sender {
             iss,
@@ -193,6 +206,7 @@ impl Sender {
         self.snd_wl2 = ack;
     }
 
+    /// Whether everything sent is acknowledged (SND.UNA = `snd_max`).
     pub fn all_acked(&self) -> bool {
         self.snd_una == self.snd_max
     }
@@ -228,6 +242,7 @@ impl Sender {
         self.records.len()
     }
 
+    /// The number of chunks in the send buffer.
     pub fn chunks_len(&self) -> usize {
         self.chunks.len()
     }

@@ -12,6 +12,7 @@ use crate::segment::SackBlock;
 /// Loss-recovery phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
+    /// No recovery in progress (Linux `TCP_CA_Open`).
     Open,
     /// Fast recovery (RFC 6675 or RFC 6582).
     Recovery,
