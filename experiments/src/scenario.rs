@@ -579,10 +579,28 @@ impl Scenario {
                 "the client has no interfaces; expected at least one InterfaceSpec(...)".into(),
             );
         }
+        if ifaces.len() > MAX_INTERFACES {
+            return err(
+                &[F("client"), F("interfaces"), I(MAX_INTERFACES)],
+                format!(
+                    "{} interfaces; expected at most {MAX_INTERFACES} (a connection has 64 subflow ids, and fullmesh opens one per interface)",
+                    ifaces.len()
+                ),
+            );
+        }
         let names: Vec<&str> = ifaces.iter().map(|i| i.name.as_str()).collect();
         let list = names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ");
         for (i, iface) in ifaces.iter().enumerate() {
             let at = |rest: &[PathSeg<'static>]| [&[F("client"), F("interfaces"), I(i)][..], rest].concat();
+            if iface.name.chars().count() > MAX_NAME_CHARS {
+                return err(
+                    &at(&[F("name")]),
+                    format!(
+                        "interface name of {} characters; expected at most {MAX_NAME_CHARS} (it labels figures and CSV columns)",
+                        iface.name.chars().count()
+                    ),
+                );
+            }
             if iface.name.is_empty()
                 || !iface
                     .name
@@ -661,6 +679,17 @@ impl Scenario {
                     return err(
                         &at(&[F(dir), F("buffer")]),
                         format!("{} {dir}: a buffer of 0 packets; expected at least 1", iface.name),
+                    );
+                }
+                if let Some(BufferLimit::Bytes(b)) = l.buffer
+                    && b.bytes() < MIN_BUFFER_BYTES
+                {
+                    return err(
+                        &at(&[F(dir), F("buffer")]),
+                        format!(
+                            "{} {dir}: a buffer of {b} holds no packet; expected at least {MIN_BUFFER_BYTES}B (one 1500-byte packet)",
+                            iface.name
+                        ),
                     );
                 }
             }
@@ -759,6 +788,20 @@ impl Scenario {
                 return err(&at(&[F("traffic"), F(field)]), message);
             }
         }
+        if self.record.timeseries
+            && !self.record.sample_interval.is_zero()
+            && self.stop.saturating_since(SimTime::ZERO).as_nanos() / self.record.sample_interval.as_nanos()
+                > MAX_SAMPLES
+        {
+            let samples = self.stop.saturating_since(SimTime::ZERO).as_nanos() / self.record.sample_interval.as_nanos();
+            return err(
+                &[F("record"), F("sample_interval")],
+                format!(
+                    "a sample every {} until {} is {samples} samples; expected at most {MAX_SAMPLES} (a longer sample_interval, or timeseries: false)",
+                    self.record.sample_interval, self.stop
+                ),
+            );
+        }
         if self.record.timeseries && self.record.sample_interval.is_zero() {
             return err(
                 &[F("record"), F("sample_interval")],
@@ -786,6 +829,17 @@ fn bad_probability(loss: &LossModel) -> Option<&'static str> {
         .find(|(_, v)| !(0.0..=1.0).contains(v))
         .map(|(name, _)| name)
 }
+
+/// The most client interfaces a scenario may have.
+pub const MAX_INTERFACES: usize = 32;
+/// The longest interface name, in characters.
+pub const MAX_NAME_CHARS: usize = 64;
+/// The smallest buffer in bytes: one 1500-byte packet.
+pub const MIN_BUFFER_BYTES: u64 = 1500;
+/// The most time-series samples a run may take (each a row per subflow and
+/// per connection): 10 million, 27.8 hours of simulated time at the
+/// default 10 ms.
+pub const MAX_SAMPLES: u64 = 10_000_000;
 
 /// The longest stop time and traffic duration: 100 years, so that sums of
 /// times stay far from the ~584 years a time can hold.

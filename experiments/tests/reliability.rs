@@ -34,3 +34,43 @@ fn a_subflow_closed_at_either_end_reports_when_with_the_reason_of_that_end() {
     assert_eq!(cell.close_reason, Some("rst"));
     assert!(cell.closed_s.is_some_and(|t| t > 18.5), "{cell:?}");
 }
+
+/// Each reproducer is refused by validation, located, with what is expected.
+fn refused(name: &str, wants: &[&str]) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases").join(name);
+    let e = Scenario::load(&path).expect_err("the scenario should be refused");
+    assert!(e.line > 0 && e.col > 0, "located: {e}");
+    assert!(e.message.contains("; expected"), "{e}");
+    for w in wants {
+        assert!(e.message.contains(w), "{e}\nshould contain {w:?}");
+    }
+}
+
+#[test]
+fn a_byte_buffer_that_holds_no_packet_is_refused_as_the_docs_say() {
+    refused(
+        "doc_mismatch_buffer_bytes_0_accepted.ron",
+        &["holds no packet", "1500B"],
+    );
+}
+
+#[test]
+fn a_time_series_too_long_to_hold_is_refused_before_the_run() {
+    // 1 ns samples for 1 s took 833 MB; 100 years at 10 ms grew to 3.2 GB.
+    refused(
+        "hang_sample_interval_1ns.ron",
+        &["1000000000 samples", "at most 10000000"],
+    );
+    refused("hang_stop_100y_with_timeseries.ron", &["samples", "timeseries: false"]);
+}
+
+#[test]
+fn more_interfaces_than_subflow_ids_allow_is_refused_not_a_panic() {
+    refused("panic_65_interfaces.ron", &["65 interfaces", "at most 32"]);
+}
+
+#[test]
+fn an_interface_name_too_long_to_label_a_figure_is_refused() {
+    // 50,000 characters took 5.8 s of figure drawing, 2 MB over 120 s.
+    refused("slow_figures_50k_iface_name.ron", &["at most 64"]);
+}

@@ -660,10 +660,15 @@ fn range_values(r: &RangeSpec) -> Result<Vec<String>, String> {
             r.from, r.to, r.step
         ));
     }
-    let n = ((r.to - r.from) / r.step + 1e-9).floor() as usize + 1;
-    if n > 100_000 {
-        return Err(format!("the range has {n} values; expected at most 100000"));
+    // Counted in floating point first: a tiny step makes the count
+    // overflow any integer (and it used to wrap to "no values").
+    let count = ((r.to - r.from) / r.step + 1e-9).floor() + 1.0;
+    if count.is_nan() || count > 100_000.0 {
+        return Err(format!(
+            "the range has {count:.3e} values; expected at most 100000 (a larger step)"
+        ));
     }
+    let n = count as usize;
     Ok((0..n)
         .map(|i| {
             let v: f64 = format!("{:.11e}", r.from + i as f64 * r.step)
@@ -1046,6 +1051,18 @@ mod tests {
             step: 0.1,
         };
         assert!(range_values(&bad).is_err());
+    }
+
+    #[test]
+    fn a_range_with_a_vanishing_step_is_too_many_values_not_none() {
+        // The reliability reproducer misleading_error_range_step_1e-300.
+        let r = RangeSpec {
+            from: 0.0,
+            to: 1.0,
+            step: 1e-300,
+        };
+        let e = range_values(&r).unwrap_err();
+        assert!(e.contains("1.000e300 values; expected at most 100000"), "{e}");
     }
 
     #[test]
