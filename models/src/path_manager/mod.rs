@@ -210,12 +210,16 @@ pub struct SubflowHealth {
     pub rto: SimDuration,
     /// Consecutive RTO backoffs (`t_rxtshift`); 0 once new data is ACKed.
     pub rxtshift: u32,
-    /// `min(snd_wnd, cwnd) - in flight`, floored at 0 (XNU
-    /// `mptcp_subflow_cwnd_space`).
+    /// `cwnd - in flight`, floored at 0. XNU's `mptcp_subflow_cwnd_space`
+    /// also bounds it by the peer's window (`min(snd_wnd, cwnd)`); the
+    /// connection does not yet (observable only when the peer's window is
+    /// smaller than the congestion window).
     pub cwnd_space_bytes: u64,
-    /// The connection-level send buffer holds data not yet data-ACKed, or
-    /// the reinject queue is not empty (XNU `mp_so->so_snd.sb_cc`,
-    /// `mpte_reinjectq`). The same for every subflow of a connection.
+    /// The connection has data it has not handed to any subflow, or this
+    /// subflow has bytes in flight. (XNU tests the connection-level send
+    /// buffer, `mp_so->so_snd.sb_cc`, and the reinject queue,
+    /// `mpte_reinjectq`; the two differ when data sits acknowledged on
+    /// subflows but not data-acknowledged.)
     pub data_pending: bool,
 }
 
@@ -359,8 +363,8 @@ pub enum PmAction {
         /// The subflow.
         subflow: SubflowId,
     },
-    /// Send an RST now on the subflow (with MP_TCPRST when `reason` is set)
-    /// and delete it.
+    /// Send an RST now on the subflow and delete it. (MP_TCPRST with
+    /// `reason` is not sent yet: see the field.)
     ResetSubflow {
         /// The subflow to reset.
         subflow: SubflowId,
@@ -404,10 +408,10 @@ pub enum SenderChoice {
     /// XNU's choice (`mptcp_get_subflow`). `send_on`: the subflow for the next
     /// segment, `None` to wait (nothing eligible, or the chosen subflow has no
     /// congestion-window space: XNU does not fall back to the other one).
-    /// `probe_on`: right after that segment, send on this subflow one copy of
-    /// the oldest data not yet data-ACKed, without advancing the data
-    /// sequence (XNU `MPTCP_SUBOUT_PROBING`, to refresh its RTT). The choice
-    /// is a commitment: call only when a segment will be sent.
+    /// `probe_on`: XNU would send, right after that segment, one copy of the
+    /// oldest data not yet data-ACKed on this subflow (`MPTCP_SUBOUT_PROBING`,
+    /// to refresh its RTT); the connection does not act on it yet. The
+    /// choice is a commitment: call only when a segment will be sent.
     Choose {
         /// The subflow for the next segment; `None`: wait.
         send_on: Option<SubflowId>,
