@@ -392,6 +392,13 @@ impl Stack for Host {
         self.events.pop_front()
     }
 
+    fn sample(&mut self, _now: SimTime) {
+        for s in &mut self.conns {
+            s.conn.sample();
+            s.drain_events(&mut self.events);
+        }
+    }
+
     fn wire_len(&self, seg: &Segment) -> u32 {
         models::wire::ip_packet_len(seg, self.version) as u32
     }

@@ -148,6 +148,13 @@ struct Lifecycle {
     closed: Option<(SimTime, models::tcp::CloseReason)>,
 }
 
+fn host_side(side: Side) -> HostSide {
+    match side {
+        Side::Client => HostSide::Client,
+        Side::Server => HostSide::Server,
+    }
+}
+
 impl RunObserver {
     fn iface_of(&self, addr: u32) -> usize {
         self.addr_to_iface.iter().position(|&a| a == addr).unwrap_or(0)
@@ -235,6 +242,46 @@ impl Observer<Host, Host> for RunObserver {
                     l.closed = Some((now, reason));
                 }
             }
+            ConnEvent::SubflowSample {
+                subflow,
+                local_addr,
+                remote_addr,
+                cwnd_bytes,
+                srtt,
+                bytes_in_flight,
+                bytes_acked,
+            } => {
+                let client_addr = if side == Side::Client { local_addr } else { remote_addr };
+                let srtt_ms = srtt.map(|d| d.as_millis_f64());
+                if let Some(ms) = srtt_ms {
+                    let e = self.srtt_acc.entry((side as u8, conn, subflow)).or_insert((0.0, 0));
+                    e.0 += ms;
+                    e.1 += 1;
+                }
+                // The samples always feed the srtt means of metrics.json;
+                // the time series only when something will write it (not
+                // in a sweep's runs).
+                if self.keep_records || self.sequence.is_some() {
+                    let iface = self.iface_of(client_addr);
+                    self.timeseries.push_subflow(
+                        now,
+                        SubflowSample {
+                            host: host_side(side),
+                            conn,
+                            subflow,
+                            iface,
+                            cwnd_bytes,
+                            srtt_ms,
+                            bytes_in_flight,
+                            bytes_acked,
+                        },
+                    );
+                }
+            }
+            ConnEvent::ReceiverSample { ooo_bytes, data_ack } if self.keep_records || self.sequence.is_some() => {
+                self.timeseries
+                    .push_conn(now, host_side(side), conn, ooo_bytes, data_ack);
+            }
             ConnEvent::SegmentSent {
                 subflow,
                 mapping_dsn,
@@ -273,60 +320,10 @@ impl Observer<Host, Host> for RunObserver {
         }
     }
 
-    fn on_sample(&mut self, now: SimTime, client: &Host, server: &Host) -> Option<SimTime> {
+    fn on_sample(&mut self, now: SimTime, _client: &Host, _server: &Host) -> Option<SimTime> {
+        // The samples themselves arrived just before as the connections'
+        // SubflowSample and ReceiverSample events.
         let every = self.sample_every?;
-        // The samples always feed the srtt means of metrics.json; the
-        // time series only when something will write it (not in a sweep's
-        // runs).
-        let writes_series = self.keep_records || self.sequence.is_some();
-        for (host_id, host) in [(0u8, client), (1u8, server)] {
-            let side = if host_id == 0 {
-                HostSide::Client
-            } else {
-                HostSide::Server
-            };
-            for slot in &host.conns {
-                let c = &slot.conn;
-                for sf in c.subflows() {
-                    if !sf.is_open() {
-                        continue;
-                    }
-                    let iface = self.iface_of(if host_id == 0 {
-                        sf.tcp.local().0
-                    } else {
-                        sf.tcp.remote().0
-                    });
-                    let srtt = sf.tcp.srtt().map(|d| d.as_millis_f64());
-                    if let Some(ms) = srtt {
-                        let e = self.srtt_acc.entry((host_id, slot.index, sf.id)).or_insert((0.0, 0));
-                        e.0 += ms;
-                        e.1 += 1;
-                    }
-                    if !writes_series {
-                        continue;
-                    }
-                    self.timeseries.push_subflow(
-                        now,
-                        SubflowSample {
-                            host: side,
-                            conn: slot.index,
-                            subflow: sf.id,
-                            iface,
-                            cwnd_bytes: sf.tcp.cwnd_bytes(),
-                            srtt_ms: srtt,
-                            bytes_in_flight: sf.tcp.bytes_in_flight(),
-                            bytes_acked: sf.tcp.snd_una().saturating_sub(sf.iss() + 1),
-                        },
-                    );
-                }
-                if let Some(rx) = c.receiver()
-                    && writes_series
-                {
-                    self.timeseries
-                        .push_conn(now, side, slot.index, rx.ooo_bytes(), rx.data_ack());
-                }
-            }
-        }
         let next = now + every;
         (next <= self.stop).then_some(next)
     }

@@ -32,6 +32,11 @@ pub trait Stack {
     fn poll_event(&mut self) -> Option<(usize, ConnEvent)> {
         None
     }
+    /// Asks the stack's connections for samples of their state, reported
+    /// as events (for time series). Default: nothing.
+    fn sample(&mut self, now: SimTime) {
+        let _ = now;
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,6 +172,13 @@ impl<C: Stack, S: Stack, O: Observer<C, S>> World for NetWorld<C, S, O> {
         let now = ctx.now();
         match event {
             Event::Sample => {
+                // The connections report their state as events, client first.
+                for side in [Side::Client, Side::Server] {
+                    self.stack(side).sample(now);
+                    while let Some((conn, ev)) = self.stack(side).poll_event() {
+                        self.observer.on_conn_event(now, side, conn, &ev);
+                    }
+                }
                 if let Some(next) = self.observer.on_sample(now, &self.client, &self.server) {
                     ctx.schedule_at(next.max(now), Event::Sample).expect("not in the past");
                 }

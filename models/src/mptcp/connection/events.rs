@@ -86,6 +86,35 @@ pub enum ConnEvent {
         /// Its smoothed RTT; `None` before the first sample.
         srtt: Option<SimDuration>,
     },
+    /// One open subflow's state, reported on
+    /// [`Connection::sample`](super::Connection::sample) for time series: its local and remote
+    /// addresses, congestion window, smoothed RTT, bytes in flight, and the
+    /// bytes of its own sequence space acknowledged so far.
+    SubflowSample {
+        /// The subflow's id.
+        subflow: usize,
+        /// This end's address.
+        local_addr: u32,
+        /// The peer's address.
+        remote_addr: u32,
+        /// Congestion window, bytes.
+        cwnd_bytes: u64,
+        /// Smoothed RTT (RFC 6298), `None` before the first sample.
+        srtt: Option<SimDuration>,
+        /// Bytes sent and not yet acknowledged.
+        bytes_in_flight: u64,
+        /// Bytes of the subflow's sequence space acknowledged so far.
+        bytes_acked: u64,
+    },
+    /// The receiving side's data-level state, reported on
+    /// [`Connection::sample`](super::Connection::sample) after the subflows' samples: bytes held out of
+    /// order and the data-ACK.
+    ReceiverSample {
+        /// Bytes held in the data-level out-of-order queue.
+        ooo_bytes: u64,
+        /// The data-ACK (absolute data sequence number).
+        data_ack: u64,
+    },
     /// The peer's DATA_FIN arrived in order: all its data was received.
     PeerClosed,
     /// The connection is over (both DATA_FINs acknowledged, or it gave up).

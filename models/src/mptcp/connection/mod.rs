@@ -75,6 +75,7 @@ mod events;
 mod handshake;
 mod plain;
 mod pm;
+mod sample;
 mod schedule;
 mod subflow;
 
