@@ -143,7 +143,6 @@ pub struct Connection {
     ifaces: Vec<LocalIface>,
     remote_addr: u32,
     next_port: u16,
-    next_addr_id: u8,
     events: VecDeque<ConnEvent>,
     /// MPTCP options from PM actions, for the next pure ACK.
     pending_opts: VecDeque<MptcpOption>,
@@ -185,7 +184,6 @@ impl Connection {
             ifaces,
             remote_addr,
             next_port: first_port,
-            next_addr_id: 1,
             events,
             pending_opts: VecDeque::new(),
             out_queue: VecDeque::new(),

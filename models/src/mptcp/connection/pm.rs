@@ -36,13 +36,16 @@ impl Connection {
                 } => {
                     // The initial subflow opens without the backup bit; iOS flags a
                     // cellular one with MP_PRIO once connected (SetBackup).
-                    self.open_subflow(now, iface, remote_addr, false, true, mptcp);
+                    self.open_subflow(now, iface, remote_addr, None, false, mptcp);
                 }
                 PmAction::OpenSubflow {
-                    iface, remote, backup, ..
+                    iface,
+                    local_addr_id,
+                    remote,
+                    backup,
                 } => {
                     if self.remote_key.is_some() && self.mptcp {
-                        self.open_subflow(now, iface, remote.addr, backup, false, true);
+                        self.open_subflow(now, iface, remote.addr, Some(local_addr_id), backup, true);
                     }
                 }
                 PmAction::SetBackup { subflow, backup } => {

@@ -163,10 +163,12 @@ impl Connection {
         now: SimTime,
         iface: IfaceId,
         remote: u32,
+        join_addr_id: Option<u8>,
         backup: bool,
-        initial: bool,
         mptcp: bool,
     ) {
+        // `None`: the initial subflow (MP_CAPABLE or plain TCP).
+        let initial = join_addr_id.is_none();
         let Some(local) = self.ifaces.iter().find(|i| i.id == iface && i.up).copied() else {
             return;
         };
@@ -185,13 +187,14 @@ impl Connection {
                 verified: false,
             }
         };
-        let addr_id = if initial {
-            0
-        } else {
-            let a = self.next_addr_id;
-            self.next_addr_id = self.next_addr_id.wrapping_add(1);
-            a
-        };
+        // RFC 8684 (3.2): the MP_JOIN Address ID identifies the source
+        // address, the one ADD_ADDR announced and REMOVE_ADDR (3.4.2) names;
+        // so it is the path manager's id for the interface, as Linux puts
+        // the PM's id in the SYN (v0.95 net/mptcp/mptcp_output.c
+        // mptcp_syn_options: `opts->addr_id = tp->mptcp->loc_id`; upstream
+        // net/mptcp/options.c: `opts->join_id = subflow->local_id`). The
+        // initial subflow's address is id 0 (RFC 8684 3.4.1).
+        let addr_id = join_addr_id.unwrap_or(0);
         let tcp = TcpEndpoint::connect(
             now,
             (local.addr, port),

@@ -52,7 +52,9 @@ fn a_join_carries_the_servers_token_and_hmacs_that_verify_and_carries_data_only_
     };
     assert_eq!(token, mptcp_crypto::token(sk, v));
     assert!(!backup);
-    assert_eq!(addr_id, 1, "the first local address after the initial one");
+    // The path manager's id of the cellular address (fullmesh numbers its
+    // interfaces in order: Wi-Fi 1, cellular 2), as announced in ADD_ADDR.
+    assert_eq!(addr_id, 2, "the path manager's id of the cellular address");
     // SYN/ACK: HMAC(Key-B || Key-A, R-B || R-A), leftmost 64 bits.
     assert!(synack.seg.flags.syn && synack.seg.flags.ack, "{synack:?}");
     let Some(MpJoin::SynAck {
@@ -111,4 +113,67 @@ fn a_join_carries_the_servers_token_and_hmacs_that_verify_and_carries_data_only_
             .find(|e| matches!(e, ConnEvent::SubflowEstablished { subflow: 1 })),
         vec![(synack.arrives.unwrap(), ConnEvent::SubflowEstablished { subflow: 1 })]
     );
+}
+
+/// Fullmesh, Wi-Fi (10 ms) and cellular (20 ms one way), a download; the
+/// cellular interface goes down at 1 s. The client announced the cellular
+/// address with the path manager's id, joins from it with that id, and
+/// withdraws that id: the server closes exactly the cellular subflow.
+#[test]
+fn a_join_carries_the_path_managers_address_id_so_remove_addr_closes_exactly_that_subflow_at_the_server() {
+    let pm = Arc::new(path_manager::FullMeshConfig {
+        address_event_delay: SimDuration::ZERO,
+        ..path_manager::FullMeshConfig::default()
+    });
+    let mut n = Net::new(pm, linux_default(), &[(wifi(), 10), (cell(), 20)]);
+    let total = 2_000_000;
+    n.server.to_write = total;
+    n.server.close_when_written = true;
+    n.run(at_ms(1000));
+    // The id the client announced for its cellular address (RFC 8684 3.4.1).
+    let announced = n
+        .all_segments()
+        .flat_map(|s| s.seg.options.mptcp.iter())
+        .find_map(|o| match *o {
+            MptcpOption::AddAddr { addr_id, addr, .. } if addr == CELL => Some(addr_id),
+            _ => None,
+        })
+        .expect("the client announces its cellular address");
+    let Some(MpJoin::Syn { addr_id, .. }) = join(&n.path(CELL).ab.log[0].seg) else {
+        panic!("the cellular path starts with a join SYN");
+    };
+    assert_eq!(
+        addr_id, announced,
+        "RFC 8684 3.2: the join names its address by the announced id"
+    );
+    assert!(n.s().subflows()[1].is_open());
+
+    let down = n.now;
+    n.set_iface(CELL, false);
+    n.run(at_ms(1200));
+    // REMOVE_ADDR went out on Wi-Fi with that id ...
+    let removed: Vec<u8> = n
+        .path(WIFI)
+        .ab
+        .log
+        .iter()
+        .filter(|s| s.at >= down)
+        .flat_map(|s| s.seg.options.mptcp.iter())
+        .filter_map(|o| match o {
+            MptcpOption::RemoveAddr { addr_ids } => Some(addr_ids.as_slice().to_vec()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(removed, vec![announced]);
+    // ... and the server closed its cellular subflow, and only that one,
+    // within a Wi-Fi round trip.
+    let closed = n.server.find(|e| matches!(e, ConnEvent::SubflowClosed { .. }));
+    assert_eq!(closed.len(), 1, "{closed:?}");
+    assert!(matches!(closed[0].1, ConnEvent::SubflowClosed { subflow: 1, .. }));
+    assert!(closed[0].0 <= down + SimDuration::from_millis(30), "{closed:?}");
+    assert!(n.s().subflows()[0].is_open());
+
+    n.run(at_ms(20_000));
+    assert_eq!(n.client.read, total);
 }
