@@ -37,3 +37,12 @@ fn assert_completes(name: &str, within_s: f64) {
 fn blest_download_across_two_wifi_flaps_with_a_tiny_receive_buffer_delivers_every_byte() {
     assert_completes("stall_blest_tiny_rcvbuf_two_flaps", 40.0);
 }
+
+/// An upload at 20 % loss with Wi-Fi flapping: joins whose third ACK the
+/// server acknowledged on a lost segment used to stay pre-established for
+/// ever (nothing else comes back in an upload), until no subflow could
+/// carry data; the third ACK is now retransmitted on a timer.
+#[test]
+fn upload_across_wifi_flaps_at_20_percent_loss_delivers_every_byte() {
+    assert_completes("stall_upload_after_flaps_loss20", 60.0);
+}

@@ -419,6 +419,9 @@ impl Connection {
                 self.drain_subflow(now, idx);
             }
         }
+        for idx in 0..self.subflows.len() {
+            self.join_ack_timer(now, idx);
+        }
         if self.pm.poll_timeout().is_some_and(|t| t <= now) {
             self.pm.handle_timeout(now);
         }
@@ -430,6 +433,42 @@ impl Connection {
             }
         }
         self.after_input(now);
+    }
+
+    /// The third-ACK retransmission timer of a joining client's subflow
+    /// (Linux v0.95 net/mptcp/mptcp_output.c mptcp_ack_retransmit_timer):
+    /// while the subflow is not fully established (no ACK of the third ACK
+    /// yet), resend the third ACK (a bare ACK, which carries MP_JOIN with
+    /// the HMAC while not fully established, see `handshake_options`), and
+    /// back off `icsk_rto = min(icsk_rto << 1, TCP_RTO_MAX)`; once
+    /// `tcp_write_timeout` says the retries are spent, reset the subflow
+    /// (`send_active_reset`; the socket closes with ETIMEDOUT).
+    fn join_ack_timer(&mut self, now: SimTime, idx: usize) {
+        let sf = &mut self.subflows[idx];
+        let Some((at, tries)) = sf.join_ack_rtx else { return };
+        if !sf.is_open() || sf.fully_established || sf.tcp.state() != TcpState::Established {
+            sf.join_ack_rtx = None;
+            return;
+        }
+        if at > now {
+            return;
+        }
+        if tries >= self.cfg.tcp.max_rto_retries {
+            sf.join_ack_rtx = None;
+            sf.tcp.abort();
+            self.on_subflow_closed(now, idx, CloseReason::Timeout);
+            self.drain_subflow(now, idx);
+            return;
+        }
+        sf.tcp.request_ack();
+        let backoff = 1u64.checked_shl(tries + 1).unwrap_or(u64::MAX);
+        let rto = sf
+            .tcp
+            .rto()
+            .checked_mul(backoff)
+            .unwrap_or(SimDuration::MAX)
+            .min(self.cfg.tcp.rto_max);
+        sf.join_ack_rtx = Some((now + rto, tries + 1));
     }
 
     /// A local interface went up or down (client side).
@@ -521,6 +560,7 @@ impl Connection {
             let sf = &mut self.subflows[idx];
             if sf.tcp.state() == TcpState::Established {
                 sf.fully_established = true;
+                sf.join_ack_rtx = None;
             }
         }
     }
@@ -616,6 +656,18 @@ impl Connection {
                 let wnd = self.subflows[idx].tcp.peer_window_bytes();
                 let una = self.tx.snd_una();
                 self.tx.on_data_ack(una, wnd);
+            }
+            Handshake::Join { .. } if self.cfg.role == Role::Client => {
+                // RFC 8684 3.2: the joining host sends no data before the
+                // peer's ACK of its third ACK, so the third ACK must get
+                // through: Linux v0.95 net/mptcp/mptcp_input.c
+                // mptcp_rcv_synsent_state_process arms mptcp_ack_timer
+                // `jiffies + icsk->icsk_rto` after sending it (upstream
+                // net/mptcp/protocol.c schedule_3rdack_retransmission).
+                let sf = &mut self.subflows[idx];
+                if !sf.fully_established {
+                    sf.join_ack_rtx = Some((now + sf.tcp.rto(), 0));
+                }
             }
             Handshake::Join { .. } | Handshake::Plain => {}
         }
@@ -713,6 +765,9 @@ impl Connection {
         for s in &self.subflows {
             if s.is_open() {
                 t = SimTime::earliest(t, s.tcp.poll_timeout());
+                if !s.fully_established {
+                    t = SimTime::earliest(t, s.join_ack_rtx.map(|(at, _)| at));
+                }
             }
         }
         t

@@ -52,6 +52,10 @@ pub struct Subflow {
     /// The peer's first packet after our third ACK arrived (MP_JOIN
     /// subflows may carry data only then, RFC 8684 3.2).
     pub(super) fully_established: bool,
+    /// The joining client's third-ACK retransmission timer: when it fires
+    /// next and how many times it has fired (Linux v0.95
+    /// `tp->mptcp->mptcp_ack_timer`, `icsk_retransmits`).
+    pub(super) join_ack_rtx: Option<(SimTime, u32)>,
     pub(super) last_penalty_at: SimTime,
     pub(super) reported_established: bool,
 }
@@ -145,6 +149,7 @@ impl Connection {
             closed_at: None,
             close_reason: None,
             fully_established: false,
+            join_ack_rtx: None,
             last_penalty_at: now,
             reported_established: false,
         });
