@@ -46,3 +46,19 @@ fn blest_download_across_two_wifi_flaps_with_a_tiny_receive_buffer_delivers_ever
 fn upload_across_wifi_flaps_at_20_percent_loss_delivers_every_byte() {
     assert_completes("stall_upload_after_flaps_loss20", 60.0);
 }
+
+/// Redundant scheduler, two-segment receive buffer, 2 % loss, an upload:
+/// the 80 bytes at the data-level head were handed to the slow subflow
+/// only, behind data already data-acknowledged that its peer window lets
+/// out only in 80-byte window probes; the connection-level retransmission
+/// timer now resends the head on the other subflow.
+#[test]
+fn redundant_upload_with_a_tiny_receive_buffer_and_loss_delivers_every_byte() {
+    assert_completes("stall_redundant_upload_tiny_rcvbuf_loss", 60.0);
+}
+
+/// The same with requests and responses (the server's responses stall).
+#[test]
+fn redundant_requests_and_responses_with_a_tiny_receive_buffer_and_loss_deliver_every_byte() {
+    assert_completes("stall_redundant_reqresp_tiny_rcvbuf_loss", 60.0);
+}

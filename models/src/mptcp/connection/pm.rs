@@ -17,6 +17,7 @@ impl Connection {
     /// Common work after any input: PM actions, subflow health, orphan state.
     pub(super) fn after_input(&mut self, now: SimTime) {
         self.apply_pm_actions(now);
+        self.update_meta_rtx(now);
     }
 
     pub(super) fn apply_pm_actions(&mut self, now: SimTime) {
