@@ -243,6 +243,21 @@ impl DataSender {
         added
     }
 
+    /// Queues the head of the data not yet data-acknowledged (at most
+    /// `max` bytes) for sending again: the connection-level retransmission
+    /// timer's resend (Linux v0.95 mptcp_meta_retransmit_timer ->
+    /// `mptcp_retransmit_skb(meta_sk, tcp_rtx_queue_head(meta_sk))`).
+    /// Returns the bytes newly queued.
+    pub fn requeue_head(&mut self, max: u64) -> u64 {
+        let end = self.snd_nxt.min(self.snd_una.saturating_add(max));
+        if end <= self.snd_una {
+            return 0;
+        }
+        let added = self.reinject.insert(self.snd_una..end);
+        self.reinjected_bytes += added;
+        added
+    }
+
     /// Forgets what a closed subflow carried (after reinjection).
     pub fn forget_subflow(&mut self, sf: SubflowIdx) {
         if let Some(s) = self.on_subflow.get_mut(sf) {

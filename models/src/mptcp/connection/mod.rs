@@ -154,7 +154,6 @@ pub struct Connection {
     ifaces: Vec<LocalIface>,
     remote_addr: u32,
     next_port: u16,
-    next_addr_id: u8,
     events: VecDeque<ConnEvent>,
     /// MPTCP options from PM actions, for the next pure ACK.
     pending_opts: VecDeque<MptcpOption>,
@@ -167,6 +166,17 @@ pub struct Connection {
     stats: ConnStats,
     views: Vec<SubflowView>,
     cc_buf: Vec<SubflowCcView>,
+    /// The connection-level retransmission timer (Linux v0.95 the meta
+    /// socket's ICSK_TIME_RETRANS, mptcp_meta_retransmit_timer): when it
+    /// fires, ...
+    meta_rtx_at: Option<SimTime>,
+    /// ... the data-ACK when it was armed (progress re-arms it), ...
+    meta_rtx_una: u64,
+    /// ... the meta RTO (with backoff) ...
+    meta_rto: SimDuration,
+    /// ... and how often it fired since the last progress
+    /// (`icsk_retransmits`).
+    meta_rtx_fired: u32,
 }
 
 /// A value far beyond any run, for "no limit".
@@ -196,7 +206,6 @@ impl Connection {
             ifaces,
             remote_addr,
             next_port: first_port,
-            next_addr_id: 1,
             events,
             pending_opts: VecDeque::new(),
             out_queue: VecDeque::new(),
@@ -207,6 +216,10 @@ impl Connection {
             stats: ConnStats::default(),
             views: Vec::new(),
             cc_buf: Vec::new(),
+            meta_rtx_at: None,
+            meta_rtx_una: 0,
+            meta_rto: SimDuration::ZERO,
+            meta_rtx_fired: 0,
         }
     }
 
@@ -442,6 +455,12 @@ impl Connection {
                 self.drain_subflow(now, idx);
             }
         }
+        for idx in 0..self.subflows.len() {
+            self.join_ack_timer(now, idx);
+        }
+        if self.meta_rtx_at.is_some_and(|t| t <= now) {
+            self.meta_retransmit_timer(now);
+        }
         if self.pm.poll_timeout().is_some_and(|t| t <= now) {
             self.pm.handle_timeout(now);
         }
@@ -453,6 +472,110 @@ impl Connection {
             }
         }
         self.after_input(now);
+    }
+
+    /// The third-ACK retransmission timer of a joining client's subflow
+    /// (Linux v0.95 net/mptcp/mptcp_output.c mptcp_ack_retransmit_timer):
+    /// while the subflow is not fully established (no ACK of the third ACK
+    /// yet), resend the third ACK (a bare ACK, which carries MP_JOIN with
+    /// the HMAC while not fully established, see `handshake_options`), and
+    /// back off `icsk_rto = min(icsk_rto << 1, TCP_RTO_MAX)`; once
+    /// `tcp_write_timeout` says the retries are spent, reset the subflow
+    /// (`send_active_reset`; the socket closes with ETIMEDOUT).
+    fn join_ack_timer(&mut self, now: SimTime, idx: usize) {
+        let sf = &mut self.subflows[idx];
+        let Some((at, tries)) = sf.join_ack_rtx else { return };
+        if !sf.is_open() || sf.fully_established || sf.tcp.state() != TcpState::Established {
+            sf.join_ack_rtx = None;
+            return;
+        }
+        if at > now {
+            return;
+        }
+        if tries >= self.cfg.tcp.max_rto_retries {
+            sf.join_ack_rtx = None;
+            sf.tcp.abort();
+            self.on_subflow_closed(now, idx, CloseReason::Timeout);
+            self.drain_subflow(now, idx);
+            return;
+        }
+        sf.tcp.request_ack();
+        let backoff = 1u64.checked_shl(tries + 1).unwrap_or(u64::MAX);
+        let rto = sf
+            .tcp
+            .rto()
+            .checked_mul(backoff)
+            .unwrap_or(SimDuration::MAX)
+            .min(self.cfg.tcp.rto_max);
+        sf.join_ack_rtx = Some((now + rto, tries + 1));
+    }
+
+    /// The meta RTO: twice the largest RTO of the subflows that can send
+    /// (Linux v0.95 include/net/mptcp.h mptcp_set_rto: `micsk->icsk_rto =
+    /// max_rto << 1`; upstream net/mptcp/protocol.c mptcp_set_timeout takes
+    /// the largest subflow RTO), the initial RTO when none can.
+    fn meta_rto_base(&self) -> SimDuration {
+        self.subflows
+            .iter()
+            .filter(|s| {
+                s.is_open()
+                    && s.fully_established
+                    && matches!(s.tcp.state(), TcpState::Established | TcpState::CloseWait)
+            })
+            .map(|s| s.tcp.rto())
+            .max()
+            .map_or(self.cfg.tcp.rto_initial, |r| {
+                r.checked_mul(2).unwrap_or(SimDuration::MAX)
+            })
+            .min(self.cfg.tcp.rto_max)
+    }
+
+    /// Arms, re-arms or stops the connection-level retransmission timer
+    /// after data was handed out or data-acknowledged: stopped when
+    /// nothing is outstanding, restarted from the current meta RTO on
+    /// data-level progress (Linux v0.95 arms the meta socket's
+    /// ICSK_TIME_RETRANS as TCP does, tcp_rearm_rto on an ACK of new data,
+    /// tcp_event_new_data_sent when nothing was out; RFC 8684 3.3.6 lets
+    /// the sender resend data-level unacknowledged data on any subflow).
+    pub(super) fn update_meta_rtx(&mut self, now: SimTime) {
+        let una = self.tx.snd_una();
+        if !self.mptcp || una == self.tx.snd_nxt() {
+            self.meta_rtx_at = None;
+            self.meta_rtx_una = una;
+            self.meta_rtx_fired = 0;
+            return;
+        }
+        if una != self.meta_rtx_una || self.meta_rtx_at.is_none() {
+            self.meta_rtx_una = una;
+            self.meta_rtx_fired = 0;
+            self.meta_rto = self.meta_rto_base();
+            self.meta_rtx_at = Some(now + self.meta_rto);
+        }
+    }
+
+    /// The connection-level retransmission timer fired: the data-ACK has
+    /// not moved for a meta RTO. The head of the data not yet
+    /// data-acknowledged (one MSS) goes to the reinject queue, so the
+    /// scheduler sends it again on a subflow that has not carried it if
+    /// there is one (Linux v0.95 net/mptcp/mptcp_output.c
+    /// mptcp_meta_retransmit_timer -> mptcp_retransmit_skb on the subflow
+    /// `get_subflow(meta_sk, skb, false)` picks; upstream
+    /// net/mptcp/protocol.c mptcp_retransmit_timer -> __mptcp_retrans of
+    /// mptcp_rtx_head). It keeps running with a closed window (v0.95:
+    /// "Receiver dastardly shrinks window. Our retransmits become zero
+    /// probes"), backing off `icsk_rto = min(icsk_rto << 1, TCP_RTO_MAX)`.
+    /// No subflow is marked failed by it. (v0.95 also gives up on the
+    /// connection after tcp_write_timeout; here the subflows' own timeouts
+    /// end a dead connection.)
+    fn meta_retransmit_timer(&mut self, now: SimTime) {
+        self.tx.requeue_head(u64::from(self.cfg.tcp.mss_bytes));
+        self.meta_rtx_fired += 1;
+        self.meta_rto = self
+            .meta_rto
+            .checked_mul(2)
+            .unwrap_or(SimDuration::MAX)
+            .min(self.cfg.tcp.rto_max);
+        self.meta_rtx_at = Some(now + self.meta_rto);
     }
 
     /// A local interface went up or down (client side).
@@ -544,6 +667,7 @@ impl Connection {
             let sf = &mut self.subflows[idx];
             if sf.tcp.state() == TcpState::Established {
                 sf.fully_established = true;
+                sf.join_ack_rtx = None;
             }
         }
     }
@@ -640,6 +764,18 @@ impl Connection {
                 let una = self.tx.snd_una();
                 self.tx.on_data_ack(una, wnd);
             }
+            Handshake::Join { .. } if self.cfg.role == Role::Client => {
+                // RFC 8684 3.2: the joining host sends no data before the
+                // peer's ACK of its third ACK, so the third ACK must get
+                // through: Linux v0.95 net/mptcp/mptcp_input.c
+                // mptcp_rcv_synsent_state_process arms mptcp_ack_timer
+                // `jiffies + icsk->icsk_rto` after sending it (upstream
+                // net/mptcp/protocol.c schedule_3rdack_retransmission).
+                let sf = &mut self.subflows[idx];
+                if !sf.fully_established {
+                    sf.join_ack_rtx = Some((now + sf.tcp.rto(), 0));
+                }
+            }
             Handshake::Join { .. } | Handshake::Plain => {}
         }
         let sf = &self.subflows[idx];
@@ -733,9 +869,13 @@ impl Connection {
     /// The earliest timer of any subflow, the path manager, or the orphan wait.
     pub fn poll_timeout(&self) -> Option<SimTime> {
         let mut t = SimTime::earliest(self.pm.poll_timeout(), self.orphan_deadline);
+        t = SimTime::earliest(t, self.meta_rtx_at);
         for s in &self.subflows {
             if s.is_open() {
                 t = SimTime::earliest(t, s.tcp.poll_timeout());
+                if !s.fully_established {
+                    t = SimTime::earliest(t, s.join_ack_rtx.map(|(at, _)| at));
+                }
             }
         }
         t
@@ -752,6 +892,7 @@ impl Connection {
             return Some(seg);
         }
         self.schedule(now);
+        self.update_meta_rtx(now);
         let n = self.subflows.len();
         let window = self.rx.as_ref().map(|r| r.window_bytes());
         for k in 0..n {

@@ -17,6 +17,7 @@ impl Connection {
     /// Common work after any input: PM actions, subflow health, orphan state.
     pub(super) fn after_input(&mut self, now: SimTime) {
         self.apply_pm_actions(now);
+        self.update_meta_rtx(now);
     }
 
     pub(super) fn apply_pm_actions(&mut self, now: SimTime) {
@@ -36,13 +37,16 @@ impl Connection {
                 } => {
                     // The initial subflow opens without the backup bit; iOS flags a
                     // cellular one with MP_PRIO once connected (SetBackup).
-                    self.open_subflow(now, iface, remote_addr, false, true, mptcp);
+                    self.open_subflow(now, iface, remote_addr, None, false, mptcp);
                 }
                 PmAction::OpenSubflow {
-                    iface, remote, backup, ..
+                    iface,
+                    local_addr_id,
+                    remote,
+                    backup,
                 } => {
                     if self.remote_key.is_some() && self.mptcp {
-                        self.open_subflow(now, iface, remote.addr, backup, false, true);
+                        self.open_subflow(now, iface, remote.addr, Some(local_addr_id), backup, true);
                     }
                 }
                 PmAction::SetBackup { subflow, backup } => {

@@ -61,6 +61,10 @@ pub struct Subflow {
     /// The peer's first packet after our third ACK arrived (MP_JOIN
     /// subflows may carry data only then, RFC 8684 3.2).
     pub(super) fully_established: bool,
+    /// The joining client's third-ACK retransmission timer: when it fires
+    /// next and how many times it has fired (Linux v0.95
+    /// `tp->mptcp->mptcp_ack_timer`, `icsk_retransmits`).
+    pub(super) join_ack_rtx: Option<(SimTime, u32)>,
     pub(super) last_penalty_at: SimTime,
     pub(super) reported_established: bool,
 }
@@ -155,6 +159,7 @@ impl Connection {
             closed_at: None,
             close_reason: None,
             fully_established: false,
+            join_ack_rtx: None,
             last_penalty_at: now,
             reported_established: false,
         });
@@ -173,10 +178,12 @@ impl Connection {
         now: SimTime,
         iface: IfaceId,
         remote: u32,
+        join_addr_id: Option<u8>,
         backup: bool,
-        initial: bool,
         mptcp: bool,
     ) {
+        // `None`: the initial subflow (MP_CAPABLE or plain TCP).
+        let initial = join_addr_id.is_none();
         let Some(local) = self.ifaces.iter().find(|i| i.id == iface && i.up).copied() else {
             return;
         };
@@ -195,13 +202,14 @@ impl Connection {
                 verified: false,
             }
         };
-        let addr_id = if initial {
-            0
-        } else {
-            let a = self.next_addr_id;
-            self.next_addr_id = self.next_addr_id.wrapping_add(1);
-            a
-        };
+        // RFC 8684 (3.2): the MP_JOIN Address ID identifies the source
+        // address, the one ADD_ADDR announced and REMOVE_ADDR (3.4.2) names;
+        // so it is the path manager's id for the interface, as Linux puts
+        // the PM's id in the SYN (v0.95 net/mptcp/mptcp_output.c
+        // mptcp_syn_options: `opts->addr_id = tp->mptcp->loc_id`; upstream
+        // net/mptcp/options.c: `opts->join_id = subflow->local_id`). The
+        // initial subflow's address is id 0 (RFC 8684 3.4.1).
+        let addr_id = join_addr_id.unwrap_or(0);
         let tcp = TcpEndpoint::connect(
             now,
             (local.addr, port),
