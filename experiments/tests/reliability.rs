@@ -13,26 +13,26 @@ fn case(name: &str) -> Scenario {
 }
 
 /// `contradict_rst_closed_null.ron`: a Wi-Fi that flaps every few seconds
-/// under fullmesh. A cellular subflow that only the server's end closed (by
-/// a reset) was reported with `close_reason: "rst"` and `closed_s: null`.
+/// under fullmesh at 20% loss. A cellular subflow that only the server's
+/// end closed (by a reset) was reported with `close_reason: "rst"` and
+/// `closed_s: null` (at 18.5 s with seed 1 before the MP_JOIN fixes, which
+/// changed that run; several seeds keep the check meaningful, and the
+/// random-scenario invariants check the same property).
 #[test]
 fn a_subflow_closed_at_either_end_reports_when_with_the_reason_of_that_end() {
-    let out = run(&case("contradict_rst_closed_null.ron"), &RunOptions::default()).expect("run");
-    let subflows: Vec<_> = out.metrics.connections.iter().flat_map(|c| &c.subflows).collect();
-    assert!(subflows.len() > 10, "the flaps open many subflows");
-    for sf in &subflows {
-        assert_eq!(sf.closed_s.is_some(), sf.close_reason.is_some(), "{sf:?}");
-        if let (Some(closed), Some(est)) = (sf.closed_s, sf.established_s) {
-            assert!(closed >= est, "{sf:?}");
+    for seed in 1..=5 {
+        let mut sc = case("contradict_rst_closed_null.ron");
+        sc.seed = seed;
+        let out = run(&sc, &RunOptions::default()).expect("run");
+        let subflows: Vec<_> = out.metrics.connections.iter().flat_map(|c| &c.subflows).collect();
+        assert!(subflows.len() > 5, "seed {seed}: the flaps open many subflows");
+        for sf in &subflows {
+            assert_eq!(sf.closed_s.is_some(), sf.close_reason.is_some(), "seed {seed}: {sf:?}");
+            if let (Some(closed), Some(est)) = (sf.closed_s, sf.established_s) {
+                assert!(closed >= est, "seed {seed}: {sf:?}");
+            }
         }
     }
-    // The case that contradicted itself: a cellular subflow opened at 18.5 s.
-    let cell = subflows
-        .iter()
-        .find(|s| s.iface == "cell" && s.opened_s == 18.5)
-        .expect("the cellular subflow of 18.5 s");
-    assert_eq!(cell.close_reason, Some("rst"));
-    assert!(cell.closed_s.is_some_and(|t| t > 18.5), "{cell:?}");
 }
 
 /// Each reproducer is refused by validation, located, with what is expected.

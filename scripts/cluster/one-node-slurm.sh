@@ -33,12 +33,16 @@ rm -rf "$WORK"
 mkdir -p "$WORK/etc" "$WORK/spool/ctld" "$WORK/spool/d" "$WORK/log"
 cd "$WORK"
 
-# munge: a key, and the daemon, unless one is already answering.
+# munge: a key, and the daemon, unless one is already answering (one
+# started here is stopped on exit: a daemon left behind keeps whatever
+# descriptors it inherited, a lock file of the caller's among them).
+STARTED_MUNGE=0
 if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
     [ -s /etc/munge/munge.key ] || mungekey --create --force
     chown munge: /etc/munge/munge.key && chmod 400 /etc/munge/munge.key
     mkdir -p /run/munge && chown munge: /run/munge
     runuser -u munge -- /usr/sbin/munged
+    STARTED_MUNGE=1
 fi
 
 HOST=$(hostname -s)
@@ -72,6 +76,9 @@ stop_daemons() {
     for p in "$WORK/slurmd.pid" "$WORK/slurmctld.pid"; do
         [ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null || true
     done
+    if [ "$STARTED_MUNGE" = 1 ]; then
+        pkill -x munged 2>/dev/null || true
+    fi
 }
 trap stop_daemons EXIT
 slurmctld -f "$SLURM_CONF"
