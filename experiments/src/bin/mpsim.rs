@@ -208,6 +208,33 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
     }
 }
 
+/// Broken invariants in a single run (the third error channel) end it
+/// with the scenario's name, its seed and a command that repeats it, exit
+/// code 70 (`EX_SOFTWARE`), and without the run's temporary directory.
+/// Sweeps catch a run's panic and record it instead, so this is installed
+/// for `run` and `reproduce` only.
+fn install_panic_hook(sc: &Scenario, out: &Path, again: String) {
+    let name = sc.name.clone();
+    let seed = sc.seed;
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let tmp = out
+        .file_name()
+        .map(|n| parent.join(format!(".{}.tmp-{}", n.to_string_lossy(), std::process::id())));
+    std::panic::set_hook(Box::new(move |info| {
+        eprintln!("mpsim: internal error: {info}");
+        eprintln!("mpsim: this is a bug in mpsim, not in the scenario: scenario {name:?}, seed {seed}");
+        eprintln!("mpsim: repeat it with: {again}");
+        if let Some(t) = &tmp {
+            let _ = std::fs::remove_dir_all(t);
+        }
+        std::process::exit(70);
+    }));
+}
+
 /// Prints the figures written, or why they could not be (exit 1).
 fn report_figures(written: Result<Vec<PathBuf>, String>) -> ExitCode {
     match written {
@@ -345,6 +372,16 @@ fn main() -> ExitCode {
             if let Err(e) = flavor(&mut sc, &pcap_flavor) {
                 return bad_input(&e);
             }
+            let mut again = format!(
+                "mpsim run {} --out {} --seed {}",
+                scenario.display(),
+                out.display(),
+                sc.seed
+            );
+            if let Some(f) = &pcap_flavor {
+                again.push_str(&format!(" --pcap-flavor {f}"));
+            }
+            install_panic_hook(&sc, &out, again);
             run_and_report(&sc, &out)
         }
         Command::Reproduce { name, out, pcap_flavor } => {
@@ -362,6 +399,11 @@ fn main() -> ExitCode {
             if let Err(e) = flavor(&mut sc, &pcap_flavor) {
                 return bad_input(&e);
             }
+            let mut again = format!("mpsim reproduce {name} --out {}", out.display());
+            if let Some(f) = &pcap_flavor {
+                again.push_str(&format!(" --pcap-flavor {f}"));
+            }
+            install_panic_hook(&sc, &out, again);
             run_and_report(&sc, &out)
         }
         Command::Plot { run_dir, kind, zoom } => {
