@@ -25,7 +25,8 @@ pub struct Subflow {
     pub tcp: TcpEndpoint,
     /// Its index in the connection (its bit in the scheduler's path masks).
     pub id: usize,
-    /// The local interface (client) or the peer's address id (server).
+    /// The local interface it uses (on a server, the server's one interface;
+    /// the peer's address id is in `addr_id`).
     pub iface: Option<IfaceId>,
     /// Address id: 0 for the initial subflow, else the id of the MP_JOIN
     /// (the one this host sent as client, the peer's as server).
