@@ -239,9 +239,7 @@ impl<'de, K: PolicyKind> Visitor<'de> for PolicyVisitor<K> {
         // the visitor tells apart from an error inside the parentheses.
         let opened = std::cell::Cell::new(false);
         let check = |k: &str, v: &RawValue| {
-            (entry.parse)(Some(&[(k.to_string(), v.to_owned())]))
-                .map(|_| ())
-                .map_err(|e| format!("{} `{}`: {e}", K::WHAT, entry.name))
+            (entry.check)(&[(k.to_string(), v.to_owned())]).map_err(|e| format!("{} `{}`: {e}", K::WHAT, entry.name))
         };
         let visitor = ParamsVisitor {
             opened: &opened,
@@ -333,6 +331,8 @@ impl<'de> de::DeserializeSeed<'de> for CheckedValue<'_> {
     }
 }
 
+type CheckFn = dyn Fn(&GivenParams) -> Result<(), String> + Send + Sync;
+
 type ParseFn<F> = dyn Fn(Option<&GivenParams>) -> Result<(Arc<F>, AllParams), String> + Send + Sync;
 
 /// One registered policy.
@@ -340,6 +340,9 @@ pub struct Entry<F: ?Sized> {
     name: &'static str,
     doc: &'static str,
     parse: Arc<ParseFn<F>>,
+    /// Type-checks some parameters alone (names and value types; the
+    /// checks that relate parameters run in `parse`, on all of them).
+    check: Arc<CheckFn>,
     mirror_on_server: bool,
 }
 
@@ -349,6 +352,7 @@ impl<F: ?Sized> Clone for Entry<F> {
             name: self.name,
             doc: self.doc,
             parse: self.parse.clone(),
+            check: self.check.clone(),
             mirror_on_server: self.mirror_on_server,
         }
     }
@@ -552,6 +556,7 @@ impl Registry {
                 name,
                 doc,
                 parse: Arc::new(parse),
+                check: Arc::new(|given: &GivenParams| parse_params::<C>(Some(given)).map(|_| ())),
                 mirror_on_server: false,
             },
         );
@@ -729,6 +734,15 @@ mod tests {
         assert!(e.contains("scheduler `blest`"), "{e}");
         let e = r.scheduler_spec("blest(lambda: 20.0)").unwrap_err();
         assert!(e.contains("min_lambda <= lambda <= max_lambda"), "{e}");
+    }
+
+    #[test]
+    fn parameters_that_are_only_valid_together_are_accepted_together() {
+        // lambda 14 is above the default max_lambda 13: valid only with the
+        // max_lambda given beside it (each value alone is type-checked only).
+        let r = Registry::builtin();
+        let s = r.scheduler_spec("blest(lambda: 14.0, max_lambda: 15.0)").unwrap();
+        assert_eq!(s.params().next(), Some(("lambda", "14.0")));
     }
 
     #[test]
