@@ -130,8 +130,6 @@ pub struct RunObserver {
     /// Per (host, conn, subflow): sum and count of srtt samples in ms.
     srtt_acc: BTreeMap<(u8, usize, usize), (f64, u64)>,
     addr_to_iface: Vec<u32>,
-    /// Each subflow's client interface index, by (side, connection, subflow).
-    iface_of_subflow: BTreeMap<(u8, usize, usize), usize>,
     /// Each subflow's life as its connection reported it, by (side,
     /// connection, subflow).
     lifecycle: BTreeMap<(u8, usize, usize), Lifecycle>,
@@ -160,6 +158,12 @@ impl RunObserver {
         self.addr_to_iface.iter().position(|&a| a == addr).unwrap_or(0)
     }
 
+    /// Whether the sequence records and the time series are kept: only
+    /// when something will write or return them (not in a sweep's runs).
+    fn records_series(&self) -> bool {
+        self.keep_records || self.sequence.is_some()
+    }
+
     /// A segment with a DSS, as its connection reported it: one record of
     /// the sequence graphs, from `(dsn, len)` of its mapping and payload.
     /// `reinjected`: data another interface carried before (as the figures
@@ -173,12 +177,13 @@ impl RunObserver {
         (dsn, len): (u64, u64),
         data_ack: Option<u64>,
     ) {
-        if !self.keep_records && self.sequence.is_none() {
+        if !self.records_series() {
             return;
         }
-        let Some(&iface) = self.iface_of_subflow.get(&(side as u8, conn, subflow)) else {
+        let Some(life) = self.lifecycle.get(&(side as u8, conn, subflow)) else {
             return;
         };
+        let iface = self.iface_of(life.client.0);
         let mut reinjected = false;
         if len > 0 {
             for (&(c, i), set) in &self.sent {
@@ -220,8 +225,6 @@ impl Observer<Host, Host> for RunObserver {
                 subflow, local, remote, ..
             } => {
                 let client = if side == Side::Client { local } else { remote };
-                let iface = self.iface_of(client.0);
-                self.iface_of_subflow.insert((side as u8, conn, subflow), iface);
                 self.lifecycle.insert(
                     (side as u8, conn, subflow),
                     Lifecycle {
@@ -261,7 +264,7 @@ impl Observer<Host, Host> for RunObserver {
                 // The samples always feed the srtt means of metrics.json;
                 // the time series only when something will write it (not
                 // in a sweep's runs).
-                if self.keep_records || self.sequence.is_some() {
+                if self.records_series() {
                     let iface = self.iface_of(client_addr);
                     self.timeseries.push_subflow(
                         now,
@@ -278,7 +281,7 @@ impl Observer<Host, Host> for RunObserver {
                     );
                 }
             }
-            ConnEvent::ReceiverSample { ooo_bytes, data_ack } if self.keep_records || self.sequence.is_some() => {
+            ConnEvent::ReceiverSample { ooo_bytes, data_ack } if self.records_series() => {
                 self.timeseries
                     .push_conn(now, host_side(side), conn, ooo_bytes, data_ack);
             }
@@ -630,7 +633,6 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         timeseries: TimeSeries::default(),
         srtt_acc: BTreeMap::new(),
         addr_to_iface: paths.iter().map(|p| p.client_addr).collect(),
-        iface_of_subflow: BTreeMap::new(),
         lifecycle: BTreeMap::new(),
     };
     let world = NetWorld::new(net, paths, SERVER_ADDR, client, server, observer);

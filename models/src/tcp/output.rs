@@ -26,14 +26,6 @@ impl TcpEndpoint {
         matches!(self.state, Established | CloseWait | FinWait1 | Closing | LastAck)
     }
 
-    /// Whether the endpoint is quiet: its last `poll_transmit` found
-    /// nothing, and no input, application call or due window update
-    /// happened since (so no event or readable byte arrived either:
-    /// only inputs produce them, and every input ends the quiet).
-    pub fn is_quiet(&self) -> bool {
-        self.quiet
-    }
-
     /// The next segment to send, if any.
     pub fn poll_transmit(&mut self, now: SimTime) -> Option<Transmit> {
         if self.quiet {

@@ -93,6 +93,16 @@ impl Connection {
                                 self.stats.reinjected_bytes += n;
                                 self.subflows[sfi].tcp.send_mapped(n, r.start);
                                 any = true;
+                                // Reported to the owner only: the scheduler is
+                                // not told of a redundant reinjection (as before).
+                                if self.cfg.report_segments {
+                                    self.events.push_back(ConnEvent::Scheduled(Sent {
+                                        subflow: sfi,
+                                        dsn: r.start,
+                                        len_bytes: n,
+                                        kind: SentKind::Reinjection,
+                                    }));
+                                }
                             }
                         }
                         if !any {
