@@ -1,20 +1,25 @@
 //! A host: its MPTCP connections and the applications on them, as one
 //! [`Stack`] the world drives.
 //!
-//! The client opens the scenario's connections at their start times; the
-//! server accepts them (a SYN with MP_CAPABLE or without starts a new
-//! connection, a SYN with MP_JOIN joins the connection whose token it names).
+//! A host opens the connections it is the client of at their start times,
+//! and accepts those it serves (a SYN with MP_CAPABLE or without, from the
+//! client address and port it expects, starts a connection; a SYN with
+//! MP_JOIN joins the connection whose token it names). The world drives
+//! each connection as its own unit, with its own deadline: an input touches
+//! only the connection it is for.
 //! Applications are the scenario's traffic: the server side sends a
 //! download and answers requests, the client side reads, sends uploads and
 //! requests. The receiving application reads everything at once (an
 //! application that never stalls the receive window).
 
+use std::collections::{HashMap, VecDeque};
+
 use models::mptcp::{ConnConfig, ConnEvent, Connection, LocalIface, Role};
-use models::segment::{MptcpVersion, Segment};
+use models::segment::{MpJoin, MptcpOption, MptcpVersion, Segment};
 use sim_core::{RngStreams, SimDuration, SimTime};
 
 use crate::scenario::Traffic;
-use crate::world::Stack;
+use crate::world::{Side, Stack};
 
 /// Per-connection application state and what it measured.
 #[derive(Clone, Debug, Default)]
@@ -45,8 +50,11 @@ pub struct AppState {
 
 /// One connection at a host.
 pub struct ConnSlot {
+    /// The connection.
     pub conn: Connection,
+    /// Its application at this end.
     pub app: AppState,
+    /// Index of the connection in the scenario's `connections`.
     pub index: usize,
     /// The connection reported `PeerClosed` and the application has yet to answer.
     peer_closed: bool,
@@ -62,86 +70,171 @@ impl ConnSlot {
         }
     }
 
-    /// Moves the connection's events to the host's queue, noting `PeerClosed`.
-    fn drain_events(&mut self, events: &mut std::collections::VecDeque<(usize, ConnEvent)>) {
-        while let Some(ev) = self.conn.poll_event() {
-            if let ConnEvent::PeerClosed = ev {
-                self.peer_closed = true;
-            }
-            events.push_back((self.index, ev));
+    /// Which end of its connection this is.
+    pub fn side(&self) -> Side {
+        match self.conn.role() {
+            Role::Client => Side::Client,
+            Role::Server => Side::Server,
         }
     }
 }
 
-/// A connection the client will open later.
+/// A connection the host will open later.
 struct Pending {
     index: usize,
     at: SimTime,
     cfg: ConnConfig,
     traffic: Traffic,
+    server_addr: u32,
 }
 
-/// A host and its connections.
+/// A connection the host will accept when its SYN arrives.
+struct Expected {
+    index: usize,
+    cfg: ConnConfig,
+    traffic: Traffic,
+}
+
+/// The key of a subflow at a host: (local address, local port, remote
+/// address, remote port).
+type FourTuple = (u32, u16, u32, u16);
+
+/// The stack unit that opens the host's connections at their start times;
+/// connection slot `s` is unit `s + 1`.
+const OPENER: usize = 0;
+
+/// A host and its connections: any number, opened (as a client) or
+/// accepted (as a server) or both.
+///
+/// A segment finds its connection by its 4-tuple, an MP_JOIN SYN by the
+/// token it names, a new connection's SYN by its client address and port:
+/// three table lookups, whatever the number of connections.
 pub struct Host {
-    pub role: Role,
+    /// The connections, in the order opened or accepted.
     pub conns: Vec<ConnSlot>,
     pending: Vec<Pending>,
+    expected: HashMap<(u32, u16), Expected>,
     ifaces: Vec<LocalIface>,
-    server_addr: u32,
     rng: RngStreams,
-    /// Server: config and traffic of each connection index, in the order clients open them.
-    server_specs: Vec<(ConnConfig, Traffic)>,
     version: MptcpVersion,
     last_now: SimTime,
-    /// The connections' events, with their index, for the world's observer.
-    events: std::collections::VecDeque<(usize, ConnEvent)>,
+    /// Lookups only (never iterated, so hashing order decides nothing).
+    by_tuple: HashMap<FourTuple, usize>,
+    by_token: HashMap<u32, Vec<usize>>,
+    /// Units inputs touched, and whether each is listed.
+    touched: Vec<usize>,
+    listed: Vec<bool>,
+    touched_sorted: bool,
+    /// The connections' events, with their index and end, for the world's observer.
+    events: VecDeque<(usize, Side, ConnEvent)>,
 }
 
 impl Host {
-    pub fn client(ifaces: Vec<LocalIface>, server_addr: u32, rng: RngStreams, version: MptcpVersion) -> Self {
+    /// A host with these interfaces.
+    pub fn new(ifaces: Vec<LocalIface>, rng: RngStreams, version: MptcpVersion) -> Self {
         Host {
-            role: Role::Client,
             conns: Vec::new(),
             pending: Vec::new(),
+            expected: HashMap::new(),
             ifaces,
+            rng,
+            version,
+            last_now: SimTime::ZERO,
+            by_tuple: HashMap::new(),
+            by_token: HashMap::new(),
+            touched: Vec::new(),
+            listed: Vec::new(),
+            touched_sorted: true,
+            events: Default::default(),
+        }
+    }
+
+    /// A connection this host opens at `at` to `server_addr`.
+    pub fn add_connection(&mut self, index: usize, at: SimTime, cfg: ConnConfig, traffic: Traffic, server_addr: u32) {
+        self.pending.push(Pending {
+            index,
+            at,
+            cfg,
+            traffic,
             server_addr,
-            rng,
-            server_specs: Vec::new(),
-            version,
-            last_now: SimTime::ZERO,
-            events: Default::default(),
-        }
+        });
     }
-    pub fn server(iface: LocalIface, rng: RngStreams, version: MptcpVersion) -> Self {
-        Host {
-            role: Role::Server,
-            conns: Vec::new(),
-            pending: Vec::new(),
-            ifaces: vec![iface],
-            server_addr: iface.addr,
-            rng,
-            server_specs: Vec::new(),
-            version,
-            last_now: SimTime::ZERO,
-            events: Default::default(),
+
+    /// A connection this host accepts: its first SYN comes from one of
+    /// `client_addrs` and port `client_port`.
+    pub fn expect_connection(
+        &mut self,
+        index: usize,
+        client_addrs: &[u32],
+        client_port: u16,
+        cfg: ConnConfig,
+        traffic: Traffic,
+    ) {
+        for &a in client_addrs {
+            self.expected.insert(
+                (a, client_port),
+                Expected {
+                    index,
+                    cfg: cfg.clone(),
+                    traffic: traffic.clone(),
+                },
+            );
         }
     }
 
-    /// Client: a connection to open at `at`. Server: the matching spec.
-    pub fn add_connection(&mut self, index: usize, at: SimTime, cfg: ConnConfig, traffic: Traffic) {
-        match self.role {
-            Role::Client => self.pending.push(Pending {
-                index,
-                at,
-                cfg,
-                traffic,
-            }),
-            Role::Server => self.server_specs.push((cfg, traffic)),
-        }
-    }
-
+    /// The MPTCP version the host speaks.
     pub fn version(&self) -> MptcpVersion {
         self.version
+    }
+
+    /// The `side` end of connection `index`, if this host has it.
+    pub fn slot(&self, index: usize, side: Side) -> Option<&ConnSlot> {
+        self.conns.iter().find(|s| s.index == index && s.side() == side)
+    }
+
+    fn touch(&mut self, unit: usize) {
+        if self.listed.len() <= unit {
+            self.listed.resize(unit + 1, false);
+        }
+        if !self.listed[unit] {
+            self.listed[unit] = true;
+            self.touched.push(unit);
+            self.touched_sorted = false;
+        }
+    }
+
+    /// Adds a connection, notes its events and marks it touched.
+    fn push_slot(&mut self, slot: ConnSlot) {
+        self.conns.push(slot);
+        self.after_input(self.conns.len() - 1);
+    }
+
+    /// Moves slot `s`'s events to the host's queue (registering the
+    /// subflows and token they announce) and marks it touched.
+    fn after_input(&mut self, s: usize) {
+        self.drain(s);
+        self.touch(s + 1);
+    }
+
+    /// Moves slot `s`'s events to the host's queue, registering the
+    /// subflows and token they announce.
+    fn drain(&mut self, s: usize) {
+        let slot = &mut self.conns[s];
+        let side = slot.side();
+        while let Some(ev) = slot.conn.poll_event() {
+            match ev {
+                ConnEvent::PeerClosed => slot.peer_closed = true,
+                ConnEvent::SubflowOpened { local, remote, .. } => {
+                    self.by_tuple.insert((local.0, local.1, remote.0, remote.1), s);
+                }
+                ConnEvent::Started { local_key } => {
+                    let token = models::mptcp_crypto::token(local_key, self.version);
+                    self.by_token.entry(token).or_default().push(s);
+                }
+                _ => {}
+            }
+            self.events.push_back((slot.index, side, ev));
+        }
     }
 
     fn open_due(&mut self, now: SimTime) {
@@ -151,13 +244,43 @@ impl Host {
                 let p = self.pending.remove(i);
                 let rng = self.rng.stream(&format!("conn/{}/client", p.index));
                 let ifaces = self.ifaces.clone();
-                let conn = Connection::client(now, p.cfg, rng, ifaces, self.server_addr);
+                let conn = Connection::client(now, p.cfg, rng, ifaces, p.server_addr);
                 let app = client_app(&p.traffic, now);
-                self.conns.push(ConnSlot::new(conn, app, p.index));
+                self.push_slot(ConnSlot::new(conn, app, p.index));
             } else {
                 i += 1;
             }
         }
+    }
+
+    /// A SYN for no connection: an MP_JOIN for a connection's token, or a
+    /// new connection this host expects.
+    fn handle_syn(&mut self, now: SimTime, seg: &Segment) {
+        let join = seg.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::MpJoin(MpJoin::Syn { token, .. }) => Some(*token),
+            _ => None,
+        });
+        if let Some(token) = join {
+            let candidates = self.by_token.get(&token).cloned().unwrap_or_default();
+            if let Some(s) = candidates.into_iter().find(|&s| self.conns[s].conn.accepts_join(seg)) {
+                self.conns[s].conn.handle_segment(now, seg);
+                self.after_input(s);
+            }
+            return; // an unknown token (RFC 8684 3.2: reset)
+        }
+        let Some(e) = self.expected.remove(&(seg.src_addr, seg.src_port)) else {
+            return; // no such connection: a real host would answer with a RST
+        };
+        let rng = self.rng.stream(&format!("conn/{}/server", e.index));
+        let local = self
+            .ifaces
+            .iter()
+            .copied()
+            .find(|i| i.addr == seg.dst_addr)
+            .unwrap_or(self.ifaces[0]);
+        let conn = Connection::accept(now, e.cfg, rng, local, seg);
+        let app = server_app(&e.traffic, now);
+        self.push_slot(ConnSlot::new(conn, app, e.index));
     }
 }
 
@@ -219,8 +342,8 @@ fn server_app(t: &Traffic, now: SimTime) -> AppState {
     a
 }
 
-fn run_app(slot: &mut ConnSlot, role: Role, now: SimTime, events: &mut std::collections::VecDeque<(usize, ConnEvent)>) {
-    slot.drain_events(events);
+fn run_app(slot: &mut ConnSlot, now: SimTime) {
+    let role = slot.conn.role();
     let conn = &mut slot.conn;
     let app = &mut slot.app;
     if slot.peer_closed && !app.closed_sent {
@@ -306,42 +429,30 @@ fn app_timeout(app: &AppState, now: SimTime) -> Option<SimTime> {
 
 impl Stack for Host {
     fn handle_segment(&mut self, now: SimTime, seg: &Segment) {
-        if let Some(slot) = self.conns.iter_mut().find(|s| s.conn.owns(seg)) {
-            slot.conn.handle_segment(now, seg);
+        let key = (seg.dst_addr, seg.dst_port, seg.src_addr, seg.src_port);
+        if let Some(&s) = self.by_tuple.get(&key)
+            && self.conns[s].conn.owns(seg)
+        {
+            self.conns[s].conn.handle_segment(now, seg);
+            self.after_input(s);
             return;
         }
-        if self.role != Role::Server || !seg.flags.syn || seg.flags.ack {
-            return; // no connection: a real host would answer with a RST
+        if seg.flags.syn && !seg.flags.ack {
+            self.handle_syn(now, seg);
         }
-        if let Some(slot) = self.conns.iter_mut().find(|s| s.conn.accepts_join(seg)) {
-            slot.conn.handle_segment(now, seg);
-            return;
-        }
-        let joins = seg
-            .options
-            .mptcp
-            .iter()
-            .any(|o| matches!(o, models::segment::MptcpOption::MpJoin(_)));
-        if joins {
-            return; // an unknown token (RFC 8684 3.2: reset)
-        }
-        let index = self.conns.len();
-        let Some((cfg, traffic)) = self.server_specs.get(index).cloned() else {
-            return;
-        };
-        let rng = self.rng.stream(&format!("conn/{index}/server"));
-        let conn = Connection::accept(now, cfg, rng, self.ifaces[0], seg);
-        let app = server_app(&traffic, now);
-        self.conns.push(ConnSlot::new(conn, app, index));
     }
 
-    fn handle_timeout(&mut self, now: SimTime) {
-        self.open_due(now);
-        for s in &mut self.conns {
-            if s.conn.poll_timeout().is_some_and(|t| t <= now) {
-                s.conn.handle_timeout(now);
-            }
+    fn handle_timeout(&mut self, now: SimTime, unit: usize) {
+        if unit == OPENER {
+            self.open_due(now);
+            self.touch(OPENER);
+            return;
         }
+        let s = unit - 1;
+        if self.conns[s].conn.poll_timeout().is_some_and(|t| t <= now) {
+            self.conns[s].conn.handle_timeout(now);
+        }
+        self.after_input(s);
     }
 
     fn handle_iface(&mut self, now: SimTime, addr: u32, up: bool) {
@@ -350,52 +461,62 @@ impl Stack for Host {
                 i.up = up;
             }
         }
-        for s in &mut self.conns {
-            s.conn.handle_iface(now, addr, up);
+        for s in 0..self.conns.len() {
+            self.conns[s].conn.handle_iface(now, addr, up);
+            self.after_input(s);
         }
     }
 
-    fn poll_transmit(&mut self, now: SimTime) -> Option<Segment> {
-        for s in &mut self.conns {
-            if let Some(seg) = s.conn.poll_transmit(now) {
-                // What the connection reported while emitting (hand-overs,
-                // the segment's DSS) goes out before the segment itself.
-                s.drain_events(&mut self.events);
-                return Some(seg);
-            }
+    fn next_touched(&mut self) -> Option<usize> {
+        if !self.touched_sorted {
+            // Lowest unit last, to pop first.
+            self.touched.sort_unstable_by(|a, b| b.cmp(a));
+            self.touched_sorted = true;
         }
-        None
+        let unit = self.touched.pop()?;
+        self.listed[unit] = false;
+        Some(unit)
     }
 
-    fn poll_timeout(&self) -> Option<SimTime> {
-        let mut t = None;
-        for s in &self.conns {
-            t = SimTime::earliest(t, s.conn.poll_timeout());
-            t = SimTime::earliest(t, app_timeout(&s.app, self.last_now));
-        }
-        for p in &self.pending {
-            t = SimTime::earliest(t, Some(p.at));
-        }
-        t
-    }
-
-    fn run_app(&mut self, now: SimTime) {
+    fn run_app(&mut self, now: SimTime, unit: usize) {
         self.last_now = now;
-        self.open_due(now);
-        let role = self.role;
-        for s in &mut self.conns {
-            run_app(s, role, now, &mut self.events);
+        if unit == OPENER {
+            return;
         }
+        let s = unit - 1;
+        run_app(&mut self.conns[s], now);
+        self.drain(s);
     }
 
-    fn poll_event(&mut self) -> Option<(usize, ConnEvent)> {
+    fn poll_transmit(&mut self, now: SimTime, unit: usize) -> Option<(Side, Segment)> {
+        if unit == OPENER {
+            return None;
+        }
+        let s = unit - 1;
+        let seg = self.conns[s].conn.poll_transmit(now)?;
+        // What the connection reported while emitting (hand-overs, the
+        // segment's DSS) goes out before the segment itself.
+        let side = self.conns[s].side();
+        self.drain(s);
+        Some((side, seg))
+    }
+
+    fn poll_timeout(&self, unit: usize) -> Option<SimTime> {
+        if unit == OPENER {
+            return self.pending.iter().map(|p| p.at).min();
+        }
+        let s = &self.conns[unit - 1];
+        SimTime::earliest(s.conn.poll_timeout(), app_timeout(&s.app, self.last_now))
+    }
+
+    fn poll_event(&mut self) -> Option<(usize, Side, ConnEvent)> {
         self.events.pop_front()
     }
 
     fn sample(&mut self, _now: SimTime) {
-        for s in &mut self.conns {
-            s.conn.sample();
-            s.drain_events(&mut self.events);
+        for s in 0..self.conns.len() {
+            self.conns[s].conn.sample();
+            self.drain(s);
         }
     }
 

@@ -1,5 +1,6 @@
 //! Scenario files to runs to results, and the `mpsim` command line.
 
+pub mod assemble;
 pub mod builder;
 pub mod builtin;
 pub mod demo;
@@ -13,5 +14,6 @@ pub mod sweep;
 pub mod tcp_run;
 pub mod theory;
 pub mod timeseries;
+pub mod topology;
 pub mod transcode;
 pub mod world;

@@ -20,18 +20,17 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use models::mptcp::{ConnConfig, ConnEvent, LocalIface, Role};
-use models::path_manager::{IfaceInfo, IfaceKind as PmIfaceKind};
+use models::mptcp::ConnEvent;
 use models::ranges::RangeSet;
 use models::segment::Segment;
 use serde::Serialize;
-use sim_core::{IfaceId, LinkConfig, LinkId, Network, RngStreams, RunOutcome, SimDuration, SimTime, Simulation};
+use sim_core::{LinkId, RngStreams, RunOutcome, SimDuration, SimTime, Simulation};
 
 use crate::host::Host;
 use crate::pcap::PcapTrace;
-use crate::scenario::{IfaceKind, Scenario};
+use crate::scenario::Scenario;
 use crate::timeseries::{HostSide, SubflowSample, TimeSeries};
-use crate::world::{NetWorld, Observer, PathSpec, Side};
+use crate::world::{NetWorld, Observer, Side};
 
 /// The server's address: 10.0.0.1.
 pub const SERVER_ADDR: u32 = 0x0a00_0001;
@@ -215,8 +214,8 @@ impl RunObserver {
     }
 }
 
-impl Observer<Host, Host> for RunObserver {
-    fn on_conn_event(&mut self, now: SimTime, side: Side, conn: usize, event: &ConnEvent) {
+impl Observer<Host> for RunObserver {
+    fn on_conn_event(&mut self, now: SimTime, _host: usize, side: Side, conn: usize, event: &ConnEvent) {
         if let Some(t) = &mut self.transcode {
             t.on_conn_event(side, conn, event);
         }
@@ -295,7 +294,7 @@ impl Observer<Host, Host> for RunObserver {
         }
     }
 
-    fn on_send(&mut self, now: SimTime, side: Side, seg: &Segment, _link: LinkId, _accepted: bool) {
+    fn on_send(&mut self, now: SimTime, _host: usize, side: Side, seg: &Segment, _link: LinkId, _accepted: bool) {
         if let Some(p) = &mut self.pcap
             && self.pcap_error.is_none()
         {
@@ -323,7 +322,7 @@ impl Observer<Host, Host> for RunObserver {
         }
     }
 
-    fn on_sample(&mut self, now: SimTime, _client: &Host, _server: &Host) -> Option<SimTime> {
+    fn on_sample(&mut self, now: SimTime, _hosts: &[Host]) -> Option<SimTime> {
         // The samples themselves arrived just before as the connections'
         // SubflowSample and ReceiverSample events.
         let every = self.sample_every?;
@@ -492,116 +491,16 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
     let rng = RngStreams::new(sc.seed);
     let version = sc.mptcp_version.version();
     let trace_version = sc.record.pcap_flavor.map_or(version, |f| f.version());
-    let mut net: Network<Segment> = Network::new();
-    let mut paths = Vec::new();
-    let mut local_ifaces = Vec::new();
-    let mut link_ids = Vec::new();
-    for (i, spec) in sc.client.interfaces.iter().enumerate() {
-        let mk = |l: &crate::scenario::LinkSpec| LinkConfig {
-            rate: l.rate,
-            delay: l.delay,
-            buffer: l.resolved_buffer(),
-            loss: l.loss.clone(),
-            jitter: l.jitter,
-        };
-        let (up, down, iface) = match (&spec.shares_path_with, &spec.uplink, &spec.downlink) {
-            (Some(other), _, _) => {
-                // A second address on another interface's path: same links.
-                let o = sc
-                    .client
-                    .interfaces
-                    .iter()
-                    .position(|x| &x.name == other)
-                    .ok_or("unknown shared path")?;
-                let p: &PathSpec = &paths[o];
-                (p.uplink, p.downlink, net.add_iface(&spec.name, &[]))
-            }
-            (None, Some(u), Some(d)) => {
-                let up = net.add_link(&format!("{}.up", spec.name), mk(u), &rng);
-                let down = net.add_link(&format!("{}.down", spec.name), mk(d), &rng);
-                link_ids.push(up);
-                link_ids.push(down);
-                (up, down, net.add_iface(&spec.name, &[up, down]))
-            }
-            _ => return Err(format!("interface {:?} has no links", spec.name)),
-        };
-        if !spec.initially_up {
-            net.set_initial_iface_state(iface, false);
-        }
-        let addr = client_addr(i);
-        paths.push(PathSpec {
-            iface,
-            client_addr: addr,
-            uplink: up,
-            downlink: down,
-        });
-        let kind = match spec.kind {
-            IfaceKind::Cellular => PmIfaceKind::Expensive,
-            IfaceKind::Wifi | IfaceKind::Wired => PmIfaceKind::Preferred,
-        };
-        local_ifaces.push(LocalIface {
-            id: iface,
-            addr,
-            info: IfaceInfo {
-                kind,
-                addr,
-                backup: spec.backup,
-            },
-            up: spec.initially_up,
-        });
-    }
-    let server_iface = LocalIface {
-        id: IfaceId(u32::MAX),
-        addr: SERVER_ADDR,
-        info: IfaceInfo {
-            kind: PmIfaceKind::Preferred,
-            addr: SERVER_ADDR,
-            backup: false,
-        },
-        up: true,
-    };
-    let mut client = Host::client(local_ifaces, SERVER_ADDR, rng, version);
-    let mut server = Host::server(server_iface, rng, version);
-    for (i, c) in sc.connections.iter().enumerate() {
-        let tcp = c.tcp.config(c.mss.bytes() as u32);
-        let base = ConnConfig {
-            role: Role::Client,
-            version,
-            tcp,
-            cc: c.cc.factory().clone(),
-            scheduler: c.scheduler.factory().clone(),
-            path_manager: c.path_manager.factory().clone(),
-            rcv_buf_bytes: c.rcv_buf.bytes(),
-            snd_buf_bytes: c.snd_buf.bytes(),
-            opportunistic_retransmission: c.opportunistic_retransmission,
-            orphan_timeout: c.orphan_timeout,
-            server_port: SERVER_PORT,
-            first_local_port: first_port(i),
-            // The sequence records are built from the connections' reports.
-            report_segments: opts.keep_records || sequence_path.is_some(),
-        };
-        client.add_connection(i, c.start, base.clone(), c.traffic.clone());
-        // The server is a Linux host: the scenario's scheduler, and its
-        // own path manager, or the client's when the server mirrors it
-        // (fullmesh), or the in-kernel `default`.
-        let server_pm = match &c.server_path_manager {
-            Some(pm) => pm.factory().clone(),
-            None if c.path_manager.mirrors_on_server() => c.path_manager.factory().clone(),
-            None => crate::registry::builtin::<crate::registry::PathManagerPolicy>("default")
-                .factory()
-                .clone(),
-        };
-        server.add_connection(
-            i,
-            c.start,
-            ConnConfig {
-                role: Role::Server,
-                path_manager: server_pm,
-                ..base
-            },
-            c.traffic.clone(),
-        );
-    }
+    let report_segments = opts.keep_records || sequence_path.is_some();
+    let crate::assemble::Assembled {
+        net,
+        topo,
+        hosts,
+        iface_addrs,
+        iface_names,
+        link_ids,
+        conn_hosts,
+    } = crate::assemble::assemble(sc, &rng, report_segments)?;
     let pcap = match &opts.pcap_path {
         Some(p) => {
             Some(PcapTrace::create(p, trace_version).map_err(|e| format!("cannot create {}: {e}", p.display()))?)
@@ -632,10 +531,10 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         stop: sc.stop,
         timeseries: TimeSeries::default(),
         srtt_acc: BTreeMap::new(),
-        addr_to_iface: paths.iter().map(|p| p.client_addr).collect(),
+        addr_to_iface: iface_addrs,
         lifecycle: BTreeMap::new(),
     };
-    let world = NetWorld::new(net, paths, SERVER_ADDR, client, server, observer);
+    let world = NetWorld::new(net, topo, hosts, observer);
     let mut sim = Simulation::new(world);
     // A guard against livelock: far more events than the links could carry
     // packets (64-byte packets at full rate, 20 events each) over the run.
@@ -651,9 +550,12 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
     sim.set_event_budget(opts.event_budget.unwrap_or(default_budget));
     // Connections open at their start times; the interface timeline is a
     // list of scheduled events.
-    for c in &sc.connections {
-        sim.schedule(c.start, crate::world::Event::Timer(Side::Client))
-            .map_err(|e| e.to_string())?;
+    for (c, &(client, _)) in sc.connections.iter().zip(&conn_hosts) {
+        let opener = crate::world::Event::Timer {
+            host: client as u32,
+            unit: 0,
+        };
+        sim.schedule(c.start, opener).map_err(|e| e.to_string())?;
     }
     for ev in &sc.timeline {
         let iface = sim.world().net.iface_by_name(ev.iface()).ok_or("unknown interface")?;
@@ -682,12 +584,12 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         w.into_inner()
             .map_err(|e| format!("writing sequence.csv failed: {}", e.error()))?;
     }
-    let iface_names: Vec<String> = sc.client.interfaces.iter().map(|i| i.name.clone()).collect();
     let mut connections = Vec::new();
     for (i, spec) in sc.connections.iter().enumerate() {
-        let c = world.client.conns.iter().find(|s| s.index == i);
-        let s = world.server.conns.iter().find(|s| s.index == i);
-        connections.push(conn_metrics(spec, c, s, &observer, &iface_names, &world.paths));
+        let (ch, sh) = conn_hosts[i];
+        let c = world.hosts[ch].slot(i, Side::Client);
+        let s = world.hosts[sh].slot(i, Side::Server);
+        connections.push(conn_metrics(spec, c, s, &observer, &iface_names));
     }
     let links = link_ids
         .iter()
@@ -731,7 +633,6 @@ fn conn_metrics(
     server: Option<&crate::host::ConnSlot>,
     obs: &RunObserver,
     iface_names: &[String],
-    paths: &[PathSpec],
 ) -> ConnMetrics {
     let receiver = match spec.traffic {
         crate::scenario::Traffic::Upload { .. } => server,
@@ -763,7 +664,7 @@ fn conn_metrics(
     if let Some(c) = client {
         for sf in c.conn.subflows() {
             let (laddr, lport) = sf.tcp.local();
-            let iface_idx = paths.iter().position(|p| p.client_addr == laddr).unwrap_or(0);
+            let iface_idx = obs.iface_of(laddr);
             // The server's end of the same subflow.
             let peer = server.and_then(|s| s.conn.subflows().iter().find(|p| p.tcp.remote() == (laddr, lport)));
             let cs = sf.tcp.stats();

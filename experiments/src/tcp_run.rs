@@ -11,7 +11,8 @@ use sim_core::{
     BufferLimit, LinkConfig, LinkCounters, LossModel, Network, RngStreams, SimDuration, SimTime, Simulation,
 };
 
-use crate::world::{NetWorld, NoObserver, PathSpec, Side, Stack};
+use crate::topology::Topology;
+use crate::world::{NetWorld, NoObserver, Side, Stack};
 
 /// One TCP endpoint with a bulk application: the sender writes `to_send`
 /// bytes (u64::MAX: forever); the receiver reads everything at once.
@@ -27,6 +28,9 @@ pub struct BulkTcp {
     /// In-order check: the next subflow sequence number expected by the app.
     next_rx_seq: Option<u64>,
     pub closed: bool,
+    /// Which end it is, and whether an input touched it since it was drained.
+    side: Side,
+    touched: bool,
 }
 
 impl BulkTcp {
@@ -57,6 +61,8 @@ impl BulkTcp {
             last_rx: SimTime::ZERO,
             next_rx_seq: None,
             closed: false,
+            side: Side::Client,
+            touched: true,
         }
     }
     /// A listener that accepts the first SYN.
@@ -71,6 +77,8 @@ impl BulkTcp {
             last_rx: SimTime::ZERO,
             next_rx_seq: None,
             closed: false,
+            side: Side::Server,
+            touched: false,
         }
     }
     pub fn endpoint(&self) -> Option<&TcpEndpoint> {
@@ -80,6 +88,7 @@ impl BulkTcp {
 
 impl Stack for BulkTcp {
     fn handle_segment(&mut self, now: SimTime, seg: &Segment) {
+        self.touched = true;
         match &mut self.ep {
             Some(ep) => ep.handle_segment(now, seg),
             None if seg.flags.syn && !seg.flags.ack => {
@@ -89,19 +98,26 @@ impl Stack for BulkTcp {
             None => {}
         }
     }
-    fn handle_timeout(&mut self, now: SimTime) {
-        if let Some(ep) = &mut self.ep {
+    fn handle_timeout(&mut self, now: SimTime, _unit: usize) {
+        self.touched = true;
+        if let Some(ep) = &mut self.ep
+            && ep.poll_timeout().is_some_and(|t| t <= now)
+        {
             ep.handle_timeout(now);
         }
     }
     fn handle_iface(&mut self, _now: SimTime, _addr: u32, _up: bool) {}
-    fn poll_transmit(&mut self, now: SimTime) -> Option<Segment> {
-        self.ep.as_mut()?.poll_transmit(now).map(|t| t.seg)
+    fn next_touched(&mut self) -> Option<usize> {
+        std::mem::take(&mut self.touched).then_some(0)
     }
-    fn poll_timeout(&self) -> Option<SimTime> {
+    fn poll_transmit(&mut self, now: SimTime, _unit: usize) -> Option<(Side, Segment)> {
+        let side = self.side;
+        self.ep.as_mut()?.poll_transmit(now).map(|t| (side, t.seg))
+    }
+    fn poll_timeout(&self, _unit: usize) -> Option<SimTime> {
         self.ep.as_ref()?.poll_timeout()
     }
-    fn run_app(&mut self, now: SimTime) {
+    fn run_app(&mut self, now: SimTime, _unit: usize) {
         let Some(ep) = &mut self.ep else { return };
         while let Some(ev) = ep.poll_event() {
             if let TcpEvent::Closed { .. } = ev {
@@ -169,13 +185,14 @@ pub fn run_tcp(spec: &TcpRunSpec) -> TcpRunResult {
     let mut net = Network::new();
     let up = net.add_link("path.up", spec.forward.clone(), &rng);
     let down = net.add_link("path.down", spec.reverse.clone(), &rng);
-    let iface = net.add_iface("path", &[up, down]);
-    let paths = vec![PathSpec {
-        iface,
-        client_addr: CLIENT,
-        uplink: up,
-        downlink: down,
-    }];
+    net.add_iface("path", &[up, down]);
+    let mut topo = Topology::new();
+    let client_port = topo.add_port("client.path", 0, 0);
+    let server_port = topo.add_port("server.eth0", 1, 0);
+    topo.add_address(client_port, CLIENT);
+    topo.add_address(server_port, SERVER);
+    topo.connect(up, client_port, server_port);
+    topo.connect(down, server_port, client_port);
     let isn_rng = rng.stream("conn/0/isn");
     let (c_isn, s_isn) = {
         use rand::Rng;
@@ -191,15 +208,15 @@ pub fn run_tcp(spec: &TcpRunSpec) -> TcpRunResult {
         spec.bytes,
     );
     let server = BulkTcp::server(s_isn, spec.tcp.clone(), spec.cc.clone());
-    let world = NetWorld::new(net, paths, SERVER, client, server, NoObserver);
+    let world = NetWorld::new(net, topo, vec![client, server], NoObserver);
     let mut sim = Simulation::new(world);
-    sim.with_ctx(|w, ctx| w.flush(ctx, Side::Client));
+    sim.with_ctx(|w, ctx| w.flush(ctx, 0));
     sim.run_until(SimTime::ZERO + spec.duration);
     let w = sim.world();
-    let ep = w.client.endpoint().expect("client endpoint");
+    let ep = w.hosts[0].endpoint().expect("client endpoint");
     TcpRunResult {
-        received_bytes: w.server.received_bytes,
-        last_rx: w.server.last_rx,
+        received_bytes: w.hosts[1].received_bytes,
+        last_rx: w.hosts[1].last_rx,
         events: sim.events_processed(),
         forward: *w.net.counters(up),
         reverse: *w.net.counters(down),

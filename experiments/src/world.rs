@@ -1,35 +1,57 @@
 //! The World: the one place where the event loop meets the models.
 //!
-//! A run has hosts (a client and a server) joined by paths. Each client
-//! interface (`wifi`, `cell`) is one path: an uplink (client to server) and a
-//! downlink (server to client), owned by that interface so that bringing it
-//! down loses what both directions carried. Each host runs one sans-IO
-//! [`Stack`] (a TCP endpoint, later an MPTCP connection); the world routes
-//! the segments the stacks emit onto links by their addresses, delivers
-//! arrivals, and fires the stacks' timers.
+//! A run has hosts, routers and links ([`Topology`]). Each host runs one
+//! sans-IO [`Stack`] (its connections and their applications); the world
+//! routes what a stack emits onto the first link of its route, forwards
+//! what arrives at a router onto the next, delivers what arrives at a host,
+//! and fires the stacks' timers.
 //!
-//! Timers are lazily cancelled: the world remembers the earliest wake-up it
-//! scheduled per stack; a wake-up that finds the stack's deadline moved later
-//! does nothing but re-arm.
+//! Work is by table, so that its cost per event does not grow with the
+//! number of connections: a stack finds a segment's connection by lookup
+//! and reports which of its units (connections) an input touched; the world
+//! polls only those; and each unit's next deadline is one entry in the event
+//! queue ([`Event::Timer`]). Timers are lazily cancelled: the world remembers
+//! the earliest wake-up it scheduled per unit; a wake-up that finds the
+//! deadline moved later does nothing but re-arm.
 
 use models::mptcp::ConnEvent;
 use models::segment::Segment;
-use sim_core::{Ctx, IfaceId, LinkId, NetEvent, NetOutput, Network, SimTime, World};
+use sim_core::{Ctx, LinkId, NetEvent, NetOutput, Network, SimTime, World};
 
-/// A host's protocol stack, as the world drives it.
+use crate::topology::{NodeKind, Topology};
+
+/// Which end of its connection a stack's unit is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The end that opened the connection.
+    Client = 0,
+    /// The end that accepted it.
+    Server = 1,
+}
+
+/// A host's protocol stack, as the world drives it: units (connections)
+/// numbered by the stack, each with its own deadline.
 pub trait Stack {
+    /// A segment arrived for one of the host's addresses.
     fn handle_segment(&mut self, now: SimTime, seg: &Segment);
-    fn handle_timeout(&mut self, now: SimTime);
+    /// Unit `unit`'s deadline may have passed.
+    fn handle_timeout(&mut self, now: SimTime, unit: usize);
+    /// The host's address `addr` went down or up.
     fn handle_iface(&mut self, now: SimTime, addr: u32, up: bool);
-    fn poll_transmit(&mut self, now: SimTime) -> Option<Segment>;
-    fn poll_timeout(&self) -> Option<SimTime>;
-    /// Application work after inputs (write more, read what arrived).
-    fn run_app(&mut self, now: SimTime);
+    /// The next unit an input touched (each once, lowest first), to be
+    /// drained with `run_app`, `poll_transmit` and `poll_timeout`.
+    fn next_touched(&mut self) -> Option<usize>;
+    /// Application work of `unit` after inputs (write more, read what arrived).
+    fn run_app(&mut self, now: SimTime, unit: usize);
+    /// A segment `unit` emits, with the end of its connection it is.
+    fn poll_transmit(&mut self, now: SimTime, unit: usize) -> Option<(Side, Segment)>;
+    /// `unit`'s next deadline.
+    fn poll_timeout(&self, unit: usize) -> Option<SimTime>;
     /// The on-the-wire IPv4 packet length of `seg`.
     fn wire_len(&self, seg: &Segment) -> u32;
     /// What the stack's connections reported, with the connection's index
-    /// (the scenario's), oldest first. Default: nothing.
-    fn poll_event(&mut self) -> Option<(usize, ConnEvent)> {
+    /// (the scenario's) and end, oldest first. Default: nothing.
+    fn poll_event(&mut self) -> Option<(usize, Side, ConnEvent)> {
         None
     }
     /// Asks the stack's connections for samples of their state, reported
@@ -39,16 +61,18 @@ pub trait Stack {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
-    Client = 0,
-    Server = 1,
-}
-
+/// What the world's event queue holds.
 #[derive(Debug)]
 pub enum Event {
+    /// A link or interface event.
     Net(NetEvent),
-    Timer(Side),
+    /// Unit `unit` of host `host` may have reached its deadline.
+    Timer {
+        /// Index into the world's hosts.
+        host: u32,
+        /// The stack's unit.
+        unit: u32,
+    },
     /// Periodic sampling for time series.
     Sample,
 }
@@ -59,177 +83,206 @@ impl From<NetEvent> for Event {
     }
 }
 
-/// One client interface and its path to the server.
-#[derive(Clone, Debug)]
-pub struct PathSpec {
-    pub iface: IfaceId,
-    pub client_addr: u32,
-    pub uplink: LinkId,
-    pub downlink: LinkId,
-}
-
 /// Something the world saw, for traces and metrics.
-pub trait Observer<C, S> {
-    /// `seg` left `side`'s stack onto `link` (`accepted`: the link took it).
-    fn on_send(&mut self, _now: SimTime, _side: Side, _seg: &Segment, _link: LinkId, _accepted: bool) {}
-    /// `seg` arrived at `side`.
-    fn on_deliver(&mut self, _now: SimTime, _side: Side, _seg: &Segment) {}
-    /// Connection `conn` at `side` reported `event`.
-    fn on_conn_event(&mut self, _now: SimTime, _side: Side, _conn: usize, _event: &ConnEvent) {}
+pub trait Observer<H> {
+    /// `seg` left host `host` (the `side` end of its connection) onto `link`
+    /// (`accepted`: the link took it).
+    fn on_send(&mut self, _now: SimTime, _host: usize, _side: Side, _seg: &Segment, _link: LinkId, _accepted: bool) {}
+    /// `seg` arrived at host `host`.
+    fn on_deliver(&mut self, _now: SimTime, _host: usize, _seg: &Segment) {}
+    /// Connection `conn`'s `side` end, at host `host`, reported `event`.
+    fn on_conn_event(&mut self, _now: SimTime, _host: usize, _side: Side, _conn: usize, _event: &ConnEvent) {}
     /// A periodic sample; returns the next sampling time, if any.
-    fn on_sample(&mut self, _now: SimTime, _client: &C, _server: &S) -> Option<SimTime> {
+    fn on_sample(&mut self, _now: SimTime, _hosts: &[H]) -> Option<SimTime> {
         None
     }
 }
 
 /// Observes nothing.
 pub struct NoObserver;
-impl<C, S> Observer<C, S> for NoObserver {}
+impl<H> Observer<H> for NoObserver {}
 
-pub struct NetWorld<C: Stack, S: Stack, O: Observer<C, S>> {
-    pub net: Network<Segment>,
-    pub paths: Vec<PathSpec>,
-    pub server_addr: u32,
-    pub client: C,
-    pub server: S,
-    pub observer: O,
-    armed: [Option<SimTime>; 2],
+/// Packets the world could not place.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorldCounters {
+    /// Segments a host or router had no route for.
+    pub unroutable_pkts: u64,
 }
 
-impl<C: Stack, S: Stack, O: Observer<C, S>> NetWorld<C, S, O> {
-    pub fn new(
-        net: Network<Segment>,
-        paths: Vec<PathSpec>,
-        server_addr: u32,
-        client: C,
-        server: S,
-        observer: O,
-    ) -> Self {
+/// Hosts and routers over a network, driven by events.
+pub struct NetWorld<H: Stack, O: Observer<H>> {
+    /// The links.
+    pub net: Network<Segment>,
+    /// The graph and its routes.
+    pub topo: Topology,
+    /// The hosts, by index (a topology port's `host`).
+    pub hosts: Vec<H>,
+    /// Who watches.
+    pub observer: O,
+    /// Packets the world could not place.
+    pub counters: WorldCounters,
+    /// The earliest wake-up scheduled, per host and unit.
+    armed: Vec<Vec<Option<SimTime>>>,
+    /// Hosts an event touched, in order, and segments to forward.
+    touched: Vec<usize>,
+    forward: Vec<(LinkId, Segment)>,
+}
+
+impl<H: Stack, O: Observer<H>> NetWorld<H, O> {
+    /// A world of `hosts` over `net`, routed by `topo`.
+    pub fn new(net: Network<Segment>, topo: Topology, hosts: Vec<H>, observer: O) -> Self {
+        let armed = hosts.iter().map(|_| Vec::new()).collect();
         NetWorld {
             net,
-            paths,
-            server_addr,
-            client,
-            server,
+            topo,
+            hosts,
             observer,
-            armed: [None, None],
+            counters: WorldCounters::default(),
+            armed,
+            touched: Vec::new(),
+            forward: Vec::new(),
         }
     }
 
-    fn stack(&mut self, side: Side) -> &mut dyn Stack {
-        match side {
-            Side::Client => &mut self.client,
-            Side::Server => &mut self.server,
-        }
-    }
-
-    /// Drains a stack's output onto the links and re-arms its timer.
-    pub fn flush(&mut self, ctx: &mut Ctx<'_, Event>, side: Side) {
+    /// Drains the units of host `h` that inputs touched: their applications,
+    /// what they report and emit, and their timers.
+    pub fn flush(&mut self, ctx: &mut Ctx<'_, Event>, h: usize) {
         let now = ctx.now();
-        self.stack(side).run_app(now);
-        while let Some((conn, ev)) = self.stack(side).poll_event() {
-            self.observer.on_conn_event(now, side, conn, &ev);
-        }
-        while let Some(seg) = self.stack(side).poll_transmit(now) {
-            while let Some((conn, ev)) = self.stack(side).poll_event() {
-                self.observer.on_conn_event(now, side, conn, &ev);
+        while let Some(unit) = self.hosts[h].next_touched() {
+            self.hosts[h].run_app(now, unit);
+            while let Some((conn, side, ev)) = self.hosts[h].poll_event() {
+                self.observer.on_conn_event(now, h, side, conn, &ev);
             }
-            let link = match side {
-                Side::Client => self
-                    .paths
-                    .iter()
-                    .find(|p| p.client_addr == seg.src_addr)
-                    .map(|p| p.uplink),
-                Side::Server => self
-                    .paths
-                    .iter()
-                    .find(|p| p.client_addr == seg.dst_addr)
-                    .map(|p| p.downlink),
-            };
-            // A segment for an address no path has is a model bug.
-            let link = link.unwrap_or_else(|| panic!("no path for segment {seg:?}"));
-            let len = self.stack(side).wire_len(&seg);
-            let accepted = self.net.send(ctx, link, len, seg).is_ok();
-            self.observer.on_send(now, side, &seg, link, accepted);
-        }
-        let deadline = self.stack(side).poll_timeout();
-        let slot = &mut self.armed[side as usize];
-        if let Some(d) = deadline {
-            let d = d.max(now);
-            if slot.is_none_or(|a| d < a) {
-                *slot = Some(d);
-                ctx.schedule_at(d, Event::Timer(side))
+            while let Some((side, seg)) = self.hosts[h].poll_transmit(now, unit) {
+                while let Some((conn, side, ev)) = self.hosts[h].poll_event() {
+                    self.observer.on_conn_event(now, h, side, conn, &ev);
+                }
+                let len = self.hosts[h].wire_len(&seg);
+                match self.topo.first_link(&seg) {
+                    Some(link) => {
+                        let accepted = self.net.send(ctx, link, len, seg).is_ok();
+                        self.observer.on_send(now, h, side, &seg, link, accepted);
+                    }
+                    None => self.counters.unroutable_pkts += 1,
+                }
+            }
+            let deadline = self.hosts[h].poll_timeout(unit);
+            let armed = &mut self.armed[h];
+            if armed.len() <= unit {
+                armed.resize(unit + 1, None);
+            }
+            let slot = &mut armed[unit];
+            if let Some(d) = deadline {
+                let d = d.max(now);
+                if slot.is_none_or(|a| d < a) {
+                    *slot = Some(d);
+                    ctx.schedule_at(
+                        d,
+                        Event::Timer {
+                            host: h as u32,
+                            unit: unit as u32,
+                        },
+                    )
                     .expect("deadline is not in the past");
+                }
             }
+        }
+    }
+
+    fn touch(touched: &mut Vec<usize>, h: usize) {
+        if !touched.contains(&h) {
+            touched.push(h);
         }
     }
 }
 
-impl<C: Stack, S: Stack, O: Observer<C, S>> World for NetWorld<C, S, O> {
+impl<H: Stack, O: Observer<H>> World for NetWorld<H, O> {
     type Event = Event;
 
     fn handle(&mut self, ctx: &mut Ctx<'_, Event>, event: Event) {
         let now = ctx.now();
         match event {
             Event::Sample => {
-                // The connections report their state as events, client first.
-                for side in [Side::Client, Side::Server] {
-                    self.stack(side).sample(now);
-                    while let Some((conn, ev)) = self.stack(side).poll_event() {
-                        self.observer.on_conn_event(now, side, conn, &ev);
+                // The connections report their state as events, host by host.
+                for h in 0..self.hosts.len() {
+                    self.hosts[h].sample(now);
+                    while let Some((conn, side, ev)) = self.hosts[h].poll_event() {
+                        self.observer.on_conn_event(now, h, side, conn, &ev);
                     }
                 }
-                if let Some(next) = self.observer.on_sample(now, &self.client, &self.server) {
+                if let Some(next) = self.observer.on_sample(now, &self.hosts) {
                     ctx.schedule_at(next.max(now), Event::Sample).expect("not in the past");
                 }
             }
-            Event::Timer(side) => {
-                if self.armed[side as usize] == Some(now) {
-                    self.armed[side as usize] = None;
+            Event::Timer { host, unit } => {
+                let (h, unit) = (host as usize, unit as usize);
+                if let Some(slot) = self.armed[h].get_mut(unit)
+                    && *slot == Some(now)
+                {
+                    *slot = None;
                 }
-                if self.stack(side).poll_timeout().is_some_and(|d| d <= now) {
-                    self.stack(side).handle_timeout(now);
-                }
-                self.flush(ctx, side);
+                // A due deadline is handled; a stale wake-up still drains
+                // the unit (its application may act at any instant).
+                self.hosts[h].handle_timeout(now, unit);
+                self.flush(ctx, h);
             }
             Event::Net(ev) => {
-                let server_addr = self.server_addr;
-                let mut touched = [false; 2];
-                let client = &mut self.client;
-                let server = &mut self.server;
+                let mut touched = std::mem::take(&mut self.touched);
+                let mut forward = std::mem::take(&mut self.forward);
+                let topo = &mut self.topo;
+                let hosts = &mut self.hosts;
                 let observer = &mut self.observer;
+                let counters = &mut self.counters;
                 let out = self.net.handle(
                     ctx,
                     ev,
-                    |ctx, _link, seg| {
-                        let side = if seg.dst_addr == server_addr {
-                            Side::Server
-                        } else {
-                            Side::Client
-                        };
-                        observer.on_deliver(ctx.now(), side, &seg);
-                        match side {
-                            Side::Client => client.handle_segment(ctx.now(), &seg),
-                            Side::Server => server.handle_segment(ctx.now(), &seg),
+                    |ctx, link, seg| {
+                        let Some(to) = topo.link_to(link) else { return };
+                        match topo.kind(to) {
+                            NodeKind::Port { host } => {
+                                // Hosts do not forward: a segment for another
+                                // address is dropped (routes never do that).
+                                if topo.node_of_addr(seg.dst_addr) != Some(to) {
+                                    counters.unroutable_pkts += 1;
+                                    return;
+                                }
+                                observer.on_deliver(ctx.now(), host, &seg);
+                                hosts[host].handle_segment(ctx.now(), &seg);
+                                Self::touch(&mut touched, host);
+                            }
+                            NodeKind::Router => match topo.next_link(to, &seg) {
+                                Some(next) => forward.push((next, seg)),
+                                None => counters.unroutable_pkts += 1,
+                            },
                         }
-                        touched[side as usize] = true;
                     },
                     |_, _| {},
                 );
-                if let NetOutput::IfaceChanged { iface, up } = out
-                    && let Some(p) = self.paths.iter().find(|p| p.iface == iface)
-                {
-                    let addr = p.client_addr;
-                    self.client.handle_iface(now, addr, up);
-                    touched[Side::Client as usize] = true;
+                for (link, seg) in forward.drain(..) {
+                    // A router forwards the packet as it is: its length is
+                    // the one the sending host put on the wire.
+                    let len = wire_len_any(&self.hosts, &seg);
+                    let _ = self.net.send(ctx, link, len, seg);
                 }
-                if touched[0] {
-                    self.flush(ctx, Side::Client);
+                if let NetOutput::IfaceChanged { iface, up } = out {
+                    for &(h, addr) in self.topo.iface_addrs(iface) {
+                        self.hosts[h].handle_iface(now, addr, up);
+                        Self::touch(&mut touched, h);
+                    }
                 }
-                if touched[1] {
-                    self.flush(ctx, Side::Server);
+                for &h in &touched {
+                    self.flush(ctx, h);
                 }
+                touched.clear();
+                self.touched = touched;
+                self.forward = forward;
             }
         }
     }
+}
+
+/// A segment's wire length, as any host computes it (all hosts of a run
+/// speak the same MPTCP version).
+fn wire_len_any<H: Stack>(hosts: &[H], seg: &Segment) -> u32 {
+    hosts.first().map_or(0, |h| h.wire_len(seg))
 }

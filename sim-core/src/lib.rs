@@ -22,6 +22,6 @@ pub use link::{BufferLimit, DropCause, Jitter, JitterModel, Link, LinkConfig, Li
 pub use loss::{LossModel, LossProcess};
 pub use net::{IfaceId, LinkId, NetEvent, NetOutput, Network};
 pub use queue::{EventQueue, ScheduleError};
-pub use rng::{RngStreams, SimRng};
+pub use rng::{RngStreams, SimRng, mix64};
 pub use sim::{Ctx, RunOutcome, Simulation, World};
 pub use time::{Bandwidth, ByteSize, SimDuration, SimTime, UnitError};

@@ -25,8 +25,9 @@ pub struct RngStreams {
     master_seed: u64,
 }
 
-/// SplitMix64 finaliser (Steele, Lea, Flood 2014): a bijective 64-bit mixer.
-const fn mix64(mut z: u64) -> u64 {
+/// SplitMix64 finaliser (Steele, Lea, Flood 2014): a bijective 64-bit mixer,
+/// stable across Rust versions (for hashes that decide, such as ECMP's).
+pub const fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)

@@ -1,0 +1,181 @@
+//! From a scenario to what a run simulates: links, the graph that routes
+//! over them, and the hosts with their connections.
+//!
+//! The one-client form (`client: ClientSpec(...)`) is a shorthand for a
+//! topology of two hosts: `client`, whose interface `i` (address 10.1.i.2)
+//! has its own uplink and downlink, and `server` (10.0.0.1), whose one
+//! interface has a link to and from each client interface. An interface that
+//! `shares_path_with` another is a second address on that interface's
+//! links.
+
+use models::mptcp::{ConnConfig, LocalIface, Role};
+use models::path_manager::{IfaceInfo, IfaceKind as PmIfaceKind};
+use models::segment::Segment;
+use sim_core::{IfaceId, LinkConfig, LinkId, Network, RngStreams};
+
+use crate::host::Host;
+use crate::run::{SERVER_ADDR, SERVER_PORT, client_addr, first_port};
+use crate::scenario::{IfaceKind, Scenario};
+use crate::topology::Topology;
+
+/// What a run simulates, before it starts.
+pub struct Assembled {
+    /// The links and the interfaces that bring them down and up.
+    pub net: Network<Segment>,
+    /// The graph and its routes.
+    pub topo: Topology,
+    /// The hosts with their connections to open and to accept.
+    pub hosts: Vec<Host>,
+    /// Host interface addresses, in the order of `iface_names` (what
+    /// records' `iface` indexes).
+    pub iface_addrs: Vec<u32>,
+    /// Host interface names, as figures and CSV files show them.
+    pub iface_names: Vec<String>,
+    /// The links reported in `metrics.json`, in order.
+    pub link_ids: Vec<LinkId>,
+    /// Per connection: the index of its client host and of its server host.
+    pub conn_hosts: Vec<(usize, usize)>,
+}
+
+fn link_config(l: &crate::scenario::LinkSpec) -> LinkConfig {
+    LinkConfig {
+        rate: l.rate,
+        delay: l.delay,
+        buffer: l.resolved_buffer(),
+        loss: l.loss.clone(),
+        jitter: l.jitter,
+    }
+}
+
+fn pm_kind(kind: IfaceKind) -> PmIfaceKind {
+    match kind {
+        IfaceKind::Cellular => PmIfaceKind::Expensive,
+        IfaceKind::Wifi | IfaceKind::Wired => PmIfaceKind::Preferred,
+    }
+}
+
+/// Builds the one-client form of a checked scenario.
+pub fn assemble(sc: &Scenario, rng: &RngStreams, report_segments: bool) -> Result<Assembled, String> {
+    let version = sc.mptcp_version.version();
+    let mut net: Network<Segment> = Network::new();
+    let mut topo = Topology::new();
+    const CLIENT: usize = 0;
+    const SERVER: usize = 1;
+    let server_port = topo.add_port("server.eth0", SERVER, 0);
+    topo.add_address(server_port, SERVER_ADDR);
+    let mut local_ifaces = Vec::new();
+    let mut link_ids = Vec::new();
+    let mut ports = Vec::new();
+    for (i, spec) in sc.client.interfaces.iter().enumerate() {
+        let addr = client_addr(i);
+        let (port, iface) = match (&spec.shares_path_with, &spec.uplink, &spec.downlink) {
+            (Some(other), _, _) => {
+                // A second address on another interface's path: same links.
+                let o = sc
+                    .client
+                    .interfaces
+                    .iter()
+                    .position(|x| &x.name == other)
+                    .ok_or("unknown shared path")?;
+                (ports[o], net.add_iface(&spec.name, &[]))
+            }
+            (None, Some(u), Some(d)) => {
+                let up = net.add_link(&format!("{}.up", spec.name), link_config(u), rng);
+                let down = net.add_link(&format!("{}.down", spec.name), link_config(d), rng);
+                link_ids.push(up);
+                link_ids.push(down);
+                let port = topo.add_port(&format!("client.{}", spec.name), CLIENT, 0);
+                topo.connect(up, port, server_port);
+                topo.connect(down, server_port, port);
+                (port, net.add_iface(&spec.name, &[up, down]))
+            }
+            _ => return Err(format!("interface {:?} has no links", spec.name)),
+        };
+        ports.push(port);
+        topo.add_address(port, addr);
+        topo.notify_on(iface, CLIENT, addr);
+        if !spec.initially_up {
+            net.set_initial_iface_state(iface, false);
+        }
+        local_ifaces.push(LocalIface {
+            id: iface,
+            addr,
+            info: IfaceInfo {
+                kind: pm_kind(spec.kind),
+                addr,
+                backup: spec.backup,
+            },
+            up: spec.initially_up,
+        });
+    }
+    let server_iface = LocalIface {
+        id: IfaceId(u32::MAX),
+        addr: SERVER_ADDR,
+        info: IfaceInfo {
+            kind: PmIfaceKind::Preferred,
+            addr: SERVER_ADDR,
+            backup: false,
+        },
+        up: true,
+    };
+    let iface_addrs: Vec<u32> = local_ifaces.iter().map(|i| i.addr).collect();
+    let mut client = Host::new(local_ifaces, *rng, version);
+    let mut server = Host::new(vec![server_iface], *rng, version);
+    for (i, c) in sc.connections.iter().enumerate() {
+        let (client_cfg, server_cfg) = conn_configs(c, version, first_port(i), report_segments);
+        client.add_connection(i, c.start, client_cfg, c.traffic.clone(), SERVER_ADDR);
+        server.expect_connection(i, &iface_addrs, first_port(i), server_cfg, c.traffic.clone());
+    }
+    Ok(Assembled {
+        net,
+        topo,
+        hosts: vec![client, server],
+        iface_addrs,
+        iface_names: sc.client.interfaces.iter().map(|i| i.name.clone()).collect(),
+        link_ids,
+        conn_hosts: vec![(CLIENT, SERVER); sc.connections.len()],
+    })
+}
+
+/// The client's and the server's configuration of connection `c`, whose
+/// client ports start at `first_local_port`.
+fn conn_configs(
+    c: &crate::scenario::ConnectionSpec,
+    version: models::segment::MptcpVersion,
+    first_local_port: u16,
+    report_segments: bool,
+) -> (ConnConfig, ConnConfig) {
+    let tcp = c.tcp.config(c.mss.bytes() as u32);
+    let base = ConnConfig {
+        role: Role::Client,
+        version,
+        tcp,
+        cc: c.cc.factory().clone(),
+        scheduler: c.scheduler.factory().clone(),
+        path_manager: c.path_manager.factory().clone(),
+        rcv_buf_bytes: c.rcv_buf.bytes(),
+        snd_buf_bytes: c.snd_buf.bytes(),
+        opportunistic_retransmission: c.opportunistic_retransmission,
+        orphan_timeout: c.orphan_timeout,
+        server_port: SERVER_PORT,
+        first_local_port,
+        // The sequence records are built from the connections' reports.
+        report_segments,
+    };
+    // The server is a Linux host: the scenario's scheduler, and its own
+    // path manager, or the client's when the server mirrors it (fullmesh),
+    // or the in-kernel `default`.
+    let server_pm = match &c.server_path_manager {
+        Some(pm) => pm.factory().clone(),
+        None if c.path_manager.mirrors_on_server() => c.path_manager.factory().clone(),
+        None => crate::registry::builtin::<crate::registry::PathManagerPolicy>("default")
+            .factory()
+            .clone(),
+    };
+    let server = ConnConfig {
+        role: Role::Server,
+        path_manager: server_pm,
+        ..base.clone()
+    };
+    (base, server)
+}
