@@ -15,7 +15,7 @@ use sim_core::{IfaceId, LinkConfig, LinkId, Network, RngStreams};
 
 use crate::host::Host;
 use crate::run::{SERVER_ADDR, SERVER_PORT, client_addr, first_port};
-use crate::scenario::{IfaceKind, Scenario};
+use crate::scenario::{End, IfaceKind, Scenario, TopologySpec};
 use crate::topology::Topology;
 
 /// What a run simulates, before it starts.
@@ -54,8 +54,102 @@ fn pm_kind(kind: IfaceKind) -> PmIfaceKind {
     }
 }
 
-/// Builds the one-client form of a checked scenario.
+/// Builds a checked scenario.
 pub fn assemble(sc: &Scenario, rng: &RngStreams, report_segments: bool) -> Result<Assembled, String> {
+    match &sc.topology {
+        Some(t) => Ok(assemble_topology(sc, t, rng, report_segments)),
+        None => assemble_one_client(sc, rng, report_segments),
+    }
+}
+
+/// The network interface that brings topology link `name` down and up (both
+/// directions), as the timeline's `LinkDown` and `LinkUp` name it.
+pub fn link_group_name(name: &str) -> String {
+    format!("link:{name}")
+}
+
+/// Builds the topology form: links in order (link `k`'s directions are
+/// network links `2k` and `2k + 1`), a network interface per host
+/// interface and per link, the hosts, and their connections.
+fn assemble_topology(sc: &Scenario, t: &TopologySpec, rng: &RngStreams, report_segments: bool) -> Assembled {
+    use rand::Rng;
+    let version = sc.mptcp_version.version();
+    let mut net: Network<Segment> = Network::new();
+    let mut link_ids = Vec::new();
+    let mut attached: Vec<Vec<Vec<LinkId>>> = t.hosts.iter().map(|h| vec![Vec::new(); h.interfaces.len()]).collect();
+    for l in &t.links {
+        let name = l.resolved_name();
+        let ab = net.add_link(&format!("{name}.ab"), link_config(&l.forward), rng);
+        let ba = net.add_link(&format!("{name}.ba"), link_config(l.resolved_reverse()), rng);
+        link_ids.extend([ab, ba]);
+        for end in [&l.between.0, &l.between.1] {
+            if let Ok(End::Iface { host, iface }) = t.resolve(end) {
+                attached[host][iface].extend([ab, ba]);
+            }
+        }
+    }
+    // ECMP salts from the seed, one stream per vertex.
+    let mut topo = crate::scenario::topology_graph(t, |name| rng.stream(&format!("node/{name}/ecmp")).next_u64());
+    let mut hosts = Vec::new();
+    let mut iface_addrs = Vec::new();
+    let mut iface_names = Vec::new();
+    for (h, host) in t.hosts.iter().enumerate() {
+        let mut local = Vec::new();
+        for (j, spec) in host.interfaces.iter().enumerate() {
+            let addr = TopologySpec::addr(h, j);
+            let name = t.iface_name(h, j);
+            let iface = net.add_iface(&name, &attached[h][j]);
+            topo.notify_on(iface, h, addr);
+            if !spec.initially_up {
+                net.set_initial_iface_state(iface, false);
+            }
+            local.push(LocalIface {
+                id: iface,
+                addr,
+                info: IfaceInfo {
+                    kind: pm_kind(spec.kind),
+                    addr,
+                    backup: spec.backup,
+                },
+                up: spec.initially_up,
+            });
+            iface_addrs.push(addr);
+            iface_names.push(name);
+        }
+        hosts.push(Host::new(local, *rng, version));
+    }
+    for (k, l) in t.links.iter().enumerate() {
+        net.add_iface(&link_group_name(&l.resolved_name()), &link_ids[2 * k..2 * k + 2]);
+    }
+    let mut opened = vec![0usize; t.hosts.len()];
+    let mut conn_hosts = Vec::new();
+    for (i, c) in sc.connections.iter().enumerate() {
+        let host = |n: &Option<String>| n.as_deref().and_then(|n| t.host(n)).expect("checked");
+        let (from, to) = (host(&c.from), host(&c.to));
+        let port = first_port(opened[from]);
+        opened[from] += 1;
+        let (client_cfg, server_cfg) = conn_configs(c, version, port, report_segments);
+        let server_addr = TopologySpec::addr(to, 0);
+        let client_addrs: Vec<u32> = (0..t.hosts[from].interfaces.len())
+            .map(|j| TopologySpec::addr(from, j))
+            .collect();
+        hosts[from].add_connection(i, c.start, client_cfg, c.traffic.clone(), server_addr);
+        hosts[to].expect_connection(i, &client_addrs, port, server_cfg, c.traffic.clone());
+        conn_hosts.push((from, to));
+    }
+    Assembled {
+        net,
+        topo,
+        hosts,
+        iface_addrs,
+        iface_names,
+        link_ids,
+        conn_hosts,
+    }
+}
+
+/// Builds the one-client form of a checked scenario.
+fn assemble_one_client(sc: &Scenario, rng: &RngStreams, report_segments: bool) -> Result<Assembled, String> {
     let version = sc.mptcp_version.version();
     let mut net: Network<Segment> = Network::new();
     let mut topo = Topology::new();

@@ -337,6 +337,7 @@ impl SimBuilder {
             client: ClientSpec {
                 interfaces: self.interfaces,
             },
+            topology: None,
             timeline: self.timeline,
             connections,
             mptcp_version: self.mptcp_version,

@@ -538,14 +538,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
     let mut sim = Simulation::new(world);
     // A guard against livelock: far more events than the links could carry
     // packets (64-byte packets at full rate, 20 events each) over the run.
-    let pkts_per_s: u64 = sc
-        .client
-        .interfaces
-        .iter()
-        .flat_map(|i| [&i.uplink, &i.downlink])
-        .flatten()
-        .map(|l| l.rate.bps() / 512)
-        .sum();
+    let pkts_per_s: u64 = sc.link_specs().iter().map(|l| l.rate.bps() / 512).sum();
     let default_budget = 1_000_000 + 20 * pkts_per_s.saturating_mul(sc.stop.as_nanos() / 1_000_000_000 + 1);
     sim.set_event_budget(opts.event_budget.unwrap_or(default_budget));
     // Connections open at their start times; the interface timeline is a
@@ -558,8 +551,12 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         sim.schedule(c.start, opener).map_err(|e| e.to_string())?;
     }
     for ev in &sc.timeline {
-        let iface = sim.world().net.iface_by_name(ev.iface()).ok_or("unknown interface")?;
-        let up = matches!(ev, crate::scenario::TimelineEvent::IfaceUp { .. });
+        let group = match ev.target_field() {
+            "link" => crate::assemble::link_group_name(ev.iface()),
+            _ => ev.iface().to_string(),
+        };
+        let iface = sim.world().net.iface_by_name(&group).ok_or("unknown interface")?;
+        let up = ev.is_up();
         sim.schedule(ev.at(), sim_core::NetEvent::Iface { iface, up }.into())
             .map_err(|e| e.to_string())?;
     }

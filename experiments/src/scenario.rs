@@ -17,6 +17,10 @@ use std::path::Path;
 
 use models::tcp::{Recovery, RtoMinRule, TcpConfig};
 
+mod topology;
+
+pub use topology::{End, HostIfaceSpec, HostSpec, TopoLinkSpec, TopologySpec, graph as topology_graph};
+
 use crate::registry::{CcSpec, PathManagerSpec, Registry, SchedulerSpec, builtin};
 use serde::{Deserialize, Serialize};
 use sim_core::{Bandwidth, BufferLimit, ByteSize, Jitter, LossModel, SimDuration, SimTime};
@@ -124,20 +128,51 @@ pub enum TimelineEvent {
         /// The interface's `name`.
         iface: String,
     },
+    /// Link `link` of the topology form (both directions) comes up at `at`.
+    LinkUp {
+        /// When, no later than the scenario's stop time.
+        at: SimTime,
+        /// The link's `name` (default `A-B`).
+        link: String,
+    },
+    /// Link `link` of the topology form (both directions) goes down at
+    /// `at`, losing what it holds. Routes stay as they are: what is routed
+    /// over it is lost until it comes back up.
+    LinkDown {
+        /// When, no later than the scenario's stop time.
+        at: SimTime,
+        /// The link's `name` (default `A-B`).
+        link: String,
+    },
 }
 
 impl TimelineEvent {
     /// When the event takes effect.
     pub fn at(&self) -> SimTime {
         match self {
-            TimelineEvent::IfaceUp { at, .. } | TimelineEvent::IfaceDown { at, .. } => *at,
+            TimelineEvent::IfaceUp { at, .. }
+            | TimelineEvent::IfaceDown { at, .. }
+            | TimelineEvent::LinkUp { at, .. }
+            | TimelineEvent::LinkDown { at, .. } => *at,
         }
     }
-    /// The name of the interface it concerns.
+    /// The name of the interface or link it concerns.
     pub fn iface(&self) -> &str {
         match self {
             TimelineEvent::IfaceUp { iface, .. } | TimelineEvent::IfaceDown { iface, .. } => iface,
+            TimelineEvent::LinkUp { link, .. } | TimelineEvent::LinkDown { link, .. } => link,
         }
+    }
+    /// The field that names it: `iface` or `link`.
+    pub fn target_field(&self) -> &'static str {
+        match self {
+            TimelineEvent::IfaceUp { .. } | TimelineEvent::IfaceDown { .. } => "iface",
+            TimelineEvent::LinkUp { .. } | TimelineEvent::LinkDown { .. } => "link",
+        }
+    }
+    /// Whether it brings its target up.
+    pub fn is_up(&self) -> bool {
+        matches!(self, TimelineEvent::IfaceUp { .. } | TimelineEvent::LinkUp { .. })
     }
 }
 
@@ -317,6 +352,14 @@ impl TcpSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionSpec {
+    /// The host that opens the connection (topology form only; the
+    /// one-client form's client otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The host that accepts it, at its first interface's address
+    /// (topology form only; the one-client form's server otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
     /// The client's path manager: an iOS service type (`none`, `handover`,
     /// `interactive`, `aggregate`), a Linux one (`default`, `fullmesh`) or
     /// any registered one, bare or with parameters
@@ -446,12 +489,39 @@ impl Default for RecordSpec {
 }
 
 /// The client host: its interfaces, each with its path to the server.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSpec {
     /// The interfaces, at least one; interface `i` (from 0, in this order)
     /// has the address 10.1.i.2.
     pub interfaces: Vec<InterfaceSpec>,
+}
+
+impl Scenario {
+    /// Every link direction of the scenario, in either form.
+    pub fn link_specs(&self) -> Vec<&LinkSpec> {
+        match &self.topology {
+            Some(t) => t
+                .links
+                .iter()
+                .flat_map(|l| [&l.forward, l.resolved_reverse()])
+                .collect(),
+            None => self
+                .client
+                .interfaces
+                .iter()
+                .flat_map(|i| [&i.uplink, &i.downlink])
+                .flatten()
+                .collect(),
+        }
+    }
+}
+
+impl ClientSpec {
+    /// No interfaces (a scenario of the topology form).
+    pub fn is_empty(&self) -> bool {
+        self.interfaces.is_empty()
+    }
 }
 
 /// A whole run.
@@ -471,8 +541,13 @@ pub struct Scenario {
     /// Simulated time at which the run stops. Default: `"60s"`.
     #[serde(default = "default_stop")]
     pub stop: SimTime,
-    /// The client host (required).
+    /// The client host of the one-client form: its interfaces, each with
+    /// its own path to the one server. Required unless `topology` is given.
+    #[serde(default, skip_serializing_if = "ClientSpec::is_empty")]
     pub client: ClientSpec,
+    /// Hosts, routers and links (the topology form), instead of `client`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topology: Option<TopologySpec>,
     /// Interfaces going down and up, in any order; events at the same time
     /// take effect in the order written. Default: none.
     #[serde(default)]
@@ -573,7 +648,9 @@ impl Scenario {
             })
         };
         let ifaces = &self.client.interfaces;
-        if ifaces.is_empty() {
+        if let Some(t) = &self.topology {
+            topology::check(self, t, text, &err)?;
+        } else if ifaces.is_empty() {
             return err(
                 &[F("client"), F("interfaces")],
                 "the client has no interfaces; expected at least one InterfaceSpec(...)".into(),
@@ -670,27 +747,10 @@ impl Scenario {
             }
             for (dir, l) in [("uplink", &iface.uplink), ("downlink", &iface.downlink)] {
                 let Some(l) = l else { continue };
-                if let Err(e) = l.loss.validate() {
-                    let mut path = at(&[F(dir), F("loss")]);
-                    path.extend(bad_probability(&l.loss).map(F));
-                    return err(&path, format!("{} {dir} loss: {e}", iface.name));
-                }
-                if let Some(BufferLimit::Packets(0)) = l.buffer {
-                    return err(
-                        &at(&[F(dir), F("buffer")]),
-                        format!("{} {dir}: a buffer of 0 packets; expected at least 1", iface.name),
-                    );
-                }
-                if let Some(BufferLimit::Bytes(b)) = l.buffer
-                    && b.bytes() < MIN_BUFFER_BYTES
-                {
-                    return err(
-                        &at(&[F(dir), F("buffer")]),
-                        format!(
-                            "{} {dir}: a buffer of {b} holds no packet; expected at least {MIN_BUFFER_BYTES}B (one 1500-byte packet)",
-                            iface.name
-                        ),
-                    );
+                if let Some((rest, m)) = link_problem(l) {
+                    let mut path = at(&[F(dir)]);
+                    path.extend(rest);
+                    return err(&path, format!("{} {dir}{m}", iface.name));
                 }
             }
         }
@@ -707,9 +767,9 @@ impl Scenario {
             );
         }
         for (k, ev) in self.timeline.iter().enumerate() {
-            if !names.contains(&ev.iface()) {
+            if self.topology.is_none() && (!names.contains(&ev.iface()) || ev.target_field() != "iface") {
                 return err(
-                    &[F("timeline"), I(k), F("iface")],
+                    &[F("timeline"), I(k), F(ev.target_field())],
                     format!(
                         "the timeline names interface {:?}, which is not defined; expected one of {list}",
                         ev.iface()
@@ -734,7 +794,7 @@ impl Scenario {
                 "there are no connections; expected at least one ConnectionSpec(...)".into(),
             );
         }
-        if self.connections.len() > crate::run::MAX_CONNECTIONS {
+        if self.topology.is_none() && self.connections.len() > crate::run::MAX_CONNECTIONS {
             return err(
                 &[F("connections"), I(crate::run::MAX_CONNECTIONS)],
                 format!(
@@ -809,6 +869,28 @@ impl Scenario {
             );
         }
         Ok(())
+    }
+}
+
+/// What is wrong with a link direction, if anything: the path below the
+/// link's value and the message, to follow the direction's name (it starts
+/// with its separator).
+fn link_problem(l: &LinkSpec) -> Option<(Vec<PathSeg<'static>>, String)> {
+    use PathSeg::Field as F;
+    if let Err(e) = l.loss.validate() {
+        let mut path = vec![F("loss")];
+        path.extend(bad_probability(&l.loss).map(F));
+        return Some((path, format!(" loss: {e}")));
+    }
+    match l.buffer {
+        Some(BufferLimit::Packets(0)) => {
+            Some((vec![F("buffer")], ": a buffer of 0 packets; expected at least 1".into()))
+        }
+        Some(BufferLimit::Bytes(b)) if b.bytes() < MIN_BUFFER_BYTES => Some((
+            vec![F("buffer")],
+            format!(": a buffer of {b} holds no packet; expected at least {MIN_BUFFER_BYTES}B (one 1500-byte packet)"),
+        )),
+        _ => None,
     }
 }
 

@@ -3,7 +3,9 @@
 //! An interface (a phone's `wifi` or `cell`) is a named set of links, usually
 //! its uplink and its downlink. Bringing an interface up or down is a
 //! first-class scheduled event ([`NetEvent::Iface`]) that sets all its links
-//! up or down at that instant, losing what they carried.
+//! up or down at that instant, losing what they carried. The same mechanism
+//! groups any links that fail together (both directions of a cable between
+//! two routers); a link in several groups is up only while all of them are.
 //!
 //! The network asks for one wake-up per link at the arrival of the link's
 //! head packet ([`NetEvent::LinkWake`]), never one event per packet.
@@ -55,6 +57,8 @@ pub struct Network<P> {
     links: Vec<Link<P>>,
     link_names: Vec<String>,
     ifaces: Vec<Iface>,
+    /// The interfaces each link belongs to.
+    link_ifaces: Vec<Vec<IfaceId>>,
 }
 
 impl<P> Default for Network<P> {
@@ -63,6 +67,7 @@ impl<P> Default for Network<P> {
             links: Vec::new(),
             link_names: Vec::new(),
             ifaces: Vec::new(),
+            link_ifaces: Vec::new(),
         }
     }
 }
@@ -80,12 +85,16 @@ impl<P> Network<P> {
         let jitter = rng.stream(&format!("link/{name}/jitter"));
         self.links.push(Link::new(cfg, loss, jitter));
         self.link_names.push(name.to_string());
+        self.link_ifaces.push(Vec::new());
         id
     }
 
     /// Adds an interface owning `links`; it starts up.
     pub fn add_iface(&mut self, name: &str, links: &[LinkId]) -> IfaceId {
         let id = IfaceId(self.ifaces.len() as u32);
+        for l in links {
+            self.link_ifaces[l.0 as usize].push(id);
+        }
         self.ifaces.push(Iface {
             name: name.to_string(),
             links: links.to_vec(),
@@ -119,11 +128,19 @@ impl<P> Network<P> {
         self.links[id.0 as usize].counters()
     }
 
+    /// Whether every interface that link `l` belongs to is up.
+    fn groups_up(&self, l: LinkId) -> bool {
+        self.link_ifaces[l.0 as usize]
+            .iter()
+            .all(|i| self.ifaces[i.0 as usize].up)
+    }
+
     /// Sets an interface's initial state before the run starts (no event).
     pub fn set_initial_iface_state(&mut self, id: IfaceId, up: bool) {
-        let iface = &mut self.ifaces[id.0 as usize];
-        iface.up = up;
-        for l in &iface.links {
+        self.ifaces[id.0 as usize].up = up;
+        for k in 0..self.ifaces[id.0 as usize].links.len() {
+            let l = self.ifaces[id.0 as usize].links[k];
+            let up = self.groups_up(l);
             self.links[l.0 as usize].set_up(SimTime::ZERO, up, |_| {});
         }
     }
@@ -187,8 +204,13 @@ impl<P> Network<P> {
                     return NetOutput::None;
                 }
                 i.up = up;
-                for &l in &i.links {
-                    self.links[l.0 as usize].set_up(now, up, |p| dropped(l, p));
+                for k in 0..self.ifaces[iface.0 as usize].links.len() {
+                    let l = self.ifaces[iface.0 as usize].links[k];
+                    // Up only when every group holding it is up.
+                    let link_up = self.groups_up(l);
+                    if self.links[l.0 as usize].is_up() != link_up {
+                        self.links[l.0 as usize].set_up(now, link_up, |p| dropped(l, p));
+                    }
                 }
                 NetOutput::IfaceChanged { iface, up }
             }
@@ -296,5 +318,40 @@ mod tests {
         assert_eq!(c.dropped_down_pkts, 21 + 20);
         assert_eq!(c.offered_pkts, 100);
         assert_eq!(c.delivered_pkts + c.dropped_pkts(), 100);
+    }
+
+    #[test]
+    fn a_link_in_two_groups_is_up_only_while_both_are() {
+        let rng = RngStreams::new(1);
+        let mut net: Network<u32> = Network::new();
+        let cfg = LinkConfig::new(
+            Bandwidth::from_mbps(8).unwrap(),
+            SimDuration::from_millis(1),
+            BufferLimit::Packets(10),
+        );
+        let link = net.add_link("a-b.ab", cfg, &rng);
+        let iface = net.add_iface("a.eth0", &[link]);
+        let cable = net.add_iface("link:a-b", &[link]);
+        let mut sim = Simulation::new(Cbr {
+            net,
+            link,
+            sent: 100,
+            arrived: vec![],
+            lost_down: vec![],
+            changes: vec![],
+        });
+        sim.with_ctx(|_, ctx| {
+            Network::<u32>::schedule_iface(ctx, SimTime::from_millis(10), cable, false).unwrap();
+            Network::<u32>::schedule_iface(ctx, SimTime::from_millis(20), iface, false).unwrap();
+            // The interface comes back while the cable is still cut.
+            Network::<u32>::schedule_iface(ctx, SimTime::from_millis(30), iface, true).unwrap();
+        });
+        sim.run_until(SimTime::from_millis(35));
+        assert!(!sim.world().net.link(link).is_up(), "the cable is still down");
+        sim.with_ctx(|_, ctx| {
+            Network::<u32>::schedule_iface(ctx, SimTime::from_millis(40), cable, true).unwrap();
+        });
+        sim.run_until(SimTime::from_millis(45));
+        assert!(sim.world().net.link(link).is_up());
     }
 }
