@@ -2,9 +2,10 @@
 //! cost per data packet: for scaling measurements (`/usr/bin/time -v`,
 //! callgrind) of scenarios such as the `dumbbell-N` built-ins.
 //!
-//! `records_off FILE_OR_BUILTIN`: data packets are those offered to links
-//! whose name ends in `.down` (server to client); if there are none, all
-//! offered packets count.
+//! `records_off FILE_OR_BUILTIN [LINK...]`: data packets are those offered
+//! to the links named (default: those whose name ends in `.down`, server to
+//! client in the one-client form, else `gw-server.ba`, the dumbbell's
+//! server uplink; else every link's).
 //!
 //! `cargo run --release -p experiments --example records_off -- dumbbell-1000`
 
@@ -15,6 +16,7 @@ use experiments::scenario::Scenario;
 
 fn main() {
     let arg = std::env::args().nth(1).expect("a scenario file or built-in name");
+    let named: Vec<String> = std::env::args().skip(2).collect();
     let sc = match experiments::builtin::get(&arg) {
         Some(text) => Scenario::parse(Path::new(&arg), text),
         None => Scenario::load(Path::new(&arg)),
@@ -28,16 +30,19 @@ fn main() {
     let out = run(&sc, &opts).unwrap_or_else(|e| panic!("{e}"));
     let wall = t.elapsed().as_secs_f64();
     let m = &out.metrics;
-    let down: u64 = m
-        .links
-        .iter()
-        .filter(|l| l.name.ends_with(".down"))
-        .map(|l| l.offered_pkts)
-        .sum();
-    let data_pkts = if down > 0 {
-        down
+    let sum =
+        |keep: &dyn Fn(&str) -> bool| -> u64 { m.links.iter().filter(|l| keep(&l.name)).map(|l| l.offered_pkts).sum() };
+    let data_pkts = if !named.is_empty() {
+        sum(&|n| named.iter().any(|x| x == n))
     } else {
-        m.links.iter().map(|l| l.offered_pkts).sum()
+        [
+            sum(&|n| n.ends_with(".down")),
+            sum(&|n| n == "gw-server.ba"),
+            sum(&|_| true),
+        ]
+        .into_iter()
+        .find(|&p| p > 0)
+        .unwrap_or(0)
     };
     let delivered: u64 = m.connections.iter().map(|c| c.bytes_delivered).sum();
     println!(

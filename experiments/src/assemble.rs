@@ -15,7 +15,7 @@ use sim_core::{IfaceId, LinkConfig, LinkId, Network, RngStreams};
 
 use crate::host::Host;
 use crate::run::{SERVER_ADDR, SERVER_PORT, client_addr, first_port};
-use crate::scenario::{End, IfaceKind, Scenario, TopologySpec};
+use crate::scenario::{ConnectionSpec, End, IfaceKind, Scenario, TopologySpec};
 use crate::topology::Topology;
 
 /// What a run simulates, before it starts.
@@ -55,9 +55,15 @@ fn pm_kind(kind: IfaceKind) -> PmIfaceKind {
 }
 
 /// Builds a checked scenario.
-pub fn assemble(sc: &Scenario, rng: &RngStreams, report_segments: bool) -> Result<Assembled, String> {
+/// `conns` is `sc.all_connections()`.
+pub fn assemble(
+    sc: &Scenario,
+    conns: &[ConnectionSpec],
+    rng: &RngStreams,
+    report_segments: bool,
+) -> Result<Assembled, String> {
     match &sc.topology {
-        Some(t) => Ok(assemble_topology(sc, t, rng, report_segments)),
+        Some(t) => Ok(assemble_topology(sc, &t.graph(), conns, rng, report_segments)),
         None => assemble_one_client(sc, rng, report_segments),
     }
 }
@@ -71,7 +77,13 @@ pub fn link_group_name(name: &str) -> String {
 /// Builds the topology form: links in order (link `k`'s directions are
 /// network links `2k` and `2k + 1`), a network interface per host
 /// interface and per link, the hosts, and their connections.
-fn assemble_topology(sc: &Scenario, t: &TopologySpec, rng: &RngStreams, report_segments: bool) -> Assembled {
+fn assemble_topology(
+    sc: &Scenario,
+    t: &TopologySpec,
+    conns: &[ConnectionSpec],
+    rng: &RngStreams,
+    report_segments: bool,
+) -> Assembled {
     use rand::Rng;
     let version = sc.mptcp_version.version();
     let mut net: Network<Segment> = Network::new();
@@ -123,7 +135,7 @@ fn assemble_topology(sc: &Scenario, t: &TopologySpec, rng: &RngStreams, report_s
     }
     let mut opened = vec![0usize; t.hosts.len()];
     let mut conn_hosts = Vec::new();
-    for (i, c) in sc.connections.iter().enumerate() {
+    for (i, c) in conns.iter().enumerate() {
         let host = |n: &Option<String>| n.as_deref().and_then(|n| t.host(n)).expect("checked");
         let (from, to) = (host(&c.from), host(&c.to));
         let port = first_port(opened[from]);
@@ -215,7 +227,7 @@ fn assemble_one_client(sc: &Scenario, rng: &RngStreams, report_segments: bool) -
     let iface_addrs: Vec<u32> = local_ifaces.iter().map(|i| i.addr).collect();
     let mut client = Host::new(local_ifaces, *rng, version);
     let mut server = Host::new(vec![server_iface], *rng, version);
-    for (i, c) in sc.connections.iter().enumerate() {
+    for (i, c) in sc.all_connections().iter().enumerate() {
         let (client_cfg, server_cfg) = conn_configs(c, version, first_port(i), report_segments);
         client.add_connection(i, c.start, client_cfg, c.traffic.clone(), SERVER_ADDR);
         server.expect_connection(i, &iface_addrs, first_port(i), server_cfg, c.traffic.clone());
@@ -227,7 +239,7 @@ fn assemble_one_client(sc: &Scenario, rng: &RngStreams, report_segments: bool) -
         iface_addrs,
         iface_names: sc.client.interfaces.iter().map(|i| i.name.clone()).collect(),
         link_ids,
-        conn_hosts: vec![(CLIENT, SERVER); sc.connections.len()],
+        conn_hosts: vec![(CLIENT, SERVER); sc.all_connections().len()],
     })
 }
 

@@ -338,6 +338,7 @@ impl SimBuilder {
                 interfaces: self.interfaces,
             },
             topology: None,
+            flows: Vec::new(),
             timeline: self.timeline,
             connections,
             mptcp_version: self.mptcp_version,

@@ -33,7 +33,26 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         "performance reference (htsim's two-path scenario): 2 x 100 Mb/s, RTT 20/80 ms, LIA, 60 s, no traces",
         include_str!("../scenarios/perf-2path.ron"),
     ),
+    (
+        "dumbbell-1",
+        "scaling reference: 1 MPTCP connection on a two-path dumbbell, 5 Mb/s per path, records off",
+        include_str!("../scenarios/dumbbell-1.ron"),
+    ),
+    (
+        "dumbbell-1000",
+        "scaling reference: 1,000 MPTCP connections on a two-path dumbbell, 5 Gb/s per path, records off",
+        include_str!("../scenarios/dumbbell-1000.ron"),
+    ),
+    (
+        "dumbbell-10000",
+        "scaling reference: 10,000 MPTCP connections from 10 hosts on a two-path dumbbell, 50 Gb/s per path, records off",
+        include_str!("../scenarios/dumbbell-10000.ron"),
+    ),
 ];
+
+/// Built-ins too costly for every test run (minutes of CPU): the golden
+/// test leaves them to its `--ignored` variant.
+pub const HEAVY: &[&str] = &["dumbbell-1000", "dumbbell-10000"];
 
 /// Built-in sweeps: (name, one-line description, RON text).
 pub const SWEEPS: &[(&str, &str, &str)] = &[

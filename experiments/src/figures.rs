@@ -230,6 +230,12 @@ pub fn write_figures(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, String
     let seq = SequenceFile {
         path: dir.join("sequence.csv"),
     };
+    if !seq.path.exists() {
+        // A run that records no sequence (`record.sequence: false`): the
+        // figures of the time series only.
+        let none: &[SeqRecord] = &[];
+        return draw_figures(dir, none, &out.timeseries, &out.iface_names, &FigureOptions::default());
+    }
     draw_figures(dir, &seq, &out.timeseries, &out.iface_names, &FigureOptions::default())
 }
 

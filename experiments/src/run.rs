@@ -492,6 +492,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
     let version = sc.mptcp_version.version();
     let trace_version = sc.record.pcap_flavor.map_or(version, |f| f.version());
     let report_segments = opts.keep_records || sequence_path.is_some();
+    let conns = sc.all_connections();
     let crate::assemble::Assembled {
         net,
         topo,
@@ -500,7 +501,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         iface_names,
         link_ids,
         conn_hosts,
-    } = crate::assemble::assemble(sc, &rng, report_segments)?;
+    } = crate::assemble::assemble(sc, &conns, &rng, report_segments)?;
     let pcap = match &opts.pcap_path {
         Some(p) => {
             Some(PcapTrace::create(p, trace_version).map_err(|e| format!("cannot create {}: {e}", p.display()))?)
@@ -543,7 +544,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
     sim.set_event_budget(opts.event_budget.unwrap_or(default_budget));
     // Connections open at their start times; the interface timeline is a
     // list of scheduled events.
-    for (c, &(client, _)) in sc.connections.iter().zip(&conn_hosts) {
+    for (c, &(client, _)) in conns.iter().zip(&conn_hosts) {
         let opener = crate::world::Event::Timer {
             host: client as u32,
             unit: 0,
@@ -582,7 +583,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
             .map_err(|e| format!("writing sequence.csv failed: {}", e.error()))?;
     }
     let mut connections = Vec::new();
-    for (i, spec) in sc.connections.iter().enumerate() {
+    for (i, spec) in conns.iter().enumerate() {
         let (ch, sh) = conn_hosts[i];
         let c = world.hosts[ch].slot(i, Side::Client);
         let s = world.hosts[sh].slot(i, Side::Server);
@@ -754,7 +755,8 @@ pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
             keep_records: false,
             event_budget: None,
         };
-        let output = run_with_sequence(sc, &opts, Some(&tmp.join("sequence.csv")))?;
+        let sequence = sc.record.sequence.then(|| tmp.join("sequence.csv"));
+        let output = run_with_sequence(sc, &opts, sequence.as_deref())?;
         write_file(&tmp.join("scenario.ron"), &resolved_ron(sc)?)?;
         let json = serde_json::to_string_pretty(&output.metrics).map_err(|e| e.to_string())? + "\n";
         write_file(&tmp.join("metrics.json"), &json)?;
@@ -966,7 +968,7 @@ fn parse_sequence_row(line: &[u8]) -> Option<SeqRecord> {
 /// time series and the interface names.
 pub fn open_run_dir(dir: &Path) -> Result<(SequenceFile, TimeSeries, Vec<String>), String> {
     let sc = Scenario::load(&dir.join("scenario.ron")).map_err(|e| e.to_string())?;
-    let names = sc.client.interfaces.iter().map(|i| i.name.clone()).collect();
+    let names = sc.iface_names();
     let seq = SequenceFile {
         path: dir.join("sequence.csv"),
     };

@@ -17,9 +17,11 @@ use std::path::Path;
 
 use models::tcp::{Recovery, RtoMinRule, TcpConfig};
 
+mod flows;
 mod topology;
 
-pub use topology::{End, HostIfaceSpec, HostSpec, TopoLinkSpec, TopologySpec, graph as topology_graph};
+pub use flows::{FlowsSpec, Pattern, SizeDist, Starts};
+pub use topology::{End, HostIfaceSpec, HostSpec, TopoLinkSpec, TopologyForm, TopologySpec, graph as topology_graph};
 
 use crate::registry::{CcSpec, PathManagerSpec, Registry, SchedulerSpec, builtin};
 use serde::{Deserialize, Serialize};
@@ -106,6 +108,10 @@ pub struct InterfaceSpec {
 
 fn yes() -> bool {
     true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// A timeline entry.
@@ -468,6 +474,11 @@ pub struct RecordSpec {
     /// Write `timeseries.csv`. Default: true.
     #[serde(default = "yes")]
     pub timeseries: bool,
+    /// Write `sequence.csv` (a row per data segment and data-ACK, behind
+    /// the sequence graphs). Default: true. Off for runs of many
+    /// connections, whose sequence would be gigabytes.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub sequence: bool,
     /// Sampling interval of the time series. Default: `"10ms"`.
     #[serde(default = "default_sample")]
     pub sample_interval: SimDuration,
@@ -483,6 +494,7 @@ impl Default for RecordSpec {
             pcap: true,
             pcap_flavor: None,
             timeseries: true,
+            sequence: true,
             sample_interval: default_sample(),
         }
     }
@@ -498,13 +510,69 @@ pub struct ClientSpec {
 }
 
 impl Scenario {
+    /// The host interfaces' names, in the order records and CSV files index
+    /// them: the client's interfaces, or every host's `HOST.IFACE`.
+    pub fn iface_names(&self) -> Vec<String> {
+        match &self.topology {
+            Some(t) => {
+                let g = t.graph();
+                (0..g.hosts.len())
+                    .flat_map(|h| (0..g.hosts[h].interfaces.len()).map(move |j| (h, j)))
+                    .map(|(h, j)| g.iface_name(h, j))
+                    .collect()
+            }
+            None => self.client.interfaces.iter().map(|i| i.name.clone()).collect(),
+        }
+    }
+
+    /// Every connection: `connections`, then those `flows` generates (those
+    /// that would start after `stop` are left out). Connection `i` of this
+    /// list is connection `i` of the run's outputs.
+    pub fn all_connections(&self) -> std::borrow::Cow<'_, [ConnectionSpec]> {
+        if self.flows.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.connections);
+        }
+        let mut all = self.connections.clone();
+        all.extend(self.generated().into_iter().map(|(_, c)| c));
+        std::borrow::Cow::Owned(all)
+    }
+
+    /// The connections `flows` generates, each with the index of its
+    /// `Flows`, leaving out those that would start after `stop`.
+    pub fn generated(&self) -> Vec<(usize, ConnectionSpec)> {
+        let mut out = Vec::new();
+        let Some(t) = &self.topology else { return out };
+        let names: Vec<String> = t.graph().hosts.iter().map(|h| h.name.clone()).collect();
+        for (k, f) in self.flows.iter().enumerate() {
+            let mut rng = sim_core::RngStreams::new(self.seed).stream(&format!("flows/{k}"));
+            let Ok(set) = f.host_set(&names) else { continue };
+            let to = match &f.pattern {
+                Pattern::Incast { to } => names.iter().position(|n| n == to),
+                _ => None,
+            };
+            let pairs: Vec<(String, String)> = f
+                .pairs(&set, to, &mut rng)
+                .into_iter()
+                .map(|(a, b)| (names[a].clone(), names[b].clone()))
+                .collect();
+            out.extend(
+                f.connections(&pairs, &mut rng)
+                    .into_iter()
+                    .filter(|c| c.start <= self.stop)
+                    .map(|c| (k, c)),
+            );
+        }
+        out
+    }
+
     /// Every link direction of the scenario, in either form.
-    pub fn link_specs(&self) -> Vec<&LinkSpec> {
+    pub fn link_specs(&self) -> Vec<LinkSpec> {
         match &self.topology {
             Some(t) => t
+                .graph()
                 .links
                 .iter()
-                .flat_map(|l| [&l.forward, l.resolved_reverse()])
+                .flat_map(|l| [l.forward.clone(), l.resolved_reverse().clone()])
                 .collect(),
             None => self
                 .client
@@ -512,6 +580,7 @@ impl Scenario {
                 .iter()
                 .flat_map(|i| [&i.uplink, &i.downlink])
                 .flatten()
+                .cloned()
                 .collect(),
         }
     }
@@ -547,14 +616,20 @@ pub struct Scenario {
     pub client: ClientSpec,
     /// Hosts, routers and links (the topology form), instead of `client`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub topology: Option<TopologySpec>,
+    pub topology: Option<TopologyForm>,
     /// Interfaces going down and up, in any order; events at the same time
     /// take effect in the order written. Default: none.
     #[serde(default)]
     pub timeline: Vec<TimelineEvent>,
     /// The connections from the client to the server, at least one
-    /// (required).
+    /// (required; in the topology form, possibly empty when `flows`
+    /// generates some).
+    #[serde(default)]
     pub connections: Vec<ConnectionSpec>,
+    /// Connections generated from the seed over the hosts of the topology
+    /// form (traffic matrices); they follow `connections`. Default: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<FlowsSpec>,
     /// The MPTCP version both hosts speak: `v1` (RFC 8684, the default) or
     /// `v0` (RFC 6824). It changes the run (keys hash with SHA-1 in v0,
     /// data sequence numbers are 4 bytes on the wire, the SYN carries the
@@ -649,7 +724,7 @@ impl Scenario {
         };
         let ifaces = &self.client.interfaces;
         if let Some(t) = &self.topology {
-            topology::check(self, t, text, &err)?;
+            topology::check(self, t, &err)?;
         } else if ifaces.is_empty() {
             return err(
                 &[F("client"), F("interfaces")],
@@ -788,10 +863,16 @@ impl Scenario {
                 );
             }
         }
-        if self.connections.is_empty() {
+        if self.connections.is_empty() && self.flows.is_empty() {
             return err(
                 &[F("connections")],
                 "there are no connections; expected at least one ConnectionSpec(...)".into(),
+            );
+        }
+        if !self.flows.is_empty() && self.topology.is_none() {
+            return err(
+                &[F("flows")],
+                "flows need the topology form; expected `topology: Topology(...)` (or FatTree, Dumbbell) instead of `client`".into(),
             );
         }
         if self.topology.is_none() && self.connections.len() > crate::run::MAX_CONNECTIONS {
@@ -804,8 +885,15 @@ impl Scenario {
                 ),
             );
         }
-        for (k, c) in self.connections.iter().enumerate() {
-            let at = |rest: &[PathSeg<'static>]| [&[F("connections"), I(k)][..], rest].concat();
+        // The written connections, then each `flows` template.
+        let sites = (self
+            .connections
+            .iter()
+            .enumerate()
+            .map(|(k, c)| (vec![F("connections"), I(k)], c)))
+        .chain((self.flows.iter().enumerate()).map(|(k, f)| (vec![F("flows"), I(k), F("connection")], &f.connection)));
+        for (site, c) in sites {
+            let at = |rest: &[PathSeg<'static>]| [&site[..], rest].concat();
             if c.start > self.stop {
                 return err(
                     &at(&[F("start")]),

@@ -57,7 +57,11 @@ fn builtin_names(kind: &str) -> Vec<String> {
         .expect("mpsim list runs");
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     let names: Vec<String> = match kind {
-        "scenario" => experiments::builtin::BUILTIN.iter().map(|b| b.0.to_string()).collect(),
+        "scenario" => experiments::builtin::BUILTIN
+            .iter()
+            .map(|b| b.0.to_string())
+            .filter(|n| !experiments::builtin::HEAVY.contains(&n.as_str()))
+            .collect(),
         _ => experiments::builtin::SWEEPS.iter().map(|b| b.0.to_string()).collect(),
     };
     for n in &names {

@@ -184,3 +184,84 @@ fn a_run_of_many_hosts_is_identical_when_repeated() {
     let b = serde_json::to_string(&run(&sc, &RunOptions::default()).unwrap().metrics).unwrap();
     assert_eq!(a, b);
 }
+
+const FAT_TREE: &str = r#"Scenario(
+    name: "fat-tree-4",
+    stop: "5s",
+    topology: FatTree(k: 4, link: LinkSpec(rate: "100Mbps", delay: "100us", buffer: Packets(100))),
+    flows: [
+        Flows(
+            pattern: Permutation,
+            connection: ConnectionSpec(path_manager: none, cc: reno, traffic: Download(bytes: "500KB")),
+        ),
+    ],
+    record: RecordSpec(pcap: false, timeseries: false, sequence: false),
+)
+"#;
+
+#[test]
+fn a_fat_tree_has_k_cubed_over_4_hosts_and_every_permutation_flow_takes_a_shortest_path() {
+    use experiments::scenario::{TopologySpec, topology_graph};
+    let sc = Scenario::parse(Path::new("ft.ron"), FAT_TREE).unwrap_or_else(|e| panic!("{e}"));
+    let g = sc.topology.as_ref().unwrap().graph();
+    assert_eq!(g.hosts.len(), 16);
+    assert_eq!(g.routers.len(), 4 + 4 * 4);
+    let mut routes = topology_graph(&g, |_| 7);
+    let conns = sc.all_connections();
+    assert_eq!(conns.len(), 16, "one per host");
+    for c in conns.iter() {
+        let (a, b) = (
+            g.host(c.from.as_deref().unwrap()).unwrap(),
+            g.host(c.to.as_deref().unwrap()).unwrap(),
+        );
+        let (pa, pb) = (a / 2, b / 2); // edge switch
+        let (qa, qb) = (a / 4, b / 4); // pod
+        // Hops in a k = 4 fat tree: same edge 2, same pod 4, else 6.
+        let want = if pa == pb {
+            2
+        } else if qa == qb {
+            4
+        } else {
+            6
+        };
+        let seg = probe(TopologySpec::addr(a, 0), TopologySpec::addr(b, 0));
+        assert_eq!(routes.route(&seg).unwrap().len(), want, "{a} -> {b}");
+    }
+    let out = run(&sc, &RunOptions::default()).unwrap();
+    for c in &out.metrics.connections {
+        assert_eq!(c.bytes_delivered, 500_000);
+    }
+}
+
+fn probe(src: u32, dst: u32) -> models::segment::Segment {
+    models::segment::Segment {
+        src_addr: src,
+        dst_addr: dst,
+        src_port: 40000,
+        dst_port: 80,
+        seq: 0,
+        ack: 0,
+        flags: Default::default(),
+        window: 0,
+        payload_len: 0,
+        options: Default::default(),
+    }
+}
+
+#[test]
+fn a_fat_tree_with_an_odd_k_is_refused_at_k() {
+    let text = FAT_TREE.replace("k: 4", "k: 5");
+    let e = refused(&text);
+    assert_eq!((e.line, e.col), at(&text, "5, link"), "{e}");
+    assert!(e.message.contains("expected an even number"), "{e}");
+}
+
+#[test]
+fn flows_over_an_unknown_host_are_refused_at_its_name() {
+    let text = FAT_TREE.replace(
+        "pattern: Permutation,",
+        "pattern: Permutation, hosts: [\"h1\", \"h99\"],",
+    );
+    let e = refused(&text);
+    assert_eq!((e.line, e.col), at(&text, "\"h99\""), "{e}");
+}

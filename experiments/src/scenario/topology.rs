@@ -101,17 +101,204 @@ impl TopoLinkSpec {
     }
 }
 
-/// The graph of a scenario.
+/// The `topology` of a scenario: a graph written out, or one generated.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename = "Topology")]
+#[serde(deny_unknown_fields)]
+pub enum TopologyForm {
+    /// Hosts, routers and links, written out.
+    Topology {
+        /// The hosts, at least two.
+        hosts: Vec<HostSpec>,
+        /// The routers' names. Default: none.
+        #[serde(default)]
+        routers: Vec<String>,
+        /// The links.
+        links: Vec<TopoLinkSpec>,
+    },
+    /// A k-ary fat tree (Al-Fares et al., SIGCOMM 2008): k pods of k/2 edge
+    /// and k/2 aggregation switches, (k/2)^2 core switches, k^3/4 hosts
+    /// `h0`, `h1`, ... (k/2 per edge switch, pod by pod), every link `link`
+    /// in both directions. Between pods there are (k/2)^2 equal-cost paths.
+    FatTree {
+        /// Even, 2 to 32.
+        k: u32,
+        /// Every link, both directions.
+        link: LinkSpec,
+    },
+    /// Client hosts `c0`, `c1`, ... with one interface `p0`, `p1`, ... per
+    /// path, and one host `server`. Path `p` is a bottleneck link from
+    /// router `left{p}` to router `gw` (`paths[p]`, both directions); each
+    /// client interface `p{p}` reaches `left{p}` over an access link, and
+    /// `gw` reaches `server` over a link of the paths' summed rate.
+    Dumbbell {
+        /// Client hosts, 1 to 1000.
+        clients: u32,
+        /// One bottleneck per path, 1 to 8.
+        paths: Vec<LinkSpec>,
+        /// Each client's access link to `left{p}`. Default: the path's
+        /// rate with no delay.
+        #[serde(default)]
+        access: Option<LinkSpec>,
+    },
+}
+
+/// A graph, written out.
+#[derive(Clone, Debug, PartialEq)]
 pub struct TopologySpec {
     /// The hosts, at least two.
     pub hosts: Vec<HostSpec>,
-    /// The routers' names. Default: none.
-    #[serde(default)]
+    /// The routers' names.
     pub routers: Vec<String>,
     /// The links.
     pub links: Vec<TopoLinkSpec>,
+}
+
+fn iface(name: String) -> HostIfaceSpec {
+    HostIfaceSpec {
+        name,
+        kind: IfaceKind::Wired,
+        initially_up: true,
+        backup: false,
+    }
+}
+
+fn link(a: String, b: String, forward: &LinkSpec) -> TopoLinkSpec {
+    TopoLinkSpec {
+        name: None,
+        between: (a, b),
+        forward: forward.clone(),
+        reverse: None,
+    }
+}
+
+impl TopologyForm {
+    /// The graph, generated if need be (the parameters are checked first).
+    pub fn graph(&self) -> TopologySpec {
+        match self {
+            TopologyForm::Topology { hosts, routers, links } => TopologySpec {
+                hosts: hosts.clone(),
+                routers: routers.clone(),
+                links: links.clone(),
+            },
+            TopologyForm::FatTree { k, link: l } => fat_tree(*k as usize, l),
+            TopologyForm::Dumbbell { clients, paths, access } => dumbbell(*clients as usize, paths, access.as_ref()),
+        }
+    }
+
+    /// What is wrong with a generator's parameters: the field and why.
+    fn problem(&self) -> Option<(Vec<super::PathSeg<'static>>, String)> {
+        use super::PathSeg::{Field as F, Index as I};
+        match self {
+            TopologyForm::Topology { .. } => None,
+            TopologyForm::FatTree { k, link: l } => {
+                if *k < 2 || *k > 32 || k % 2 == 1 {
+                    return Some((vec![F("k")], format!("k is {k}; expected an even number from 2 to 32")));
+                }
+                super::link_problem(l).map(|(mut p, m)| {
+                    p.insert(0, F("link"));
+                    (p, format!("link{m}"))
+                })
+            }
+            TopologyForm::Dumbbell { clients, paths, access } => {
+                if !(1..=1000).contains(clients) {
+                    return Some((vec![F("clients")], format!("{clients} clients; expected 1 to 1000")));
+                }
+                if paths.is_empty() || paths.len() > 8 {
+                    return Some((vec![F("paths")], format!("{} paths; expected 1 to 8", paths.len())));
+                }
+                for (p, l) in paths.iter().chain(access.iter()).enumerate() {
+                    if let Some((mut path, m)) = super::link_problem(l) {
+                        let head = if p < paths.len() {
+                            vec![F("paths"), I(p)]
+                        } else {
+                            vec![F("access")]
+                        };
+                        path.splice(0..0, head);
+                        return Some((path, format!("dumbbell link{m}")));
+                    }
+                }
+                None
+            }
+        }
+    }
+}
+
+fn fat_tree(k: usize, l: &LinkSpec) -> TopologySpec {
+    let half = k / 2;
+    let mut hosts = Vec::new();
+    let mut routers = Vec::new();
+    let mut links = Vec::new();
+    for c in 0..half * half {
+        routers.push(format!("core{c}"));
+    }
+    for pod in 0..k {
+        for a in 0..half {
+            let agg = format!("agg{pod}_{a}");
+            routers.push(agg.clone());
+            for c in 0..half {
+                links.push(link(agg.clone(), format!("core{}", a * half + c), l));
+            }
+        }
+        for e in 0..half {
+            let edge = format!("edge{pod}_{e}");
+            routers.push(edge.clone());
+            for a in 0..half {
+                links.push(link(edge.clone(), format!("agg{pod}_{a}"), l));
+            }
+            for j in 0..half {
+                let h = format!("h{}", (pod * half + e) * half + j);
+                hosts.push(HostSpec {
+                    name: h.clone(),
+                    interfaces: vec![iface("eth0".into())],
+                });
+                links.push(link(h, edge.clone(), l));
+            }
+        }
+    }
+    TopologySpec { hosts, routers, links }
+}
+
+fn dumbbell(clients: usize, paths: &[LinkSpec], access: Option<&LinkSpec>) -> TopologySpec {
+    let mut hosts = Vec::new();
+    let mut links = Vec::new();
+    let mut routers: Vec<String> = (0..paths.len()).map(|p| format!("left{p}")).collect();
+    routers.push("gw".into());
+    for c in 0..clients {
+        hosts.push(HostSpec {
+            name: format!("c{c}"),
+            interfaces: (0..paths.len()).map(|p| iface(format!("p{p}"))).collect(),
+        });
+        for (p, path) in paths.iter().enumerate() {
+            let a = access.cloned().unwrap_or_else(|| LinkSpec {
+                delay: sim_core::SimDuration::ZERO,
+                buffer: None,
+                loss: Default::default(),
+                jitter: None,
+                ..path.clone()
+            });
+            links.push(link(format!("c{c}.p{p}"), format!("left{p}"), &a));
+        }
+    }
+    hosts.push(HostSpec {
+        name: "server".into(),
+        interfaces: vec![iface("eth0".into())],
+    });
+    for (p, path) in paths.iter().enumerate() {
+        links.push(TopoLinkSpec {
+            name: Some(format!("path{p}")),
+            ..link(format!("left{p}"), "gw".into(), path)
+        });
+    }
+    let total = paths.iter().map(|p| p.rate.bps()).sum::<u64>();
+    let fast = LinkSpec {
+        rate: sim_core::Bandwidth::from_bps(total.saturating_mul(2)).unwrap_or(paths[0].rate),
+        delay: sim_core::SimDuration::ZERO,
+        buffer: None,
+        loss: Default::default(),
+        jitter: None,
+    };
+    links.push(link("gw".into(), "server".into(), &fast));
+    TopologySpec { hosts, routers, links }
 }
 
 /// A link end, resolved.
@@ -221,15 +408,16 @@ fn simple_name(s: &str) -> bool {
 }
 
 /// The checks of the topology form.
-pub(super) fn check(
-    sc: &super::Scenario,
-    t: &TopologySpec,
-    _text: &str,
-    err: ErrFn<'_>,
-) -> Result<(), super::ScenarioError> {
+pub(super) fn check(sc: &super::Scenario, form: &TopologyForm, err: ErrFn<'_>) -> Result<(), super::ScenarioError> {
     use super::PathSeg::{Field as F, Index as I};
     use super::{MAX_INTERFACES, MAX_NAME_CHARS};
     const TOPO: super::PathSeg<'static> = F("topology");
+    if let Some((path, m)) = form.problem() {
+        let mut full = vec![TOPO];
+        full.extend(path);
+        return err(&full, m);
+    }
+    let t = &form.graph();
     if !sc.client.interfaces.is_empty() {
         return err(
             &[F("client")],
@@ -406,15 +594,94 @@ pub(super) fn check(
             );
         }
     }
+    // Generators of connections: their parameters.
+    let names: Vec<String> = t.hosts.iter().map(|h| h.name.clone()).collect();
+    for (k, f) in sc.flows.iter().enumerate() {
+        let at = |rest: &[super::PathSeg<'static>]| [&[F("flows"), I(k)][..], rest].concat();
+        if let Err(name) = f.host_set(&names) {
+            let i = f.hosts.iter().flatten().position(|n| *n == name).unwrap_or(0);
+            return err(
+                &at(&[F("hosts"), I(i)]),
+                format!(
+                    "{name:?} names no host; expected one of {}",
+                    quoted(names.iter().map(String::as_str))
+                ),
+            );
+        }
+        if let super::Pattern::Incast { to } = &f.pattern
+            && !names.contains(to)
+        {
+            return err(
+                &at(&[F("pattern"), F("to")]),
+                format!(
+                    "{to:?} names no host; expected one of {}",
+                    quoted(names.iter().map(String::as_str))
+                ),
+            );
+        }
+        if f.count == 0 || f.count as usize > super::flows::MAX_GENERATED {
+            return err(
+                &at(&[F("count")]),
+                format!("count {}; expected 1 to {}", f.count, super::flows::MAX_GENERATED),
+            );
+        }
+        if f.connection.from.is_some() || f.connection.to.is_some() {
+            return err(
+                &at(&[F("connection")]),
+                "a template with `from` or `to`; expected neither (the pattern chooses them)".into(),
+            );
+        }
+        if let Some((field, m)) = f.size.as_ref().and_then(|d| d.problem()) {
+            return err(&at(&[F("size"), F(field)]), m);
+        }
+        match f.starts {
+            super::Starts::Uniform { within: d } | super::Starts::Poisson { mean_gap: d } if d.is_zero() => {
+                return err(
+                    &at(&[F("starts")]),
+                    "a spread of 0s; expected a positive duration (or `Together`)".into(),
+                );
+            }
+            _ => {}
+        }
+        let set = f.host_set(&names).unwrap_or_default();
+        let generated = set.len().saturating_mul(f.count as usize);
+        if generated > super::flows::MAX_GENERATED {
+            return err(
+                &at(&[F("count")]),
+                format!(
+                    "{} hosts x {} connections is {generated}; expected at most {}",
+                    set.len(),
+                    f.count,
+                    super::flows::MAX_GENERATED
+                ),
+            );
+        }
+    }
     // Connections: named hosts, joined by a route.
     let mut g = graph(t, |_| 0);
     let mut per_host = vec![0usize; t.hosts.len()];
-    for (k, c) in sc.connections.iter().enumerate() {
-        let at = |f: &'static str| [F("connections"), I(k), F(f)];
+    let explicit = sc
+        .connections
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (vec![F("connections"), I(k)], c.clone(), true));
+    let generated = sc
+        .generated()
+        .into_iter()
+        .map(|(f, c)| (vec![F("flows"), I(f), F("pattern")], c, false));
+    for (site, c, written) in explicit.chain(generated) {
+        // A generated connection is located at its generator's pattern.
+        let at = |f: &'static str| {
+            let mut p = site.clone();
+            if written {
+                p.push(F(f));
+            }
+            p
+        };
         let host_of = |f: &'static str, v: &Option<String>| -> Result<usize, super::ScenarioError> {
             let Some(name) = v else {
                 err(
-                    &[F("connections"), I(k)],
+                    &site,
                     format!("a connection of the topology form needs `{f}`: the name of a host"),
                 )?;
                 unreachable!("err returns an error")
@@ -447,7 +714,7 @@ pub(super) fn check(
         per_host[from] += 1;
         if per_host[from] > crate::run::MAX_CONNECTIONS {
             return err(
-                &[F("connections"), I(k)],
+                &site,
                 format!(
                     "host {:?} opens more than {} connections; expected at most {} per host (each takes 64 client ports of its own)",
                     t.hosts[from].name,
