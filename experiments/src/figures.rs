@@ -230,13 +230,67 @@ pub fn write_figures(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, String
     let seq = SequenceFile {
         path: dir.join("sequence.csv"),
     };
-    if !seq.path.exists() {
+    let mut files = if seq.path.exists() {
+        draw_figures(dir, &seq, &out.timeseries, &out.iface_names, &FigureOptions::default())?
+    } else {
         // A run that records no sequence (`record.sequence: false`): the
         // figures of the time series only.
         let none: &[SeqRecord] = &[];
-        return draw_figures(dir, none, &out.timeseries, &out.iface_names, &FigureOptions::default());
+        draw_figures(dir, none, &out.timeseries, &out.iface_names, &FigureOptions::default())?
+    };
+    files.extend(draw_flow_cdfs(dir, &out.metrics)?);
+    Ok(files)
+}
+
+/// With several connections: the CDFs of their goodput
+/// (`flows-goodput-cdf`) and of the completion times of those that
+/// completed (`flows-completion-cdf`).
+pub fn draw_flow_cdfs(dir: &Path, m: &crate::run::Metrics) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    if m.connections.len() < 2 {
+        return Ok(files);
     }
-    draw_figures(dir, &seq, &out.timeseries, &out.iface_names, &FigureOptions::default())
+    let cdf = |mut xs: Vec<f64>| -> Vec<(f64, f64)> {
+        xs.sort_by(f64::total_cmp);
+        let n = xs.len() as f64;
+        let mut pts = vec![(xs.first().copied().unwrap_or(0.0), 0.0)];
+        pts.extend(xs.iter().enumerate().map(|(i, &x)| (x, (i + 1) as f64 / n)));
+        pts
+    };
+    let title = |what: &str| {
+        if m.scenario.is_empty() {
+            what.to_string()
+        } else {
+            format!("{}: {what}", m.scenario)
+        }
+    };
+    let goodput: Vec<f64> = m.connections.iter().map(|c| c.goodput_bps / 1e6).collect();
+    let ts = TimeSeries {
+        title: title(&format!("goodput of {} connections", goodput.len())),
+        x_label: "goodput (Mb/s)".into(),
+        y_label: "fraction of connections".into(),
+        lines: vec![Line::step("goodput", color(0), cdf(goodput))],
+        ..Default::default()
+    };
+    let r = plots::time_series(&ts, dir.join("flows-goodput-cdf")).map_err(|e| e.to_string())?;
+    files.extend(r.files);
+    let done: Vec<f64> = m.connections.iter().filter_map(|c| c.completion_s).collect();
+    if !done.is_empty() {
+        let ts = TimeSeries {
+            title: title(&format!(
+                "completion time of {} of {} connections",
+                done.len(),
+                m.connections.len()
+            )),
+            x_label: "completion time (s)".into(),
+            y_label: "fraction of completed connections".into(),
+            lines: vec![Line::step("completion", color(1), cdf(done))],
+            ..Default::default()
+        };
+        let r = plots::time_series(&ts, dir.join("flows-completion-cdf")).map_err(|e| e.to_string())?;
+        files.extend(r.files);
+    }
+    Ok(files)
 }
 
 /// The figure kinds, as `mpsim plot --kind` names them.

@@ -5,6 +5,7 @@ pub mod builder;
 pub mod builtin;
 pub mod demo;
 pub mod figures;
+pub mod flowstats;
 pub mod host;
 pub mod pcap;
 pub mod registry;

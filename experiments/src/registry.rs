@@ -524,6 +524,14 @@ impl Registry {
             |c| Ok(Arc::new(c)),
         );
         r.alias::<PathManagerPolicy>("full_mesh", "fullmesh");
+        r.add_path_manager::<models::path_manager::ndiffports::NDiffPortsConfig>(
+            "ndiffports",
+            "Linux ndiffports: num_subflows subflows over one address pair, from different ports (for ECMP)",
+            |c| match c.problem() {
+                Some(p) => Err(p),
+                None => Ok(Arc::new(c)),
+            },
+        );
         r.mirror_on_server("fullmesh");
         r.add_path_manager::<IosNoneConfig>("none", "iOS .none: plain TCP on one interface", |c| Ok(Arc::new(c)));
         for (name, service, doc) in [

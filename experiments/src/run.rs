@@ -427,6 +427,9 @@ pub struct LinkMetrics {
     /// Bytes of the delivered packets, as IP packet lengths (IP and TCP
     /// headers and options included).
     pub delivered_bytes: u64,
+    /// `delivered_bytes` in bits over what the link could carry in the
+    /// whole run (rate x stop time): 0 to 1.
+    pub utilisation: f64,
 }
 
 /// What a run measured.
@@ -447,8 +450,11 @@ pub struct Metrics {
     /// One per connection, in the scenario's order.
     pub connections: Vec<ConnMetrics>,
     /// Each interface's uplink then downlink, in interface order (an
-    /// interface that shares another's path has none of its own).
+    /// interface that shares another's path has none of its own); in the
+    /// topology form, each link's `.ab` then `.ba`, in the order written.
     pub links: Vec<LinkMetrics>,
+    /// The connections summarised: total goodput, Jain's index, spread.
+    pub flows: crate::flowstats::FlowSummary,
 }
 
 /// A finished run: metrics and, when recorded, the series behind the figures.
@@ -601,9 +607,12 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
                 dropped_loss_pkts: c.dropped_loss_pkts,
                 dropped_down_pkts: c.dropped_down_pkts,
                 delivered_bytes: c.delivered_bytes,
+                utilisation: c.delivered_bytes as f64 * 8.0
+                    / (world.net.link(l).config().rate.bps() as f64 * sc.stop.as_secs_f64()),
             }
         })
         .collect();
+    let flows = crate::flowstats::FlowSummary::of(&connections);
     let metrics = Metrics {
         scenario: sc.name.clone(),
         seed: sc.seed,
@@ -615,6 +624,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         },
         connections,
         links,
+        flows,
     };
     Ok(RunOutput {
         metrics,

@@ -14,6 +14,8 @@
 //!   subflows, accepts joins.
 //! - [`full_mesh`]: Linux out-of-tree `fullmesh` (net/mptcp/mptcp_fullmesh.c):
 //!   one subflow per (local interface, remote address) pair.
+//! - [`ndiffports`]: Linux out-of-tree `ndiffports`: N subflows over one
+//!   address pair, from different source ports (for ECMP).
 //! - [`ios_none`], [`ios_handover`], [`ios_interactive`], [`ios_aggregate`]:
 //!   the four values of iOS `URLSessionConfiguration.multipathServiceType`, as
 //!   Apple's XNU kernel implements them (bsd/netinet/mptcp*.c). The three
@@ -67,6 +69,7 @@ pub mod ios_aggregate;
 pub mod ios_handover;
 pub mod ios_interactive;
 pub mod ios_none;
+pub mod ndiffports;
 
 pub use default::{LinuxDefault, LinuxDefaultConfig};
 pub use full_mesh::{FullMesh, FullMeshConfig};
