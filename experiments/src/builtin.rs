@@ -52,7 +52,7 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
 
 /// Built-ins too costly for every test run (minutes of CPU): the golden
 /// test leaves them to its `--ignored` variant.
-pub const HEAVY: &[&str] = &["dumbbell-1000", "dumbbell-10000"];
+pub const HEAVY: &[&str] = &["dumbbell-1000", "dumbbell-10000", "fattree-permutation"];
 
 /// Built-in sweeps: (name, one-line description, RON text).
 pub const SWEEPS: &[(&str, &str, &str)] = &[
@@ -65,6 +65,16 @@ pub const SWEEPS: &[(&str, &str, &str)] = &[
         "aggregate-rtt-ratio",
         "sweep: scheduler x RTT ratio for aggregation of two 20 Mb/s paths (goodput)",
         include_str!("../sweeps/aggregate-rtt-ratio.ron"),
+    ),
+    (
+        "shared-bottleneck-fairness",
+        "sweep: RFC 6356's goal, MPTCP (2 subflows) against TCP on one bottleneck, per congestion control, 5 seeds",
+        include_str!("../sweeps/shared-bottleneck-fairness.ron"),
+    ),
+    (
+        "fattree-permutation",
+        "sweep: Raiciu et al. 2011, k=8 fat tree, permutation traffic, 1/2/4/8 subflows (minutes per run: shard it)",
+        include_str!("../sweeps/fattree-permutation.ron"),
     ),
 ];
 

@@ -29,6 +29,11 @@ pub struct FlowSummary {
     pub goodput_mbps_median: f64,
     /// The largest goodput, in Mb/s.
     pub goodput_mbps_max: f64,
+    /// The first connection's goodput over the second's (with two or more
+    /// connections and a second that moved data): how a multipath
+    /// connection fares against a single-path one on a shared bottleneck
+    /// (RFC 6356's goal: about 1).
+    pub first_over_second_goodput: Option<f64>,
     /// Mean completion time of the completed connections, in seconds.
     pub completion_s_mean: Option<f64>,
     /// 99th percentile completion time of the completed connections.
@@ -69,6 +74,10 @@ impl FlowSummary {
             goodput_mbps_p10: pct(10.0),
             goodput_mbps_median: pct(50.0),
             goodput_mbps_max: goodput.last().copied().unwrap_or(0.0),
+            first_over_second_goodput: match conns {
+                [a, b, ..] if b.goodput_bps > 0.0 => Some(a.goodput_bps / b.goodput_bps),
+                _ => None,
+            },
             completion_s_mean: (!done.is_empty()).then(|| done.iter().sum::<f64>() / done.len() as f64),
             completion_s_p99: percentile(&done, 99.0),
         }

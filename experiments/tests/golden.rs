@@ -62,7 +62,11 @@ fn builtin_names(kind: &str) -> Vec<String> {
             .map(|b| b.0.to_string())
             .filter(|n| !experiments::builtin::HEAVY.contains(&n.as_str()))
             .collect(),
-        _ => experiments::builtin::SWEEPS.iter().map(|b| b.0.to_string()).collect(),
+        _ => experiments::builtin::SWEEPS
+            .iter()
+            .map(|b| b.0.to_string())
+            .filter(|n| !experiments::builtin::HEAVY.contains(&n.as_str()))
+            .collect(),
     };
     for n in &names {
         assert!(text.contains(n.as_str()), "mpsim list names {n}");

@@ -517,7 +517,7 @@ impl Sweep {
             points.push(point);
         }
         let conns = base.connections.len();
-        let metrics = metric_columns(conns);
+        let metrics = metric_columns(conns, base.topology.is_some());
         for s in &seeds {
             hash.write(&s.to_le_bytes());
         }
@@ -570,10 +570,14 @@ fn blank_like(prefix: &str) -> String {
     prefix.chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect()
 }
 
-/// The per-connection metric columns (prefixed `cN_` when there are several
-/// connections), after the run's event count.
-pub fn metric_columns(conns: usize) -> Vec<String> {
+/// The metric columns: the run's event count, the flow summary (scenarios
+/// of the topology form), then the per-connection metrics of the written
+/// connections (prefixed `cN_` when there are several).
+pub fn metric_columns(conns: usize, flows: bool) -> Vec<String> {
     let mut v = vec!["events".to_string()];
+    if flows {
+        v.extend(FLOW_METRICS.iter().map(|m| m.to_string()));
+    }
     for k in 0..conns {
         for m in CONN_METRICS {
             v.push(if conns == 1 { m.to_string() } else { format!("c{k}_{m}") });
@@ -581,6 +585,20 @@ pub fn metric_columns(conns: usize) -> Vec<String> {
     }
     v
 }
+
+/// The run's flow summary in `results.csv` (scenarios of the topology form),
+/// in order: `metrics.json`'s `flows`.
+pub const FLOW_METRICS: [&str; 9] = [
+    "flows",
+    "flows_completed",
+    "total_goodput_mbps",
+    "jain_index",
+    "min_goodput_mbps",
+    "p10_goodput_mbps",
+    "median_goodput_mbps",
+    "first_over_second_goodput",
+    "p99_completion_s",
+];
 
 /// The metrics of each connection in `results.csv`, in order.
 pub const CONN_METRICS: [&str; 9] = [
@@ -844,7 +862,10 @@ fn resolve_path(text: &str, s: &str) -> Result<Vec<Seg>, String> {
                     .map(|i| {
                         let mut p = path.clone();
                         p.extend([Seg::Index(i), Seg::Field("name".into())]);
-                        label_of(&value_of(&p))
+                        // An optional name (a topology link's) is written `Some("...")`.
+                        let v = value_of(&p);
+                        let v = v.strip_prefix("Some(").and_then(|x| x.strip_suffix(')')).unwrap_or(&v);
+                        label_of(v)
                     })
                     .collect();
                 let Some(i) = names.iter().position(|x| *x == name) else {

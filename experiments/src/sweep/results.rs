@@ -55,30 +55,51 @@ pub fn result_row(info: &PlanInfo, r: usize, outcome: &Outcome) -> Vec<String> {
 /// The metric columns of a finished run, as text (empty: not measured,
 /// such as the completion time of a transfer that did not finish).
 fn metric_values(info: &PlanInfo, m: &Metrics) -> Vec<String> {
-    let conns = (info.metrics.len() - 1) / CONN_METRICS.len();
-    let mut v = vec![m.events.to_string()];
-    for k in 0..conns {
-        let Some(c) = m.connections.get(k) else {
-            v.extend(CONN_METRICS.iter().map(|_| String::new()));
-            continue;
-        };
-        let sum = |f: &dyn Fn(&crate::run::SubflowMetrics) -> u64| c.subflows.iter().map(f).sum::<u64>().to_string();
-        for name in CONN_METRICS {
-            v.push(match name {
-                "completion_s" => c.completion_s.map_or(String::new(), num),
-                "goodput_mbps" => num(c.goodput_bps / 1e6),
-                "bytes_delivered" => c.bytes_delivered.to_string(),
-                "reinjected_bytes" => c.reinjected_bytes.to_string(),
-                "meta_retransmitted_bytes" => c.meta_retransmitted_bytes.to_string(),
-                "retransmitted_bytes" => sum(&|s| s.bytes_retransmitted),
-                "rto_count" => sum(&|s| s.rto_count),
-                "subflows" => c.subflows.len().to_string(),
-                "ooo_max_bytes" => c.ooo_max_bytes.to_string(),
-                other => unreachable!("metric {other} has no value"),
-            });
-        }
+    info.metrics.iter().map(|name| metric_value(name, m)).collect()
+}
+
+/// One metric column's value, by its name (`events`, a flow summary
+/// metric, or a connection metric with its `cN_` prefix when there is one).
+fn metric_value(name: &str, m: &Metrics) -> String {
+    let f = &m.flows;
+    let opt = |x: Option<f64>| x.map_or(String::new(), num);
+    match name {
+        "events" => return m.events.to_string(),
+        "flows" => return f.flows.to_string(),
+        "flows_completed" => return f.completed.to_string(),
+        "total_goodput_mbps" => return num(f.total_goodput_mbps),
+        "jain_index" => return opt(f.jain_index),
+        "min_goodput_mbps" => return num(f.goodput_mbps_min),
+        "p10_goodput_mbps" => return num(f.goodput_mbps_p10),
+        "median_goodput_mbps" => return num(f.goodput_mbps_median),
+        "first_over_second_goodput" => return opt(f.first_over_second_goodput),
+        "p99_completion_s" => return opt(f.completion_s_p99),
+        _ => {}
     }
-    v
+    // `cK_metric`, or a bare metric of connection 0.
+    let (k, metric) = match name.strip_prefix('c').and_then(|r| r.split_once('_')) {
+        Some((digits, rest)) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            (digits.parse::<usize>().unwrap_or(usize::MAX), rest)
+        }
+        _ => (0, name),
+    };
+    debug_assert!(CONN_METRICS.contains(&metric), "metric {name} has no value");
+    let Some(c) = m.connections.get(k) else {
+        return String::new();
+    };
+    let sum = |f: &dyn Fn(&crate::run::SubflowMetrics) -> u64| c.subflows.iter().map(f).sum::<u64>().to_string();
+    match metric {
+        "completion_s" => c.completion_s.map_or(String::new(), num),
+        "goodput_mbps" => num(c.goodput_bps / 1e6),
+        "bytes_delivered" => c.bytes_delivered.to_string(),
+        "reinjected_bytes" => c.reinjected_bytes.to_string(),
+        "meta_retransmitted_bytes" => c.meta_retransmitted_bytes.to_string(),
+        "retransmitted_bytes" => sum(&|s| s.bytes_retransmitted),
+        "rto_count" => sum(&|s| s.rto_count),
+        "subflows" => c.subflows.len().to_string(),
+        "ooo_max_bytes" => c.ooo_max_bytes.to_string(),
+        other => unreachable!("metric {other} has no value"),
+    }
 }
 
 /// A number as the CSV files write it: the shortest text that reads back
