@@ -5,6 +5,7 @@ pub mod builtin;
 pub mod demo;
 pub mod figures;
 pub mod host;
+pub mod interrupt;
 pub mod pcap;
 pub mod registry;
 pub mod run;

@@ -761,11 +761,18 @@ fn conn_metrics(
         .unwrap_or(0);
     let mut subflows = Vec::new();
     if let Some(c) = client {
-        for sf in c.conn.subflows() {
+        for sf in c.conn.all_subflows() {
             let (laddr, lport) = sf.tcp.local();
             let iface_idx = paths.iter().position(|p| p.client_addr == laddr).unwrap_or(0);
-            // The server's end of the same subflow.
-            let peer = server.and_then(|s| s.conn.subflows().iter().find(|p| p.tcp.remote() == (laddr, lport)));
+            // The server's end of the same subflow: the first one from the
+            // same client address and port opened since (a subflow that
+            // takes a closed one's slot reuses its port).
+            let peer = server.and_then(|s| {
+                s.conn
+                    .all_subflows()
+                    .filter(|p| p.tcp.remote() == (laddr, lport) && p.opened_at >= sf.opened_at)
+                    .min_by_key(|p| p.opened_at)
+            });
             let cs = sf.tcp.stats();
             let ps = peer.map(|p| *p.tcp.stats()).unwrap_or_default();
             let sender_is_server = ps.bytes_sent >= cs.bytes_sent;
@@ -781,12 +788,9 @@ fn conn_metrics(
                 .map(|a| a.0 / a.1 as f64);
             // The subflow's life at each end, as the connections reported it.
             let life = obs.lifecycle.get(&(0, c.index, sf.id));
-            let peer_life = server.and_then(|s| {
-                obs.lifecycle
-                    .iter()
-                    .find(|(k, l)| k.0 == 1 && k.1 == s.index && l.client == (laddr, lport))
-                    .map(|(_, l)| l)
-            });
+            let peer_life = server
+                .zip(peer)
+                .and_then(|(s, p)| obs.lifecycle.get(&(1, s.index, p.id)));
             // Closed when either end closed it: the client's close, else
             // the server's, time and reason from the same end.
             let closed = life.and_then(|l| l.closed).or(peer_life.and_then(|l| l.closed));
@@ -835,20 +839,36 @@ fn conn_metrics(
 /// renamed into place when everything is written. `sequence.csv` is
 /// streamed to the file, so the output's `records` and `signals` are empty;
 /// draw its figures with [`crate::figures::write_figures`], which reads
-/// `sequence.csv` back from `out`.
+/// `sequence.csv` back from `out`, or use [`run_to_dir_with`] to draw them
+/// before the directory appears.
 pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
+    run_to_dir_with(sc, out, |_, _| Ok(()))
+}
+
+/// [`run_to_dir`], with `finish` called on the temporary directory once
+/// the run's files are in it and before it is renamed into place (the
+/// command line draws the figures there): the run directory appears only
+/// when everything in it is complete, and an error of `finish` leaves
+/// nothing behind.
+///
+/// The temporary directory is `.NAME.tmp-PID` beside `out`; it is
+/// registered with [`crate::interrupt`] while it exists (SIGINT and
+/// SIGTERM remove it once [`crate::interrupt::install`] ran), and stale
+/// ones of dead processes in the same parent are removed first.
+pub fn run_to_dir_with(
+    sc: &Scenario,
+    out: &Path,
+    finish: impl FnOnce(&Path, &RunOutput) -> Result<(), String>,
+) -> Result<RunOutput, String> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    let name = out
-        .file_name()
-        .ok_or("the output directory has no name")?
-        .to_string_lossy()
-        .to_string();
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = crate::interrupt::temp_dir_for(out, std::process::id()).ok_or("the output directory has no name")?;
+    crate::interrupt::remove_stale(parent);
     let _ = std::fs::remove_dir_all(&tmp);
+    let guard = crate::interrupt::TempGuard::new(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
     let result = (|| {
         let opts = RunOptions {
@@ -863,28 +883,27 @@ pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
         if sc.record.timeseries {
             write_file(&tmp.join("timeseries.csv"), &output.timeseries.write_csv())?;
         }
+        finish(&tmp, &output)?;
         Ok(output)
     })();
-    match result {
-        Ok(output) => {
-            if out.exists() {
-                if !out.join("scenario.ron").exists() && holds_files(out) {
-                    let _ = std::fs::remove_dir_all(&tmp);
-                    return Err(format!(
-                        "{} exists and is not a run directory; expected a new or empty directory",
-                        out.display()
-                    ));
-                }
-                std::fs::remove_dir_all(out).map_err(|e| format!("cannot replace {}: {e}", out.display()))?;
+    let placed = result.and_then(|output| {
+        if out.exists() {
+            if !out.join("scenario.ron").exists() && holds_files(out) {
+                return Err(format!(
+                    "{} exists and is not a run directory; expected a new or empty directory",
+                    out.display()
+                ));
             }
-            std::fs::rename(&tmp, out).map_err(|e| format!("cannot move the run into {}: {e}", out.display()))?;
-            Ok(output)
+            std::fs::remove_dir_all(out).map_err(|e| format!("cannot replace {}: {e}", out.display()))?;
         }
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            Err(e)
-        }
+        std::fs::rename(&tmp, out).map_err(|e| format!("cannot move the run into {}: {e}", out.display()))?;
+        Ok(output)
+    });
+    if placed.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
     }
+    drop(guard);
+    placed
 }
 
 const SEQUENCE_HEADER: &str = "time_ns,conn,iface,from_server,dsn,len,data_ack,reinjected";

@@ -264,25 +264,30 @@ fn plot_redraws_a_run_directorys_figures_identically_and_adds_a_requested_zoom()
     assert_eq!(mpsim(&["plot", path_str(&dir.join("nothing"))]).status.code(), Some(2));
 }
 
-/// A broken invariant in a single run (here the known panic of a
-/// connection's 65th subflow under a fullmesh Wi-Fi that flaps, the
-/// reliability reproducer `panic_flapping_subflows.ron`; when that bug is
-/// fixed this test needs another trigger) ends with exit code 70, the
-/// scenario's seed and a command that repeats it, and leaves neither a run
-/// directory nor its temporary directory.
+/// A broken invariant in a single run (injected with MPSIM_INJECT_PANIC:
+/// the known one, the panic of a connection's 65th subflow under a
+/// fullmesh Wi-Fi that flaps, `panic_flapping_subflows.ron`, is fixed) ends
+/// with exit code 70, the scenario's seed and a command that repeats it,
+/// and leaves neither a run directory nor its temporary directory.
 #[test]
 fn an_internal_error_exits_70_with_the_seed_and_a_command_that_repeats_it() {
+    let input = scratch("panic-input");
+    let case = input.join("small.ron");
+    std::fs::write(&case, SMALL).unwrap();
     let dir = scratch("panic");
-    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/panic_flapping_subflows.ron");
     let out = dir.join("run");
-    let o = mpsim(&[
-        "run",
-        case.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--seed",
-        "3",
-    ]);
+    let o = Command::new(env!("CARGO_BIN_EXE_mpsim"))
+        .args([
+            "run",
+            case.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--seed",
+            "3",
+        ])
+        .env("MPSIM_INJECT_PANIC", "1")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(70), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(e.contains("mpsim: internal error:"), "{e}");
@@ -297,4 +302,83 @@ fn an_internal_error_exits_70_with_the_seed_and_a_command_that_repeats_it() {
     );
     let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// A run of `SMALL` long enough to be interrupted: 1 GB at 100 Mb/s.
+fn long_run() -> String {
+    SMALL
+        .replace("stop: \"5s\"", "stop: \"600s\"")
+        .replace("Download(bytes: \"1MB\")", "Download(bytes: \"1000MB\")")
+        .replace("20Mbps", "100Mbps")
+        .replace(
+            "    connections:",
+            "    record: RecordSpec(pcap: false, timeseries: false),\n    connections:",
+        )
+}
+
+/// SIGINT or SIGTERM while a run is being written removes its temporary
+/// directory: nothing is left, and the exit code says which signal.
+#[test]
+fn an_interrupted_run_leaves_neither_its_directory_nor_its_temporary_directory() {
+    for (sig, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let input = scratch(&format!("signal-input-{sig}"));
+        let case = input.join("long.ron");
+        std::fs::write(&case, long_run()).unwrap();
+        let dir = scratch(&format!("signal-{sig}"));
+        let out = dir.join("run");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mpsim"))
+            .args(["run", case.to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let tmp = dir.join(format!(".run.tmp-{}", child.id()));
+        let start = std::time::Instant::now();
+        while !tmp.join("sequence.csv").exists() {
+            assert!(
+                start.elapsed().as_secs() < 60,
+                "the run never started writing {}",
+                tmp.display()
+            );
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the run ended before it was interrupted"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // SAFETY: a signal to the child this test started.
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(code), "{}", stderr(&o));
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert!(left.is_empty(), "signal {sig} left behind: {left:?}");
+    }
+}
+
+/// A run killed with SIGKILL cannot clean up; the next run beside it
+/// removes its `.NAME.tmp-PID` directory (its process is gone), and keeps
+/// anything else.
+#[test]
+fn the_next_run_removes_the_temporary_directory_a_killed_run_left() {
+    let input = scratch("stale-input");
+    let case = input.join("small.ron");
+    std::fs::write(&case, SMALL).unwrap();
+    let dir = scratch("stale");
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let stale = dir.join(format!(".old.tmp-{dead}"));
+    std::fs::create_dir_all(&stale).unwrap();
+    std::fs::write(stale.join("sequence.csv"), "half").unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let o = mpsim(&[
+        "run",
+        case.to_str().unwrap(),
+        "--out",
+        dir.join("run").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stale.exists(), "the stale temporary directory is gone");
+    assert!(dir.join("notes.txt").exists());
+    assert!(dir.join("run/metrics.json").exists());
 }

@@ -1,7 +1,13 @@
 //! The `mpsim` command line.
 //!
 //! Exit codes: 0 success, 2 bad input (scenario or command line), 1 a run
-//! that failed for another reason (I/O).
+//! that failed for another reason (I/O), 70 a broken invariant (a bug of
+//! mpsim, `run` and `reproduce`), 130 and 143 interrupted by SIGINT or
+//! SIGTERM (the run's temporary directory is removed).
+//!
+//! `MPSIM_INJECT_PANIC` (any value) makes `run` and `reproduce` panic on
+//! purpose while their temporary directory exists: the tests of the panic
+//! hook use it, as no real broken invariant is known to trigger.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -177,7 +183,23 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
             out.display()
         ));
     }
-    match experiments::run::run_to_dir(sc, out) {
+    // The figures are drawn in the temporary directory, before it is
+    // renamed into place: a run directory is complete or absent.
+    let mut figures = Vec::new();
+    let result = experiments::run::run_to_dir_with(sc, out, |tmp, output| {
+        if std::env::var_os("MPSIM_INJECT_PANIC").is_some() {
+            // A deliberate broken invariant while the temporary directory
+            // exists, for the tests of the panic hook (tests/cli.rs).
+            panic!("MPSIM_INJECT_PANIC is set: a deliberate internal error");
+        }
+        let drawn = experiments::figures::write_figures(tmp, output).map_err(|e| format!("figures: {e}"))?;
+        figures = drawn
+            .iter()
+            .filter_map(|f| f.file_name().map(|n| out.join(n)))
+            .collect();
+        Ok(())
+    });
+    match result {
         Ok(output) => {
             for (i, c) in output.metrics.connections.iter().enumerate() {
                 let done = c
@@ -199,7 +221,7 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
                     output.metrics.outcome
                 );
             }
-            report_figures(experiments::figures::write_figures(out, &output))
+            report_figures(Ok(figures))
         }
         Err(e) => {
             eprintln!("mpsim: {e}");
@@ -213,26 +235,23 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
 /// code 70 (`EX_SOFTWARE`), and without the run's temporary directory.
 /// Sweeps catch a run's panic and record it instead, so this is installed
 /// for `run` and `reproduce` only.
-fn install_panic_hook(sc: &Scenario, out: &Path, again: String) {
+fn install_panic_hook(sc: &Scenario, again: String) {
     let name = sc.name.clone();
     let seed = sc.seed;
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let tmp = out
-        .file_name()
-        .map(|n| parent.join(format!(".{}.tmp-{}", n.to_string_lossy(), std::process::id())));
     std::panic::set_hook(Box::new(move |info| {
         eprintln!("mpsim: internal error: {info}");
         eprintln!("mpsim: this is a bug in mpsim, not in the scenario: scenario {name:?}, seed {seed}");
         eprintln!("mpsim: repeat it with: {again}");
-        if let Some(t) = &tmp {
-            let _ = std::fs::remove_dir_all(t);
-        }
+        experiments::interrupt::remove_registered();
         std::process::exit(70);
     }));
+}
+
+/// SIGINT and SIGTERM remove the run's temporary directory (exit 130, 143).
+fn install_signal_handlers() {
+    if let Err(e) = experiments::interrupt::install() {
+        eprintln!("mpsim: warning: {e}; an interrupted run may leave its temporary directory");
+    }
 }
 
 /// Prints the figures written, or why they could not be (exit 1).
@@ -381,7 +400,8 @@ fn main() -> ExitCode {
             if let Some(f) = &pcap_flavor {
                 again.push_str(&format!(" --pcap-flavor {f}"));
             }
-            install_panic_hook(&sc, &out, again);
+            install_panic_hook(&sc, again);
+            install_signal_handlers();
             run_and_report(&sc, &out)
         }
         Command::Reproduce { name, out, pcap_flavor } => {
@@ -403,7 +423,8 @@ fn main() -> ExitCode {
             if let Some(f) = &pcap_flavor {
                 again.push_str(&format!(" --pcap-flavor {f}"));
             }
-            install_panic_hook(&sc, &out, again);
+            install_panic_hook(&sc, again);
+            install_signal_handlers();
             run_and_report(&sc, &out)
         }
         Command::Plot { run_dir, kind, zoom } => {
