@@ -845,9 +845,25 @@ pub const MAX_SAMPLES: u64 = 10_000_000;
 /// times stay far from the ~584 years a time can hold.
 const LONGEST: SimDuration = SimDuration::from_secs(100 * 365 * 86_400);
 
+/// The most bytes one end of a connection's traffic may ask for in all: a
+/// download or upload, or a request or response times `count`. 10^18 bytes
+/// (100 Gb/s for two and a half years) is more than any run moves, and far
+/// enough from `u64::MAX` that the totals cannot wrap (`response * count`
+/// did, reliability reproducer wrong_rr_bytes_requested_overflow) nor
+/// reach the `u64::MAX` that the hosts use for "no fixed amount".
+pub const MAX_TRANSFER_BYTES: u64 = 1_000_000_000_000_000_000;
+
 /// What is wrong with a connection's traffic: the field and the message.
 fn traffic_problem(t: &Traffic) -> Option<(&'static str, String)> {
     let empty = |field: &'static str, what: &str| Some((field, format!("{what} of 0B; expected at least 1B")));
+    let too_big = |field: &'static str, what: String, total: u128| {
+        (total > u128::from(MAX_TRANSFER_BYTES)).then(|| {
+            (
+                field,
+                format!("{what} is {total} bytes; expected at most {MAX_TRANSFER_BYTES}B (10^18 bytes) in all"),
+            )
+        })
+    };
     let too_long = |field: &'static str, d: SimDuration| {
         (d > LONGEST).then(|| {
             (
@@ -859,6 +875,8 @@ fn traffic_problem(t: &Traffic) -> Option<(&'static str, String)> {
     match *t {
         Traffic::Download { bytes } if bytes.bytes() == 0 => empty("bytes", "a download"),
         Traffic::Upload { bytes } if bytes.bytes() == 0 => empty("bytes", "an upload"),
+        Traffic::Download { bytes } => too_big("bytes", "the download".into(), bytes.bytes().into()),
+        Traffic::Upload { bytes } => too_big("bytes", "the upload".into(), bytes.bytes().into()),
         Traffic::DownloadFor { duration } | Traffic::ConstantRate { duration, .. } if duration.is_zero() => Some((
             "duration",
             "duration is 0s; expected a positive duration such as \"10s\"".into(),
@@ -877,10 +895,22 @@ fn traffic_problem(t: &Traffic) -> Option<(&'static str, String)> {
             } else if count == 0 {
                 Some(("count", "count is 0; expected at least 1 exchange".into()))
             } else {
-                too_long("think", think)
+                let n = u128::from(count);
+                too_big(
+                    "response",
+                    format!("response {}B x count {count}", response.bytes()),
+                    u128::from(response.bytes()) * n,
+                )
+                .or_else(|| {
+                    too_big(
+                        "request",
+                        format!("request {}B x count {count}", request.bytes()),
+                        u128::from(request.bytes()) * n,
+                    )
+                })
+                .or_else(|| too_long("think", think))
             }
         }
-        Traffic::Download { .. } | Traffic::Upload { .. } => None,
     }
 }
 

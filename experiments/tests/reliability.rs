@@ -144,3 +144,50 @@ fn a_wifi_that_flaps_1000_times_keeps_the_connection_running_and_still_transfers
     // 4 Mb/s for 205 s at most; the flaps cost some of it.
     assert!(c.bytes_delivered > 50_000_000, "{} bytes", c.bytes_delivered);
 }
+
+/// `wrong_rcvbuf_u64max_zero_delivered.ron`: a receive buffer of
+/// 2^64 - 1 bytes passed validation and delivered 0 bytes, the outcome
+/// "completed": the receiver's window end wrapped. Now every byte arrives.
+#[test]
+fn a_receive_buffer_of_u64_max_bytes_delivers_the_whole_download() {
+    let sc = case("wrong_rcvbuf_u64max_zero_delivered.ron");
+    let out = run(&sc, &RunOptions::default()).expect("run");
+    let c = &out.metrics.connections[0];
+    assert_eq!(c.bytes_delivered, 1_000_000);
+    assert!(c.completion_s.is_some(), "{c:?}");
+}
+
+/// `wrong_rr_bytes_requested_overflow.ron`: `response * count` wrapped
+/// (2 x (2^64 - 1) bytes became 2^64 - 2 requested). Totals are now
+/// checked, located at the field, and so is a download of `u64::MAX`
+/// bytes, which collided with the hosts' "no fixed amount".
+#[test]
+fn request_response_totals_that_overflow_are_refused_at_the_response() {
+    refused(
+        "wrong_rr_bytes_requested_overflow.ron",
+        &[
+            "response 18446744073709551615B x count 2",
+            "36893488147419103230 bytes",
+            "at most 1000000000000000000B",
+        ],
+    );
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/wrong_rcvbuf_u64max_zero_delivered.ron"),
+    )
+    .unwrap();
+    let huge = text.replace("Download(bytes: \"1MB\")", "Download(bytes: \"18446744073709551615B\")");
+    let e = Scenario::parse(Path::new("huge.ron"), &huge).expect_err("refused");
+    assert!(
+        e.message
+            .contains("the download is 18446744073709551615 bytes; expected at most"),
+        "{e}"
+    );
+    let col = huge.lines().nth(e.line - 1).unwrap();
+    assert!(
+        col[e.col - 1..].starts_with("\"18446744073709551615B\""),
+        "{e} at {col}"
+    );
+    // The largest accepted total still runs (it is not delivered by the stop).
+    let ok = text.replace("Download(bytes: \"1MB\")", "Download(bytes: \"1000000000000000000B\")");
+    Scenario::parse(Path::new("ok.ron"), &ok).expect("10^18 bytes is accepted");
+}
