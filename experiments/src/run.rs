@@ -973,19 +973,28 @@ impl SequenceFile {
                     None => break,
                 };
                 n += 1;
+                let text = line.strip_suffix(b"\r").unwrap_or(line);
                 if n == 1 {
+                    if text != SEQUENCE_HEADER.as_bytes() {
+                        return Err(format!(
+                            "{}:1: the header is {:?}; expected {SEQUENCE_HEADER:?} (a sequence.csv written by mpsim run)",
+                            self.path.display(),
+                            String::from_utf8_lossy(&text[..text.len().min(80)])
+                        ));
+                    }
                     continue;
                 }
-                let text = line.strip_suffix(b"\r").unwrap_or(line);
-                let record = parse_sequence_row(text).ok_or_else(|| {
-                    format!(
-                        "{}:{n}: malformed line; expected {SEQUENCE_HEADER}",
-                        self.path.display()
-                    )
-                })?;
+                let record = parse_sequence_row(text)
+                    .ok_or_else(|| format!("{}:{n}: {}", self.path.display(), sequence_row_error(text)))?;
                 f(&record);
             }
             if eof {
+                if n == 0 {
+                    return Err(format!(
+                        "{}: empty; expected the header line {SEQUENCE_HEADER:?}, then one row per segment (a sequence.csv written by mpsim run)",
+                        self.path.display()
+                    ));
+                }
                 return Ok(());
             }
             buf.copy_within(start..end, 0);
@@ -1058,6 +1067,34 @@ fn parse_plain_row(b: &[u8]) -> Option<(SeqRecord, usize)> {
     ))
 }
 
+/// What is wrong with a row of `sequence.csv` that
+/// [`parse_sequence_row`] refused: the field (1-based column) and what
+/// was expected.
+fn sequence_row_error(line: &[u8]) -> String {
+    let Ok(text) = std::str::from_utf8(line) else {
+        return "not UTF-8 text; expected 8 comma-separated numbers".into();
+    };
+    let fields: Vec<&str> = text.split(',').collect();
+    if fields.len() != 8 {
+        return format!("{} fields; expected 8 ({SEQUENCE_HEADER})", fields.len());
+    }
+    let names: Vec<&str> = SEQUENCE_HEADER.split(',').collect();
+    for (k, f) in fields.iter().enumerate() {
+        if (k == 6 && f.is_empty()) || f.parse::<u64>().is_ok() {
+            continue;
+        }
+        let short: String = f.chars().take(40).collect();
+        return format!(
+            "column {} ({}) is {short:?}; expected a whole number from 0 to {}{}",
+            k + 1,
+            names[k],
+            u64::MAX,
+            if k == 6 { ", or nothing" } else { "" }
+        );
+    }
+    format!("malformed line; expected {SEQUENCE_HEADER}")
+}
+
 /// One row of `sequence.csv` (the rows the single-scan reader leaves to it).
 fn parse_sequence_row(line: &[u8]) -> Option<SeqRecord> {
     let text = std::str::from_utf8(line).ok()?;
@@ -1088,6 +1125,7 @@ fn parse_sequence_row(line: &[u8]) -> Option<SeqRecord> {
 pub fn open_run_dir(dir: &Path) -> Result<(SequenceFile, TimeSeries, Vec<String>), String> {
     let sc = Scenario::load(&dir.join("scenario.ron")).map_err(|e| e.to_string())?;
     let names = sc.client.interfaces.iter().map(|i| i.name.clone()).collect();
+    check_metrics_file(&dir.join("metrics.json"))?;
     let seq = SequenceFile {
         path: dir.join("sequence.csv"),
     };
@@ -1097,9 +1135,55 @@ pub fn open_run_dir(dir: &Path) -> Result<(SequenceFile, TimeSeries, Vec<String>
         Ok(text) => TimeSeries::from_csv(&path.display().to_string(), &text)?,
         // A run that recorded no time series has no file.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !sc.record.timeseries => TimeSeries::default(),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => {
+            return Err(format!(
+                "cannot read {}: {e}; expected the time series the scenario records (record: RecordSpec(timeseries: true))",
+                path.display()
+            ));
+        }
     };
     Ok((seq, ts, names))
+}
+
+/// Refuses a `metrics.json` that is not what `mpsim run` writes: not JSON
+/// (located at its line and column), or without the fields every run has.
+/// The figures do not read it, but a run directory with a damaged one is
+/// not a run's output.
+fn check_metrics_file(path: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "cannot read {}: {e}; expected the metrics.json of a run directory written by mpsim run",
+            path.display()
+        )
+    })?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}:{}:{}: {e}; expected the JSON object mpsim run writes",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    let obj = v.as_object().ok_or_else(|| {
+        format!(
+            "{}:1:1: not a JSON object; expected the one mpsim run writes",
+            path.display()
+        )
+    })?;
+    for (key, ok) in [
+        ("scenario", obj.get("scenario").is_some_and(|x| x.is_string())),
+        ("seed", obj.get("seed").is_some_and(|x| x.is_u64())),
+        ("outcome", obj.get("outcome").is_some_and(|x| x.is_string())),
+        ("connections", obj.get("connections").is_some_and(|x| x.is_array())),
+    ] {
+        if !ok {
+            return Err(format!(
+                "{}: field {key:?} is missing or not of its type; expected the metrics.json mpsim run writes",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
@@ -1158,7 +1242,7 @@ mod tests {
         assert_eq!(got[2].data_ack, Some(u64::MAX));
         std::fs::write(&path, format!("{SEQUENCE_HEADER}\n1,0,0,1,1,1,,0\n\n")).unwrap();
         let err = SequenceFile { path: path.clone() }.for_each(&mut |_| {}).unwrap_err();
-        assert!(err.contains(":3: malformed line"), "{err}");
+        assert!(err.contains(":3: 1 fields; expected 8"), "{err}");
         std::fs::remove_file(&path).unwrap();
     }
 }

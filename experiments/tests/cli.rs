@@ -382,3 +382,91 @@ fn the_next_run_removes_the_temporary_directory_a_killed_run_left() {
     assert!(dir.join("notes.txt").exists());
     assert!(dir.join("run/metrics.json").exists());
 }
+
+/// `mpsim plot` on a damaged run directory: each damage is refused with
+/// exit 2 and an error naming the file and where in it (line, and column
+/// or field), and no figure is redrawn. It skipped a malformed row, an
+/// empty sequence.csv and a garbage metrics.json, and exited 0.
+#[test]
+fn plot_refuses_a_damaged_run_directory_with_a_located_error() {
+    let dir = scratch("plot-damaged");
+    let file = dir.join("small.ron");
+    std::fs::write(&file, SMALL).unwrap();
+    let good = dir.join("good");
+    let o = mpsim(&["run", path_str(&file), "--out", path_str(&good)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let edit = |p: &Path, line: usize, f: &dyn Fn(&str) -> String| {
+        let text = std::fs::read_to_string(p).unwrap();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        lines[line - 1] = f(&lines[line - 1]);
+        std::fs::write(p, lines.join("\n") + "\n").unwrap();
+    };
+    type Damage = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Damage, &str)> = vec![
+        (
+            "empty sequence.csv",
+            Box::new(|d: &Path| std::fs::write(d.join("sequence.csv"), "").unwrap()),
+            "sequence.csv: empty; expected the header line",
+        ),
+        (
+            "sequence.csv header",
+            Box::new(move |d: &Path| edit(&d.join("sequence.csv"), 1, &|_| "garbage".into())),
+            "sequence.csv:1: the header is \"garbage\"",
+        ),
+        (
+            "sequence.csv field",
+            Box::new(move |d: &Path| {
+                edit(&d.join("sequence.csv"), 4, &|l| {
+                    let mut f: Vec<&str> = l.split(',').collect();
+                    f[4] = "12x";
+                    f.join(",")
+                })
+            }),
+            "sequence.csv:4: column 5 (dsn) is \"12x\"; expected a whole number",
+        ),
+        (
+            "timeseries.csv row",
+            Box::new(move |d: &Path| edit(&d.join("timeseries.csv"), 3, &|_| "0.1,client,0".into())),
+            "timeseries.csv:3: 3 fields; expected 11",
+        ),
+        (
+            "missing timeseries.csv",
+            Box::new(|d: &Path| std::fs::remove_file(d.join("timeseries.csv")).unwrap()),
+            "timeseries.csv: No such file",
+        ),
+        (
+            "garbage metrics.json",
+            Box::new(|d: &Path| std::fs::write(d.join("metrics.json"), "{\n  \"scenario\": oops\n").unwrap()),
+            "metrics.json:2:",
+        ),
+        (
+            "metrics.json of something else",
+            Box::new(|d: &Path| std::fs::write(d.join("metrics.json"), "[1, 2]\n").unwrap()),
+            "metrics.json:1:1: not a JSON object",
+        ),
+        (
+            "missing metrics.json",
+            Box::new(|d: &Path| std::fs::remove_file(d.join("metrics.json")).unwrap()),
+            "metrics.json: No such file",
+        ),
+    ];
+    for (what, damage, wants) in cases {
+        let d = dir.join("damaged");
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        for e in std::fs::read_dir(&good).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
+        }
+        std::fs::remove_file(d.join("seq.png")).unwrap();
+        damage(&d);
+        let o = mpsim(&["plot", path_str(&d)]);
+        assert_eq!(o.status.code(), Some(2), "{what}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(wants),
+            "{what}: {}\nshould contain {wants:?}",
+            stderr(&o)
+        );
+        assert!(!d.join("seq.png").exists(), "{what}: a figure was drawn");
+    }
+}
