@@ -533,10 +533,11 @@ impl Scenario {
             .map_err(|e| ron_error_in(file, text, &e))
     }
 
-    /// Reads and parses a scenario file.
+    /// Reads and parses a scenario file (a regular file of at most
+    /// [`MAX_INPUT_BYTES`]).
     pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
         let name = file.display().to_string();
-        let bytes = std::fs::read(file).map_err(|e| ScenarioError {
+        let bytes = read_input(file).map_err(|e| ScenarioError {
             file: name.clone(),
             line: 0,
             col: 0,
@@ -852,6 +853,47 @@ const LONGEST: SimDuration = SimDuration::from_secs(100 * 365 * 86_400);
 /// did, reliability reproducer wrong_rr_bytes_requested_overflow) nor
 /// reach the `u64::MAX` that the hosts use for "no fixed amount".
 pub const MAX_TRANSFER_BYTES: u64 = 1_000_000_000_000_000_000;
+
+/// The largest scenario or sweep file read: 16 MiB (the largest built-in
+/// or reproducer file is below 200 kB).
+pub const MAX_INPUT_BYTES: u64 = 16 << 20;
+
+/// Reads an input file: a regular file of at most [`MAX_INPUT_BYTES`].
+/// `/dev/zero`, a FIFO or a directory is refused at once instead of being
+/// read for ever (or until a reader on the other end closes), and a file
+/// that grows past the limit while it is read is refused too.
+pub fn read_input(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_NONBLOCK: opening a FIFO would wait for a writer (it changes
+    // nothing for a regular file); the descriptor's own metadata decides.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| e.to_string())?;
+    let meta = f.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a device, FIFO or socket)"
+        };
+        return Err(format!("it is {kind}"));
+    }
+    let too_big = || format!("it has more than {MAX_INPUT_BYTES} bytes (16 MiB), the most an input file may have");
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    f.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
 
 /// What is wrong with a connection's traffic: the field and the message.
 fn traffic_problem(t: &Traffic) -> Option<(&'static str, String)> {

@@ -470,3 +470,37 @@ fn plot_refuses_a_damaged_run_directory_with_a_located_error() {
         assert!(!d.join("seq.png").exists(), "{what}: a figure was drawn");
     }
 }
+
+/// `mpsim run /dev/zero` read for ever. Devices, FIFOs (opening one
+/// waited for a writer), directories and files over 16 MiB are refused at
+/// once, exit 2, by run, validate and sweep alike, and nothing is created.
+#[test]
+fn a_device_a_fifo_a_directory_or_an_oversized_file_is_refused_at_once() {
+    let dir = scratch("inputs");
+    let fifo = dir.join("fifo.ron");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let big = dir.join("big.ron");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len((16 << 20) + 1).unwrap();
+    let out = dir.join("out");
+    for (input, wants) in [
+        ("/dev/zero", "not a regular file"),
+        (path_str(&fifo), "not a regular file"),
+        (path_str(&dir), "a directory"),
+        (path_str(&big), "more than 16777216 bytes"),
+    ] {
+        for args in [
+            vec!["run", input, "--out", path_str(&out)],
+            vec!["validate", input],
+            vec!["sweep", input, "--out", path_str(&out)],
+        ] {
+            let start = std::time::Instant::now();
+            let o = mpsim(&args);
+            assert!(start.elapsed().as_secs() < 10, "{args:?} took {:?}", start.elapsed());
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+            assert!(stderr(&o).contains(wants), "{args:?}: {}", stderr(&o));
+            assert!(!out.exists(), "{args:?} created {}", out.display());
+        }
+    }
+}

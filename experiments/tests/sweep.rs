@@ -735,3 +735,27 @@ fn sweep_out_a_file_says_it_is_a_file() {
     assert!(e.contains("is a file, not a directory"), "{e}");
     assert_eq!(read(&file), "mine");
 }
+
+/// `--jobs 100000` never finished starting its pool (and `--jobs 5000`
+/// took 54 s for one run): jobs are capped at 4 per core, with a message.
+#[test]
+fn jobs_beyond_four_per_core_are_capped_with_a_message() {
+    let d = fresh_dir("jobs");
+    let f = write(&d, "s.ron", &small());
+    let start = Instant::now();
+    let o = sweep_cli(
+        &f,
+        &d.join("out"),
+        &["--jobs", "100000", "--max-runs", "1", "--progress", "quiet"],
+    );
+    assert!(start.elapsed() < Duration::from_secs(60), "{:?}", start.elapsed());
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let e = text(&o.stderr);
+    assert!(
+        e.contains(&format!(
+            "--jobs 100000 is more than 4 per core ({cores} cores); using {}",
+            4 * cores
+        )),
+        "{e}"
+    );
+}

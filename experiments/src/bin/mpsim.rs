@@ -80,7 +80,7 @@ enum Command {
         /// The sweep directory (new, or an interrupted sweep with --resume).
         #[arg(long)]
         out: PathBuf,
-        /// Worker threads (default: one per core).
+        /// Worker threads (default: one per core; at most 4 per core).
         #[arg(long, short = 'j', value_name = "N")]
         jobs: Option<usize>,
         /// Continue an interrupted sweep in --out without redoing finished runs.
@@ -272,7 +272,9 @@ fn report_figures(written: Result<Vec<PathBuf>, String>) -> ExitCode {
 
 /// Whether a file's first value is a `Sweep(...)` (after comments and blank lines).
 fn is_sweep_file(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    // Bounded and regular files only (`validate /dev/zero` read for ever);
+    // what is refused here is then refused by Scenario::load, located.
+    let Ok(Ok(text)) = experiments::scenario::read_input(path).map(String::from_utf8) else {
         return false;
     };
     text.lines()
@@ -290,6 +292,9 @@ fn sweep_error(e: experiments::sweep::SweepError) -> ExitCode {
         }
     }
 }
+
+/// `--jobs` is capped at this many worker threads per core.
+const MAX_JOBS_PER_CORE: usize = 4;
 
 fn sweep_command(
     name: &str,
@@ -330,6 +335,17 @@ fn sweep_command(
     if jobs == Some(0) {
         return bad_input("--jobs 0; expected at least 1 worker thread");
     }
+    // A run is single-threaded and CPU-bound: more workers than cores only
+    // add threads (--jobs 100000 never finished starting its pool).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let max_jobs = MAX_JOBS_PER_CORE * cores;
+    let jobs = match jobs {
+        Some(j) if j > max_jobs => {
+            eprintln!("mpsim: --jobs {j} is more than {MAX_JOBS_PER_CORE} per core ({cores} cores); using {max_jobs}");
+            Some(max_jobs)
+        }
+        j => j,
+    };
     let opts = SweepOptions {
         jobs: jobs.unwrap_or(0),
         resume,
