@@ -584,7 +584,7 @@ impl Scenario {
             return err(
                 &[F("client"), F("interfaces"), I(MAX_INTERFACES)],
                 format!(
-                    "{} interfaces; expected at most {MAX_INTERFACES} (a connection has 64 subflow ids, and fullmesh opens one per interface)",
+                    "{} interfaces; expected at most {MAX_INTERFACES} (a connection has at most 64 live subflows, and fullmesh opens one per interface)",
                     ifaces.len()
                 ),
             );
