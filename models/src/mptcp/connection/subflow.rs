@@ -148,7 +148,8 @@ impl Connection {
     /// past MPTCP_MAX_NUM_SUBFLOWS (256) with EOVERFLOW, bsd/netinet/
     /// mptcp_subr.c mptcp_subflow_add; upstream Linux caps subflows at the
     /// `subflows_max` limit, at most MPTCP_PM_ADDR_MAX (8),
-    /// net/mptcp/pm_netlink.c). Closed subflows keep their slot until it is
+    /// net/mptcp/pm_netlink.c, pm_kernel.c in newer kernels, counting only
+    /// live subflows). Closed subflows keep their slot until it is
     /// reused, so the slot after the last one is fresh until
     /// `MAX_SUBFLOWS` subflows have been opened.
     pub(super) fn free_slot(&self) -> Option<usize> {

@@ -96,3 +96,46 @@ fn a_connection_opens_at_most_64_live_subflows_and_keeps_running() {
     // The 65th interface never sent a SYN.
     assert!(n.path(0x0a01_0002 + (64 << 8)).ab.log.is_empty());
 }
+
+/// A server whose connection holds 64 live subflows answers one more
+/// MP_JOIN SYN with a RST and keeps the 64 (Linux v0.95 tears the child
+/// down when no path index is free; upstream resets a join its path
+/// manager does not allow).
+#[test]
+fn a_join_beyond_64_live_subflows_is_reset_by_the_server() {
+    let mut n = Net::new(fullmesh_at_once(), linux_default(), &[(wifi(), 10)]);
+    n.server.to_write = 1_000_000;
+    n.run(at_ms(200));
+    let server_key = n.server.key();
+    let mut syn = n.path(WIFI).ab.log[0].seg;
+    syn.options.mptcp = Default::default();
+    syn.options.mptcp.push(MptcpOption::MpJoin(MpJoin::Syn {
+        backup: false,
+        addr_id: 2,
+        token: mptcp_crypto::token(server_key, MptcpVersion::V1),
+        nonce: 1,
+    }));
+    syn.src_addr = CELL;
+    let now = n.now;
+    let s = n.net.b.as_mut().expect("the server connection");
+    assert_eq!(s.subflows_opened(), 1);
+    for k in 0..MAX_SUBFLOWS as u16 {
+        syn.src_port = 50_000 + k;
+        assert!(s.accepts_join(&syn));
+        s.handle_segment(now, &syn);
+    }
+    // 63 joins fill the 64 slots; the 64th join is refused.
+    assert_eq!(s.subflows_opened(), MAX_SUBFLOWS);
+    assert!(s.subflows().iter().all(Subflow::is_open));
+    let mut out = Vec::new();
+    while let Some(seg) = s.poll_transmit(now) {
+        out.push(seg);
+    }
+    let last_port = 50_000 + MAX_SUBFLOWS as u16 - 1;
+    let to_last: Vec<&Segment> = out.iter().filter(|s| s.dst_port == last_port).collect();
+    assert_eq!(to_last.len(), 1, "{to_last:?}");
+    assert!(to_last[0].flags.rst, "{:?}", to_last[0]);
+    // The accepted ones got their SYN/ACK.
+    let syn_acks = out.iter().filter(|s| s.flags.syn && s.flags.ack).count();
+    assert_eq!(syn_acks, MAX_SUBFLOWS - 1);
+}
