@@ -16,7 +16,10 @@
 //!
 //! A process killed by SIGKILL (or a power cut) cannot clean up: the next
 //! run into the same parent directory removes `.NAME.tmp-PID/` directories
-//! whose process is gone ([`remove_stale`]).
+//! whose process is gone ([`remove_stale`]). A temporary directory holds
+//! `.mpsim-owner` (host name and process id) until it is renamed into
+//! place, and only one of this host is removed: on a shared file system
+//! another host's process ids say nothing here.
 //!
 //! Unix only (libc `sigaction`, `kill`).
 
@@ -148,6 +151,31 @@ pub fn install() -> Result<(), String> {
     Ok(())
 }
 
+/// The file that names a temporary directory's owner (removed before the
+/// directory is renamed into place).
+pub const OWNER_FILE: &str = ".mpsim-owner";
+
+/// This host's name (empty if it cannot be read).
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname(2) writes at most `buf.len()` bytes into `buf`.
+    if unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } != 0 {
+        return String::new();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// What [`OWNER_FILE`] holds for process `pid` of this host.
+pub fn owner_mark(pid: u32) -> String {
+    format!("{} {pid}\n", hostname())
+}
+
+/// Marks `tmp` as this process's temporary directory ([`OWNER_FILE`]).
+pub fn mark_owner(tmp: &Path) -> std::io::Result<()> {
+    std::fs::write(tmp.join(OWNER_FILE), owner_mark(std::process::id()))
+}
+
 /// The temporary directory of a run written to `out` by process `pid`:
 /// `.NAME.tmp-PID` beside it.
 pub fn temp_dir_for(out: &Path, pid: u32) -> Option<PathBuf> {
@@ -184,9 +212,10 @@ fn alive(pid: u32) -> bool {
 }
 
 /// Removes the `.NAME.tmp-PID/` directories in `parent` whose process is
-/// gone (left by a run killed with SIGKILL, or by a power cut); returns
-/// the ones removed. A directory of a live process, or anything else, is
-/// left alone.
+/// gone (left by a run killed with SIGKILL, or by a power cut): those
+/// whose [`OWNER_FILE`] names this host and that process id. Returns the
+/// ones removed. A directory of a live process, of another host, without
+/// an owner file, or anything else, is left alone.
 pub fn remove_stale(parent: &Path) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     let Ok(entries) = std::fs::read_dir(parent) else {
@@ -201,6 +230,9 @@ pub fn remove_stale(parent: &Path) -> Vec<PathBuf> {
             continue;
         }
         let path = e.path();
+        if std::fs::read_to_string(path.join(OWNER_FILE)).ok() != Some(owner_mark(pid)) {
+            continue;
+        }
         if std::fs::remove_dir_all(&path).is_ok() {
             removed.push(path);
         }
@@ -235,6 +267,18 @@ mod tests {
         let stale = dir.join(format!(".run.tmp-{dead}"));
         std::fs::create_dir_all(stale.join("sub")).unwrap();
         std::fs::write(stale.join("metrics.json"), "{}").unwrap();
+        std::fs::write(stale.join(OWNER_FILE), owner_mark(dead)).unwrap();
+        // The same dead pid on another host (a shared file system), and
+        // one without an owner file: kept.
+        let other_host = dir.join(format!(".b.tmp-{dead}"));
+        std::fs::create_dir_all(&other_host).unwrap();
+        std::fs::write(
+            other_host.join(OWNER_FILE),
+            format!("elsewhere-{} {dead}\n", hostname()),
+        )
+        .unwrap();
+        let unowned = dir.join(format!(".c.tmp-{dead}"));
+        std::fs::create_dir_all(&unowned).unwrap();
         let mine = dir.join(format!(".run.tmp-{}", std::process::id()));
         std::fs::create_dir_all(&mine).unwrap();
         let user = dir.join(".notes");
@@ -246,6 +290,7 @@ mod tests {
         assert_eq!(removed, vec![stale.clone()]);
         assert!(!stale.exists());
         assert!(mine.exists() && user.exists() && init.exists());
+        assert!(other_host.exists() && unowned.exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

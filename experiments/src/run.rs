@@ -871,6 +871,7 @@ pub fn run_to_dir_with(
     let guard = crate::interrupt::TempGuard::new(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
     let result = (|| {
+        crate::interrupt::mark_owner(&tmp).map_err(|e| format!("cannot write in {}: {e}", tmp.display()))?;
         let opts = RunOptions {
             pcap_path: sc.record.pcap.then(|| tmp.join("trace.pcap")),
             keep_records: false,
@@ -884,6 +885,8 @@ pub fn run_to_dir_with(
             write_file(&tmp.join("timeseries.csv"), &output.timeseries.write_csv())?;
         }
         finish(&tmp, &output)?;
+        let owner = tmp.join(crate::interrupt::OWNER_FILE);
+        std::fs::remove_file(&owner).map_err(|e| format!("cannot remove {}: {e}", owner.display()))?;
         Ok(output)
     })();
     let placed = result.and_then(|output| {

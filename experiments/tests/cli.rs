@@ -370,6 +370,11 @@ fn the_next_run_removes_the_temporary_directory_a_killed_run_left() {
     let stale = dir.join(format!(".old.tmp-{dead}"));
     std::fs::create_dir_all(&stale).unwrap();
     std::fs::write(stale.join("sequence.csv"), "half").unwrap();
+    std::fs::write(
+        stale.join(experiments::interrupt::OWNER_FILE),
+        experiments::interrupt::owner_mark(dead),
+    )
+    .unwrap();
     std::fs::write(dir.join("notes.txt"), "mine").unwrap();
     let o = mpsim(&[
         "run",
