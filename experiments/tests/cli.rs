@@ -255,6 +255,13 @@ fn plot_redraws_a_run_directorys_figures_identically_and_adds_a_requested_zoom()
         "redrawn identically"
     );
     assert!(std::fs::metadata(out.join("seq-zoom.png")).unwrap().len() > 1000);
+    // The figures were drawn in a temporary directory and moved in: none left.
+    let hidden: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
     // Bad arguments are bad input.
     for args in [&["--kind", "bogus"][..], &["--zoom", "2:1"][..]] {
         let mut a = vec!["plot", path_str(&out)];

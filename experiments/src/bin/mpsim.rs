@@ -254,6 +254,39 @@ fn install_signal_handlers() {
     }
 }
 
+/// `mpsim plot`: draws the figures into a temporary directory inside the
+/// run directory, then renames each into place, so a figure in the run
+/// directory is always a whole one (an interrupted redraw leaves the old
+/// figures or new ones, never a truncated file; SIGINT and SIGTERM remove
+/// the temporary directory).
+fn redraw(
+    run_dir: &Path,
+    records: &experiments::run::SequenceFile,
+    ts: &experiments::timeseries::TimeSeries,
+    names: &[String],
+    opts: &experiments::figures::FigureOptions,
+) -> Result<Vec<PathBuf>, String> {
+    let tmp = run_dir.join(format!(".plot.tmp-{}", std::process::id()));
+    experiments::interrupt::remove_stale(run_dir);
+    let _guard = experiments::interrupt::TempGuard::new(&tmp);
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    let result = (|| {
+        experiments::interrupt::mark_owner(&tmp).map_err(|e| format!("cannot write in {}: {e}", tmp.display()))?;
+        let drawn = experiments::figures::draw_figures(&tmp, records, ts, names, opts)?;
+        let mut placed = Vec::new();
+        for f in drawn {
+            let Some(name) = f.file_name() else { continue };
+            let to = run_dir.join(name);
+            std::fs::rename(&f, &to).map_err(|e| format!("cannot move {} into {}: {e}", f.display(), to.display()))?;
+            placed.push(to);
+        }
+        Ok(placed)
+    })();
+    let _ = std::fs::remove_dir_all(&tmp);
+    result
+}
+
 /// Prints the figures written, or why they could not be (exit 1).
 fn report_figures(written: Result<Vec<PathBuf>, String>) -> ExitCode {
     match written {
@@ -461,9 +494,8 @@ fn main() -> ExitCode {
                 Err(e) => return bad_input(&e),
             };
             let opts = experiments::figures::FigureOptions { kind, zoom };
-            report_figures(experiments::figures::draw_figures(
-                &run_dir, &records, &ts, &names, &opts,
-            ))
+            install_signal_handlers();
+            report_figures(redraw(&run_dir, &records, &ts, &names, &opts))
         }
         Command::List => {
             let all = || experiments::builtin::BUILTIN.iter().chain(experiments::builtin::SWEEPS);
