@@ -153,7 +153,13 @@ impl Connection {
     /// reused, so the slot after the last one is fresh until
     /// `MAX_SUBFLOWS` subflows have been opened.
     pub(super) fn free_slot(&self) -> Option<usize> {
-        let free = |slot: usize| slot >= self.subflows.len() || !self.subflows[slot].is_open();
+        // A closed subflow whose RST has not left yet keeps its slot until
+        // it has (`poll_transmit` sends it from the slot).
+        let free = |slot: usize| {
+            self.subflows
+                .get(slot)
+                .is_none_or(|s| !s.is_open() && !s.tcp.rst_pending())
+        };
         (self.next_slot..scheduler::MAX_SUBFLOWS)
             .chain(0..self.next_slot.min(scheduler::MAX_SUBFLOWS))
             .find(|&slot| free(slot))

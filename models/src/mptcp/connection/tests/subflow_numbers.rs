@@ -102,7 +102,7 @@ fn a_connection_opens_at_most_64_live_subflows_and_keeps_running() {
 /// down when no path index is free; upstream resets a join its path
 /// manager does not allow).
 #[test]
-fn a_join_beyond_64_live_subflows_is_reset_by_the_server() {
+fn a_join_beyond_64_live_subflows_is_reset_and_a_closed_subflows_slot_takes_the_next() {
     let mut n = Net::new(fullmesh_at_once(), linux_default(), &[(wifi(), 10)]);
     n.server.to_write = 1_000_000;
     n.run(at_ms(200));
@@ -138,4 +138,30 @@ fn a_join_beyond_64_live_subflows_is_reset_by_the_server() {
     // The accepted ones got their SYN/ACK.
     let syn_acks = out.iter().filter(|s| s.flags.syn && s.flags.ack).count();
     assert_eq!(syn_acks, MAX_SUBFLOWS - 1);
+
+    // The peer resets the subflow in slot 5: its slot is free again (the
+    // slot after the last one taken is past the end, so the search starts
+    // over), and the next join takes it with the next number, 64.
+    let victim = s.subflows()[5].tcp.remote();
+    let syn_ack = out.iter().find(|seg| seg.dst_port == victim.1).expect("its SYN/ACK");
+    let mut rst = syn;
+    rst.src_port = victim.1;
+    rst.flags = crate::segment::TcpFlags {
+        rst: true,
+        ..Default::default()
+    };
+    rst.seq = syn_ack.ack;
+    rst.options = TcpOptions::default();
+    s.handle_segment(now, &rst);
+    assert!(!s.subflows()[5].is_open(), "the RST closed it");
+    syn.src_port = 50_100;
+    s.handle_segment(now, &syn);
+    assert_eq!(s.subflows_opened(), MAX_SUBFLOWS + 1);
+    let reused = &s.subflows()[5];
+    assert_eq!((reused.id, reused.slot), (MAX_SUBFLOWS, 5));
+    assert_eq!(reused.tcp.remote().1, 50_100);
+    assert!(reused.is_open());
+    // Every subflow is still listed, in order.
+    let ids: Vec<usize> = s.all_subflows().map(|sf| sf.id).collect();
+    assert_eq!(ids, (0..=MAX_SUBFLOWS).collect::<Vec<_>>());
 }
