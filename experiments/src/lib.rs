@@ -7,6 +7,7 @@ pub mod demo;
 pub mod figures;
 pub mod flowstats;
 pub mod host;
+pub mod interrupt;
 pub mod pcap;
 pub mod registry;
 pub mod run;

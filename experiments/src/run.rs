@@ -670,11 +670,18 @@ fn conn_metrics(
         .unwrap_or(0);
     let mut subflows = Vec::new();
     if let Some(c) = client {
-        for sf in c.conn.subflows() {
+        for sf in c.conn.all_subflows() {
             let (laddr, lport) = sf.tcp.local();
             let iface_idx = obs.iface_of(laddr);
-            // The server's end of the same subflow.
-            let peer = server.and_then(|s| s.conn.subflows().iter().find(|p| p.tcp.remote() == (laddr, lport)));
+            // The server's end of the same subflow: the first one from the
+            // same client address and port opened since (a subflow that
+            // takes a closed one's slot reuses its port).
+            let peer = server.and_then(|s| {
+                s.conn
+                    .all_subflows()
+                    .filter(|p| p.tcp.remote() == (laddr, lport) && p.opened_at >= sf.opened_at)
+                    .min_by_key(|p| p.opened_at)
+            });
             let cs = sf.tcp.stats();
             let ps = peer.map(|p| *p.tcp.stats()).unwrap_or_default();
             let sender_is_server = ps.bytes_sent >= cs.bytes_sent;
@@ -690,12 +697,9 @@ fn conn_metrics(
                 .map(|a| a.0 / a.1 as f64);
             // The subflow's life at each end, as the connections reported it.
             let life = obs.lifecycle.get(&(0, c.index, sf.id));
-            let peer_life = server.and_then(|s| {
-                obs.lifecycle
-                    .iter()
-                    .find(|(k, l)| k.0 == 1 && k.1 == s.index && l.client == (laddr, lport))
-                    .map(|(_, l)| l)
-            });
+            let peer_life = server
+                .zip(peer)
+                .and_then(|(s, p)| obs.lifecycle.get(&(1, s.index, p.id)));
             // Closed when either end closed it: the client's close, else
             // the server's, time and reason from the same end.
             let closed = life.and_then(|l| l.closed).or(peer_life.and_then(|l| l.closed));
@@ -744,22 +748,39 @@ fn conn_metrics(
 /// renamed into place when everything is written. `sequence.csv` is
 /// streamed to the file, so the output's `records` and `signals` are empty;
 /// draw its figures with [`crate::figures::write_figures`], which reads
-/// `sequence.csv` back from `out`.
+/// `sequence.csv` back from `out`, or use [`run_to_dir_with`] to draw them
+/// before the directory appears.
 pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
+    run_to_dir_with(sc, out, |_, _| Ok(()))
+}
+
+/// [`run_to_dir`], with `finish` called on the temporary directory once
+/// the run's files are in it and before it is renamed into place (the
+/// command line draws the figures there): the run directory appears only
+/// when everything in it is complete, and an error of `finish` leaves
+/// nothing behind.
+///
+/// The temporary directory is `.NAME.tmp-PID` beside `out`; it is
+/// registered with [`crate::interrupt`] while it exists (SIGINT and
+/// SIGTERM remove it once [`crate::interrupt::install`] ran), and stale
+/// ones of dead processes in the same parent are removed first.
+pub fn run_to_dir_with(
+    sc: &Scenario,
+    out: &Path,
+    finish: impl FnOnce(&Path, &RunOutput) -> Result<(), String>,
+) -> Result<RunOutput, String> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    let name = out
-        .file_name()
-        .ok_or("the output directory has no name")?
-        .to_string_lossy()
-        .to_string();
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = crate::interrupt::temp_dir_for(out, std::process::id()).ok_or("the output directory has no name")?;
+    crate::interrupt::remove_stale(parent);
     let _ = std::fs::remove_dir_all(&tmp);
+    let guard = crate::interrupt::TempGuard::new(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
     let result = (|| {
+        crate::interrupt::mark_owner(&tmp).map_err(|e| format!("cannot write in {}: {e}", tmp.display()))?;
         let opts = RunOptions {
             pcap_path: sc.record.pcap.then(|| tmp.join("trace.pcap")),
             keep_records: false,
@@ -773,28 +794,29 @@ pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
         if sc.record.timeseries {
             write_file(&tmp.join("timeseries.csv"), &output.timeseries.write_csv())?;
         }
+        finish(&tmp, &output)?;
+        let owner = tmp.join(crate::interrupt::OWNER_FILE);
+        std::fs::remove_file(&owner).map_err(|e| format!("cannot remove {}: {e}", owner.display()))?;
         Ok(output)
     })();
-    match result {
-        Ok(output) => {
-            if out.exists() {
-                if !out.join("scenario.ron").exists() && holds_files(out) {
-                    let _ = std::fs::remove_dir_all(&tmp);
-                    return Err(format!(
-                        "{} exists and is not a run directory; expected a new or empty directory",
-                        out.display()
-                    ));
-                }
-                std::fs::remove_dir_all(out).map_err(|e| format!("cannot replace {}: {e}", out.display()))?;
+    let placed = result.and_then(|output| {
+        if out.exists() {
+            if !out.join("scenario.ron").exists() && holds_files(out) {
+                return Err(format!(
+                    "{} exists and is not a run directory; expected a new or empty directory",
+                    out.display()
+                ));
             }
-            std::fs::rename(&tmp, out).map_err(|e| format!("cannot move the run into {}: {e}", out.display()))?;
-            Ok(output)
+            std::fs::remove_dir_all(out).map_err(|e| format!("cannot replace {}: {e}", out.display()))?;
         }
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            Err(e)
-        }
+        std::fs::rename(&tmp, out).map_err(|e| format!("cannot move the run into {}: {e}", out.display()))?;
+        Ok(output)
+    });
+    if placed.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
     }
+    drop(guard);
+    placed
 }
 
 const SEQUENCE_HEADER: &str = "time_ns,conn,iface,from_server,dsn,len,data_ack,reinjected";
@@ -864,19 +886,28 @@ impl SequenceFile {
                     None => break,
                 };
                 n += 1;
+                let text = line.strip_suffix(b"\r").unwrap_or(line);
                 if n == 1 {
+                    if text != SEQUENCE_HEADER.as_bytes() {
+                        return Err(format!(
+                            "{}:1: the header is {:?}; expected {SEQUENCE_HEADER:?} (a sequence.csv written by mpsim run)",
+                            self.path.display(),
+                            String::from_utf8_lossy(&text[..text.len().min(80)])
+                        ));
+                    }
                     continue;
                 }
-                let text = line.strip_suffix(b"\r").unwrap_or(line);
-                let record = parse_sequence_row(text).ok_or_else(|| {
-                    format!(
-                        "{}:{n}: malformed line; expected {SEQUENCE_HEADER}",
-                        self.path.display()
-                    )
-                })?;
+                let record = parse_sequence_row(text)
+                    .ok_or_else(|| format!("{}:{n}: {}", self.path.display(), sequence_row_error(text)))?;
                 f(&record);
             }
             if eof {
+                if n == 0 {
+                    return Err(format!(
+                        "{}: empty; expected the header line {SEQUENCE_HEADER:?}, then one row per segment (a sequence.csv written by mpsim run)",
+                        self.path.display()
+                    ));
+                }
                 return Ok(());
             }
             buf.copy_within(start..end, 0);
@@ -949,6 +980,34 @@ fn parse_plain_row(b: &[u8]) -> Option<(SeqRecord, usize)> {
     ))
 }
 
+/// What is wrong with a row of `sequence.csv` that
+/// [`parse_sequence_row`] refused: the field (1-based column) and what
+/// was expected.
+fn sequence_row_error(line: &[u8]) -> String {
+    let Ok(text) = std::str::from_utf8(line) else {
+        return "not UTF-8 text; expected 8 comma-separated numbers".into();
+    };
+    let fields: Vec<&str> = text.split(',').collect();
+    if fields.len() != 8 {
+        return format!("{} fields; expected 8 ({SEQUENCE_HEADER})", fields.len());
+    }
+    let names: Vec<&str> = SEQUENCE_HEADER.split(',').collect();
+    for (k, f) in fields.iter().enumerate() {
+        if (k == 6 && f.is_empty()) || f.parse::<u64>().is_ok() {
+            continue;
+        }
+        let short: String = f.chars().take(40).collect();
+        return format!(
+            "column {} ({}) is {short:?}; expected a whole number from 0 to {}{}",
+            k + 1,
+            names[k],
+            u64::MAX,
+            if k == 6 { ", or nothing" } else { "" }
+        );
+    }
+    format!("malformed line; expected {SEQUENCE_HEADER}")
+}
+
 /// One row of `sequence.csv` (the rows the single-scan reader leaves to it).
 fn parse_sequence_row(line: &[u8]) -> Option<SeqRecord> {
     let text = std::str::from_utf8(line).ok()?;
@@ -979,6 +1038,7 @@ fn parse_sequence_row(line: &[u8]) -> Option<SeqRecord> {
 pub fn open_run_dir(dir: &Path) -> Result<(SequenceFile, TimeSeries, Vec<String>), String> {
     let sc = Scenario::load(&dir.join("scenario.ron")).map_err(|e| e.to_string())?;
     let names = sc.iface_names();
+    check_metrics_file(&dir.join("metrics.json"))?;
     let seq = SequenceFile {
         path: dir.join("sequence.csv"),
     };
@@ -988,9 +1048,55 @@ pub fn open_run_dir(dir: &Path) -> Result<(SequenceFile, TimeSeries, Vec<String>
         Ok(text) => TimeSeries::from_csv(&path.display().to_string(), &text)?,
         // A run that recorded no time series has no file.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !sc.record.timeseries => TimeSeries::default(),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => {
+            return Err(format!(
+                "cannot read {}: {e}; expected the time series the scenario records (record: RecordSpec(timeseries: true))",
+                path.display()
+            ));
+        }
     };
     Ok((seq, ts, names))
+}
+
+/// Refuses a `metrics.json` that is not what `mpsim run` writes: not JSON
+/// (located at its line and column), or without the fields every run has.
+/// The figures do not read it, but a run directory with a damaged one is
+/// not a run's output.
+fn check_metrics_file(path: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "cannot read {}: {e}; expected the metrics.json of a run directory written by mpsim run",
+            path.display()
+        )
+    })?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}:{}:{}: {e}; expected the JSON object mpsim run writes",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    let obj = v.as_object().ok_or_else(|| {
+        format!(
+            "{}:1:1: not a JSON object; expected the one mpsim run writes",
+            path.display()
+        )
+    })?;
+    for (key, ok) in [
+        ("scenario", obj.get("scenario").is_some_and(|x| x.is_string())),
+        ("seed", obj.get("seed").is_some_and(|x| x.is_u64())),
+        ("outcome", obj.get("outcome").is_some_and(|x| x.is_string())),
+        ("connections", obj.get("connections").is_some_and(|x| x.is_array())),
+    ] {
+        if !ok {
+            return Err(format!(
+                "{}: field {key:?} is missing or not of its type; expected the metrics.json mpsim run writes",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
@@ -1049,7 +1155,7 @@ mod tests {
         assert_eq!(got[2].data_ack, Some(u64::MAX));
         std::fs::write(&path, format!("{SEQUENCE_HEADER}\n1,0,0,1,1,1,,0\n\n")).unwrap();
         let err = SequenceFile { path: path.clone() }.for_each(&mut |_| {}).unwrap_err();
-        assert!(err.contains(":3: malformed line"), "{err}");
+        assert!(err.contains(":3: 1 fields; expected 8"), "{err}");
         std::fs::remove_file(&path).unwrap();
     }
 }

@@ -683,10 +683,11 @@ impl Scenario {
             .map_err(|e| ron_error_in(file, text, &e))
     }
 
-    /// Reads and parses a scenario file.
+    /// Reads and parses a scenario file (a regular file of at most
+    /// [`MAX_INPUT_BYTES`]).
     pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
         let name = file.display().to_string();
-        let bytes = std::fs::read(file).map_err(|e| ScenarioError {
+        let bytes = read_input(file).map_err(|e| ScenarioError {
             file: name.clone(),
             line: 0,
             col: 0,
@@ -735,7 +736,7 @@ impl Scenario {
             return err(
                 &[F("client"), F("interfaces"), I(MAX_INTERFACES)],
                 format!(
-                    "{} interfaces; expected at most {MAX_INTERFACES} (a connection has 64 subflow ids, and fullmesh opens one per interface)",
+                    "{} interfaces; expected at most {MAX_INTERFACES} (a connection has at most 64 live subflows, and fullmesh opens one per interface)",
                     ifaces.len()
                 ),
             );
@@ -1015,9 +1016,66 @@ pub const MAX_SAMPLES: u64 = 10_000_000;
 /// times stay far from the ~584 years a time can hold.
 const LONGEST: SimDuration = SimDuration::from_secs(100 * 365 * 86_400);
 
+/// The most bytes one end of a connection's traffic may ask for in all: a
+/// download or upload, or a request or response times `count`. 10^18 bytes
+/// (100 Gb/s for two and a half years) is more than any run moves, and far
+/// enough from `u64::MAX` that the totals cannot wrap (`response * count`
+/// did, reliability reproducer wrong_rr_bytes_requested_overflow) nor
+/// reach the `u64::MAX` that the hosts use for "no fixed amount".
+pub const MAX_TRANSFER_BYTES: u64 = 1_000_000_000_000_000_000;
+
+/// The largest scenario or sweep file read: 16 MiB (the largest built-in
+/// or reproducer file is below 200 kB).
+pub const MAX_INPUT_BYTES: u64 = 16 << 20;
+
+/// Reads an input file: a regular file of at most [`MAX_INPUT_BYTES`].
+/// `/dev/zero`, a FIFO or a directory is refused at once instead of being
+/// read for ever (or until a reader on the other end closes), and a file
+/// that grows past the limit while it is read is refused too.
+pub fn read_input(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_NONBLOCK: opening a FIFO would wait for a writer (it changes
+    // nothing for a regular file); the descriptor's own metadata decides.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| e.to_string())?;
+    let meta = f.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a device, FIFO or socket)"
+        };
+        return Err(format!("it is {kind}"));
+    }
+    let too_big = || format!("it has more than {MAX_INPUT_BYTES} bytes (16 MiB), the most an input file may have");
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    f.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
 /// What is wrong with a connection's traffic: the field and the message.
 fn traffic_problem(t: &Traffic) -> Option<(&'static str, String)> {
     let empty = |field: &'static str, what: &str| Some((field, format!("{what} of 0B; expected at least 1B")));
+    let too_big = |field: &'static str, what: String, total: u128| {
+        (total > u128::from(MAX_TRANSFER_BYTES)).then(|| {
+            (
+                field,
+                format!("{what} is {total} bytes; expected at most {MAX_TRANSFER_BYTES}B (10^18 bytes) in all"),
+            )
+        })
+    };
     let too_long = |field: &'static str, d: SimDuration| {
         (d > LONGEST).then(|| {
             (
@@ -1029,6 +1087,8 @@ fn traffic_problem(t: &Traffic) -> Option<(&'static str, String)> {
     match *t {
         Traffic::Download { bytes } if bytes.bytes() == 0 => empty("bytes", "a download"),
         Traffic::Upload { bytes } if bytes.bytes() == 0 => empty("bytes", "an upload"),
+        Traffic::Download { bytes } => too_big("bytes", "the download".into(), bytes.bytes().into()),
+        Traffic::Upload { bytes } => too_big("bytes", "the upload".into(), bytes.bytes().into()),
         Traffic::DownloadFor { duration } | Traffic::ConstantRate { duration, .. } if duration.is_zero() => Some((
             "duration",
             "duration is 0s; expected a positive duration such as \"10s\"".into(),
@@ -1047,10 +1107,22 @@ fn traffic_problem(t: &Traffic) -> Option<(&'static str, String)> {
             } else if count == 0 {
                 Some(("count", "count is 0; expected at least 1 exchange".into()))
             } else {
-                too_long("think", think)
+                let n = u128::from(count);
+                too_big(
+                    "response",
+                    format!("response {}B x count {count}", response.bytes()),
+                    u128::from(response.bytes()) * n,
+                )
+                .or_else(|| {
+                    too_big(
+                        "request",
+                        format!("request {}B x count {count}", request.bytes()),
+                        u128::from(request.bytes()) * n,
+                    )
+                })
+                .or_else(|| too_long("think", think))
             }
         }
-        Traffic::Download { .. } | Traffic::Upload { .. } => None,
     }
 }
 

@@ -101,10 +101,15 @@ impl Transcoder {
         match *event {
             ConnEvent::Started { local_key } => self.keys.entry(conn).or_default().client = Some(local_key),
             ConnEvent::SubflowOpened { local, remote, .. } => {
-                self.flows
-                    .entry((local.0, local.1, remote.0, remote.1))
-                    .or_default()
-                    .conn = conn;
+                // A new subflow, even on the 4-tuple of a closed one (a
+                // reused slot reuses its port): nothing of the old one's.
+                self.flows.insert(
+                    (local.0, local.1, remote.0, remote.1),
+                    Flow {
+                        conn,
+                        ..Flow::default()
+                    },
+                );
             }
             _ => {}
         }

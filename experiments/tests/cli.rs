@@ -255,6 +255,13 @@ fn plot_redraws_a_run_directorys_figures_identically_and_adds_a_requested_zoom()
         "redrawn identically"
     );
     assert!(std::fs::metadata(out.join("seq-zoom.png")).unwrap().len() > 1000);
+    // The figures were drawn in a temporary directory and moved in: none left.
+    let hidden: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
     // Bad arguments are bad input.
     for args in [&["--kind", "bogus"][..], &["--zoom", "2:1"][..]] {
         let mut a = vec!["plot", path_str(&out)];
@@ -264,25 +271,30 @@ fn plot_redraws_a_run_directorys_figures_identically_and_adds_a_requested_zoom()
     assert_eq!(mpsim(&["plot", path_str(&dir.join("nothing"))]).status.code(), Some(2));
 }
 
-/// A broken invariant in a single run (here the known panic of a
-/// connection's 65th subflow under a fullmesh Wi-Fi that flaps, the
-/// reliability reproducer `panic_flapping_subflows.ron`; when that bug is
-/// fixed this test needs another trigger) ends with exit code 70, the
-/// scenario's seed and a command that repeats it, and leaves neither a run
-/// directory nor its temporary directory.
+/// A broken invariant in a single run (injected with MPSIM_INJECT_PANIC:
+/// the known one, the panic of a connection's 65th subflow under a
+/// fullmesh Wi-Fi that flaps, `panic_flapping_subflows.ron`, is fixed) ends
+/// with exit code 70, the scenario's seed and a command that repeats it,
+/// and leaves neither a run directory nor its temporary directory.
 #[test]
 fn an_internal_error_exits_70_with_the_seed_and_a_command_that_repeats_it() {
+    let input = scratch("panic-input");
+    let case = input.join("small.ron");
+    std::fs::write(&case, SMALL).unwrap();
     let dir = scratch("panic");
-    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/panic_flapping_subflows.ron");
     let out = dir.join("run");
-    let o = mpsim(&[
-        "run",
-        case.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--seed",
-        "3",
-    ]);
+    let o = Command::new(env!("CARGO_BIN_EXE_mpsim"))
+        .args([
+            "run",
+            case.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--seed",
+            "3",
+        ])
+        .env("MPSIM_INJECT_PANIC", "1")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(70), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(e.contains("mpsim: internal error:"), "{e}");
@@ -297,4 +309,210 @@ fn an_internal_error_exits_70_with_the_seed_and_a_command_that_repeats_it() {
     );
     let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// A run of `SMALL` long enough to be interrupted: 1 GB at 100 Mb/s.
+fn long_run() -> String {
+    SMALL
+        .replace("stop: \"5s\"", "stop: \"600s\"")
+        .replace("Download(bytes: \"1MB\")", "Download(bytes: \"1000MB\")")
+        .replace("20Mbps", "100Mbps")
+        .replace(
+            "    connections:",
+            "    record: RecordSpec(pcap: false, timeseries: false),\n    connections:",
+        )
+}
+
+/// SIGINT or SIGTERM while a run is being written removes its temporary
+/// directory: nothing is left, and the exit code says which signal.
+#[test]
+fn an_interrupted_run_leaves_neither_its_directory_nor_its_temporary_directory() {
+    for (sig, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let input = scratch(&format!("signal-input-{sig}"));
+        let case = input.join("long.ron");
+        std::fs::write(&case, long_run()).unwrap();
+        let dir = scratch(&format!("signal-{sig}"));
+        let out = dir.join("run");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mpsim"))
+            .args(["run", case.to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let tmp = dir.join(format!(".run.tmp-{}", child.id()));
+        let start = std::time::Instant::now();
+        while !tmp.join("sequence.csv").exists() {
+            assert!(
+                start.elapsed().as_secs() < 60,
+                "the run never started writing {}",
+                tmp.display()
+            );
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the run ended before it was interrupted"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // SAFETY: a signal to the child this test started.
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(code), "{}", stderr(&o));
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert!(left.is_empty(), "signal {sig} left behind: {left:?}");
+    }
+}
+
+/// A run killed with SIGKILL cannot clean up; the next run beside it
+/// removes its `.NAME.tmp-PID` directory (its process is gone), and keeps
+/// anything else.
+#[test]
+fn the_next_run_removes_the_temporary_directory_a_killed_run_left() {
+    let input = scratch("stale-input");
+    let case = input.join("small.ron");
+    std::fs::write(&case, SMALL).unwrap();
+    let dir = scratch("stale");
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let stale = dir.join(format!(".old.tmp-{dead}"));
+    std::fs::create_dir_all(&stale).unwrap();
+    std::fs::write(stale.join("sequence.csv"), "half").unwrap();
+    std::fs::write(
+        stale.join(experiments::interrupt::OWNER_FILE),
+        experiments::interrupt::owner_mark(dead),
+    )
+    .unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let o = mpsim(&[
+        "run",
+        case.to_str().unwrap(),
+        "--out",
+        dir.join("run").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stale.exists(), "the stale temporary directory is gone");
+    assert!(dir.join("notes.txt").exists());
+    assert!(dir.join("run/metrics.json").exists());
+}
+
+/// `mpsim plot` on a damaged run directory: each damage is refused with
+/// exit 2 and an error naming the file and where in it (line, and column
+/// or field), and no figure is redrawn. It skipped a malformed row, an
+/// empty sequence.csv and a garbage metrics.json, and exited 0.
+#[test]
+fn plot_refuses_a_damaged_run_directory_with_a_located_error() {
+    let dir = scratch("plot-damaged");
+    let file = dir.join("small.ron");
+    std::fs::write(&file, SMALL).unwrap();
+    let good = dir.join("good");
+    let o = mpsim(&["run", path_str(&file), "--out", path_str(&good)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let edit = |p: &Path, line: usize, f: &dyn Fn(&str) -> String| {
+        let text = std::fs::read_to_string(p).unwrap();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        lines[line - 1] = f(&lines[line - 1]);
+        std::fs::write(p, lines.join("\n") + "\n").unwrap();
+    };
+    type Damage = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Damage, &str)> = vec![
+        (
+            "empty sequence.csv",
+            Box::new(|d: &Path| std::fs::write(d.join("sequence.csv"), "").unwrap()),
+            "sequence.csv: empty; expected the header line",
+        ),
+        (
+            "sequence.csv header",
+            Box::new(move |d: &Path| edit(&d.join("sequence.csv"), 1, &|_| "garbage".into())),
+            "sequence.csv:1: the header is \"garbage\"",
+        ),
+        (
+            "sequence.csv field",
+            Box::new(move |d: &Path| {
+                edit(&d.join("sequence.csv"), 4, &|l| {
+                    let mut f: Vec<&str> = l.split(',').collect();
+                    f[4] = "12x";
+                    f.join(",")
+                })
+            }),
+            "sequence.csv:4: column 5 (dsn) is \"12x\"; expected a whole number",
+        ),
+        (
+            "timeseries.csv row",
+            Box::new(move |d: &Path| edit(&d.join("timeseries.csv"), 3, &|_| "0.1,client,0".into())),
+            "timeseries.csv:3: 3 fields; expected 11",
+        ),
+        (
+            "missing timeseries.csv",
+            Box::new(|d: &Path| std::fs::remove_file(d.join("timeseries.csv")).unwrap()),
+            "timeseries.csv: No such file",
+        ),
+        (
+            "garbage metrics.json",
+            Box::new(|d: &Path| std::fs::write(d.join("metrics.json"), "{\n  \"scenario\": oops\n").unwrap()),
+            "metrics.json:2:",
+        ),
+        (
+            "metrics.json of something else",
+            Box::new(|d: &Path| std::fs::write(d.join("metrics.json"), "[1, 2]\n").unwrap()),
+            "metrics.json:1:1: not a JSON object",
+        ),
+        (
+            "missing metrics.json",
+            Box::new(|d: &Path| std::fs::remove_file(d.join("metrics.json")).unwrap()),
+            "metrics.json: No such file",
+        ),
+    ];
+    for (what, damage, wants) in cases {
+        let d = dir.join("damaged");
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        for e in std::fs::read_dir(&good).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
+        }
+        std::fs::remove_file(d.join("seq.png")).unwrap();
+        damage(&d);
+        let o = mpsim(&["plot", path_str(&d)]);
+        assert_eq!(o.status.code(), Some(2), "{what}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(wants),
+            "{what}: {}\nshould contain {wants:?}",
+            stderr(&o)
+        );
+        assert!(!d.join("seq.png").exists(), "{what}: a figure was drawn");
+    }
+}
+
+/// `mpsim run /dev/zero` read for ever. Devices, FIFOs (opening one
+/// waited for a writer), directories and files over 16 MiB are refused at
+/// once, exit 2, by run, validate and sweep alike, and nothing is created.
+#[test]
+fn a_device_a_fifo_a_directory_or_an_oversized_file_is_refused_at_once() {
+    let dir = scratch("inputs");
+    let fifo = dir.join("fifo.ron");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let big = dir.join("big.ron");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len((16 << 20) + 1).unwrap();
+    let out = dir.join("out");
+    for (input, wants) in [
+        ("/dev/zero", "not a regular file"),
+        (path_str(&fifo), "not a regular file"),
+        (path_str(&dir), "a directory"),
+        (path_str(&big), "more than 16777216 bytes"),
+    ] {
+        for args in [
+            vec!["run", input, "--out", path_str(&out)],
+            vec!["validate", input],
+            vec!["sweep", input, "--out", path_str(&out)],
+        ] {
+            let start = std::time::Instant::now();
+            let o = mpsim(&args);
+            assert!(start.elapsed().as_secs() < 10, "{args:?} took {:?}", start.elapsed());
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+            assert!(stderr(&o).contains(wants), "{args:?}: {}", stderr(&o));
+            assert!(!out.exists(), "{args:?} created {}", out.display());
+        }
+    }
 }

@@ -634,3 +634,128 @@ fn validate_counts_a_sweeps_runs_and_names_its_invalid_points() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("has no field `sched`"), "{}", text(&o.stderr));
 }
+
+/// A second `mpsim sweep` on a directory another one is writing is
+/// refused (exit 2, naming the other process) instead of running every
+/// run twice into one journal; once the first is gone the lock is too.
+#[test]
+fn a_second_sweep_on_a_directory_being_written_is_refused() {
+    let d = fresh_dir("lock");
+    let body = sweep_text(
+        r#"        Axis(name: "cc", path: "connections[0].cc", values: [reno, cubic, lia, olia, balia, cubic]),"#,
+        2,
+        r#"DownloadFor(duration: "3s")"#,
+    );
+    let f = write(&d, "s.ron", &body);
+    let out = d.join("out");
+    let mut first = Command::new(env!("CARGO_BIN_EXE_mpsim"))
+        .args([
+            "sweep",
+            f.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--jobs",
+            "1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !out.join("journal.csv").exists() {
+        assert!(Instant::now() < deadline, "the first sweep never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let o = mpsim(&["sweep", f.to_str().unwrap(), "--out", out.to_str().unwrap(), "--resume"]);
+    let still_running = first.try_wait().unwrap().is_none();
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(
+        still_running,
+        "the first sweep ended before the second started; make its runs longer"
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let e = text(&o.stderr);
+    assert!(e.contains("another mpsim sweep is writing this directory"), "{e}");
+    assert!(e.contains(&format!("process {}", first.id())), "{e}");
+    // The first one was killed: its lock went with it.
+    let o = mpsim(&[
+        "sweep",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--resume",
+        "--max-runs",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
+
+/// On --resume each journal row is checked against the run it names: a
+/// row whose point does not match its run is refused at its line and
+/// column, and nothing is written from it.
+#[test]
+fn a_journal_row_whose_point_is_not_its_runs_is_refused_on_resume() {
+    let d = fresh_dir("journal-check");
+    let f = write(&d, "s.ron", &small());
+    let out = d.join("out");
+    sweep_cli(&f, &out, &["--jobs", "1", "--max-runs", "3"]);
+    let journal = out.join("journal.csv");
+    let j = read(&journal);
+    let mut lines: Vec<String> = j.lines().map(String::from).collect();
+    // Line 3 (the second run done): claim another point.
+    let mut fields: Vec<String> = lines[2].split(',').map(String::from).collect();
+    let run: usize = fields[0].parse().unwrap();
+    let wrong = if fields[1] == "0" { "1" } else { "0" };
+    let right = std::mem::replace(&mut fields[1], wrong.into());
+    lines[2] = fields.join(",");
+    std::fs::write(&journal, lines.join("\n") + "\n").unwrap();
+    let o = mpsim(&["sweep", f.to_str().unwrap(), "--out", out.to_str().unwrap(), "--resume"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let e = text(&o.stderr);
+    assert!(
+        e.contains(&format!(
+            "journal.csv:3: column 2: run {run} has point \"{wrong}\"; expected \"{right}\""
+        )),
+        "{e}"
+    );
+    assert!(!out.join("results.csv").exists());
+    // The journal is left as it was for the user to mend.
+    assert_eq!(read(&journal), lines.join("\n") + "\n");
+}
+
+#[test]
+fn sweep_out_a_file_says_it_is_a_file() {
+    let d = fresh_dir("out-file");
+    let f = write(&d, "s.ron", &small());
+    let file = write(&d, "results.txt", "mine");
+    let o = mpsim(&["sweep", f.to_str().unwrap(), "--out", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    assert!(e.contains("is a file, not a directory"), "{e}");
+    assert_eq!(read(&file), "mine");
+}
+
+/// `--jobs 100000` never finished starting its pool (and `--jobs 5000`
+/// took 54 s for one run): jobs are capped at 4 per core, with a message.
+#[test]
+fn jobs_beyond_four_per_core_are_capped_with_a_message() {
+    let d = fresh_dir("jobs");
+    let f = write(&d, "s.ron", &small());
+    let start = Instant::now();
+    let o = sweep_cli(
+        &f,
+        &d.join("out"),
+        &["--jobs", "100000", "--max-runs", "1", "--progress", "quiet"],
+    );
+    assert!(start.elapsed() < Duration::from_secs(60), "{:?}", start.elapsed());
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let e = text(&o.stderr);
+    assert!(
+        e.contains(&format!(
+            "--jobs 100000 is more than 4 per core ({cores} cores); using {}",
+            4 * cores
+        )),
+        "{e}"
+    );
+}

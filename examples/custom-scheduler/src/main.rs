@@ -20,7 +20,14 @@ fn main() -> ExitCode {
         }
     };
     let out = PathBuf::from(out);
-    match experiments::run::run_to_dir(&sc, &out) {
+    // The figures are drawn before the run directory is renamed into
+    // place, so it appears only complete.
+    let figures = |tmp: &std::path::Path, output: &experiments::run::RunOutput| {
+        experiments::figures::write_figures(tmp, output)
+            .map(|_| ())
+            .map_err(|e| format!("figures: {e}"))
+    };
+    match experiments::run::run_to_dir_with(&sc, &out, figures) {
         Ok(output) => {
             for (i, c) in output.metrics.connections.iter().enumerate() {
                 println!(
@@ -28,10 +35,6 @@ fn main() -> ExitCode {
                     c.bytes_delivered,
                     c.goodput_bps / 1e6
                 );
-            }
-            if let Err(e) = experiments::figures::write_figures(&out, &output) {
-                eprintln!("figures: {e}");
-                return ExitCode::from(1);
             }
             ExitCode::SUCCESS
         }

@@ -1,7 +1,13 @@
 //! The `mpsim` command line.
 //!
 //! Exit codes: 0 success, 2 bad input (scenario or command line), 1 a run
-//! that failed for another reason (I/O).
+//! that failed for another reason (I/O), 70 a broken invariant (a bug of
+//! mpsim, `run` and `reproduce`), 130 and 143 interrupted by SIGINT or
+//! SIGTERM (the run's temporary directory is removed).
+//!
+//! `MPSIM_INJECT_PANIC` (any value) makes `run` and `reproduce` panic on
+//! purpose while their temporary directory exists: the tests of the panic
+//! hook use it, as no real broken invariant is known to trigger.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -74,7 +80,7 @@ enum Command {
         /// The sweep directory (new, or an interrupted sweep with --resume).
         #[arg(long)]
         out: PathBuf,
-        /// Worker threads (default: one per core).
+        /// Worker threads (default: one per core; at most 4 per core).
         #[arg(long, short = 'j', value_name = "N")]
         jobs: Option<usize>,
         /// Continue an interrupted sweep in --out without redoing finished runs.
@@ -177,7 +183,23 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
             out.display()
         ));
     }
-    match experiments::run::run_to_dir(sc, out) {
+    // The figures are drawn in the temporary directory, before it is
+    // renamed into place: a run directory is complete or absent.
+    let mut figures = Vec::new();
+    let result = experiments::run::run_to_dir_with(sc, out, |tmp, output| {
+        if std::env::var_os("MPSIM_INJECT_PANIC").is_some() {
+            // A deliberate broken invariant while the temporary directory
+            // exists, for the tests of the panic hook (tests/cli.rs).
+            panic!("MPSIM_INJECT_PANIC is set: a deliberate internal error");
+        }
+        let drawn = experiments::figures::write_figures(tmp, output).map_err(|e| format!("figures: {e}"))?;
+        figures = drawn
+            .iter()
+            .filter_map(|f| f.file_name().map(|n| out.join(n)))
+            .collect();
+        Ok(())
+    });
+    match result {
         Ok(output) => {
             for (i, c) in output.metrics.connections.iter().enumerate() {
                 let done = c
@@ -199,7 +221,7 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
                     output.metrics.outcome
                 );
             }
-            report_figures(experiments::figures::write_figures(out, &output))
+            report_figures(Ok(figures))
         }
         Err(e) => {
             eprintln!("mpsim: {e}");
@@ -213,26 +235,56 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
 /// code 70 (`EX_SOFTWARE`), and without the run's temporary directory.
 /// Sweeps catch a run's panic and record it instead, so this is installed
 /// for `run` and `reproduce` only.
-fn install_panic_hook(sc: &Scenario, out: &Path, again: String) {
+fn install_panic_hook(sc: &Scenario, again: String) {
     let name = sc.name.clone();
     let seed = sc.seed;
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let tmp = out
-        .file_name()
-        .map(|n| parent.join(format!(".{}.tmp-{}", n.to_string_lossy(), std::process::id())));
     std::panic::set_hook(Box::new(move |info| {
         eprintln!("mpsim: internal error: {info}");
         eprintln!("mpsim: this is a bug in mpsim, not in the scenario: scenario {name:?}, seed {seed}");
         eprintln!("mpsim: repeat it with: {again}");
-        if let Some(t) = &tmp {
-            let _ = std::fs::remove_dir_all(t);
-        }
+        experiments::interrupt::remove_registered();
         std::process::exit(70);
     }));
+}
+
+/// SIGINT and SIGTERM remove the run's temporary directory (exit 130, 143).
+fn install_signal_handlers() {
+    if let Err(e) = experiments::interrupt::install() {
+        eprintln!("mpsim: warning: {e}; an interrupted run may leave its temporary directory");
+    }
+}
+
+/// `mpsim plot`: draws the figures into a temporary directory inside the
+/// run directory, then renames each into place, so a figure in the run
+/// directory is always a whole one (an interrupted redraw leaves the old
+/// figures or new ones, never a truncated file; SIGINT and SIGTERM remove
+/// the temporary directory).
+fn redraw(
+    run_dir: &Path,
+    records: &experiments::run::SequenceFile,
+    ts: &experiments::timeseries::TimeSeries,
+    names: &[String],
+    opts: &experiments::figures::FigureOptions,
+) -> Result<Vec<PathBuf>, String> {
+    let tmp = run_dir.join(format!(".plot.tmp-{}", std::process::id()));
+    experiments::interrupt::remove_stale(run_dir);
+    let _guard = experiments::interrupt::TempGuard::new(&tmp);
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    let result = (|| {
+        experiments::interrupt::mark_owner(&tmp).map_err(|e| format!("cannot write in {}: {e}", tmp.display()))?;
+        let drawn = experiments::figures::draw_figures(&tmp, records, ts, names, opts)?;
+        let mut placed = Vec::new();
+        for f in drawn {
+            let Some(name) = f.file_name() else { continue };
+            let to = run_dir.join(name);
+            std::fs::rename(&f, &to).map_err(|e| format!("cannot move {} into {}: {e}", f.display(), to.display()))?;
+            placed.push(to);
+        }
+        Ok(placed)
+    })();
+    let _ = std::fs::remove_dir_all(&tmp);
+    result
 }
 
 /// Prints the figures written, or why they could not be (exit 1).
@@ -253,7 +305,9 @@ fn report_figures(written: Result<Vec<PathBuf>, String>) -> ExitCode {
 
 /// Whether a file's first value is a `Sweep(...)` (after comments and blank lines).
 fn is_sweep_file(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    // Bounded and regular files only (`validate /dev/zero` read for ever);
+    // what is refused here is then refused by Scenario::load, located.
+    let Ok(Ok(text)) = experiments::scenario::read_input(path).map(String::from_utf8) else {
         return false;
     };
     text.lines()
@@ -271,6 +325,9 @@ fn sweep_error(e: experiments::sweep::SweepError) -> ExitCode {
         }
     }
 }
+
+/// `--jobs` is capped at this many worker threads per core.
+const MAX_JOBS_PER_CORE: usize = 4;
 
 fn sweep_command(
     name: &str,
@@ -311,6 +368,17 @@ fn sweep_command(
     if jobs == Some(0) {
         return bad_input("--jobs 0; expected at least 1 worker thread");
     }
+    // A run is single-threaded and CPU-bound: more workers than cores only
+    // add threads (--jobs 100000 never finished starting its pool).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let max_jobs = MAX_JOBS_PER_CORE * cores;
+    let jobs = match jobs {
+        Some(j) if j > max_jobs => {
+            eprintln!("mpsim: --jobs {j} is more than {MAX_JOBS_PER_CORE} per core ({cores} cores); using {max_jobs}");
+            Some(max_jobs)
+        }
+        j => j,
+    };
     let opts = SweepOptions {
         jobs: jobs.unwrap_or(0),
         resume,
@@ -381,7 +449,8 @@ fn main() -> ExitCode {
             if let Some(f) = &pcap_flavor {
                 again.push_str(&format!(" --pcap-flavor {f}"));
             }
-            install_panic_hook(&sc, &out, again);
+            install_panic_hook(&sc, again);
+            install_signal_handlers();
             run_and_report(&sc, &out)
         }
         Command::Reproduce { name, out, pcap_flavor } => {
@@ -403,7 +472,8 @@ fn main() -> ExitCode {
             if let Some(f) = &pcap_flavor {
                 again.push_str(&format!(" --pcap-flavor {f}"));
             }
-            install_panic_hook(&sc, &out, again);
+            install_panic_hook(&sc, again);
+            install_signal_handlers();
             run_and_report(&sc, &out)
         }
         Command::Plot { run_dir, kind, zoom } => {
@@ -424,9 +494,8 @@ fn main() -> ExitCode {
                 Err(e) => return bad_input(&e),
             };
             let opts = experiments::figures::FigureOptions { kind, zoom };
-            report_figures(experiments::figures::draw_figures(
-                &run_dir, &records, &ts, &names, &opts,
-            ))
+            install_signal_handlers();
+            report_figures(redraw(&run_dir, &records, &ts, &names, &opts))
         }
         Command::List => {
             let all = || experiments::builtin::BUILTIN.iter().chain(experiments::builtin::SWEEPS);

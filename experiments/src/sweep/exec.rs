@@ -13,6 +13,15 @@
 //!   rows in run order) and, for a whole sweep (not a shard), `summary.csv`
 //!   and `figures/`.
 //!
+//! - `.lock`: held (`flock`) by the one `mpsim sweep` writing the directory;
+//!   a second one on the same directory is refused. The lock goes with its
+//!   process, however that ends.
+//!
+//! On `--resume` every journal row is checked against the run it names
+//! (point, seed, axis values, status); a row that is not what this sweep
+//! writes for that run is refused with its line, and not copied into
+//! `results.csv`.
+//!
 //! A run that fails (an invalid point, an error, a panic, the event budget
 //! exhausted) is a row with status `failed` and its error; the sweep goes on.
 //! A failed run counts as done: `--resume` does not repeat it (runs are
@@ -154,6 +163,57 @@ pub fn default_runner(sc: &Scenario, budget: Option<u64>) -> Result<Metrics, Str
 
 const STATE: &str = "sweep.json";
 const JOURNAL: &str = "journal.csv";
+const LOCK: &str = ".lock";
+
+/// The sweep directory's lock, held while the value lives (the kernel
+/// drops it with the process).
+#[derive(Debug)]
+pub struct DirLock {
+    _file: std::fs::File,
+}
+
+/// Takes `dir`'s lock (`flock(LOCK_EX | LOCK_NB)` on `dir/.lock`), or says
+/// which process holds it.
+pub fn lock_dir(dir: &Path) -> Result<DirLock, SweepError> {
+    use std::os::fd::AsRawFd;
+    let p = dir.join(LOCK);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&p)
+        .map_err(|e| io("open", &p, e))?;
+    // SAFETY: flock(2) on a descriptor `file` owns.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EWOULDBLOCK) {
+            return Err(io("lock", &p, e));
+        }
+        let holder = std::fs::read_to_string(&p).unwrap_or_default();
+        let holder = holder.trim();
+        let who = if holder.is_empty() {
+            String::new()
+        } else {
+            format!(" (process {holder})")
+        };
+        return Err(SweepError::BadInput(format!(
+            "{}: another mpsim sweep is writing this directory{who}; expected one sweep at a time in a directory: wait for it to finish, or use another --out",
+            dir.display()
+        )));
+    }
+    file.set_len(0).map_err(|e| io("write", &p, e))?;
+    writeln!(file, "{}", std::process::id()).map_err(|e| io("write", &p, e))?;
+    Ok(DirLock { _file: file })
+}
+
+/// Whether `dir` holds anything but its lock file.
+fn holds_sweep_files(dir: &Path) -> bool {
+    dir.exists()
+        && std::fs::read_dir(dir)
+            .map(|d| d.flatten().any(|e| e.file_name() != LOCK))
+            .unwrap_or(true)
+}
 
 /// Writes `text` to `path` through a temporary sibling and a rename, so a
 /// reader never sees half a file.
@@ -220,7 +280,19 @@ fn read_journal(dir: &Path, info: &PlanInfo, repair: bool) -> Result<Vec<(usize,
         }
         let run = rec.first().and_then(|r| r.parse::<usize>().ok());
         match run {
-            Some(r) if rec.len() == header.len() && r < info.runs() => rows.push((r, rec)),
+            Some(r) if rec.len() == header.len() && r < info.runs() => {
+                check_row(info, r, &rec).map_err(|(col, want)| {
+                    SweepError::BadInput(format!(
+                        "{}:{}: column {}: run {r} has {} {:?}; expected {want:?}, as this sweep writes run {r} (a journal that does not match its runs is not trusted; remove the line to run it again)",
+                        p.display(),
+                        n + 1,
+                        col + 1,
+                        header[col],
+                        rec[col]
+                    ))
+                })?;
+                rows.push((r, rec))
+            }
             _ => {
                 return Err(SweepError::BadInput(format!(
                     "{}: line {} is not a row of this sweep",
@@ -233,6 +305,23 @@ fn read_journal(dir: &Path, info: &PlanInfo, repair: bool) -> Result<Vec<(usize,
     Ok(rows)
 }
 
+/// Whether journal row `rec` is one this sweep writes for run `r`: its
+/// point, seed and axis values are run `r`'s, its status `ok` or `failed`.
+/// Else the first column that differs and what it should hold.
+fn check_row(info: &PlanInfo, r: usize, rec: &[String]) -> Result<(), (usize, String)> {
+    let expected = result_row(info, r, &Outcome::Failed(String::new()));
+    let status = status_col(info);
+    for col in 1..status {
+        if rec[col] != expected[col] {
+            return Err((col, expected[col].clone()));
+        }
+    }
+    if rec[status] != "ok" && rec[status] != "failed" {
+        return Err((status, "ok or failed".into()));
+    }
+    Ok(())
+}
+
 /// Runs `sweep` (or the shard `opts.shard` of it) into `dir`.
 pub fn run_sweep(sweep: &Sweep, dir: &Path, opts: &SweepOptions, runner: &Runner) -> Result<SweepReport, SweepError> {
     let info = &sweep.info;
@@ -240,7 +329,29 @@ pub fn run_sweep(sweep: &Sweep, dir: &Path, opts: &SweepOptions, runner: &Runner
     let in_shard = |r: usize| shard.is_none_or(|s| r % s.count == s.index);
     let mine: Vec<usize> = (0..info.runs()).filter(|&r| in_shard(r)).collect();
 
-    let nonempty = holds_files(dir);
+    if dir.exists() && !dir.is_dir() {
+        return Err(SweepError::BadInput(format!(
+            "{} is a file, not a directory; expected a new directory, or a sweep directory with --resume",
+            dir.display()
+        )));
+    }
+    // What can be refused without the lock is refused before it, so that
+    // a refused call leaves no lock file in a directory that is not a
+    // sweep's.
+    if holds_sweep_files(dir) {
+        if !opts.resume {
+            return Err(SweepError::BadInput(format!(
+                "{} is not empty; expected a new directory, or --resume to continue the sweep in it",
+                dir.display()
+            )));
+        }
+        read_state(dir)?;
+    }
+    std::fs::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
+    // One writer at a time: a second sweep on this directory stops here,
+    // before it writes anything in it.
+    let _lock = lock_dir(dir)?;
+    let nonempty = holds_sweep_files(dir);
     if nonempty && !opts.resume {
         return Err(SweepError::BadInput(format!(
             "{} is not empty; expected a new directory, or --resume to continue the sweep in it",
@@ -275,7 +386,6 @@ pub fn run_sweep(sweep: &Sweep, dir: &Path, opts: &SweepOptions, runner: &Runner
             )));
         }
     } else {
-        std::fs::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
         let json = serde_json::to_string_pretty(&state).map_err(|e| SweepError::Io(e.to_string()))? + "\n";
         write_atomic(&dir.join("sweep.ron"), &sweep.source)?;
         write_atomic(&dir.join(JOURNAL), &csv_line(&results_header(info)))?;

@@ -187,12 +187,14 @@ impl Sweep {
     /// Reads a sweep file; a `File(...)` base is relative to its folder.
     pub fn load(file: &Path) -> Result<Sweep, ScenarioError> {
         let name = file.display().to_string();
-        let text = std::fs::read_to_string(file).map_err(|e| ScenarioError {
-            file: name,
-            line: 0,
-            col: 0,
-            message: format!("cannot read the sweep file: {e}; expected a readable UTF-8 RON file"),
-        })?;
+        let text = crate::scenario::read_input(file)
+            .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
+            .map_err(|e| ScenarioError {
+                file: name,
+                line: 0,
+                col: 0,
+                message: format!("cannot read the sweep file: {e}; expected a readable UTF-8 RON file"),
+            })?;
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         Self::parse(file, &text, Some(&dir))
     }

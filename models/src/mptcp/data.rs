@@ -368,7 +368,14 @@ impl DataReceiver {
     pub fn on_data(&mut self, r: Range<u64>) -> u64 {
         // Bytes already delivered in order are duplicates.
         self.duplicate_bytes += r.end.min(self.rcv_nxt).saturating_sub(r.start);
-        let window_end = self.rcv_nxt + self.window_bytes() + self.ooo.total();
+        // Saturating: a receive buffer near u64::MAX (a scenario's `rcv_buf`
+        // of 2^64 - 1 bytes) wrapped this sum to below `rcv_nxt`, so every
+        // byte was dropped as beyond the window and nothing was delivered
+        // (reliability reproducer wrong_rcvbuf_u64max_zero_delivered).
+        let window_end = self
+            .rcv_nxt
+            .saturating_add(self.window_bytes())
+            .saturating_add(self.ooo.total());
         let start = r.start.max(self.rcv_nxt);
         let end = r.end.min(window_end);
         if start >= end {
@@ -413,6 +420,17 @@ impl DataReceiver {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_receive_buffer_of_u64_max_bytes_takes_data_instead_of_dropping_it_all() {
+        let mut r = DataReceiver::new(1000, u64::MAX);
+        assert_eq!(r.on_data(1001..2001), 1000);
+        assert_eq!(r.on_data(3001..4001), 0);
+        assert_eq!(r.ooo_bytes(), 1000);
+        assert_eq!(r.on_data(2001..3001), 2000);
+        assert_eq!(r.read(u64::MAX), 3000);
+        assert_eq!(r.window_bytes(), u64::MAX);
+    }
 
     #[test]
     fn first_data_byte_has_dsn_idsn_plus_one() {

@@ -41,8 +41,10 @@
 //!   for up to 500 ms (set [`FullMeshConfig::address_event_delay`] to zero to
 //!   react at once).
 //! - Local address ids are handed out 1, 2, 3... in the order interfaces are
-//!   added, a fresh one each time an interface comes back (Linux takes the
-//!   next free slot after the last one used); the initial subflow uses id 0.
+//!   added, a fresh one each time an interface comes back, up to 255 and
+//!   then again from 1, skipping the ids in use (Linux takes the next free
+//!   slot after the last one used, `__mptcp_find_free_index` over the 8
+//!   bits of `loc4_bits`); the initial subflow uses id 0.
 //! - `num_subflows` is fixed at 1 (the default); the routing retry of
 //!   `retry_subflow_worker` never triggers (an up interface is always routable).
 //! - The initial subflow never carries the backup flag, even from a backup
@@ -147,6 +149,25 @@ impl FullMesh {
         self.phase == Phase::Established
     }
 
+    /// A local address id for an interface that comes up: the first id
+    /// from `next_local_id` on that no up interface holds, never 0 (the
+    /// initial subflow's address, RFC 8684 3.4.1), so ids wrap after 255
+    /// without naming two addresses alike (Linux v0.95 mptcp_fullmesh.c
+    /// takes the next free bit after the last one used,
+    /// `__mptcp_find_free_index`). At most 32 interfaces are up, so a free
+    /// id always exists.
+    fn take_local_id(&mut self) -> u8 {
+        let mut id = self.next_local_id;
+        for _ in 0..=u8::MAX {
+            if id != 0 && !self.local_ids.values().any(|&u| u == id) {
+                break;
+            }
+            id = id.wrapping_add(1);
+        }
+        self.next_local_id = id.checked_add(1).unwrap_or(1);
+        id
+    }
+
     /// `add_pm_event`: merge with a queued event for the same address, arm
     /// the worker.
     fn queue(&mut self, now: SimTime, ev: AddrEvent) {
@@ -195,8 +216,7 @@ impl FullMesh {
                     }
                     return;
                 }
-                let id = self.next_local_id;
-                self.next_local_id = self.next_local_id.checked_add(1).unwrap_or(1);
+                let id = self.take_local_id();
                 self.ifaces.set_up(ev.iface, info);
                 self.local_ids.insert(ev.iface, id);
                 self.actions.extend(self.phase.interface_up(&self.ifaces, true));
@@ -694,5 +714,34 @@ mod tests {
         assert!(event(&mut pm, ms(30), plain).is_empty());
         assert!(down(&mut pm, ms(40), CELL).is_empty());
         assert_eq!(pm.poll_timeout(), None);
+    }
+
+    /// An interface that comes back 600 times gets 600 local address ids:
+    /// past 255 they start again from 1, never 0 (the initial subflow's)
+    /// and never the id of the other interface, which is still up.
+    #[test]
+    fn full_mesh_local_address_ids_wrap_past_255_without_naming_two_addresses_alike() {
+        let (mut pm, _) = established_on_wifi(FullMeshConfig {
+            address_event_delay: SimDuration::ZERO,
+            ..FullMeshConfig::default()
+        });
+        let wifi_id = pm.local_ids[&WIFI];
+        let mut seen = Vec::new();
+        for k in 0..600u64 {
+            down(&mut pm, ms(100 + 2 * k), CELL);
+            let acts = up(&mut pm, ms(101 + 2 * k), CELL, cell());
+            let id = pm.local_ids[&CELL];
+            assert_ne!(id, 0);
+            assert_ne!(id, wifi_id);
+            assert!(acts.contains(&PmAction::AnnounceAddress {
+                addr_id: id,
+                addr: CELL_ADDR
+            }));
+            seen.push(id);
+        }
+        // Every id but 0 and Wi-Fi's, in turn.
+        assert_eq!(seen[..3], [3, 4, 5]);
+        assert!(seen.windows(2).all(|w| w[0] != w[1]));
+        assert_eq!(seen.iter().filter(|&&i| i == 3).count(), 3);
     }
 }

@@ -611,6 +611,11 @@ impl TcpEndpoint {
     pub fn state(&self) -> TcpState {
         self.state
     }
+    /// Whether a RST from [`TcpEndpoint::abort`] is still to be sent by
+    /// the next `poll_transmit`.
+    pub fn rst_pending(&self) -> bool {
+        self.rst_pending
+    }
     /// The configuration it was created with.
     pub fn config(&self) -> &TcpConfig {
         &self.cfg

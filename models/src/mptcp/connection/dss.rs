@@ -251,7 +251,7 @@ impl Connection {
                 _ => (0, 0),
             };
             self.events.push_back(ConnEvent::SegmentSent {
-                subflow: idx,
+                subflow: self.subflows[idx].id,
                 mapping_dsn,
                 payload_len,
                 data_ack: dss.data_ack.map(|a| a.value),

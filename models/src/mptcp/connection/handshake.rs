@@ -56,7 +56,7 @@ impl Connection {
             return;
         };
         let isn = self.rng.next_u32() as u64;
-        let tcp = TcpEndpoint::accept(
+        let mut tcp = TcpEndpoint::accept(
             now,
             syn,
             isn,
@@ -65,6 +65,18 @@ impl Connection {
                 .cc
                 .build(self.cfg.tcp.mss_bytes, self.cfg.tcp.initial_window_bytes()),
         );
+        if self.free_slot().is_none() {
+            // Every slot holds a live subflow: the join is refused with a
+            // RST (Linux v0.95 mptcp_check_req_child tears the child down
+            // when mptcp_add_sock finds no path index; upstream
+            // net/mptcp/subflow.c subflow_syn_recv_sock resets a join the
+            // path manager does not allow, MPTCP_RST_EPROHIBIT).
+            tcp.abort();
+            while let Some(tx) = tcp.poll_transmit(now) {
+                self.out_queue.push_back(tx.seg);
+            }
+            return;
+        }
         let local_nonce = self.rng.next_u32();
         let iface = self.ifaces.first().map(|i| i.id);
         let n = NewSubflow {
@@ -80,9 +92,11 @@ impl Connection {
                 verified: false,
             },
         };
-        let id = self.push_subflow(now, n);
-        // RFC 8684 3.2: the B bit asks us not to send on this subflow.
-        self.subflows[id].backup_remote = backup;
+        // A slot was free above.
+        if let Some(idx) = self.push_subflow(now, n) {
+            // RFC 8684 3.2: the B bit asks us not to send on this subflow.
+            self.subflows[idx].backup_remote = backup;
+        }
     }
 
     pub(super) fn on_join_option(&mut self, idx: usize, j: MpJoin) {

@@ -35,6 +35,13 @@
 //!   RST, ADD_ADDR/REMOVE_ADDR).
 //! - A subflow RST leaves the connection alive; a connection whose last
 //!   subflow is gone waits `orphan_timeout` for a new one, then ends.
+//! - Subflow numbers: each subflow gets the next number ([`Subflow::id`],
+//!   never reused, as XNU's `mpts_connid`) and a slot below
+//!   `scheduler::MAX_SUBFLOWS` (64) for the scheduler's path masks, its
+//!   source port and `subflows()`, handed out as Linux v0.95 hands out
+//!   path indices: a closed subflow's slot is reused once all 64 have been
+//!   used, and with 64 live subflows no more are opened (a join SYN is
+//!   reset). So an interface may flap for ever. (`subflow`)
 //!
 //! Simplified, and what a user could observe:
 //! - No DSS checksum, no MP_FAIL/infinite-mapping fallback in the middle of
@@ -45,6 +52,10 @@
 //! - The opportunistic retransmission of Raiciu et al. resends the
 //!   head-of-line data; the penalisation halves a slower subflow's window
 //!   through the TCP endpoint's `penalise`.
+//! - The limit on live subflows is Linux v0.95's 64 path indices (XNU
+//!   allows 256, upstream Linux at most 8 by its `subflows_max`); a reused
+//!   slot reuses its source port, so a peer that still holds the old
+//!   subflow (its RST was lost) takes the new SYN for it.
 
 use std::collections::VecDeque;
 
@@ -115,7 +126,8 @@ pub struct ConnConfig {
     pub orphan_timeout: SimDuration,
     /// The server's port.
     pub server_port: u16,
-    /// The client's first subflow source port; each new subflow takes the next.
+    /// The client's first subflow source port: the subflow in slot `k`
+    /// ([`Subflow::slot`]) uses port `first_local_port + k`.
     pub first_local_port: u16,
     /// Report every hand-over to a subflow and every segment with a DSS as
     /// events ([`ConnEvent::Scheduled`], [`ConnEvent::SegmentSent`]), for
@@ -148,12 +160,19 @@ pub struct Connection {
     fully_established: bool,
     tx: DataSender,
     rx: Option<DataReceiver>,
+    /// The subflows holding a slot, indexed by slot (see
+    /// `Connection::free_slot`).
     subflows: Vec<Subflow>,
+    /// Closed subflows whose slot a later subflow took, in order.
+    retired: Vec<Subflow>,
+    /// The number the next subflow gets ([`Subflow::id`]).
+    next_subflow_id: usize,
+    /// Where the search for a free slot starts: after the last one taken.
+    next_slot: usize,
     scheduler: Box<dyn scheduler::Scheduler>,
     pm: Box<dyn PathManager>,
     ifaces: Vec<LocalIface>,
     remote_addr: u32,
-    next_port: u16,
     events: VecDeque<ConnEvent>,
     /// MPTCP options from PM actions, for the next pure ACK.
     pending_opts: VecDeque<MptcpOption>,
@@ -188,7 +207,6 @@ impl Connection {
         let idsn = mptcp_crypto::idsn(local_key, cfg.version);
         let pm = cfg.path_manager.build(cfg.role);
         let scheduler = cfg.scheduler.build();
-        let first_port = cfg.first_local_port;
         let mut events = VecDeque::new();
         events.push_back(ConnEvent::Started { local_key });
         Connection {
@@ -201,11 +219,13 @@ impl Connection {
             remote_key: None,
             fully_established: false,
             subflows: Vec::new(),
+            retired: Vec::new(),
+            next_subflow_id: 0,
+            next_slot: 0,
             scheduler,
             pm,
             ifaces,
             remote_addr,
-            next_port: first_port,
             events,
             pending_opts: VecDeque::new(),
             out_queue: VecDeque::new(),
@@ -291,7 +311,8 @@ impl Connection {
             initial: true,
             handshake,
         };
-        c.push_subflow(now, n);
+        // The first subflow: slot 0 is free.
+        let _ = c.push_subflow(now, n);
         c
     }
 
@@ -313,9 +334,28 @@ impl Connection {
     pub fn is_mptcp(&self) -> bool {
         self.mptcp
     }
-    /// Every subflow opened so far, closed ones included, indexed by id.
+    /// The subflows holding a slot, indexed by slot: every subflow opened
+    /// so far, closed ones included, until more than
+    /// [`scheduler::MAX_SUBFLOWS`] have been opened; after that a new
+    /// subflow takes the slot of a closed one (see [`Subflow::slot`]).
     pub fn subflows(&self) -> &[Subflow] {
         &self.subflows
+    }
+    /// Every subflow opened so far, closed ones included, in the order
+    /// they were opened (by [`Subflow::id`]).
+    pub fn all_subflows(&self) -> impl Iterator<Item = &Subflow> {
+        let mut all: Vec<&Subflow> = self.retired.iter().chain(&self.subflows).collect();
+        all.sort_by_key(|s| s.id);
+        all.into_iter()
+    }
+    /// How many subflows have been opened so far.
+    pub fn subflows_opened(&self) -> usize {
+        self.next_subflow_id
+    }
+    /// The path manager's name for the subflow in slot `idx`: its number.
+    pub(super) fn pm_id(&self, idx: usize) -> SubflowId {
+        // A run would need 4 billion SYNs to wrap this.
+        SubflowId(self.subflows[idx].id as u32)
     }
     /// The data-level send side.
     pub fn sender(&self) -> &DataSender {
@@ -680,7 +720,7 @@ impl Connection {
         let now = (tcp.cwnd_bytes(), tcp.srtt());
         if now != before {
             self.events.push_back(ConnEvent::SubflowWindow {
-                subflow: idx,
+                subflow: self.subflows[idx].id,
                 cwnd_bytes: now.0,
                 srtt: now.1,
             });
@@ -710,7 +750,7 @@ impl Connection {
                         let n = self.tx.reinject_from(idx);
                         if n > 0 {
                             self.events.push_back(ConnEvent::Reinjected {
-                                from_subflow: idx,
+                                from_subflow: sf.id,
                                 bytes: n,
                             });
                         }
@@ -787,7 +827,7 @@ impl Connection {
             self.pm.handle_event(
                 now,
                 PmEvent::ConnectionEstablished {
-                    subflow: SubflowId(idx as u32),
+                    subflow: self.pm_id(idx),
                     iface,
                     remote_addr: self.remote_addr,
                     mptcp,
@@ -808,7 +848,7 @@ impl Connection {
             self.pm.handle_event(
                 now,
                 PmEvent::SubflowEstablished {
-                    subflow: SubflowId(idx as u32),
+                    subflow: self.pm_id(idx),
                     iface,
                     remote,
                     backup,
@@ -817,7 +857,8 @@ impl Connection {
             );
         }
         self.subflows[idx].reported_established = true;
-        self.events.push_back(ConnEvent::SubflowEstablished { subflow: idx });
+        let id = self.subflows[idx].id;
+        self.events.push_back(ConnEvent::SubflowEstablished { subflow: id });
     }
 
     fn on_subflow_closed(&mut self, now: SimTime, idx: usize, reason: CloseReason) {
@@ -829,7 +870,7 @@ impl Connection {
             let n = self.tx.reinject_from(idx);
             if n > 0 {
                 self.events.push_back(ConnEvent::Reinjected {
-                    from_subflow: idx,
+                    from_subflow: self.subflows[idx].id,
                     bytes: n,
                 });
             }
@@ -840,11 +881,12 @@ impl Connection {
         sf.closed_at = Some(now);
         sf.close_reason = Some(reason);
         let iface = sf.iface.unwrap_or(IfaceId(0));
-        self.events.push_back(ConnEvent::SubflowClosed { subflow: idx, reason });
+        let id = sf.id;
+        self.events.push_back(ConnEvent::SubflowClosed { subflow: id, reason });
         self.pm.handle_event(
             now,
             PmEvent::SubflowClosed {
-                subflow: SubflowId(idx as u32),
+                subflow: SubflowId(id as u32),
                 iface,
                 remote_addr: self.remote_addr,
                 reason: pm_close_reason(reason),

@@ -50,14 +50,14 @@ impl Connection {
                     }
                 }
                 PmAction::SetBackup { subflow, backup } => {
-                    if let Some(sf) = self.subflows.get_mut(subflow.0 as usize) {
+                    if let Some(sf) = self.slot_of(subflow.0 as usize).map(|i| &mut self.subflows[i]) {
                         sf.backup_local = backup;
                         sf.pending_prio = Some(backup);
                         sf.tcp.request_ack();
                     }
                 }
                 PmAction::AdvertiseZeroWindow { subflow } => {
-                    if let Some(sf) = self.subflows.get_mut(subflow.0 as usize)
+                    if let Some(sf) = self.slot_of(subflow.0 as usize).map(|i| &mut self.subflows[i])
                         && sf.is_open()
                     {
                         sf.tcp.set_zero_window(true);
@@ -71,8 +71,9 @@ impl Connection {
                     }
                 }
                 PmAction::ResetSubflow { subflow, .. } | PmAction::AbortSubflow { subflow } => {
-                    let idx = subflow.0 as usize;
-                    if self.subflows.get(idx).is_some_and(Subflow::is_open) {
+                    if let Some(idx) = self.slot_of(subflow.0 as usize)
+                        && self.subflows[idx].is_open()
+                    {
                         if matches!(a, PmAction::AbortSubflow { .. }) {
                             // The interface is gone: the RST cannot leave.
                             self.subflows[idx].tcp.abort_silently();
@@ -86,7 +87,10 @@ impl Connection {
                     }
                 }
                 PmAction::Reinject { subflow } => {
-                    let n = self.tx.reinject_from(subflow.0 as usize);
+                    let Some(idx) = self.slot_of(subflow.0 as usize) else {
+                        continue;
+                    };
+                    let n = self.tx.reinject_from(idx);
                     if n > 0 {
                         self.events.push_back(ConnEvent::Reinjected {
                             from_subflow: subflow.0 as usize,

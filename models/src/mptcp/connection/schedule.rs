@@ -97,7 +97,7 @@ impl Connection {
                                 // not told of a redundant reinjection (as before).
                                 if self.cfg.report_segments {
                                     self.events.push_back(ConnEvent::Scheduled(Sent {
-                                        subflow: sfi,
+                                        subflow: self.subflows[sfi].id,
                                         dsn: r.start,
                                         len_bytes: n,
                                         kind: SentKind::Reinjection,
@@ -219,13 +219,13 @@ impl Connection {
             .collect();
         match self.pm.choose_sender_subflow(now, &health) {
             SenderChoice::Defer => None,
-            SenderChoice::Choose { send_on: Some(sf), .. } => {
-                let idx = sf.0 as usize;
-                Some(Decision::Send {
+            SenderChoice::Choose { send_on: Some(sf), .. } => match self.slot_of(sf.0 as usize) {
+                Some(idx) => Some(Decision::Send {
                     subflow: idx,
                     max_bytes: self.room(idx),
-                })
-            }
+                }),
+                None => Some(Decision::Wait),
+            },
             SenderChoice::Choose { send_on: None, .. } => Some(Decision::Wait),
         }
     }
@@ -315,7 +315,11 @@ impl Connection {
     fn report_sent(&mut self, now: SimTime, sent: Sent) {
         self.scheduler.on_sent(now, &sent);
         if self.cfg.report_segments {
-            self.events.push_back(ConnEvent::Scheduled(sent));
+            // The scheduler names the subflow by slot, the owner by number.
+            self.events.push_back(ConnEvent::Scheduled(Sent {
+                subflow: self.subflows[sent.subflow].id,
+                ..sent
+            }));
         }
     }
 }

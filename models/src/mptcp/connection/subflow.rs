@@ -23,8 +23,16 @@ pub(super) struct NewSubflow {
 pub struct Subflow {
     /// The subflow's TCP endpoint.
     pub tcp: TcpEndpoint,
-    /// Its index in the connection (its bit in the scheduler's path masks).
+    /// Its number in the connection: 0, 1, 2... in the order subflows were
+    /// opened, never reused (as XNU numbers subflows with `mpts_connid`,
+    /// bsd/netinet/mptcp_subr.c mptcp_subflow_add). Events, the path
+    /// manager's `SubflowId` and the metrics name a subflow by it.
     pub id: usize,
+    /// Its slot: its index in [`Connection::subflows`] and its bit in the
+    /// scheduler's path masks, below `scheduler::MAX_SUBFLOWS`; a closed
+    /// subflow's slot is reused once every slot has been used (see
+    /// `Connection::free_slot`). Equal to `id` until then.
+    pub slot: usize,
     /// The local interface it uses (on a server, the server's one interface;
     /// the peer's address id is in `addr_id`).
     pub iface: Option<IfaceId>,
@@ -128,7 +136,39 @@ impl Connection {
         t
     }
 
-    pub(super) fn push_subflow(&mut self, now: SimTime, n: NewSubflow) -> usize {
+    /// A slot for a new subflow, as Linux v0.95 numbers a connection's
+    /// subflows (include/net/mptcp.h mptcp_set_new_pathindex: the first
+    /// free bit of the 64-bit `path_index_bits` after the last one handed
+    /// out, else the first free bit from the start; the bit is cleared when
+    /// the subflow is destroyed, mptcp_del_sock): the slot after the last
+    /// one taken, else the first one whose subflow has closed. `None` when
+    /// all `scheduler::MAX_SUBFLOWS` slots hold subflows that are not closed:
+    /// the connection then opens no more (v0.95 mptcp_add_sock returns
+    /// -EPERM, "No more space for more subflows?"; XNU refuses a subflow
+    /// past MPTCP_MAX_NUM_SUBFLOWS (256) with EOVERFLOW, bsd/netinet/
+    /// mptcp_subr.c mptcp_subflow_add; upstream Linux caps subflows at the
+    /// `subflows_max` limit, at most MPTCP_PM_ADDR_MAX (8),
+    /// net/mptcp/pm_netlink.c, pm_kernel.c in newer kernels, counting only
+    /// live subflows). Closed subflows keep their slot until it is
+    /// reused, so the slot after the last one is fresh until
+    /// `MAX_SUBFLOWS` subflows have been opened.
+    pub(super) fn free_slot(&self) -> Option<usize> {
+        // A closed subflow whose RST has not left yet keeps its slot until
+        // it has (`poll_transmit` sends it from the slot).
+        let free = |slot: usize| {
+            self.subflows
+                .get(slot)
+                .is_none_or(|s| !s.is_open() && !s.tcp.rst_pending())
+        };
+        (self.next_slot..scheduler::MAX_SUBFLOWS)
+            .chain(0..self.next_slot.min(scheduler::MAX_SUBFLOWS))
+            .find(|&slot| free(slot))
+    }
+
+    /// Puts a new subflow in a free slot (see [`Connection::free_slot`]),
+    /// retiring the closed subflow that held it; returns the slot, or
+    /// `None` (nothing changed) when no slot is free.
+    pub(super) fn push_subflow(&mut self, now: SimTime, n: NewSubflow) -> Option<usize> {
         let NewSubflow {
             tcp,
             iss,
@@ -138,11 +178,14 @@ impl Connection {
             initial,
             handshake,
         } = n;
-        let id = self.subflows.len();
-        assert!(id < scheduler::MAX_SUBFLOWS, "too many subflows in one connection");
-        self.subflows.push(Subflow {
+        let slot = self.free_slot()?;
+        let id = self.next_subflow_id;
+        self.next_subflow_id += 1;
+        self.next_slot = slot + 1;
+        let sf = Subflow {
             tcp,
             id,
+            slot,
             iface,
             addr_id,
             backup_local,
@@ -163,15 +206,36 @@ impl Connection {
             join_ack_rtx: None,
             last_penalty_at: now,
             reported_established: false,
-        });
+        };
+        if slot == self.subflows.len() {
+            self.subflows.push(sf);
+        } else {
+            // The closed subflow's data and the scheduler's state for the
+            // slot were dropped when it closed; drop them again in case a
+            // plain-TCP close skipped it.
+            self.tx.forget_subflow(slot);
+            self.scheduler.on_subflow_closed(slot);
+            let old = std::mem::replace(&mut self.subflows[slot], sf);
+            self.retired.push(old);
+        }
         self.orphan_deadline = None;
-        let (local, remote) = (self.subflows[id].tcp.local(), self.subflows[id].tcp.remote());
+        let (local, remote) = (self.subflows[slot].tcp.local(), self.subflows[slot].tcp.remote());
         self.events.push_back(ConnEvent::SubflowOpened {
             subflow: id,
             local,
             remote,
         });
-        id
+        Some(slot)
+    }
+
+    /// The slot of the subflow numbered `id` ([`Subflow::id`]), if it still
+    /// holds one.
+    pub(super) fn slot_of(&self, id: usize) -> Option<usize> {
+        // Until a slot is reused, a subflow's slot is its id.
+        match self.subflows.get(id) {
+            Some(s) if s.id == id => Some(id),
+            _ => self.subflows.iter().position(|s| s.id == id),
+        }
     }
 
     pub(super) fn open_subflow(
@@ -188,8 +252,17 @@ impl Connection {
         let Some(local) = self.ifaces.iter().find(|i| i.id == iface && i.up).copied() else {
             return;
         };
-        let port = self.next_port;
-        self.next_port = self.next_port.wrapping_add(1).max(1024);
+        let Some(slot) = self.free_slot() else {
+            // Every slot holds a live subflow: no SYN (Linux v0.95
+            // mptcp_init4_subsockets returns when mptcp_set_new_pathindex
+            // finds no free path index; the path manager has marked the
+            // pair tried already).
+            return;
+        };
+        // Each slot has its source port, so a connection uses at most
+        // MAX_SUBFLOWS ports and a subflow reuses the port of the closed
+        // one whose slot it takes.
+        let port = self.cfg.first_local_port.wrapping_add(slot as u16).max(1024);
         let isn = self.rng.next_u32() as u64;
         self.mptcp = self.mptcp && mptcp;
         let handshake = if !self.mptcp {
@@ -233,7 +306,8 @@ impl Connection {
             initial,
             handshake,
         };
-        self.push_subflow(now, n);
+        // A slot was free above and nothing has taken it since.
+        let _ = self.push_subflow(now, n);
     }
 
     /// The siblings' congestion state for coupled algorithms, in a buffer
@@ -256,7 +330,7 @@ impl Connection {
             let tcp = &s.tcp;
             let rtt = tcp.rtt_estimator();
             self.views.push(SubflowView {
-                id: s.id,
+                id: s.slot,
                 state: s.view_state(),
                 potentially_failed: s.pf,
                 backup: s.backup_local || s.backup_remote,
@@ -290,7 +364,7 @@ impl Connection {
             .map_or(path_manager::IfaceKind::Preferred, |i| i.info.kind);
         let flight = sf.tcp.bytes_in_flight();
         SubflowHealth {
-            subflow: SubflowId(idx as u32),
+            subflow: self.pm_id(idx),
             iface_kind: kind,
             usable: sf.is_open() && sf.fully_established && matches!(sf.tcp.state(), TcpState::Established),
             srtt: sf.tcp.srtt(),

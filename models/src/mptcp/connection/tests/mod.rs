@@ -23,6 +23,7 @@ mod fallback;
 mod handover;
 mod handshake;
 mod reinjection;
+mod subflow_numbers;
 
 use std::ops::{Deref, DerefMut};
 
