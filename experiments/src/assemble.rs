@@ -35,6 +35,10 @@ pub struct Assembled {
     pub link_ids: Vec<LinkId>,
     /// Per connection: the index of its client host and of its server host.
     pub conn_hosts: Vec<(usize, usize)>,
+    /// The hosts' names (`client` and `server` in the one-client form).
+    pub host_names: Vec<String>,
+    /// Each host's interface addresses.
+    pub host_addrs: Vec<Vec<u32>>,
 }
 
 fn link_config(l: &crate::scenario::LinkSpec) -> LinkConfig {
@@ -157,6 +161,14 @@ fn assemble_topology(
         iface_names,
         link_ids,
         conn_hosts,
+        host_names: t.hosts.iter().map(|h| h.name.clone()).collect(),
+        host_addrs: (0..t.hosts.len())
+            .map(|h| {
+                (0..t.hosts[h].interfaces.len())
+                    .map(|j| TopologySpec::addr(h, j))
+                    .collect()
+            })
+            .collect(),
     }
 }
 
@@ -236,10 +248,12 @@ fn assemble_one_client(sc: &Scenario, rng: &RngStreams, report_segments: bool) -
         net,
         topo,
         hosts: vec![client, server],
-        iface_addrs,
+        iface_addrs: iface_addrs.clone(),
         iface_names: sc.client.interfaces.iter().map(|i| i.name.clone()).collect(),
         link_ids,
-        conn_hosts: vec![(CLIENT, SERVER); sc.all_connections().len()],
+        conn_hosts: vec![(CLIENT, SERVER); sc.connections.len()],
+        host_names: vec!["client".into(), "server".into()],
+        host_addrs: vec![iface_addrs, vec![SERVER_ADDR]],
     })
 }
 

@@ -109,6 +109,12 @@ pub struct RunObserver {
     transcode: Option<crate::transcode::Transcoder>,
     pcap: Option<PcapTrace<BufWriter<File>>>,
     pcap_error: Option<String>,
+    /// Where the trace is captured: a host, and the addresses of the
+    /// interfaces watched (None: all of the host's).
+    capture: Capture,
+    /// The client ends (address, port) of every subflow, to tell which end
+    /// sent a segment that arrives.
+    client_ends: std::collections::BTreeSet<(u32, u16)>,
     keep_records: bool,
     /// The sequence-graph records, in emission order (only with
     /// [`RunOptions::keep_records`]).
@@ -214,6 +220,39 @@ impl RunObserver {
     }
 }
 
+/// The vantage point of `trace.pcap`: one host, all its interfaces or one.
+#[derive(Clone, Debug, Default)]
+pub struct Capture {
+    /// The host watched.
+    pub host: usize,
+    /// The addresses of the interfaces watched; `None`: all of the host's.
+    pub addrs: Option<Vec<u32>>,
+}
+
+impl Capture {
+    fn watches(&self, host: usize, addr: u32) -> bool {
+        host == self.host && self.addrs.as_ref().is_none_or(|a| a.contains(&addr))
+    }
+}
+
+impl RunObserver {
+    /// Writes `seg`, sent by the `sender` end of its connection, to the
+    /// trace (re-encoded when the trace's MPTCP version differs).
+    fn capture_segment(&mut self, now: SimTime, sender: Side, seg: &Segment) {
+        if let Some(p) = &mut self.pcap
+            && self.pcap_error.is_none()
+        {
+            let written = match &mut self.transcode {
+                Some(t) => p.write(now, &t.rewrite(sender, seg)),
+                None => p.write(now, seg),
+            };
+            if let Err(e) = written {
+                self.pcap_error = Some(e.to_string());
+            }
+        }
+    }
+}
+
 impl Observer<Host> for RunObserver {
     fn on_conn_event(&mut self, now: SimTime, _host: usize, side: Side, conn: usize, event: &ConnEvent) {
         if let Some(t) = &mut self.transcode {
@@ -224,6 +263,7 @@ impl Observer<Host> for RunObserver {
                 subflow, local, remote, ..
             } => {
                 let client = if side == Side::Client { local } else { remote };
+                self.client_ends.insert(client);
                 self.lifecycle.insert(
                     (side as u8, conn, subflow),
                     Lifecycle {
@@ -294,17 +334,10 @@ impl Observer<Host> for RunObserver {
         }
     }
 
-    fn on_send(&mut self, now: SimTime, _host: usize, side: Side, seg: &Segment, _link: LinkId, _accepted: bool) {
-        if let Some(p) = &mut self.pcap
-            && self.pcap_error.is_none()
-        {
-            let written = match &mut self.transcode {
-                Some(t) => p.write(now, &t.rewrite(side, seg)),
-                None => p.write(now, seg),
-            };
-            if let Err(e) = written {
-                self.pcap_error = Some(e.to_string());
-            }
+    fn on_send(&mut self, now: SimTime, host: usize, side: Side, seg: &Segment, _link: LinkId, _accepted: bool) {
+        // What tcpdump on the sending interface sees, as it leaves.
+        if self.capture.watches(host, seg.src_addr) {
+            self.capture_segment(now, side, seg);
         }
         // A zero window or a RST, for the figures' timelines (TCP header
         // fields only; the data records come from the connections' reports).
@@ -319,6 +352,18 @@ impl Observer<Host> for RunObserver {
                 rst,
                 zero_window,
             });
+        }
+    }
+
+    fn on_deliver(&mut self, now: SimTime, host: usize, seg: &Segment) {
+        // What tcpdump on the receiving interface sees, as it arrives.
+        if self.capture.watches(host, seg.dst_addr) {
+            let sender = if self.client_ends.contains(&(seg.src_addr, seg.src_port)) {
+                Side::Client
+            } else {
+                Side::Server
+            };
+            self.capture_segment(now, sender, seg);
         }
     }
 
@@ -507,7 +552,10 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         iface_names,
         link_ids,
         conn_hosts,
+        host_names,
+        host_addrs,
     } = crate::assemble::assemble(sc, &conns, &rng, report_segments)?;
+    let capture = capture_point(sc, &host_names, &host_addrs, &iface_names, &iface_addrs, &conn_hosts)?;
     let pcap = match &opts.pcap_path {
         Some(p) => {
             Some(PcapTrace::create(p, trace_version).map_err(|e| format!("cannot create {}: {e}", p.display()))?)
@@ -528,6 +576,8 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
             .then(|| crate::transcode::Transcoder::new(version, trace_version)),
         pcap,
         pcap_error: None,
+        capture,
+        client_ends: Default::default(),
         keep_records: opts.keep_records,
         records: Vec::new(),
         signals: Vec::new(),
@@ -632,6 +682,38 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         signals: observer.signals,
         timeseries: observer.timeseries,
         iface_names,
+    })
+}
+
+/// Where `record.pcap_at` puts the capture: a host by name (all its
+/// interfaces), or one interface by the name records use; by default the
+/// client host of the first connection.
+fn capture_point(
+    sc: &Scenario,
+    host_names: &[String],
+    host_addrs: &[Vec<u32>],
+    iface_names: &[String],
+    iface_addrs: &[u32],
+    conn_hosts: &[(usize, usize)],
+) -> Result<Capture, String> {
+    let Some(at) = &sc.record.pcap_at else {
+        return Ok(Capture {
+            host: conn_hosts.first().map_or(0, |c| c.0),
+            addrs: None,
+        });
+    };
+    if let Some(h) = host_names.iter().position(|n| n == at) {
+        return Ok(Capture { host: h, addrs: None });
+    }
+    let i = iface_names
+        .iter()
+        .position(|n| n == at)
+        .ok_or_else(|| format!("pcap_at {at:?} names no host or interface"))?;
+    let addr = iface_addrs[i];
+    let host = host_addrs.iter().position(|a| a.contains(&addr)).unwrap_or(0);
+    Ok(Capture {
+        host,
+        addrs: Some(vec![addr]),
     })
 }
 

@@ -471,6 +471,13 @@ pub struct RecordSpec {
     /// file: the run's segments are re-encoded (see `experiments::transcode`).
     #[serde(default)]
     pub pcap_flavor: Option<PcapFlavor>,
+    /// Where `trace.pcap` is captured, as tcpdump there would see it
+    /// (each segment as it leaves or reaches that host's interfaces): a
+    /// host's name (all its interfaces; `client` or `server` in the
+    /// one-client form) or one interface (`wifi`, or `HOST.IFACE` in the
+    /// topology form). Default: the client host of the first connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pcap_at: Option<String>,
     /// Write `timeseries.csv`. Default: true.
     #[serde(default = "yes")]
     pub timeseries: bool,
@@ -493,6 +500,7 @@ impl Default for RecordSpec {
         RecordSpec {
             pcap: true,
             pcap_flavor: None,
+            pcap_at: None,
             timeseries: true,
             sequence: true,
             sample_interval: default_sample(),
@@ -950,6 +958,23 @@ impl Scenario {
                     self.record.sample_interval, self.stop
                 ),
             );
+        }
+        if let Some(at) = &self.record.pcap_at {
+            let hosts: Vec<String> = match &self.topology {
+                Some(t) => t.graph().hosts.iter().map(|h| h.name.clone()).collect(),
+                None => vec!["client".into(), "server".into()],
+            };
+            let ifaces = self.iface_names();
+            if !hosts.contains(at) && !ifaces.contains(at) {
+                let all: Vec<String> = hosts.iter().chain(&ifaces).map(|n| format!("{n:?}")).collect();
+                return err(
+                    &[F("record"), F("pcap_at")],
+                    format!(
+                        "pcap_at {at:?} names no host or interface; expected one of {}",
+                        all.join(", ")
+                    ),
+                );
+            }
         }
         if self.record.timeseries && self.record.sample_interval.is_zero() {
             return err(

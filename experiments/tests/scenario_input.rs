@@ -592,3 +592,18 @@ fn a_server_path_manager_that_runs_only_on_clients_is_reported_at_it() {
         Some("fullmesh")
     );
 }
+
+#[test]
+fn a_capture_point_that_names_no_host_or_interface_is_refused_listing_the_names() {
+    let text = BASE.replace(
+        "    connections: [",
+        "    record: RecordSpec(pcap_at: \"wlan0\"),\n    connections: [",
+    );
+    assert_refused_at(
+        &text,
+        "pcap_at: |\"wlan0\"",
+        &["\"wlan0\"", "\"client\"", "\"server\"", "\"wifi\"", "\"cell\""],
+    );
+    let ok = text.replace("\"wlan0\"", "\"cell\"");
+    Scenario::parse(Path::new("case.ron"), &ok).unwrap_or_else(|e| panic!("{e}"));
+}

@@ -27,10 +27,13 @@ fn tshark_available() -> bool {
     false
 }
 
-fn trace(name: &str, flavor: PcapFlavor) -> PathBuf {
+/// The trace of a shortened ios11-handover, captured at `at` (a host or an
+/// interface; None: the default, the client).
+fn trace(name: &str, flavor: PcapFlavor, at: Option<&str>) -> PathBuf {
     let text = experiments::builtin::get("ios11-handover").unwrap();
     let mut sc = Scenario::parse(Path::new("ios11-handover"), text).unwrap();
     sc.record.pcap_flavor = Some(flavor);
+    sc.record.pcap_at = at.map(str::to_string);
     // A shorter download than the built-in's keeps tshark fast; the
     // handover at 5 s (about 6 MB into the transfer) is unchanged.
     sc.connections[0].traffic = Traffic::Download {
@@ -101,7 +104,10 @@ fn tshark_decodes_the_v1_trace_and_finds_the_connection_subflows_mappings_and_re
     if !tshark_available() {
         return;
     }
-    let fr = frames(&trace("tshark-v1", PcapFlavor::V1));
+    // At the server, the sender of the download: every mapping is in the
+    // trace (at the client, a lost segment that opened a mapping is missing,
+    // as it would be from tcpdump there).
+    let fr = frames(&trace("tshark-v1", PcapFlavor::V1, Some("server")));
     assert!(fr.len() > 5000);
     assert!(!fr.iter().any(|f| has(f, "_ws.malformed")), "malformed packets");
     // Every frame with an MPTCP option belongs to MPTCP connection 0, over
@@ -151,7 +157,7 @@ fn the_v0_flavor_writes_mptcp_v0_with_32_bit_data_sequence_numbers() {
     if !tshark_available() {
         return;
     }
-    let fr = frames(&trace("tshark-v0", PcapFlavor::V0));
+    let fr = frames(&trace("tshark-v0", PcapFlavor::V0, None));
     assert!(!fr.iter().any(|f| has(f, "_ws.malformed")), "malformed packets");
     let versions: Vec<&String> = fr
         .iter()
@@ -173,4 +179,34 @@ fn the_v0_flavor_writes_mptcp_v0_with_32_bit_data_sequence_numbers() {
         .map(|f| &f["tcp.stream"])
         .collect();
     assert_eq!(streams.len(), 2, "both subflows linked to one v0 connection");
+}
+
+#[test]
+fn a_trace_captured_at_the_client_holds_what_arrived_there_and_one_at_the_server_what_left_it() {
+    if !tshark_available() {
+        return;
+    }
+    let at_server = frames(&trace("tshark-at-server", PcapFlavor::V1, Some("server")));
+    let at_client = frames(&trace("tshark-at-client", PcapFlavor::V1, None));
+    let at_wifi = frames(&trace("tshark-at-wifi", PcapFlavor::V1, Some("wifi")));
+    let server = "10.0.0.1";
+    let data_from_server = |fr: &[Frame]| {
+        fr.iter()
+            .filter(|f| f["ip.src"] == server && f["tcp.len"] != "0")
+            .count()
+    };
+    let (sent, arrived) = (data_from_server(&at_server), data_from_server(&at_client));
+    // The handover and the queues drop some of what the server sent: the
+    // client sees fewer data segments, but most of them.
+    assert!(
+        arrived < sent && arrived * 10 > sent * 9,
+        "{arrived} arrived of {sent} sent"
+    );
+    // One interface of the client: a single subflow, and a part of the client's trace.
+    let streams: std::collections::BTreeSet<&String> = at_wifi.iter().map(|f| &f["tcp.stream"]).collect();
+    assert_eq!(streams.len(), 1, "the Wi-Fi capture holds only the Wi-Fi subflow");
+    assert!(at_wifi.len() < at_client.len() && !at_wifi.is_empty());
+    for fr in [&at_server, &at_client, &at_wifi] {
+        assert!(!fr.iter().any(|f| has(f, "_ws.malformed")), "malformed packets");
+    }
 }
