@@ -276,6 +276,9 @@ pub(crate) mod tests {
             srtt: Some(SimDuration::from_millis(100)),
             min_rtt: Some(SimDuration::from_millis(100)),
             cwnd_limited: true,
+            snd_una: 0,
+            snd_nxt: 0,
+            ca_rtt: None,
         }
     }
 

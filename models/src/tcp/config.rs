@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sim_core::SimDuration;
 
+pub use super::profile::{LossResponse, RtoEstimator, SlowStartExit};
 pub use super::rtt::RtoMinRule;
 
 /// RFC 9293 3.7.1 / RFC 1122: the MSS assumed when the peer sends none.
@@ -79,6 +80,16 @@ pub struct TcpConfig {
     /// The initial congestion window in segments of `mss_bytes` (RFC 6928:
     /// 10; Linux `TCP_INIT_CWND`). The congestion control is built with it.
     pub initial_window_segments: u32,
+    /// How SRTT, RTTVAR and the RTO are computed (RFC 6298 or Linux).
+    pub rto_estimator: RtoEstimator,
+    /// How ssthresh is set on a loss and held through a loss episode.
+    pub loss_response: LossResponse,
+    /// How a first slow start may end before a loss (HyStart); only
+    /// algorithms that implement it use it (CUBIC).
+    pub slow_start_exit: SlowStartExit,
+    /// RFC 6937 Proportional Rate Reduction during SACK fast recovery
+    /// (Linux `tcp_cwnd_reduction`).
+    pub prr: bool,
 }
 
 impl TcpConfig {
@@ -114,6 +125,10 @@ impl Default for TcpConfig {
             nagle: true,
             time_wait: SimDuration::from_secs(1),
             initial_window_segments: 10,
+            rto_estimator: RtoEstimator::Rfc6298,
+            loss_response: LossResponse::Rfc5681,
+            slow_start_exit: SlowStartExit::Off,
+            prr: false,
         }
     }
 }

@@ -62,8 +62,15 @@
 //!   SND.UNA has not advanced since; RFC 5681 3.1: then ssthresh is held,
 //!   `cc::reno` does it). Linux `tcp_enter_loss` differs: it bases ssthresh
 //!   on cwnd, holds it on the same condition, and does not lower it again
-//!   for a timeout during fast recovery (here that timeout reduces it
-//!   again, from the unSACKed data).
+//!   for a timeout during fast recovery. `TcpConfig::loss_response` chooses
+//!   (`Rfc5681`, the default, lowers it again from the unSACKed data;
+//!   `Linux` does as Linux, and bases fast recovery's ssthresh on cwnd too).
+//! - `TcpConfig` names the stack's mechanisms one by one and
+//!   [`TcpProfile`] sets them together (`Rfc6675`, the default, or `Linux6`):
+//!   the RTO estimator (`rtt.rs`, `rtt_linux.rs`), the loss response
+//!   (`input.rs`, `send/recovery.rs`), PRR (`send/prr.rs`) and the early
+//!   slow-start exit of the congestion control (`cc::hystart`,
+//!   `cc::hystart_pp`). RACK-TLP and F-RTO are not modelled.
 //! - Timestamp values tick in milliseconds (as Linux), with no random
 //!   offset, so timestamp RTT samples have 1 ms resolution. As Linux
 //!   `tcp_ack_update_rtt`, the exact send-time sample of cumulatively ACKed
@@ -83,6 +90,7 @@
 //!   (`send`, `recv`, `close`, `abort`, ...) and the getters.
 //! - `config.rs`: [`TcpConfig`] and its defaults, [`Recovery`], the
 //!   handshake constants.
+//! - `profile.rs`: [`TcpProfile`] and the switches it sets.
 //! - `input.rs`: received segments (RFC 9293 3.10.7, the ACK and data
 //!   processing) and the timers' expiry (retransmission, delayed ACK,
 //!   persist, TIME-WAIT).
@@ -102,9 +110,11 @@ mod config;
 mod input;
 mod options;
 mod output;
+mod profile;
 mod recv;
 mod respond;
 mod rtt;
+mod rtt_linux;
 mod scoreboard;
 mod send;
 mod timers;
@@ -120,6 +130,7 @@ use crate::cc::{CongestionControl, SubflowCcView};
 use crate::segment::{Segment, TcpOptions};
 
 pub use config::{DEFAULT_PEER_MSS_BYTES, MAX_WINDOW_SCALE, Recovery, RtoMinRule, TcpConfig};
+pub use profile::{LossResponse, RtoEstimator, SlowStartExit, TcpProfile};
 pub use recv::Receiver;
 pub use rtt::RttEstimator;
 pub use scoreboard::Scoreboard;
@@ -351,7 +362,13 @@ impl TcpEndpoint {
         } else {
             0
         };
-        let rtt = RttEstimator::new(cfg.rto_initial, cfg.rto_min, cfg.rto_max, cfg.rto_min_rule);
+        let rtt = RttEstimator::with_estimator(
+            cfg.rto_estimator,
+            cfg.rto_initial,
+            cfg.rto_min,
+            cfg.rto_max,
+            cfg.rto_min_rule,
+        );
         let rcv = Receiver::new(cfg.rcv_buf_bytes, cfg.delayed_ack, cfg.quickack_segments);
         let snd = Sender::new(isn, cfg.snd_buf_bytes, cfg.mss_bytes);
         let mut ep = TcpEndpoint {
@@ -392,6 +409,7 @@ impl TcpEndpoint {
             quiet: false,
             cfg,
         };
+        ep.cc.set_slow_start_exit(ep.cfg.slow_start_exit);
         ep.update_smss();
         ep
     }

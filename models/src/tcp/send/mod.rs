@@ -25,8 +25,10 @@
 //! ranges. `SetPipe()` sums the SACKed ranges below HighRxt (the holes
 //! already retransmitted in this recovery).
 //!
-//! Simplified (observable): no PRR (RFC 6937, Linux's reduction during
-//! recovery), no RACK-TLP (RFC 8985: a lost tail or a lost retransmission
+//! With `TcpConfig::prr`, SACK fast recovery sends as RFC 6937 PRR says
+//! (`prr`) instead of RFC 6675's "while pipe < cwnd".
+//!
+//! Simplified (observable): no RACK-TLP (RFC 8985: a lost tail or a lost retransmission
 //! waits for the RTO), no F-RTO/undo, no pacing, no TSO; a retransmitted
 //! segment is re-cut from the byte stream (its boundaries may differ from
 //! the original's, as RFC 9293 3.10.7.4 allows).
@@ -41,6 +43,7 @@
 //! - `plan`: the send decision ([`Sender::plan`]: NextSeg, new data, the
 //!   receiver's window, Nagle, the FIN) and the bookkeeping of what was
 //!   sent ([`Sender::on_sent`]).
+//! - `prr`: Proportional Rate Reduction (RFC 6937) during fast recovery.
 //! - `recovery`: the recovery phases ([`Phase`]), `SetPipe()` and the
 //!   flight, the ACK ([`Sender::on_ack`]: cumulative ACK, SACK blocks,
 //!   window update, duplicate ACKs, entering and leaving recovery) and the
@@ -48,6 +51,7 @@
 
 mod buffer;
 mod plan;
+mod prr;
 mod recovery;
 
 use std::collections::VecDeque;
@@ -58,6 +62,7 @@ use super::scoreboard::Scoreboard;
 
 pub use buffer::Chunk;
 pub use plan::{Blocked, Plan, PlanCtx, SegKind};
+pub use prr::Prr;
 pub use recovery::Phase;
 
 /// RFC 5681 3.2 / RFC 6675 2: DupThresh = 3.
@@ -143,6 +148,9 @@ pub struct Sender {
     cwnd_window_end: u64,
     max_flight_cur: u64,
     max_flight_prev: u64,
+    /// RFC 6937 PRR of the current fast recovery, when PRR is on and SACK
+    /// in use.
+    prr: Option<Prr>,
 }
 
 impl Sender {
@@ -185,6 +193,7 @@ impl Sender {
             cwnd_window_end: iss,
             max_flight_cur: 0,
             max_flight_prev: 0,
+            prr: None,
         }
     }
 
@@ -240,6 +249,29 @@ impl Sender {
     /// of new data).
     pub fn records_len(&self) -> usize {
         self.records.len()
+    }
+
+    /// Fast recovery began with `cwnd_bytes` the window before the
+    /// reduction: PRR (RFC 6937) governs sending until it ends (SACK only;
+    /// NewReno keeps RFC 6582's inflation).
+    pub fn start_prr(&mut self, cwnd_bytes: u64) {
+        if self.sack_mode && self.phase == Phase::Recovery {
+            self.prr = Some(Prr::start(cwnd_bytes));
+        }
+    }
+
+    /// An ACK during PRR (RFC 6937 3 "on every ACK"): `delivered` bytes
+    /// newly ACKed or SACKed, towards `ssthresh_bytes`.
+    pub fn prr_on_ack(&mut self, delivered: u64, ssthresh_bytes: u64, una_advanced: bool) {
+        if self.phase != Phase::Recovery {
+            self.prr = None;
+            return;
+        }
+        let pipe = self.pipe();
+        let smss = self.smss as u64;
+        if let Some(p) = self.prr.as_mut() {
+            p.on_ack(delivered, pipe, ssthresh_bytes, una_advanced, smss);
+        }
     }
 
     /// The number of chunks in the send buffer.

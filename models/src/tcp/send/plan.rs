@@ -90,6 +90,8 @@ impl Sender {
         match self.phase {
             // RFC 6582 3.2 steps 3-5: the inflated window.
             Phase::Recovery if !self.sack_mode => self.nr_cwnd,
+            // RFC 6937 3: pipe + sndcnt, set on each ACK.
+            Phase::Recovery if self.prr.is_some() => self.prr.map_or(cwnd, |p| p.window()),
             // RFC 3042 / RFC 5681 3.2: one new segment on each of the first
             // two duplicate ACKs (without SACK the flight does not shrink).
             Phase::Open if !self.sack_mode && self.limited_transmit => {
@@ -326,6 +328,12 @@ impl Sender {
     /// Records a transmission decided by [`Sender::plan`].
     pub fn on_sent(&mut self, p: &SegPlan, now: SimTime, cwnd: u64) {
         let end = p.end();
+        if self.phase == Phase::Recovery
+            && let Some(prr) = self.prr.as_mut()
+        {
+            // RFC 6937 3: prr_out += (data sent).
+            prr.on_sent(p.len as u64);
+        }
         match p.kind {
             SegKind::New => {
                 debug_assert_eq!(p.start, self.snd_max);

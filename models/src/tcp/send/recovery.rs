@@ -35,6 +35,10 @@ pub struct AckOutcome {
     /// An RTT sample from the oldest never-retransmitted segment this ACK
     /// SACKed wholly for the first time (Linux `sack_rtt_us`).
     pub sack_rtt_sample: Option<SimDuration>,
+    /// The RTT of the newest segment this ACK covers, cumulatively or by a
+    /// new SACK (Linux `ca_rtt_us` from `last_ackt` / `last_sackt`; the
+    /// SACKed one wins), under the same Karn exclusions.
+    pub ca_rtt_sample: Option<SimDuration>,
     /// A retransmitted segment was acknowledged by this ACK.
     pub retransmitted_acked: bool,
     pub is_dupack: bool,
@@ -67,6 +71,10 @@ pub struct RtoOutcome {
     /// The segment at SND.UNA had already been retransmitted by way of the
     /// retransmission timer: "the value of ssthresh is held constant".
     pub repeated: bool,
+    /// Linux `tcp_enter_loss`: ssthresh was already lowered in this loss
+    /// episode (a fast recovery under way, or a previous timeout with no
+    /// cumulative progress since), so it is kept.
+    pub episode_hold: bool,
 }
 
 impl Sender {
@@ -144,14 +152,16 @@ impl Sender {
         // Cumulative acknowledgement.
         if ack > old_una {
             let mut first_sent = None;
+            let mut last_sent = None;
             while let Some(r) = self.records.front() {
                 if r.end > ack {
                     break;
                 }
                 if r.retransmitted {
                     out.retransmitted_acked = true;
-                } else if first_sent.is_none() && !r.sacked {
-                    first_sent = Some(r.sent_at);
+                } else if !r.sacked {
+                    first_sent = first_sent.or(Some(r.sent_at));
+                    last_sent = Some(r.sent_at);
                 }
                 self.records.pop_front();
             }
@@ -160,6 +170,7 @@ impl Sender {
             // `seq_rtt_us` from `first_ackt`).
             if !out.retransmitted_acked {
                 out.rtt_sample = first_sent.map(|t| now.saturating_since(t));
+                out.ca_rtt_sample = last_sent.map(|t| now.saturating_since(t));
             }
             while let Some(c) = self.chunks.front() {
                 if c.end() <= ack {
@@ -214,7 +225,11 @@ impl Sender {
                     });
                 }
             }
-            out.sack_rtt_sample = self.sack_rtt(now, &parts[..n_parts]);
+            let (first, last) = self.sack_rtt(now, &parts[..n_parts]);
+            out.sack_rtt_sample = first;
+            if last.is_some() {
+                out.ca_rtt_sample = last;
+            }
         }
         // Linux counts a segment in `tp->delivered` once: the SACKed tag
         // survives `tcp_enter_loss`, so a re-SACK or the cumulative ACK that
@@ -272,6 +287,7 @@ impl Sender {
                     self.phase = Phase::Open;
                     self.dupacks = 0;
                     self.limited_tx_bytes = 0;
+                    self.prr = None;
                     out.exited_recovery = true;
                     out.restart_rto = true;
                 } else if !self.sack_mode {
@@ -319,10 +335,12 @@ impl Sender {
     }
 
     /// Marks the records wholly SACKed by the `parts` just SACKed and
-    /// returns the RTT of the oldest never-retransmitted one (Linux
-    /// `tcp_sacktag_one` / `first_sackt`; RFC 6298 3 for the exclusion).
-    fn sack_rtt(&mut self, now: SimTime, parts: &[(u64, u64)]) -> Option<SimDuration> {
+    /// returns the RTTs of the oldest and the newest never-retransmitted
+    /// ones (Linux `tcp_sacktag_one` / `first_sackt`, `last_sackt`; RFC 6298
+    /// 3 for the exclusion).
+    fn sack_rtt(&mut self, now: SimTime, parts: &[(u64, u64)]) -> (Option<SimDuration>, Option<SimDuration>) {
         let mut first: Option<SimTime> = None;
+        let mut last: Option<SimTime> = None;
         for &(a, b) in parts {
             let mut i = self.records.partition_point(|r| r.end <= a);
             while i < self.records.len() && self.records[i].start < b {
@@ -331,12 +349,14 @@ impl Sender {
                     self.records[i].sacked = true;
                     if !r.retransmitted {
                         first = Some(first.map_or(r.sent_at, |f| f.min(r.sent_at)));
+                        last = Some(last.map_or(r.sent_at, |l| l.max(r.sent_at)));
                     }
                 }
                 i += 1;
             }
         }
-        first.map(|t| now.saturating_since(t))
+        let since = |t: SimTime| now.saturating_since(t);
+        (first.map(since), last.map(since))
     }
 
     fn enter_recovery(&mut self, out: &mut AckOutcome) {
@@ -378,6 +398,17 @@ impl Sender {
         // while `icsk_retransmits` is non-zero, i.e. until SND.UNA
         // advances).
         let repeated = self.phase == Phase::Loss && self.snd_una == self.rto_una && !self.head_rtx_pending;
+        // Linux `tcp_enter_loss` lowers ssthresh only "if it has not yet
+        // been made inside this window": not during a fast recovery still
+        // under way (high_seq after SND.UNA), nor in the loss phase while
+        // `icsk_retransmits` is non-zero (no cumulative progress since the
+        // previous timeout; `tcp_ack` clears it when SND.UNA advances).
+        let episode_hold = match self.phase {
+            Phase::Open => false,
+            Phase::Recovery => self.recover > self.snd_una,
+            Phase::Loss => self.snd_una == self.rto_una,
+        };
+        self.prr = None;
         self.rto_una = self.snd_una;
         // RFC 6675 5.1: RecoveryPoint = HighData, recovery terminated, no
         // new recovery until it is acknowledged; the scoreboard is reset
@@ -394,7 +425,11 @@ impl Sender {
         // RFC 6298 5.4: retransmit the earliest unacknowledged segment.
         self.head_rtx_pending = true;
         self.rescue_done = false;
-        RtoOutcome { flight, repeated }
+        RtoOutcome {
+            flight,
+            repeated,
+            episode_hold,
+        }
     }
 }
 
@@ -580,6 +615,37 @@ mod tests {
         s.on_ack(t(30), 0, seq(1), 1 << 20, &[], true);
         let third = s.on_rto();
         assert_eq!((third.flight, third.repeated), (9 * mss, false));
+    }
+
+    #[test]
+    fn linux_holds_ssthresh_for_a_timeout_in_recovery_or_a_second_one_without_progress() {
+        let mut s = fixture(true, 20_000, 10);
+        // A timeout in the open state begins an episode: no hold.
+        let mut open = fixture(true, 20_000, 10);
+        assert!(!open.on_rto().episode_hold);
+        // Fast recovery under way (RecoveryPoint above SND.UNA): hold.
+        s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 8), true);
+        assert_eq!(s.phase, Phase::Recovery);
+        assert!(s.on_rto().episode_hold);
+        // A second timeout before SND.UNA moves: hold.
+        assert!(s.on_rto().episode_hold);
+        // After cumulative progress, a timeout lowers ssthresh again (Linux
+        // clears `icsk_retransmits` when SND.UNA advances).
+        s.on_ack(t(30), 0, seq(1), 1 << 20, &[], true);
+        assert_eq!(s.phase, Phase::Loss);
+        assert!(!s.on_rto().episode_hold);
+    }
+
+    #[test]
+    fn the_newest_acknowledged_segment_gives_the_congestion_controls_rtt() {
+        let mut s = fixture(true, 10_000, 2);
+        let mss = MSS as u64;
+        // Two more segments sent at 1 ms.
+        send(&mut s, 10 * mss);
+        send(&mut s, 10 * mss);
+        let o = s.on_ack(t(50), 0, seq(4), 1 << 20, &[], true);
+        assert_eq!(o.rtt_sample, Some(SimDuration::from_millis(50)));
+        assert_eq!(o.ca_rtt_sample, Some(SimDuration::from_millis(49)));
     }
 
     #[test]

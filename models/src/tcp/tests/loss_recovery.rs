@@ -207,9 +207,14 @@ fn window_trace(p: &mut Pair, limit: SimTime, stop: impl Fn(&Pair) -> bool) -> V
 /// The indices (in the A -> B log) of the data segment at index `first` and
 /// of its next `n` retransmissions, when each of them is dropped in turn.
 fn lost_transmissions_of(first: usize, n: usize, bytes: u64) -> Vec<usize> {
+    lost_transmissions_with(TcpConfig::default(), first, n, bytes)
+}
+
+/// The same with configuration `cfg` at both ends.
+fn lost_transmissions_with(cfg: TcpConfig, first: usize, n: usize, bytes: u64) -> Vec<usize> {
     let mut drops = vec![first];
     for _ in 0..n {
-        let mut p = Pair::new(TcpConfig::default(), TcpConfig::default(), bytes);
+        let mut p = Pair::new(cfg.clone(), cfg.clone(), bytes);
         p.ab.set_drops(drops.clone());
         p.run(secs(30));
         let seq = p.ab.log[first].seg.seq;
@@ -274,6 +279,50 @@ fn a_retransmission_lost_again_holds_ssthresh_although_sacks_arrived_in_between(
     assert_eq!(before_second.1, held);
     assert_eq!(after_second.1, held);
     assert_eq!(after_second.2, mss);
+    p.run(secs(60));
+    assert_eq!(p.delivered, n);
+}
+
+#[test]
+fn with_linux_loss_response_a_timeout_during_fast_recovery_keeps_the_recoverys_ssthresh() {
+    // As above, the fast retransmission of segment 32 is lost; the timer
+    // fires while fast recovery is still under way (high_seq after
+    // SND.UNA), so Linux `tcp_enter_loss` does not lower ssthresh again.
+    let linux = TcpConfig {
+        loss_response: LossResponse::Linux,
+        ..TcpConfig::default()
+    };
+    let n = 3_000_000;
+    let drops = lost_transmissions_with(linux.clone(), 32, 1, n);
+    let mut p = Pair::new(linux.clone(), linux, n);
+    p.ab.set_drops(drops);
+    let trace = window_trace(&mut p, secs(30), |p| p.a.stats().rto_count >= 1);
+    let (before, after) = (trace[trace.len() - 2], trace[trace.len() - 1]);
+    assert_eq!((before.0, after.0), (0, 1));
+    assert_eq!(after.1, before.1, "{before:?} -> {after:?}");
+    assert_eq!(after.2, TcpConfig::default().mss_bytes as u64);
+    p.run(secs(60));
+    assert_eq!(p.delivered, n);
+}
+
+#[test]
+fn with_linux_loss_response_a_second_rto_in_the_same_episode_keeps_the_first_ssthresh() {
+    // Segment 32, its fast retransmission and the timer's retransmission
+    // are all lost: the second timeout finds SND.UNA where the first left
+    // it (Linux `icsk_retransmits` non-zero): ssthresh is kept.
+    let linux = TcpConfig {
+        loss_response: LossResponse::Linux,
+        ..TcpConfig::default()
+    };
+    let n = 3_000_000;
+    let drops = lost_transmissions_with(linux.clone(), 32, 2, n);
+    let mut p = Pair::new(linux.clone(), linux, n);
+    p.ab.set_drops(drops);
+    let trace = window_trace(&mut p, secs(30), |p| p.a.stats().rto_count >= 2);
+    let before_first = trace[trace.iter().position(|s| s.0 == 1).unwrap() - 1];
+    let after_second = trace[trace.len() - 1];
+    assert_eq!(after_second.0, 2);
+    assert_eq!(after_second.1, before_first.1);
     p.run(secs(60));
     assert_eq!(p.delivered, n);
 }
