@@ -209,6 +209,10 @@ pub struct TcpSpec {
     /// RFC 6937 PRR in SACK recovery. Default: the profile's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prr: Option<bool>,
+    /// RFC 5682 F-RTO with Linux's undo of a spurious timeout. Default: the
+    /// profile's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frto: Option<bool>,
     /// Offer SACK-permitted (RFC 2018). Default: true.
     pub sack: bool,
     /// Offer timestamps (RFC 7323 3). Default: true.
@@ -253,6 +257,7 @@ impl Default for TcpSpec {
             loss_response: None,
             slow_start_exit: None,
             prr: None,
+            frto: None,
             sack: d.sack,
             timestamps: d.timestamps,
             window_scale: d.window_scale,
@@ -279,6 +284,7 @@ impl TcpSpec {
             loss_response: self.loss_response.unwrap_or(p.loss_response),
             slow_start_exit: self.slow_start_exit.unwrap_or(p.slow_start_exit),
             prr: self.prr.unwrap_or(p.prr),
+            frto: self.frto.unwrap_or(p.frto),
             mss_bytes,
             sack: self.sack,
             timestamps: self.timestamps,

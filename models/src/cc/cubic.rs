@@ -314,6 +314,13 @@ impl CongestionControl for Cubic {
         self.reno.ssthresh_bytes()
     }
 
+    fn undo_reduction(&mut self, prior_cwnd_bytes: u64, prior_ssthresh_bytes: u64) {
+        // Linux CUBIC uses `tcp_reno_undo_cwnd`; the state `bictcp_reset`
+        // cleared at the timeout stays cleared.
+        self.reno.undo(prior_cwnd_bytes, prior_ssthresh_bytes);
+        self.end_epoch();
+    }
+
     fn set_slow_start_exit(&mut self, exit: SlowStartExit) {
         self.early_exit = match exit {
             SlowStartExit::Off => EarlyExit::Off,

@@ -148,6 +148,13 @@ pub trait CongestionControl: std::fmt::Debug + Send {
     fn on_idle_restart(&mut self, now: SimTime) {
         let _ = now;
     }
+    /// A timeout was found spurious (F-RTO, RFC 5682; Linux
+    /// `tcp_undo_cwnd_reduction`): cwnd back to at least `prior_cwnd_bytes`
+    /// (Linux `tcp_reno_undo_cwnd`, also CUBIC's) and ssthresh to
+    /// `prior_ssthresh_bytes` if that is higher. Default: nothing.
+    fn undo_reduction(&mut self, prior_cwnd_bytes: u64, prior_ssthresh_bytes: u64) {
+        let _ = (prior_cwnd_bytes, prior_ssthresh_bytes);
+    }
     /// Chooses how slow start may end early ([`SlowStartExit`]); called
     /// once, before the first ACK. Default: ignored (slow start as RFC 5681).
     fn set_slow_start_exit(&mut self, exit: SlowStartExit) {

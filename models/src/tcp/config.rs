@@ -90,6 +90,9 @@ pub struct TcpConfig {
     /// RFC 6937 Proportional Rate Reduction during SACK fast recovery
     /// (Linux `tcp_cwnd_reduction`).
     pub prr: bool,
+    /// RFC 5682 F-RTO after a timeout, with Linux's undo of a spurious one
+    /// (`sysctl_tcp_frto` = 2).
+    pub frto: bool,
 }
 
 impl TcpConfig {
@@ -129,6 +132,7 @@ impl Default for TcpConfig {
             loss_response: LossResponse::Rfc5681,
             slow_start_exit: SlowStartExit::Off,
             prr: false,
+            frto: false,
         }
     }
 }

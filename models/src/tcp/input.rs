@@ -227,6 +227,10 @@ impl TcpEndpoint {
             self.stats.fast_retransmits += 1;
             self.events
                 .push_back(TcpEvent::FastRetransmit { seq: self.snd.snd_una });
+        } else if o.frto_undo {
+            // RFC 5682 3.1 step 3.b; Linux `tcp_try_undo_loss`.
+            self.cc.undo_reduction(self.undo_cwnd, self.undo_ssthresh);
+            self.stats.spurious_rtos += 1;
         } else if o.exited_recovery {
             let flight = if self.cfg.prr {
                 // Linux `tcp_end_cwnd_reduction`: cwnd = ssthresh (the
@@ -418,6 +422,18 @@ impl TcpEndpoint {
                 // RFC 6298 5.4 (retransmit the earliest segment, via the
                 // sender's loss phase), RFC 5681 3.1 eq. (4) in the CC.
                 let rto = self.snd.on_rto();
+                let hold_now = match self.cfg.loss_response {
+                    LossResponse::Rfc5681 => rto.repeated,
+                    LossResponse::Linux => rto.episode_hold,
+                };
+                if !hold_now {
+                    // Linux `tcp_enter_loss`: prior_cwnd, and prior_ssthresh
+                    // = `tcp_current_ssthresh` (ssthresh, or 3/4 cwnd if
+                    // higher outside a window reduction).
+                    let (cwnd, ssthresh) = (self.cc.cwnd_bytes(), self.cc.ssthresh_bytes());
+                    self.undo_cwnd = cwnd;
+                    self.undo_ssthresh = ssthresh.max(cwnd / 2 + cwnd / 4);
+                }
                 let (base, hold) = match self.cfg.loss_response {
                     LossResponse::Rfc5681 => (rto.flight, rto.repeated),
                     // Linux `tcp_enter_loss`: `ca_ops->ssthresh()` from

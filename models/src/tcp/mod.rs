@@ -70,7 +70,8 @@
 //!   the RTO estimator (`rtt.rs`, `rtt_linux.rs`), the loss response
 //!   (`input.rs`, `send/recovery.rs`), PRR (`send/prr.rs`) and the early
 //!   slow-start exit of the congestion control (`cc::hystart`,
-//!   `cc::hystart_pp`). RACK-TLP and F-RTO are not modelled.
+//!   `cc::hystart_pp`), F-RTO and its undo (`send/frto.rs`, `input.rs`).
+//!   RACK-TLP is not modelled.
 //! - Timestamp values tick in milliseconds (as Linux), with no random
 //!   offset, so timestamp RTT samples have 1 ms resolution. As Linux
 //!   `tcp_ack_update_rtt`, the exact send-time sample of cumulatively ACKed
@@ -259,6 +260,8 @@ pub struct TcpStats {
     /// Retransmission timeouts with data outstanding in a synchronised state
     /// (RFC 6298 5.4-5.6).
     pub rto_count: u64,
+    /// Timeouts F-RTO found spurious and undid (RFC 5682 3.1 step 3.b).
+    pub spurious_rtos: u64,
     /// Entries into fast recovery.
     pub fast_retransmits: u64,
     /// Duplicate ACKs received: RFC 5681 2 without SACK; with SACK, ACKs
@@ -317,6 +320,10 @@ pub struct TcpEndpoint {
     probe_pending: bool,
     sws_override: bool,
     rto_retries: u32,
+    /// cwnd and ssthresh before the last timeout that lowered ssthresh
+    /// (Linux `prior_cwnd`, `prior_ssthresh`), for an F-RTO undo.
+    undo_cwnd: u64,
+    undo_ssthresh: u64,
     persist_backoff: u32,
     probes_unanswered: u32,
     last_blocked: Option<Blocked>,
@@ -400,6 +407,8 @@ impl TcpEndpoint {
             probe_pending: false,
             sws_override: false,
             rto_retries: 0,
+            undo_cwnd: 0,
+            undo_ssthresh: 0,
             persist_backoff: 0,
             probes_unanswered: 0,
             last_blocked: None,
@@ -466,6 +475,7 @@ impl TcpEndpoint {
         self.ts_ok = self.cfg.timestamps && peer.timestamps.is_some();
         self.snd.sack_mode = self.sack_ok && self.cfg.recovery == Recovery::Sack;
         self.snd.limited_transmit = self.cfg.limited_transmit;
+        self.snd.frto_enabled = self.cfg.frto;
         self.update_smss();
     }
 

@@ -12,12 +12,14 @@
 //! | `loss_response` | RFC 5681 (ssthresh from FlightSize) | Linux `tcp_enter_loss` / `tcp_init_cwnd_reduction` (from cwnd, held within an episode) |
 //! | `slow_start_exit` | none | HyStart (Linux `tcp_cubic.c`, CUBIC only) |
 //! | `prr` | off (RFC 6675 pipe < cwnd) | RFC 6937 (Linux `tcp_cwnd_reduction`) |
+//! | `frto` | off | RFC 5682 3.1 with Linux's undo (`tcp_process_loss`) |
 //! | `initial_window_segments` | 10 | 10 |
 //!
 //! Not modelled in either profile (a user sees their absence): RACK-TLP
-//! (RFC 8985; a lost retransmission or a lost tail waits for the RTO), F-RTO
-//! (RFC 5682) and the undo of a spurious timeout or recovery (Linux
-//! `tcp_try_undo_loss`, `tcp_try_undo_recovery`), pacing, TSO.
+//! (RFC 8985; a lost retransmission or a lost tail waits for the RTO), the
+//! undo of a spurious fast recovery and the timestamp/D-SACK undo of a
+//! timeout (Linux `tcp_try_undo_recovery`, `tcp_packet_delayed`), pacing,
+//! TSO.
 
 use serde::{Deserialize, Serialize};
 
@@ -76,12 +78,14 @@ impl TcpProfile {
                 cfg.loss_response = LossResponse::Rfc5681;
                 cfg.slow_start_exit = SlowStartExit::Off;
                 cfg.prr = false;
+                cfg.frto = false;
             }
             TcpProfile::Linux6 => {
                 cfg.rto_estimator = RtoEstimator::Linux;
                 cfg.loss_response = LossResponse::Linux;
                 cfg.slow_start_exit = SlowStartExit::HyStart;
                 cfg.prr = true;
+                cfg.frto = true;
             }
         }
         // RFC 6928 / Linux `TCP_INIT_CWND`: both start with 10 segments.
@@ -111,7 +115,7 @@ mod tests {
         assert_eq!(cfg.rto_estimator, RtoEstimator::Linux);
         assert_eq!(cfg.loss_response, LossResponse::Linux);
         assert_eq!(cfg.slow_start_exit, SlowStartExit::HyStart);
-        assert!(cfg.prr);
+        assert!(cfg.prr && cfg.frto);
         assert_eq!(cfg.initial_window_segments, 10);
         let d = TcpConfig::default();
         assert_eq!((cfg.mss_bytes, cfg.rto_min, cfg.sack), (d.mss_bytes, d.rto_min, d.sack));

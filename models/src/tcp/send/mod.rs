@@ -28,8 +28,11 @@
 //! With `TcpConfig::prr`, SACK fast recovery sends as RFC 6937 PRR says
 //! (`prr`) instead of RFC 6675's "while pipe < cwnd".
 //!
+//! With `TcpConfig::frto`, the loss phase runs F-RTO (`frto`): it may
+//! send new data instead of retransmissions, and undo a spurious timeout.
+//!
 //! Simplified (observable): no RACK-TLP (RFC 8985: a lost tail or a lost retransmission
-//! waits for the RTO), no F-RTO/undo, no pacing, no TSO; a retransmitted
+//! waits for the RTO), no undo of a fast recovery, no pacing, no TSO; a retransmitted
 //! segment is re-cut from the byte stream (its boundaries may differ from
 //! the original's, as RFC 9293 3.10.7.4 allows).
 //!
@@ -44,12 +47,14 @@
 //!   receiver's window, Nagle, the FIN) and the bookkeeping of what was
 //!   sent ([`Sender::on_sent`]).
 //! - `prr`: Proportional Rate Reduction (RFC 6937) during fast recovery.
+//! - `frto`: F-RTO (RFC 5682), the detection of spurious timeouts.
 //! - `recovery`: the recovery phases ([`Phase`]), `SetPipe()` and the
 //!   flight, the ACK ([`Sender::on_ack`]: cumulative ACK, SACK blocks,
 //!   window update, duplicate ACKs, entering and leaving recovery) and the
 //!   retransmission timeout ([`Sender::on_rto`]).
 
 mod buffer;
+mod frto;
 mod plan;
 mod prr;
 mod recovery;
@@ -61,6 +66,7 @@ use sim_core::SimTime;
 use super::scoreboard::Scoreboard;
 
 pub use buffer::Chunk;
+pub use frto::{Frto, FrtoStep, LossAck};
 pub use plan::{Blocked, Plan, PlanCtx, SegKind};
 pub use prr::Prr;
 pub use recovery::Phase;
@@ -151,6 +157,17 @@ pub struct Sender {
     /// RFC 6937 PRR of the current fast recovery, when PRR is on and SACK
     /// in use.
     prr: Option<Prr>,
+    /// RFC 5682 F-RTO is on (`TcpConfig::frto`).
+    pub frto_enabled: bool,
+    /// F-RTO of the current loss phase, while it has not decided.
+    frto: Option<Frto>,
+    /// F-RTO step 2.b: send new data before retransmitting, until the next
+    /// ACK.
+    frto_new: bool,
+    /// SND.NXT at the last timeout: data below it is presumed lost in the
+    /// loss phase (RFC 6675 5.1). The loss phase ends at `recover`, which
+    /// F-RTO may move further.
+    loss_mark_end: u64,
 }
 
 impl Sender {
@@ -194,6 +211,10 @@ impl Sender {
             max_flight_cur: 0,
             max_flight_prev: 0,
             prr: None,
+            frto_enabled: false,
+            frto: None,
+            frto_new: false,
+            loss_mark_end: iss,
         }
     }
 

@@ -180,7 +180,13 @@ impl Sender {
                 // unacknowledged octet and retransmit in order, in slow
                 // start; RFC 6675 5.1: skipping what was SACKed since.
                 let s = self.sb.next_unsacked(self.high_rxt.max(self.snd_una));
-                if s < self.recover {
+                // RFC 5682 3.1 step 2.b (F-RTO): new data first, if any.
+                if self.frto_new
+                    && let Ok(p) = self.new_data(ctx, pm, room)
+                {
+                    return Plan::Send(p);
+                }
+                if s < self.loss_mark_end {
                     return Plan::Send(self.rtx_seg(s, pm, SegKind::Lost));
                 }
                 match self.new_data(ctx, pm, room) {
@@ -198,7 +204,7 @@ impl Sender {
     /// Length of the next loss-phase transmission, to compare with the room.
     fn unsent_or_lost_len(&self, pm: u32) -> u64 {
         let s = self.sb.next_unsacked(self.high_rxt.max(self.snd_una));
-        if s < self.recover {
+        if s < self.loss_mark_end {
             return pm as u64;
         }
         (self.write_end - self.snd_max.min(self.write_end)).clamp(1, pm as u64)

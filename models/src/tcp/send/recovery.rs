@@ -6,7 +6,7 @@
 
 use sim_core::{SimDuration, SimTime};
 
-use super::{DUP_THRESH, Sender};
+use super::{DUP_THRESH, Frto, FrtoStep, LossAck, Sender};
 use crate::segment::SackBlock;
 
 /// Loss-recovery phase.
@@ -39,6 +39,13 @@ pub struct AckOutcome {
     /// new SACK (Linux `ca_rtt_us` from `last_ackt` / `last_sackt`; the
     /// SACKed one wins), under the same Karn exclusions.
     pub ca_rtt_sample: Option<SimDuration>,
+    /// Data sent before the loss episode's end and never retransmitted was
+    /// newly acknowledged or SACKed (Linux `FLAG_ORIG_SACK_ACKED`).
+    pub orig_acked: bool,
+    /// F-RTO (RFC 5682 3.1 step 3.b) found the timeout spurious: the
+    /// sender is back in the open state; the congestion control should
+    /// undo the timeout's reduction.
+    pub frto_undo: bool,
     /// A retransmitted segment was acknowledged by this ACK.
     pub retransmitted_acked: bool,
     pub is_dupack: bool,
@@ -82,7 +89,7 @@ impl Sender {
     pub(super) fn lost_end(&self) -> u64 {
         match self.phase {
             // RFC 6675 5.1: after an RTO everything sent before it is lost.
-            Phase::Loss => self.recover.clamp(self.snd_una, self.snd_max),
+            Phase::Loss => self.loss_mark_end.clamp(self.snd_una, self.snd_max),
             _ => self
                 .sb
                 .lost_end(DUP_THRESH, self.smss)
@@ -162,6 +169,7 @@ impl Sender {
                 } else if !r.sacked {
                     first_sent = first_sent.or(Some(r.sent_at));
                     last_sent = Some(r.sent_at);
+                    out.orig_acked |= r.end <= self.recover;
                 }
                 self.records.pop_front();
             }
@@ -225,7 +233,8 @@ impl Sender {
                     });
                 }
             }
-            let (first, last) = self.sack_rtt(now, &parts[..n_parts]);
+            let (first, last, orig) = self.sack_rtt(now, &parts[..n_parts]);
+            out.orig_acked |= orig;
             out.sack_rtt_sample = first;
             if last.is_some() {
                 out.ca_rtt_sample = last;
@@ -317,9 +326,42 @@ impl Sender {
                 }
             }
             Phase::Loss => {
-                if ack >= self.recover {
+                self.frto_new = false;
+                let loss_ack = LossAck {
+                    orig_acked: out.orig_acked,
+                    una_advanced: ack > old_una,
+                    sack_or_dupack: out.is_dupack,
+                    recovered: ack >= self.recover,
+                    can_send_new: self.has_unsent() && self.snd_una + self.snd_wnd > self.snd_max,
+                };
+                let snd_max = self.snd_max;
+                if let Some(f) = self.frto.as_mut() {
+                    let step = f.on_ack(loss_ack, snd_max);
+                    match step {
+                        FrtoStep::Continue => {}
+                        FrtoStep::Undo => {
+                            // Linux `tcp_try_undo_loss` (frto_undo): back to
+                            // the open state; nothing is presumed lost.
+                            self.phase = Phase::Open;
+                            self.dupacks = 0;
+                            self.frto = None;
+                            self.head_rtx_pending = false;
+                            self.high_rxt = self.snd_una;
+                            self.loss_mark_end = self.snd_una;
+                            out.frto_undo = true;
+                            out.exited_loss = true;
+                        }
+                        FrtoStep::SendNew { high_seq } => {
+                            self.recover = high_seq;
+                            self.frto_new = true;
+                        }
+                        FrtoStep::Ended => self.frto = None,
+                    }
+                }
+                if self.phase == Phase::Loss && ack >= self.recover {
                     self.phase = Phase::Open;
                     self.dupacks = 0;
+                    self.frto = None;
                     out.exited_loss = true;
                 }
                 if ack > old_una {
@@ -338,9 +380,10 @@ impl Sender {
     /// returns the RTTs of the oldest and the newest never-retransmitted
     /// ones (Linux `tcp_sacktag_one` / `first_sackt`, `last_sackt`; RFC 6298
     /// 3 for the exclusion).
-    fn sack_rtt(&mut self, now: SimTime, parts: &[(u64, u64)]) -> (Option<SimDuration>, Option<SimDuration>) {
+    fn sack_rtt(&mut self, now: SimTime, parts: &[(u64, u64)]) -> (Option<SimDuration>, Option<SimDuration>, bool) {
         let mut first: Option<SimTime> = None;
         let mut last: Option<SimTime> = None;
+        let mut orig = false;
         for &(a, b) in parts {
             let mut i = self.records.partition_point(|r| r.end <= a);
             while i < self.records.len() && self.records[i].start < b {
@@ -350,13 +393,14 @@ impl Sender {
                     if !r.retransmitted {
                         first = Some(first.map_or(r.sent_at, |f| f.min(r.sent_at)));
                         last = Some(last.map_or(r.sent_at, |l| l.max(r.sent_at)));
+                        orig |= r.end <= self.recover;
                     }
                 }
                 i += 1;
             }
         }
         let since = |t: SimTime| now.saturating_since(t);
-        (first.map(since), last.map(since))
+        (first.map(since), last.map(since), orig)
     }
 
     fn enter_recovery(&mut self, out: &mut AckOutcome) {
@@ -408,6 +452,17 @@ impl Sender {
             Phase::Recovery => self.recover > self.snd_una,
             Phase::Loss => self.snd_una == self.rto_una,
         };
+        // Linux `tcp_enter_loss`: F-RTO for a timeout in the open state
+        // (`new_recovery`) or a repeated one (`icsk_retransmits`), not for
+        // one during fast recovery.
+        let frto_ok = match self.phase {
+            Phase::Open => true,
+            Phase::Recovery => false,
+            Phase::Loss => self.snd_una == self.rto_una,
+        };
+        self.frto = (self.frto_enabled && frto_ok).then(|| Frto::start(self.snd_max));
+        self.frto_new = false;
+        self.loss_mark_end = self.snd_max;
         self.prr = None;
         self.rto_una = self.snd_una;
         // RFC 6675 5.1: RecoveryPoint = HighData, recovery terminated, no
@@ -634,6 +689,66 @@ mod tests {
         s.on_ack(t(30), 0, seq(1), 1 << 20, &[], true);
         assert_eq!(s.phase, Phase::Loss);
         assert!(!s.on_rto().episode_hold);
+    }
+
+    #[test]
+    fn with_frto_an_ack_of_original_data_after_a_timeout_undoes_it() {
+        // RFC 5682 3.1 step 3.b: the timer fired, the head went out again,
+        // then the ACK of the original segments 0..5 arrives (they were only
+        // delayed): spurious.
+        let mut s = fixture(true, 20_000, 10);
+        s.frto_enabled = true;
+        let mss = MSS as u64;
+        s.on_rto();
+        assert_eq!(send(&mut s, mss).map(|p| p.kind), Some(SegKind::Head));
+        let o = s.on_ack(t(300), 0, seq(5), 1 << 20, &[], true);
+        assert!(o.orig_acked && o.frto_undo && o.exited_loss);
+        assert_eq!(s.phase, Phase::Open);
+        // Nothing is presumed lost: new data follows, not retransmissions.
+        assert_eq!(send(&mut s, 20 * mss).map(|p| p.start), Some(seq(10)));
+    }
+
+    #[test]
+    fn with_frto_new_data_goes_out_after_the_first_ack_and_a_sack_then_shows_the_loss_was_real() {
+        let mut s = fixture(true, 20_000, 10);
+        s.frto_enabled = true;
+        let mss = MSS as u64;
+        s.on_rto();
+        send(&mut s, mss);
+        // Step 2.b: the ACK of the retransmitted head only.
+        let o = s.on_ack(t(300), 0, seq(1), 1 << 20, &[], true);
+        assert!(!o.frto_undo);
+        assert_eq!(s.phase, Phase::Loss);
+        assert_eq!(
+            send(&mut s, 2 * mss).map(|p| (p.start, p.kind)),
+            Some((seq(10), SegKind::New))
+        );
+        // Step 3.a: the new data is SACKed above the hole at 1: real loss;
+        // the loss phase retransmits 1 next.
+        let o = s.on_ack(t(400), 0, seq(1), 1 << 20, &sack(10, 11), true);
+        assert!(!o.frto_undo);
+        assert_eq!(
+            send(&mut s, 3 * mss).map(|p| (p.start, p.kind)),
+            Some((seq(1), SegKind::Lost))
+        );
+        // Without F-RTO the ACK of the head is followed by retransmissions.
+        let mut plain = fixture(true, 20_000, 10);
+        plain.on_rto();
+        send(&mut plain, mss);
+        plain.on_ack(t(300), 0, seq(1), 1 << 20, &[], true);
+        assert_eq!(send(&mut plain, 2 * mss).map(|p| p.start), Some(seq(1)));
+    }
+
+    #[test]
+    fn a_timeout_during_fast_recovery_does_not_start_frto() {
+        let mut s = fixture(true, 20_000, 10);
+        s.frto_enabled = true;
+        s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 8), true);
+        s.on_rto();
+        send(&mut s, MSS as u64);
+        // An ACK of SACKed-before data is not original data newly acked.
+        let o = s.on_ack(t(300), 0, seq(8), 1 << 20, &[], true);
+        assert!(!o.frto_undo);
     }
 
     #[test]
