@@ -19,7 +19,9 @@
 //!   retransmits as usual.
 //!
 //! Simplified (observable): the undo Linux also does from timestamps
-//! (Eifel, `tcp_packet_delayed`) or D-SACKs without F-RTO is not modelled.
+//! (Eifel, `tcp_packet_delayed`) or D-SACKs without F-RTO is not modelled;
+//! F-RTO runs only when SACK is in use (Linux also runs it without SACK,
+//! counting duplicate ACKs as delivered data).
 
 /// What the sender does after this ACK.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

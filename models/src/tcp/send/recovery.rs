@@ -460,7 +460,12 @@ impl Sender {
             Phase::Recovery => false,
             Phase::Loss => self.snd_una == self.rto_una,
         };
-        self.frto = (self.frto_enabled && frto_ok).then(|| Frto::start(self.snd_max));
+        // Only with SACK: without it Linux counts duplicate ACKs as
+        // delivered data during F-RTO (`tcp_add_reno_sack` in
+        // `tcp_process_loss`) so that the new data sent in step 2.b does not
+        // hold the flight up; that is not modelled, and the new data would
+        // block the loss phase's retransmissions until the next timeout.
+        self.frto = (self.frto_enabled && self.sack_mode && frto_ok).then(|| Frto::start(self.snd_max));
         self.frto_new = false;
         self.loss_mark_end = self.snd_max;
         self.prr = None;
