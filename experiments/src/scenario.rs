@@ -190,11 +190,10 @@ pub enum Traffic {
 pub struct TcpSpec {
     /// The stack whose start-up, recovery and RTO mechanisms are used:
     /// `Rfc6675` (RFC 6298 RTO, RFC 5681 ssthresh, RFC 6675 recovery, no
-    /// early slow-start exit) or `Linux6` (Linux 6.x: its RTO estimator,
+    /// early slow-start exit, no F-RTO) or `Linux6` (Linux 6.x: its RTO estimator,
     /// `tcp_enter_loss`, PRR, HyStart in CUBIC). The four switches below
-    /// override it one by one. Default: `Rfc6675`. (A scenario written
-    /// back leaves out a profile at the default and switches left to it.)
-    #[serde(skip_serializing_if = "is_default_profile")]
+    /// override it one by one. Default: `Linux6`. A scenario written back
+    /// always names the profile, and leaves out the switches left to it.
     pub profile: TcpProfile,
     /// `Rfc6298` or `Linux` (`tcp_rtt_estimator`). Default: the profile's.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -242,10 +241,6 @@ pub struct TcpSpec {
     pub limited_transmit: bool,
     /// Nagle's algorithm (RFC 9293 3.7.4). Default: true.
     pub nagle: bool,
-}
-
-fn is_default_profile(p: &TcpProfile) -> bool {
-    *p == TcpProfile::default()
 }
 
 impl Default for TcpSpec {

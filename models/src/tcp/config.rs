@@ -128,11 +128,12 @@ impl Default for TcpConfig {
             nagle: true,
             time_wait: SimDuration::from_secs(1),
             initial_window_segments: 10,
-            rto_estimator: RtoEstimator::Rfc6298,
-            loss_response: LossResponse::Rfc5681,
-            slow_start_exit: SlowStartExit::Off,
-            prr: false,
-            frto: false,
+            // The Linux6 profile (`TcpProfile::Linux6`).
+            rto_estimator: RtoEstimator::Linux,
+            loss_response: LossResponse::Linux,
+            slow_start_exit: SlowStartExit::HyStart,
+            prr: true,
+            frto: true,
         }
     }
 }

@@ -29,14 +29,14 @@ pub use crate::cc::SlowStartExit;
 /// A named stack.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TcpProfile {
-    /// The RFCs as mpsim has modelled them so far: RFC 6298 RTO, RFC 5681
-    /// ssthresh from FlightSize (held only on a repeated timeout), RFC 6675
-    /// recovery without PRR, slow start until the first loss.
-    #[default]
+    /// The RFCs as mpsim modelled them before issue 16: RFC 6298 RTO, RFC
+    /// 5681 ssthresh from FlightSize (held only on a repeated timeout), RFC
+    /// 6675 recovery without PRR, no F-RTO, slow start until the first loss.
     Rfc6675,
-    /// Linux 6.x (read in 6.18): the mdev-based RTO with its 200 ms floor on
-    /// the variance term, ssthresh from cwnd and kept through a loss
-    /// episode, PRR, HyStart in CUBIC.
+    /// Linux 6.x (read in 6.18), the default: the mdev-based RTO with its
+    /// 200 ms floor on the variance term, ssthresh from cwnd and kept
+    /// through a loss episode, PRR, F-RTO, HyStart in CUBIC.
+    #[default]
     Linux6,
 }
 
@@ -105,8 +105,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_default_configuration_is_the_rfc6675_profile() {
-        assert_eq!(TcpProfile::Rfc6675.config(), TcpConfig::default());
+    fn the_default_configuration_is_the_linux6_profile() {
+        assert_eq!(TcpProfile::default(), TcpProfile::Linux6);
+        assert_eq!(TcpProfile::Linux6.config(), TcpConfig::default());
+        assert_ne!(TcpProfile::Rfc6675.config(), TcpConfig::default());
     }
 
     #[test]
