@@ -341,3 +341,46 @@ fn with_linux_loss_response_a_second_rto_in_the_same_episode_keeps_the_first_sst
     p.run(secs(60));
     assert_eq!(p.delivered, n);
 }
+
+/// cwnd, ssthresh and the timeout counters of A after B's ACKs are all lost
+/// for 100 ms at 1 s (A's window, capped at 64 KiB by B's buffer, is
+/// delivered meanwhile, so the timer fires with nothing lost).
+fn after_an_ack_blackout(cfg: TcpConfig) -> ((u64, u64), (u64, u64), (u64, u64)) {
+    let cfg = TcpConfig {
+        rcv_buf_bytes: 65_536,
+        ..cfg
+    };
+    let mut p = Pair::new(cfg.clone(), cfg, 2_000_000);
+    p.run(secs(1));
+    let before = (p.a.cwnd_bytes(), p.a.ssthresh_bytes());
+    let now = p.now;
+    p.ba.set_up(now, false);
+    p.run(now + ms(100));
+    let now = p.now;
+    p.ba.set_up(now, true);
+    p.run(secs(3));
+    let s = p.a.stats();
+    (
+        before,
+        (p.a.cwnd_bytes(), p.a.ssthresh_bytes()),
+        (s.rto_count, s.spurious_rtos),
+    )
+}
+
+#[test]
+fn frto_undoes_a_timeout_whose_data_had_all_arrived() {
+    // RFC 5682 3.1 step 3.b: the timer's retransmission of the head draws
+    // an ACK of everything sent before the timeout, never-retransmitted data
+    // included: spurious; Linux `tcp_try_undo_loss` restores cwnd and
+    // ssthresh (here: slow start, ssthresh still infinite).
+    let (before, after, (rtos, spurious)) = after_an_ack_blackout(TcpProfile::Linux6.config());
+    assert_eq!((rtos, spurious), (1, 1));
+    assert_eq!(after, before);
+    // Without F-RTO the timeout stands: ssthresh from half the window.
+    let (before, after, (rtos, spurious)) = after_an_ack_blackout(TcpConfig {
+        frto: false,
+        ..TcpProfile::Linux6.config()
+    });
+    assert_eq!((rtos, spurious), (1, 0));
+    assert!(after.1 < before.0, "{before:?} -> {after:?}");
+}
