@@ -15,8 +15,9 @@
 //!   (and of every later one) exceeds the connection's minimum by more than
 //!   minimum/8, clamped to [4 ms, 16 ms]: a queue is building.
 //!
-//! Only once cwnd is at least 16 segments. The samples are the RTT of the
-//! newest segment an ACK covers (Linux `ca_rtt_us`).
+//! Only once cwnd is at least 16 segments (rounds are counted before that
+//! too). The samples are the RTT of the newest segment an ACK covers (Linux
+//! `ca_rtt_us`).
 //!
 //! Simplified (observable): Linux skips samples during the second after a
 //! congestion-avoidance epoch starts; in slow start there is no epoch, so
@@ -107,12 +108,17 @@ impl HyStart {
         if self.delay_min.is_none_or(|m| m > delay) {
             self.delay_min = Some(delay);
         }
-        if self.found.is_some() || !in_slow_start || cwnd_segments < LOW_WINDOW_SEGMENTS {
+        if self.found.is_some() || !in_slow_start {
             return false;
         }
-        // Linux `hystart_update`.
+        // Linux `hystart_update`: rounds are tracked whatever cwnd, and the
+        // tests run only from 16 segments on (the order of Linux 6.13 on,
+        // so that a round crossing 16 segments keeps its start).
         if self.end_seq.is_none_or(|e| snd_una > e) {
             self.reset_round(now, snd_nxt);
+        }
+        if cwnd_segments < LOW_WINDOW_SEGMENTS {
+            return false;
         }
         let delay_min = self.delay_min.unwrap_or(delay);
         // ACK train: ACKs at most 2 ms apart for longer than half of
@@ -218,6 +224,21 @@ mod tests {
         for k in 0..20 {
             assert!(!h.on_ack(us(1_000 + 2_500 * k), 101 + k, 500, Some(ms(20)), true, 16));
         }
+    }
+
+    #[test]
+    fn a_round_that_crosses_sixteen_segments_keeps_its_start() {
+        // Rounds are counted below 16 segments too: the round that starts at
+        // 1 ms (SND.NXT 500) is not restarted by the first ACK at 16
+        // segments (SND.NXT 505 by then).
+        let mut h = HyStart::default();
+        h.on_ack(us(0), 1, 100, Some(ms(20)), true, 15);
+        h.on_ack(us(1_000), 101, 500, Some(ms(20)), true, 15);
+        assert!(!h.on_ack(us(7_000), 102, 505, Some(ms(20)), true, 16));
+        assert_eq!((h.round_start, h.end_seq), (us(1_000), Some(500)));
+        // The next round begins with the first ACK past 500.
+        h.on_ack(us(30_000), 501, 900, Some(ms(20)), true, 20);
+        assert_eq!((h.round_start, h.end_seq), (us(30_000), Some(900)));
     }
 
     #[test]
