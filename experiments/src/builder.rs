@@ -476,6 +476,11 @@ mod tests {
         assert_eq!(cfg.rto_min, SimDuration::from_millis(50));
         assert_eq!(cfg.rto_min_rule, models::tcp::RtoMinRule::ClampVariance);
         assert_eq!(TcpSpec::default().config(1460), models::tcp::TcpConfig::default());
+        let linux = TcpSpec {
+            profile: models::tcp::TcpProfile::Linux6,
+            ..TcpSpec::default()
+        };
+        assert_eq!(linux.config(1460), models::tcp::TcpProfile::Linux6.config());
     }
 
     #[test]

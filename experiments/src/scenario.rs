@@ -15,7 +15,7 @@
 use std::fmt;
 use std::path::Path;
 
-use models::tcp::{Recovery, RtoMinRule, TcpConfig};
+use models::tcp::{LossResponse, Recovery, RtoEstimator, RtoMinRule, SlowStartExit, TcpConfig, TcpProfile};
 
 mod flows;
 mod topology;
@@ -229,6 +229,30 @@ pub enum Traffic {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TcpSpec {
+    /// The stack whose start-up, recovery and RTO mechanisms are used:
+    /// `Rfc6675` (RFC 6298 RTO, RFC 5681 ssthresh, RFC 6675 recovery, no
+    /// early slow-start exit, no F-RTO) or `Linux6` (Linux 6.x: its RTO estimator,
+    /// `tcp_enter_loss`, PRR, HyStart in CUBIC). The four switches below
+    /// override it one by one. Default: `Linux6`. A scenario written back
+    /// always names the profile, and leaves out the switches left to it.
+    pub profile: TcpProfile,
+    /// `Rfc6298` or `Linux` (`tcp_rtt_estimator`). Default: the profile's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rto_estimator: Option<RtoEstimator>,
+    /// `Rfc5681` or `Linux` (`tcp_enter_loss`). Default: the profile's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loss_response: Option<LossResponse>,
+    /// `Off`, `HyStart` (Linux CUBIC) or `HyStartPlusPlus` (RFC 9406);
+    /// CUBIC only. Default: the profile's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slow_start_exit: Option<SlowStartExit>,
+    /// RFC 6937 PRR in SACK recovery. Default: the profile's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prr: Option<bool>,
+    /// RFC 5682 F-RTO with Linux's undo of a spurious timeout. Default: the
+    /// profile's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frto: Option<bool>,
     /// Offer SACK-permitted (RFC 2018). Default: true.
     pub sack: bool,
     /// Offer timestamps (RFC 7323 3). Default: true.
@@ -264,6 +288,12 @@ impl Default for TcpSpec {
     fn default() -> Self {
         let d = TcpConfig::default();
         TcpSpec {
+            profile: TcpProfile::default(),
+            rto_estimator: None,
+            loss_response: None,
+            slow_start_exit: None,
+            prr: None,
+            frto: None,
             sack: d.sack,
             timestamps: d.timestamps,
             window_scale: d.window_scale,
@@ -284,7 +314,13 @@ impl Default for TcpSpec {
 impl TcpSpec {
     /// The endpoint configuration with these settings and `mss_bytes`.
     pub fn config(&self, mss_bytes: u32) -> TcpConfig {
+        let p = self.profile.config();
         TcpConfig {
+            rto_estimator: self.rto_estimator.unwrap_or(p.rto_estimator),
+            loss_response: self.loss_response.unwrap_or(p.loss_response),
+            slow_start_exit: self.slow_start_exit.unwrap_or(p.slow_start_exit),
+            prr: self.prr.unwrap_or(p.prr),
+            frto: self.frto.unwrap_or(p.frto),
             mss_bytes,
             sack: self.sack,
             timestamps: self.timestamps,
@@ -299,7 +335,7 @@ impl TcpSpec {
             recovery: self.recovery,
             limited_transmit: self.limited_transmit,
             nagle: self.nagle,
-            ..TcpConfig::default()
+            ..p
         }
     }
 

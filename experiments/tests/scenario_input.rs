@@ -572,6 +572,24 @@ fn tcp_settings_that_cannot_run_are_reported_at_the_setting() {
 }
 
 #[test]
+fn a_tcp_profile_and_its_switches_are_read_and_an_unknown_one_is_reported_at_it() {
+    let text = edit(
+        "traffic: Download(bytes: \"1MB\"),",
+        "traffic: Download(bytes: \"1MB\"), tcp: TcpSpec(profile: Linux6, prr: false, slow_start_exit: HyStartPlusPlus),",
+    );
+    let sc = Scenario::parse(Path::new("case.ron"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let cfg = sc.connections[0].tcp.config(1460);
+    assert_eq!(cfg.rto_estimator, models::tcp::RtoEstimator::Linux);
+    assert_eq!(cfg.slow_start_exit, models::tcp::SlowStartExit::HyStartPlusPlus);
+    assert!(!cfg.prr);
+    let text = edit(
+        "traffic: Download(bytes: \"1MB\"),",
+        "traffic: Download(bytes: \"1MB\"), tcp: TcpSpec(profile: Linux5),",
+    );
+    assert_refused_at(&text, "profile: |Linux5", &["Linux5"]);
+}
+
+#[test]
 fn a_server_path_manager_that_runs_only_on_clients_is_reported_at_it() {
     let text = edit(
         "traffic: Download(bytes: \"1MB\"),",

@@ -118,3 +118,37 @@ fn throughput_falls_as_random_loss_rises() {
         }
     }
 }
+
+/// Issue 16's start-up case: one CUBIC flow from time 0 over 5 Mb/s, 40 ms
+/// one way, 64,000-byte drop-tail queues. With the RFC 6675 profile slow
+/// start overshoots the queue by far; in the recovery that follows, RFC
+/// 6675 sends whenever pipe falls below cwnd, the queue overflows again,
+/// and lost retransmissions wait for the timer: 2 RTOs, the second one
+/// lowering ssthresh again. In the Linux 6.x profile HyStart leaves slow
+/// start before the queue overflows and PRR (RFC 6937) spreads the
+/// recovery's sending; either alone avoids the timeouts here
+/// (`examples/tcp_profiles.rs` shows the switches one by one).
+#[test]
+fn a_first_slow_start_over_a_5mbps_80ms_path_times_out_under_rfc6675_and_not_under_linux6() {
+    use models::tcp::TcpProfile;
+    let run = |profile: TcpProfile| {
+        run_tcp(&TcpRunSpec {
+            seed: 1,
+            forward: link(5, 40, 64_000, LossModel::None),
+            reverse: link(5, 40, 64_000, LossModel::None),
+            tcp: profile.config(),
+            cc: Arc::new(CubicConfig {}) as Arc<dyn CcFactory>,
+            bytes: u64::MAX,
+            duration: SimDuration::from_secs(10),
+        })
+    };
+    let rfc = run(TcpProfile::Rfc6675);
+    let linux = run(TcpProfile::Linux6);
+    eprintln!(
+        "RTOs: Rfc6675 {}, Linux6 {}; bytes {} vs {}",
+        rfc.sender_stats.rto_count, linux.sender_stats.rto_count, rfc.received_bytes, linux.received_bytes
+    );
+    assert_eq!(rfc.sender_stats.rto_count, 2);
+    assert_eq!(linux.sender_stats.rto_count, 0);
+    assert!(linux.received_bytes > rfc.received_bytes);
+}

@@ -17,8 +17,11 @@
 //!   `cwnd = 1 MSS`; the next congestion-avoidance stage uses `K = 0` and
 //!   `W_max = cwnd_epoch`.
 //! - Slow start (4.10): Reno's, RFC 5681 with appropriate byte counting
-//!   (L = 2) from [`Reno`]. **HyStart/HyStart++ is not implemented**: slow
-//!   start ends only at `ssthresh` or on a loss.
+//!   (L = 2) from [`Reno`]. With [`SlowStartExit::HyStart`] it may end
+//!   earlier as Linux's HyStart decides ([`super::hystart`]; ssthresh =
+//!   cwnd), with [`SlowStartExit::HyStartPlusPlus`] as RFC 9406's
+//!   ([`super::hystart_pp`]); with `Off` (the default) only at `ssthresh` or
+//!   on a loss.
 //! - The time origin `t_epoch` is reset at every congestion event, RTO and
 //!   idle restart and set again on the first congestion-avoidance ACK after
 //!   it (so after fast recovery ends); time during which the sender was not
@@ -33,8 +36,10 @@
 //! the remainder carried to the next ACK.
 //!
 //! Simplifications a user could observe:
-//! - No HyStart: a first slow start overshoots to the first loss, as Linux
-//!   with `hystart=0`.
+//! - HyStart is off unless the TCP configuration turns it on
+//!   (`TcpConfig::slow_start_exit`, on in the `Linux6` profile): a first
+//!   slow start then overshoots to the first loss, as Linux with
+//!   `hystart=0`.
 //! - Fast convergence is always on (Linux default `fast_convergence=1`).
 //! - In the Reno-friendly region `cwnd` moves up to `W_est` but never down to
 //!   it (Linux does the same).
@@ -44,8 +49,20 @@
 use sim_core::time::NANOS_PER_SEC;
 use sim_core::{SimDuration, SimTime};
 
+use super::hystart::HyStart;
+use super::hystart_pp::{CSS_GROWTH_DIVISOR, HyStartPp, Verdict};
 use super::reno::Reno;
-use super::{AckSample, CongestionControl, Coupling};
+use super::{AckSample, CongestionControl, Coupling, SlowStartExit};
+
+/// The early slow-start exit in use, with its state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+enum EarlyExit {
+    #[default]
+    Off,
+    HyStart(HyStart),
+    /// With the carried remainder of the CSS growth division.
+    HyStartPp(HyStartPp, u64),
+}
 
 /// RFC 9438 5.1: "C SHOULD be set to 0.4" (segments per second cubed).
 const C_SEGMENTS_PER_SEC3: f64 = 0.4;
@@ -86,6 +103,7 @@ pub struct Cubic {
     increase_remainder: u128,
     /// When the sender stopped being cwnd-limited during the current stage.
     app_limited_since: Option<SimTime>,
+    early_exit: EarlyExit,
 }
 
 /// Cube root of a non-negative number, by Newton's method from above with
@@ -135,6 +153,52 @@ impl Cubic {
             epoch: None,
             increase_remainder: 0,
             app_limited_since: None,
+            early_exit: EarlyExit::Off,
+        }
+    }
+
+    /// Runs the early slow-start exit on an ACK (Linux `cubictcp_acked`,
+    /// every ACK, before the window grows). Returns whether this ACK's
+    /// growth is conservative (RFC 9406 CSS).
+    fn early_exit_on_ack(&mut self, ack: &AckSample) -> bool {
+        let cwnd = self.reno.cwnd_bytes();
+        let mss = self.mss();
+        let in_ss = self.reno.in_slow_start();
+        let exit = match &mut self.early_exit {
+            EarlyExit::Off => false,
+            EarlyExit::HyStart(h) => h.on_ack(ack.now, ack.snd_una, ack.snd_nxt, ack.ca_rtt, in_ss, cwnd / mss),
+            EarlyExit::HyStartPp(h, _) if in_ss => match h.on_ack(ack.snd_una, ack.snd_nxt, ack.ca_rtt) {
+                Verdict::Exit => true,
+                Verdict::Conservative => return true,
+                Verdict::SlowStart => false,
+            },
+            EarlyExit::HyStartPp(..) => false,
+        };
+        if exit {
+            // Linux `hystart_update`: `tp->snd_ssthresh = tcp_snd_cwnd(tp)`;
+            // RFC 9406 4.2: "setting the ssthresh to the current cwnd".
+            self.reno.set_ssthresh_bytes(cwnd);
+        }
+        false
+    }
+
+    /// RFC 9406 4.2 CSS: `cwnd += min(N, L*SMSS) / CSS_GROWTH_DIVISOR`;
+    /// returns what is left for congestion avoidance.
+    fn conservative_slow_start(&mut self, bytes_acked: u64) -> u64 {
+        let EarlyExit::HyStartPp(_, rem) = &mut self.early_exit else {
+            return self.reno.slow_start(bytes_acked);
+        };
+        let total = bytes_acked + *rem;
+        *rem = total % CSS_GROWTH_DIVISOR;
+        self.reno.slow_start(total / CSS_GROWTH_DIVISOR)
+    }
+
+    /// A loss ends HyStart++; Linux HyStart watches again after a timeout.
+    fn early_exit_on_loss(&mut self, timeout: bool) {
+        match &mut self.early_exit {
+            EarlyExit::HyStart(h) if timeout => h.on_loss(),
+            EarlyExit::HyStartPp(h, _) => h.on_loss(),
+            _ => {}
         }
     }
 
@@ -250,7 +314,23 @@ impl CongestionControl for Cubic {
         self.reno.ssthresh_bytes()
     }
 
+    fn undo_reduction(&mut self, prior_cwnd_bytes: u64, prior_ssthresh_bytes: u64) {
+        // Linux CUBIC uses `tcp_reno_undo_cwnd`; the state `bictcp_reset`
+        // cleared at the timeout stays cleared.
+        self.reno.undo(prior_cwnd_bytes, prior_ssthresh_bytes);
+        self.end_epoch();
+    }
+
+    fn set_slow_start_exit(&mut self, exit: SlowStartExit) {
+        self.early_exit = match exit {
+            SlowStartExit::Off => EarlyExit::Off,
+            SlowStartExit::HyStart => EarlyExit::HyStart(HyStart::default()),
+            SlowStartExit::HyStartPlusPlus => EarlyExit::HyStartPp(HyStartPp::default(), 0),
+        };
+    }
+
     fn on_ack(&mut self, ack: &AckSample, _coupling: &Coupling<'_>) {
+        let conservative = self.early_exit_on_ack(ack);
         if !ack.cwnd_limited {
             // RFC 9438 5.8: "CUBIC does not increase its congestion window if
             // a flow is application-limited"; remember when that began.
@@ -267,7 +347,11 @@ impl CongestionControl for Cubic {
             epoch.start = epoch.start.saturating_add(ack.now.saturating_since(since));
         }
         // RFC 9438 4.10: Reno slow start (RFC 5681, ABC L = 2).
-        let left_bytes = self.reno.slow_start(ack.bytes_acked);
+        let left_bytes = if conservative {
+            self.conservative_slow_start(ack.bytes_acked)
+        } else {
+            self.reno.slow_start(ack.bytes_acked)
+        };
         if left_bytes > 0 {
             let rtt = ack.srtt.or(ack.min_rtt).unwrap_or(SimDuration::ZERO);
             self.congestion_avoidance(ack.now, left_bytes, rtt);
@@ -288,6 +372,7 @@ impl CongestionControl for Cubic {
         self.cwnd_prior_bytes = cwnd;
         self.reno.reduce_to(Self::beta_flight_bytes(bytes_in_flight));
         self.end_epoch();
+        self.early_exit_on_loss(false);
     }
 
     fn on_recovery_exit(&mut self, _now: SimTime, bytes_in_flight: u64) {
@@ -308,6 +393,7 @@ impl CongestionControl for Cubic {
         // bictcp_reset on TCP_CA_Loss clears last_max_cwnd the same way).
         self.w_max_bytes = None;
         self.end_epoch();
+        self.early_exit_on_loss(true);
     }
 
     fn on_idle_restart(&mut self, _now: SimTime) {
@@ -332,6 +418,7 @@ impl crate::policy::CcFactory for CubicConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cc::SlowStartExit;
     use crate::cc::reno::tests::{MSS, ack_at, single_view};
 
     const T0: SimTime = SimTime::from_secs(100);
@@ -357,6 +444,62 @@ mod tests {
     fn on_ack(cubic: &mut Cubic, a: &AckSample) {
         let v = single_view();
         cubic.on_ack(a, &Coupling { me: 0, subflows: &v });
+    }
+
+    /// An ACK at `offset_ms` of 1000 bytes with HyStart's inputs.
+    fn hy(offset_ms: u64, una: u64, nxt: u64, rtt_ms: u64) -> AckSample {
+        let mut a = at(offset_ms, 1000, 80);
+        a.snd_una = una;
+        a.snd_nxt = nxt;
+        a.ca_rtt = Some(SimDuration::from_millis(rtt_ms));
+        a
+    }
+
+    #[test]
+    fn with_hystart_a_rising_round_rtt_ends_slow_start_at_the_current_window() {
+        let v = single_view();
+        let c = Coupling { me: 0, subflows: &v };
+        let mut cubic = Cubic::with_window(MSS, 20_000, u64::MAX);
+        cubic.set_slow_start_exit(SlowStartExit::HyStart);
+        cubic.on_ack(&hy(0, 1, 100, 80), &c);
+        // The next round: 95 ms > 80 + 10 ms from its ninth sample on.
+        for k in 0..8 {
+            cubic.on_ack(&hy(5 * (k + 1), 101 + k, 300, 95), &c);
+        }
+        assert!(cubic.in_slow_start());
+        assert_eq!(cubic.cwnd_bytes(), 29_000);
+        cubic.on_ack(&hy(45, 109, 300, 95), &c);
+        // Linux: ssthresh = cwnd, and this ACK already counts in congestion
+        // avoidance.
+        assert_eq!(cubic.ssthresh_bytes(), 29_000);
+        assert!(!cubic.in_slow_start());
+        assert!(cubic.cwnd_bytes() < 30_000);
+        // Off (the default), the same ACKs leave slow start alone.
+        let mut plain = Cubic::with_window(MSS, 20_000, u64::MAX);
+        plain.on_ack(&hy(0, 1, 100, 80), &c);
+        for k in 0..9 {
+            plain.on_ack(&hy(5 * (k + 1), 101 + k, 300, 95), &c);
+        }
+        assert!(plain.in_slow_start());
+    }
+
+    #[test]
+    fn with_hystart_plus_plus_conservative_slow_start_grows_by_a_quarter() {
+        let v = single_view();
+        let c = Coupling { me: 0, subflows: &v };
+        let mut cubic = Cubic::with_window(MSS, 20_000, u64::MAX);
+        cubic.set_slow_start_exit(SlowStartExit::HyStartPlusPlus);
+        for k in 0..10 {
+            cubic.on_ack(&hy(k, 1 + k, 10, 80), &c);
+        }
+        // The next round's eighth sample at 95 ms enters CSS.
+        for k in 0..8 {
+            cubic.on_ack(&hy(20 + k, 11 + k, 30, 95), &c);
+        }
+        let before = cubic.cwnd_bytes();
+        cubic.on_ack(&hy(30, 19, 30, 95), &c);
+        assert_eq!(cubic.cwnd_bytes(), before + 250);
+        assert!(cubic.in_slow_start());
     }
 
     #[test]

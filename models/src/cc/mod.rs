@@ -15,6 +15,8 @@ use sim_core::{SimDuration, SimTime};
 
 pub mod balia;
 pub mod cubic;
+pub mod hystart;
+pub mod hystart_pp;
 pub mod lia;
 pub mod olia;
 pub mod reno;
@@ -24,6 +26,20 @@ pub use cubic::CubicConfig;
 pub use lia::LiaConfig;
 pub use olia::OliaConfig;
 pub use reno::RenoConfig;
+
+/// How a slow start may end before the first loss. Only algorithms that
+/// implement it look at it (CUBIC, as in Linux; Reno ignores it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SlowStartExit {
+    /// Slow start ends at ssthresh or on a loss (Linux `hystart=0`).
+    #[default]
+    Off,
+    /// Linux CUBIC's HyStart: ACK-train and delay-increase detection
+    /// ([`hystart`]).
+    HyStart,
+    /// HyStart++, RFC 9406 ([`hystart_pp`]).
+    HyStartPlusPlus,
+}
 
 /// What one subflow's congestion state looks like to its siblings.
 ///
@@ -80,6 +96,13 @@ pub struct AckSample {
     /// the receive window) when this data was sent: RFC 7661 says not to
     /// grow cwnd otherwise; Linux `tcp_is_cwnd_limited`.
     pub cwnd_limited: bool,
+    /// SND.UNA after this ACK (rounds of data for HyStart).
+    pub snd_una: u64,
+    /// SND.NXT (the highest sequence number sent + 1) after this ACK.
+    pub snd_nxt: u64,
+    /// The RTT of the newest segment this ACK covers (Linux `ca_rtt_us`,
+    /// HyStart's delay sample); `None` if Karn's rule allows none.
+    pub ca_rtt: Option<SimDuration>,
 }
 
 /// A congestion-control algorithm, in bytes.
@@ -124,6 +147,18 @@ pub trait CongestionControl: std::fmt::Debug + Send {
     /// is on, so algorithms should implement it).
     fn on_idle_restart(&mut self, now: SimTime) {
         let _ = now;
+    }
+    /// A timeout was found spurious (F-RTO, RFC 5682; Linux
+    /// `tcp_undo_cwnd_reduction`): cwnd back to at least `prior_cwnd_bytes`
+    /// (Linux `tcp_reno_undo_cwnd`, also CUBIC's) and ssthresh to
+    /// `prior_ssthresh_bytes` if that is higher. Default: nothing.
+    fn undo_reduction(&mut self, prior_cwnd_bytes: u64, prior_ssthresh_bytes: u64) {
+        let _ = (prior_cwnd_bytes, prior_ssthresh_bytes);
+    }
+    /// Chooses how slow start may end early ([`SlowStartExit`]); called
+    /// once, before the first ACK. Default: ignored (slow start as RFC 5681).
+    fn set_slow_start_exit(&mut self, exit: SlowStartExit) {
+        let _ = exit;
     }
     /// The value to publish in this subflow's
     /// [`SubflowCcView::loss_distance_bytes`]. Only OLIA tracks it; the

@@ -195,6 +195,13 @@ impl Reno {
         }
     }
 
+    /// Linux `tcp_undo_cwnd_reduction` with `tcp_reno_undo_cwnd`.
+    pub(crate) fn undo(&mut self, prior_cwnd_bytes: u64, prior_ssthresh_bytes: u64) {
+        self.cwnd_bytes = self.cwnd_bytes.max(prior_cwnd_bytes);
+        self.ssthresh_bytes = self.ssthresh_bytes.max(prior_ssthresh_bytes);
+        self.ca_bytes_acked = 0;
+    }
+
     /// Sets `cwnd` directly (CUBIC's target, OLIA's decrement); at least 1 MSS.
     pub(crate) fn set_cwnd_bytes(&mut self, cwnd_bytes: u64) {
         self.cwnd_bytes = cwnd_bytes.max(self.mss());
@@ -246,6 +253,10 @@ impl CongestionControl for Reno {
     fn on_idle_restart(&mut self, _now: SimTime) {
         self.idle_restart();
     }
+
+    fn undo_reduction(&mut self, prior_cwnd_bytes: u64, prior_ssthresh_bytes: u64) {
+        self.undo(prior_cwnd_bytes, prior_ssthresh_bytes);
+    }
 }
 
 /// The factory of [`Reno`]; it has no parameters.
@@ -276,6 +287,9 @@ pub(crate) mod tests {
             srtt: Some(SimDuration::from_millis(100)),
             min_rtt: Some(SimDuration::from_millis(100)),
             cwnd_limited: true,
+            snd_una: 0,
+            snd_nxt: 0,
+            ca_rtt: None,
         }
     }
 
@@ -305,6 +319,16 @@ pub(crate) mod tests {
         assert_eq!(r.cwnd_bytes(), 10_000);
         assert_eq!(r.ssthresh_bytes(), u64::MAX);
         assert!(r.in_slow_start());
+    }
+
+    #[test]
+    fn an_undo_restores_the_window_and_ssthresh_before_the_timeout() {
+        let v = single_view();
+        let mut r = Reno::with_window(MSS, 20_000, 30_000);
+        r.on_rto(SimTime::ZERO, 20_000, false, &alone(&v));
+        assert_eq!((r.cwnd_bytes(), r.ssthresh_bytes()), (1000, 10_000));
+        r.undo_reduction(20_000, 30_000);
+        assert_eq!((r.cwnd_bytes(), r.ssthresh_bytes()), (20_000, 30_000));
     }
 
     #[test]

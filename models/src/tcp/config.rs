@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sim_core::SimDuration;
 
+pub use super::profile::{LossResponse, RtoEstimator, SlowStartExit};
 pub use super::rtt::RtoMinRule;
 
 /// RFC 9293 3.7.1 / RFC 1122: the MSS assumed when the peer sends none.
@@ -79,6 +80,19 @@ pub struct TcpConfig {
     /// The initial congestion window in segments of `mss_bytes` (RFC 6928:
     /// 10; Linux `TCP_INIT_CWND`). The congestion control is built with it.
     pub initial_window_segments: u32,
+    /// How SRTT, RTTVAR and the RTO are computed (RFC 6298 or Linux).
+    pub rto_estimator: RtoEstimator,
+    /// How ssthresh is set on a loss and held through a loss episode.
+    pub loss_response: LossResponse,
+    /// How a first slow start may end before a loss (HyStart); only
+    /// algorithms that implement it use it (CUBIC).
+    pub slow_start_exit: SlowStartExit,
+    /// RFC 6937 Proportional Rate Reduction during SACK fast recovery
+    /// (Linux `tcp_cwnd_reduction`).
+    pub prr: bool,
+    /// RFC 5682 F-RTO after a timeout, with Linux's undo of a spurious one
+    /// (`sysctl_tcp_frto` = 2).
+    pub frto: bool,
 }
 
 impl TcpConfig {
@@ -114,6 +128,12 @@ impl Default for TcpConfig {
             nagle: true,
             time_wait: SimDuration::from_secs(1),
             initial_window_segments: 10,
+            // The Linux6 profile (`TcpProfile::Linux6`).
+            rto_estimator: RtoEstimator::Linux,
+            loss_response: LossResponse::Linux,
+            slow_start_exit: SlowStartExit::HyStart,
+            prr: true,
+            frto: true,
         }
     }
 }

@@ -7,7 +7,7 @@
 use sim_core::{SimDuration, SimTime};
 
 use super::recv::AckUrgency;
-use super::{CloseReason, RecoveryPhase, TcpEndpoint, TcpEvent, TcpState, Timer, ts_clock};
+use super::{CloseReason, LossResponse, RecoveryPhase, TcpEndpoint, TcpEvent, TcpState, Timer, ts_clock};
 use crate::cc::{AckSample, Coupling};
 use crate::segment::Segment;
 
@@ -136,7 +136,8 @@ impl TcpEndpoint {
         if !self.syn_resent {
             // Karn: the SYN (or SYN/ACK) was sent once, its RTT is valid.
             if let Some(t) = self.syn_sent_at {
-                self.rtt.on_sample(now.saturating_since(t));
+                self.rtt
+                    .on_sample_at(now.saturating_since(t), self.snd.snd_una, self.snd.snd_max);
                 self.stats.rtt_samples += 1;
             }
         } else {
@@ -185,6 +186,7 @@ impl TcpEndpoint {
         // when Karn's rule (RFC 6298 3) allows, else the timestamp echo
         // (RFC 7323 4.1) on ACKs of new data (Linux `tcp_ack_update_rtt`).
         let mut sample = o.rtt_sample.or(o.sack_rtt_sample);
+        let mut ca_rtt = o.ca_rtt_sample;
         if sample.is_none()
             && self.ts_ok
             && o.acked > 0
@@ -194,10 +196,11 @@ impl TcpEndpoint {
             let ms = ts_clock(now).wrapping_sub(tsecr);
             if (ms as i32) >= 0 {
                 sample = Some(SimDuration::from_millis(ms as u64));
+                ca_rtt = ca_rtt.or(sample);
             }
         }
         if let Some(r) = sample {
-            self.rtt.on_sample(r);
+            self.rtt.on_sample_at(r, self.snd.snd_una, self.snd.snd_max);
             self.stats.rtt_samples += 1;
         }
         if o.acked > 0 {
@@ -206,15 +209,37 @@ impl TcpEndpoint {
 
         // Congestion control, only through the trait.
         if o.entered_recovery {
-            self.cc.on_congestion_event(now, o.congestion_flight, coupling);
+            let base = match self.cfg.loss_response {
+                // RFC 5681 3.2 step 2: ssthresh from FlightSize.
+                LossResponse::Rfc5681 => o.congestion_flight,
+                // Linux `tcp_init_cwnd_reduction`: `ca_ops->ssthresh()`,
+                // which Reno and CUBIC compute from cwnd.
+                LossResponse::Linux => cwnd_before,
+            };
+            self.cc.on_congestion_event(now, base, coupling);
             if !self.snd.sack_mode {
                 self.snd.set_newreno_window(self.cc.ssthresh_bytes());
+            }
+            if self.cfg.prr {
+                // RFC 6937 3: RecoverFS; Linux `prior_cwnd`.
+                self.snd.start_prr(cwnd_before);
             }
             self.stats.fast_retransmits += 1;
             self.events
                 .push_back(TcpEvent::FastRetransmit { seq: self.snd.snd_una });
+        } else if o.frto_undo {
+            // RFC 5682 3.1 step 3.b; Linux `tcp_try_undo_loss`.
+            self.cc.undo_reduction(self.undo_cwnd, self.undo_ssthresh);
+            self.stats.spurious_rtos += 1;
         } else if o.exited_recovery {
-            self.cc.on_recovery_exit(now, self.snd.bytes_in_flight());
+            let flight = if self.cfg.prr {
+                // Linux `tcp_end_cwnd_reduction`: cwnd = ssthresh (the
+                // flight handed over makes RFC 6582's min() pick ssthresh).
+                self.cc.ssthresh_bytes()
+            } else {
+                self.snd.bytes_in_flight()
+            };
+            self.cc.on_recovery_exit(now, flight);
         } else if self.snd.phase != RecoveryPhase::Recovery && o.delivered > 0 {
             let ack = AckSample {
                 now,
@@ -224,8 +249,17 @@ impl TcpEndpoint {
                 srtt: self.rtt.srtt(),
                 min_rtt: self.rtt.min_rtt(),
                 cwnd_limited: self.snd.is_cwnd_limited(cwnd_before, in_ss),
+                snd_una: self.snd.snd_una,
+                snd_nxt: self.snd.snd_max,
+                ca_rtt,
             };
             self.cc.on_ack(&ack, coupling);
+        }
+
+        // RFC 6937 3 on every ACK in recovery, after the congestion control
+        // (Linux `tcp_cong_control` -> `tcp_cwnd_reduction`).
+        if self.cfg.prr && self.snd.phase == RecoveryPhase::Recovery {
+            self.snd.prr_on_ack(o.delivered, self.cc.ssthresh_bytes(), o.acked > 0);
         }
 
         // RFC 6298 5.2: all data acknowledged: stop the timer; 5.3: an ACK
@@ -388,7 +422,25 @@ impl TcpEndpoint {
                 // RFC 6298 5.4 (retransmit the earliest segment, via the
                 // sender's loss phase), RFC 5681 3.1 eq. (4) in the CC.
                 let rto = self.snd.on_rto();
-                self.cc.on_rto(now, rto.flight, rto.repeated, coupling);
+                let hold_now = match self.cfg.loss_response {
+                    LossResponse::Rfc5681 => rto.repeated,
+                    LossResponse::Linux => rto.episode_hold,
+                };
+                if !hold_now {
+                    // Linux `tcp_enter_loss`: prior_cwnd, and prior_ssthresh
+                    // = `tcp_current_ssthresh` (ssthresh, or 3/4 cwnd if
+                    // higher outside a window reduction).
+                    let (cwnd, ssthresh) = (self.cc.cwnd_bytes(), self.cc.ssthresh_bytes());
+                    self.undo_cwnd = cwnd;
+                    self.undo_ssthresh = ssthresh.max(cwnd / 2 + cwnd / 4);
+                }
+                let (base, hold) = match self.cfg.loss_response {
+                    LossResponse::Rfc5681 => (rto.flight, rto.repeated),
+                    // Linux `tcp_enter_loss`: `ca_ops->ssthresh()` from
+                    // cwnd, unless already lowered in this episode.
+                    LossResponse::Linux => (self.cc.cwnd_bytes(), rto.episode_hold),
+                };
+                self.cc.on_rto(now, base, hold, coupling);
                 // RFC 6298 5.5 back off, 5.6 restart the timer.
                 self.rtt.back_off();
                 self.timers.set(Timer::Retransmit, now + self.rtt.rto());

@@ -62,8 +62,16 @@
 //!   SND.UNA has not advanced since; RFC 5681 3.1: then ssthresh is held,
 //!   `cc::reno` does it). Linux `tcp_enter_loss` differs: it bases ssthresh
 //!   on cwnd, holds it on the same condition, and does not lower it again
-//!   for a timeout during fast recovery (here that timeout reduces it
-//!   again, from the unSACKed data).
+//!   for a timeout during fast recovery. `TcpConfig::loss_response` chooses
+//!   (`Rfc5681`, the default, lowers it again from the unSACKed data;
+//!   `Linux` does as Linux, and bases fast recovery's ssthresh on cwnd too).
+//! - `TcpConfig` names the stack's mechanisms one by one and
+//!   [`TcpProfile`] sets them together (`Rfc6675`, the default, or `Linux6`):
+//!   the RTO estimator (`rtt.rs`, `rtt_linux.rs`), the loss response
+//!   (`input.rs`, `send/recovery.rs`), PRR (`send/prr.rs`) and the early
+//!   slow-start exit of the congestion control (`cc::hystart`,
+//!   `cc::hystart_pp`), F-RTO and its undo (`send/frto.rs`, `input.rs`).
+//!   RACK-TLP is not modelled.
 //! - Timestamp values tick in milliseconds (as Linux), with no random
 //!   offset, so timestamp RTT samples have 1 ms resolution. As Linux
 //!   `tcp_ack_update_rtt`, the exact send-time sample of cumulatively ACKed
@@ -83,6 +91,7 @@
 //!   (`send`, `recv`, `close`, `abort`, ...) and the getters.
 //! - `config.rs`: [`TcpConfig`] and its defaults, [`Recovery`], the
 //!   handshake constants.
+//! - `profile.rs`: [`TcpProfile`] and the switches it sets.
 //! - `input.rs`: received segments (RFC 9293 3.10.7, the ACK and data
 //!   processing) and the timers' expiry (retransmission, delayed ACK,
 //!   persist, TIME-WAIT).
@@ -102,9 +111,11 @@ mod config;
 mod input;
 mod options;
 mod output;
+mod profile;
 mod recv;
 mod respond;
 mod rtt;
+mod rtt_linux;
 mod scoreboard;
 mod send;
 mod timers;
@@ -120,6 +131,7 @@ use crate::cc::{CongestionControl, SubflowCcView};
 use crate::segment::{Segment, TcpOptions};
 
 pub use config::{DEFAULT_PEER_MSS_BYTES, MAX_WINDOW_SCALE, Recovery, RtoMinRule, TcpConfig};
+pub use profile::{LossResponse, RtoEstimator, SlowStartExit, TcpProfile};
 pub use recv::Receiver;
 pub use rtt::RttEstimator;
 pub use scoreboard::Scoreboard;
@@ -248,6 +260,8 @@ pub struct TcpStats {
     /// Retransmission timeouts with data outstanding in a synchronised state
     /// (RFC 6298 5.4-5.6).
     pub rto_count: u64,
+    /// Timeouts F-RTO found spurious and undid (RFC 5682 3.1 step 3.b).
+    pub spurious_rtos: u64,
     /// Entries into fast recovery.
     pub fast_retransmits: u64,
     /// Duplicate ACKs received: RFC 5681 2 without SACK; with SACK, ACKs
@@ -306,6 +320,10 @@ pub struct TcpEndpoint {
     probe_pending: bool,
     sws_override: bool,
     rto_retries: u32,
+    /// cwnd and ssthresh before the last timeout that lowered ssthresh
+    /// (Linux `prior_cwnd`, `prior_ssthresh`), for an F-RTO undo.
+    undo_cwnd: u64,
+    undo_ssthresh: u64,
     persist_backoff: u32,
     probes_unanswered: u32,
     last_blocked: Option<Blocked>,
@@ -351,7 +369,13 @@ impl TcpEndpoint {
         } else {
             0
         };
-        let rtt = RttEstimator::new(cfg.rto_initial, cfg.rto_min, cfg.rto_max, cfg.rto_min_rule);
+        let rtt = RttEstimator::with_estimator(
+            cfg.rto_estimator,
+            cfg.rto_initial,
+            cfg.rto_min,
+            cfg.rto_max,
+            cfg.rto_min_rule,
+        );
         let rcv = Receiver::new(cfg.rcv_buf_bytes, cfg.delayed_ack, cfg.quickack_segments);
         let snd = Sender::new(isn, cfg.snd_buf_bytes, cfg.mss_bytes);
         let mut ep = TcpEndpoint {
@@ -383,6 +407,8 @@ impl TcpEndpoint {
             probe_pending: false,
             sws_override: false,
             rto_retries: 0,
+            undo_cwnd: 0,
+            undo_ssthresh: 0,
             persist_backoff: 0,
             probes_unanswered: 0,
             last_blocked: None,
@@ -392,6 +418,7 @@ impl TcpEndpoint {
             quiet: false,
             cfg,
         };
+        ep.cc.set_slow_start_exit(ep.cfg.slow_start_exit);
         ep.update_smss();
         ep
     }
@@ -448,6 +475,7 @@ impl TcpEndpoint {
         self.ts_ok = self.cfg.timestamps && peer.timestamps.is_some();
         self.snd.sack_mode = self.sack_ok && self.cfg.recovery == Recovery::Sack;
         self.snd.limited_transmit = self.cfg.limited_transmit;
+        self.snd.frto_enabled = self.cfg.frto;
         self.update_smss();
     }
 

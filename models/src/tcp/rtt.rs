@@ -17,9 +17,15 @@
 //!   in `tcp_ack_update_rtt`).
 //! - The minimum RTT is the minimum over the whole connection (Linux keeps
 //!   a 5-minute windowed minimum).
+//! - With [`RtoEstimator::Linux`] SRTT, the variance term and the RTO are
+//!   Linux's instead (`super::rtt_linux`); backoff, the bounds and the
+//!   minimum RTT stay as here.
 
 use serde::{Deserialize, Serialize};
 use sim_core::SimDuration;
+
+use super::profile::RtoEstimator;
+use super::rtt_linux::LinuxRtt;
 
 /// RFC 6298 2.2/2.3: K = 4.
 const K: u64 = 4;
@@ -54,6 +60,8 @@ pub struct RttEstimator {
     rto_max: SimDuration,
     rule: RtoMinRule,
     samples: u64,
+    /// Linux's estimator, when chosen: it then owns SRTT and the RTO.
+    linux: Option<LinuxRtt>,
 }
 
 impl RttEstimator {
@@ -70,6 +78,42 @@ impl RttEstimator {
             rto_max,
             rule,
             samples: 0,
+            linux: None,
+        }
+    }
+
+    /// The same, with the estimator `estimator` (RFC 6298 or Linux).
+    pub fn with_estimator(
+        estimator: RtoEstimator,
+        rto_initial: SimDuration,
+        rto_min: SimDuration,
+        rto_max: SimDuration,
+        rule: RtoMinRule,
+    ) -> Self {
+        let mut e = Self::new(rto_initial, rto_min, rto_max, rule);
+        if estimator == RtoEstimator::Linux {
+            e.linux = Some(LinuxRtt::new(rto_min));
+        }
+        e
+    }
+
+    /// One RTT measurement taken when SND.UNA was `snd_una` and SND.NXT
+    /// `snd_nxt` (Linux's estimator counts rounds of data with them; RFC
+    /// 6298's ignores them).
+    pub fn on_sample_at(&mut self, r: SimDuration, snd_una: u64, snd_nxt: u64) {
+        match self.linux.as_mut() {
+            Some(l) => {
+                l.on_sample(r, snd_una, snd_nxt);
+                self.srtt = l.srtt();
+                self.rttvar = l.rttvar();
+                self.min_rtt = Some(self.min_rtt.map_or(r, |m| m.min(r)));
+                self.latest = Some(r);
+                self.samples += 1;
+                // Linux `tcp_set_rto` then `tcp_bound_rto`.
+                self.rto_base = l.rto().min(self.rto_max);
+                self.backoff = 0;
+            }
+            None => self.on_sample(r),
         }
     }
 
@@ -265,6 +309,26 @@ mod tests {
         sampled.on_sample(ms(100));
         sampled.fall_back_after_handshake_retransmission();
         assert_eq!(sampled.rto(), ms(300));
+    }
+
+    #[test]
+    fn the_linux_estimator_gives_srtt_plus_the_200ms_floor_and_keeps_the_backoff() {
+        let mut e = RttEstimator::with_estimator(
+            RtoEstimator::Linux,
+            ms(1000),
+            ms(200),
+            ms(120_000),
+            RtoMinRule::ClampRto,
+        );
+        assert_eq!(e.rto(), ms(1000));
+        e.on_sample_at(ms(80), 1, 100);
+        // Linux: 80 + max(4 * 40, 200) = 280 ms; RFC 6298: 240 ms.
+        assert_eq!(e.rto(), ms(280));
+        assert_eq!(e.srtt(), Some(ms(80)));
+        e.back_off();
+        assert_eq!(e.rto(), ms(560));
+        e.on_sample_at(ms(80), 2, 100);
+        assert_eq!(e.backoff(), 0);
     }
 
     #[test]

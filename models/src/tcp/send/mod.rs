@@ -25,9 +25,14 @@
 //! ranges. `SetPipe()` sums the SACKed ranges below HighRxt (the holes
 //! already retransmitted in this recovery).
 //!
-//! Simplified (observable): no PRR (RFC 6937, Linux's reduction during
-//! recovery), no RACK-TLP (RFC 8985: a lost tail or a lost retransmission
-//! waits for the RTO), no F-RTO/undo, no pacing, no TSO; a retransmitted
+//! With `TcpConfig::prr`, SACK fast recovery sends as RFC 6937 PRR says
+//! (`prr`) instead of RFC 6675's "while pipe < cwnd".
+//!
+//! With `TcpConfig::frto`, the loss phase runs F-RTO (`frto`): it may
+//! send new data instead of retransmissions, and undo a spurious timeout.
+//!
+//! Simplified (observable): no RACK-TLP (RFC 8985: a lost tail or a lost retransmission
+//! waits for the RTO), no undo of a fast recovery, no pacing, no TSO; a retransmitted
 //! segment is re-cut from the byte stream (its boundaries may differ from
 //! the original's, as RFC 9293 3.10.7.4 allows).
 //!
@@ -41,13 +46,17 @@
 //! - `plan`: the send decision ([`Sender::plan`]: NextSeg, new data, the
 //!   receiver's window, Nagle, the FIN) and the bookkeeping of what was
 //!   sent ([`Sender::on_sent`]).
+//! - `prr`: Proportional Rate Reduction (RFC 6937) during fast recovery.
+//! - `frto`: F-RTO (RFC 5682), the detection of spurious timeouts.
 //! - `recovery`: the recovery phases ([`Phase`]), `SetPipe()` and the
 //!   flight, the ACK ([`Sender::on_ack`]: cumulative ACK, SACK blocks,
 //!   window update, duplicate ACKs, entering and leaving recovery) and the
 //!   retransmission timeout ([`Sender::on_rto`]).
 
 mod buffer;
+mod frto;
 mod plan;
+mod prr;
 mod recovery;
 
 use std::collections::VecDeque;
@@ -57,7 +66,9 @@ use sim_core::SimTime;
 use super::scoreboard::Scoreboard;
 
 pub use buffer::Chunk;
+pub use frto::{Frto, FrtoStep, LossAck};
 pub use plan::{Blocked, Plan, PlanCtx, SegKind};
+pub use prr::Prr;
 pub use recovery::Phase;
 
 /// RFC 5681 3.2 / RFC 6675 2: DupThresh = 3.
@@ -143,6 +154,20 @@ pub struct Sender {
     cwnd_window_end: u64,
     max_flight_cur: u64,
     max_flight_prev: u64,
+    /// RFC 6937 PRR of the current fast recovery, when PRR is on and SACK
+    /// in use.
+    prr: Option<Prr>,
+    /// RFC 5682 F-RTO is on (`TcpConfig::frto`).
+    pub frto_enabled: bool,
+    /// F-RTO of the current loss phase, while it has not decided.
+    frto: Option<Frto>,
+    /// F-RTO step 2.b: send new data before retransmitting, until the next
+    /// ACK.
+    frto_new: bool,
+    /// SND.NXT at the last timeout: data below it is presumed lost in the
+    /// loss phase (RFC 6675 5.1). The loss phase ends at `recover`, which
+    /// F-RTO may move further.
+    loss_mark_end: u64,
 }
 
 impl Sender {
@@ -185,6 +210,11 @@ impl Sender {
             cwnd_window_end: iss,
             max_flight_cur: 0,
             max_flight_prev: 0,
+            prr: None,
+            frto_enabled: false,
+            frto: None,
+            frto_new: false,
+            loss_mark_end: iss,
         }
     }
 
@@ -240,6 +270,29 @@ impl Sender {
     /// of new data).
     pub fn records_len(&self) -> usize {
         self.records.len()
+    }
+
+    /// Fast recovery began with `cwnd_bytes` the window before the
+    /// reduction: PRR (RFC 6937) governs sending until it ends (SACK only;
+    /// NewReno keeps RFC 6582's inflation).
+    pub fn start_prr(&mut self, cwnd_bytes: u64) {
+        if self.sack_mode && self.phase == Phase::Recovery {
+            self.prr = Some(Prr::start(cwnd_bytes));
+        }
+    }
+
+    /// An ACK during PRR (RFC 6937 3 "on every ACK"): `delivered` bytes
+    /// newly ACKed or SACKed, towards `ssthresh_bytes`.
+    pub fn prr_on_ack(&mut self, delivered: u64, ssthresh_bytes: u64, una_advanced: bool) {
+        if self.phase != Phase::Recovery {
+            self.prr = None;
+            return;
+        }
+        let pipe = self.pipe();
+        let smss = self.smss as u64;
+        if let Some(p) = self.prr.as_mut() {
+            p.on_ack(delivered, pipe, ssthresh_bytes, una_advanced, smss);
+        }
     }
 
     /// The number of chunks in the send buffer.

@@ -90,6 +90,8 @@ impl Sender {
         match self.phase {
             // RFC 6582 3.2 steps 3-5: the inflated window.
             Phase::Recovery if !self.sack_mode => self.nr_cwnd,
+            // RFC 6937 3: pipe + sndcnt, set on each ACK.
+            Phase::Recovery if self.prr.is_some() => self.prr.map_or(cwnd, |p| p.window()),
             // RFC 3042 / RFC 5681 3.2: one new segment on each of the first
             // two duplicate ACKs (without SACK the flight does not shrink).
             Phase::Open if !self.sack_mode && self.limited_transmit => {
@@ -178,7 +180,13 @@ impl Sender {
                 // unacknowledged octet and retransmit in order, in slow
                 // start; RFC 6675 5.1: skipping what was SACKed since.
                 let s = self.sb.next_unsacked(self.high_rxt.max(self.snd_una));
-                if s < self.recover {
+                // RFC 5682 3.1 step 2.b (F-RTO): new data first, if any.
+                if self.frto_new
+                    && let Ok(p) = self.new_data(ctx, pm, room)
+                {
+                    return Plan::Send(p);
+                }
+                if s < self.loss_mark_end {
                     return Plan::Send(self.rtx_seg(s, pm, SegKind::Lost));
                 }
                 match self.new_data(ctx, pm, room) {
@@ -196,7 +204,7 @@ impl Sender {
     /// Length of the next loss-phase transmission, to compare with the room.
     fn unsent_or_lost_len(&self, pm: u32) -> u64 {
         let s = self.sb.next_unsacked(self.high_rxt.max(self.snd_una));
-        if s < self.recover {
+        if s < self.loss_mark_end {
             return pm as u64;
         }
         (self.write_end - self.snd_max.min(self.write_end)).clamp(1, pm as u64)
@@ -326,6 +334,12 @@ impl Sender {
     /// Records a transmission decided by [`Sender::plan`].
     pub fn on_sent(&mut self, p: &SegPlan, now: SimTime, cwnd: u64) {
         let end = p.end();
+        if self.phase == Phase::Recovery
+            && let Some(prr) = self.prr.as_mut()
+        {
+            // RFC 6937 3: prr_out += (data sent).
+            prr.on_sent(p.len as u64);
+        }
         match p.kind {
             SegKind::New => {
                 debug_assert_eq!(p.start, self.snd_max);

@@ -6,7 +6,7 @@
 
 use sim_core::{SimDuration, SimTime};
 
-use super::{DUP_THRESH, Sender};
+use super::{DUP_THRESH, Frto, FrtoStep, LossAck, Sender};
 use crate::segment::SackBlock;
 
 /// Loss-recovery phase.
@@ -35,6 +35,17 @@ pub struct AckOutcome {
     /// An RTT sample from the oldest never-retransmitted segment this ACK
     /// SACKed wholly for the first time (Linux `sack_rtt_us`).
     pub sack_rtt_sample: Option<SimDuration>,
+    /// The RTT of the newest segment this ACK covers, cumulatively or by a
+    /// new SACK (Linux `ca_rtt_us` from `last_ackt` / `last_sackt`; the
+    /// SACKed one wins), under the same Karn exclusions.
+    pub ca_rtt_sample: Option<SimDuration>,
+    /// Data sent before the loss episode's end and never retransmitted was
+    /// newly acknowledged or SACKed (Linux `FLAG_ORIG_SACK_ACKED`).
+    pub orig_acked: bool,
+    /// F-RTO (RFC 5682 3.1 step 3.b) found the timeout spurious: the
+    /// sender is back in the open state; the congestion control should
+    /// undo the timeout's reduction.
+    pub frto_undo: bool,
     /// A retransmitted segment was acknowledged by this ACK.
     pub retransmitted_acked: bool,
     pub is_dupack: bool,
@@ -67,6 +78,10 @@ pub struct RtoOutcome {
     /// The segment at SND.UNA had already been retransmitted by way of the
     /// retransmission timer: "the value of ssthresh is held constant".
     pub repeated: bool,
+    /// Linux `tcp_enter_loss`: ssthresh was already lowered in this loss
+    /// episode (a fast recovery under way, or a previous timeout with no
+    /// cumulative progress since), so it is kept.
+    pub episode_hold: bool,
 }
 
 impl Sender {
@@ -74,7 +89,7 @@ impl Sender {
     pub(super) fn lost_end(&self) -> u64 {
         match self.phase {
             // RFC 6675 5.1: after an RTO everything sent before it is lost.
-            Phase::Loss => self.recover.clamp(self.snd_una, self.snd_max),
+            Phase::Loss => self.loss_mark_end.clamp(self.snd_una, self.snd_max),
             _ => self
                 .sb
                 .lost_end(DUP_THRESH, self.smss)
@@ -144,14 +159,17 @@ impl Sender {
         // Cumulative acknowledgement.
         if ack > old_una {
             let mut first_sent = None;
+            let mut last_sent = None;
             while let Some(r) = self.records.front() {
                 if r.end > ack {
                     break;
                 }
                 if r.retransmitted {
                     out.retransmitted_acked = true;
-                } else if first_sent.is_none() && !r.sacked {
-                    first_sent = Some(r.sent_at);
+                } else if !r.sacked {
+                    first_sent = first_sent.or(Some(r.sent_at));
+                    last_sent = Some(r.sent_at);
+                    out.orig_acked |= r.end <= self.recover;
                 }
                 self.records.pop_front();
             }
@@ -160,6 +178,7 @@ impl Sender {
             // `seq_rtt_us` from `first_ackt`).
             if !out.retransmitted_acked {
                 out.rtt_sample = first_sent.map(|t| now.saturating_since(t));
+                out.ca_rtt_sample = last_sent.map(|t| now.saturating_since(t));
             }
             while let Some(c) = self.chunks.front() {
                 if c.end() <= ack {
@@ -214,7 +233,12 @@ impl Sender {
                     });
                 }
             }
-            out.sack_rtt_sample = self.sack_rtt(now, &parts[..n_parts]);
+            let (first, last, orig) = self.sack_rtt(now, &parts[..n_parts]);
+            out.orig_acked |= orig;
+            out.sack_rtt_sample = first;
+            if last.is_some() {
+                out.ca_rtt_sample = last;
+            }
         }
         // Linux counts a segment in `tp->delivered` once: the SACKed tag
         // survives `tcp_enter_loss`, so a re-SACK or the cumulative ACK that
@@ -272,6 +296,7 @@ impl Sender {
                     self.phase = Phase::Open;
                     self.dupacks = 0;
                     self.limited_tx_bytes = 0;
+                    self.prr = None;
                     out.exited_recovery = true;
                     out.restart_rto = true;
                 } else if !self.sack_mode {
@@ -301,9 +326,42 @@ impl Sender {
                 }
             }
             Phase::Loss => {
-                if ack >= self.recover {
+                self.frto_new = false;
+                let loss_ack = LossAck {
+                    orig_acked: out.orig_acked,
+                    una_advanced: ack > old_una,
+                    sack_or_dupack: out.is_dupack,
+                    recovered: ack >= self.recover,
+                    can_send_new: self.has_unsent() && self.snd_una + self.snd_wnd > self.snd_max,
+                };
+                let snd_max = self.snd_max;
+                if let Some(f) = self.frto.as_mut() {
+                    let step = f.on_ack(loss_ack, snd_max);
+                    match step {
+                        FrtoStep::Continue => {}
+                        FrtoStep::Undo => {
+                            // Linux `tcp_try_undo_loss` (frto_undo): back to
+                            // the open state; nothing is presumed lost.
+                            self.phase = Phase::Open;
+                            self.dupacks = 0;
+                            self.frto = None;
+                            self.head_rtx_pending = false;
+                            self.high_rxt = self.snd_una;
+                            self.loss_mark_end = self.snd_una;
+                            out.frto_undo = true;
+                            out.exited_loss = true;
+                        }
+                        FrtoStep::SendNew { high_seq } => {
+                            self.recover = high_seq;
+                            self.frto_new = true;
+                        }
+                        FrtoStep::Ended => self.frto = None,
+                    }
+                }
+                if self.phase == Phase::Loss && ack >= self.recover {
                     self.phase = Phase::Open;
                     self.dupacks = 0;
+                    self.frto = None;
                     out.exited_loss = true;
                 }
                 if ack > old_una {
@@ -319,10 +377,13 @@ impl Sender {
     }
 
     /// Marks the records wholly SACKed by the `parts` just SACKed and
-    /// returns the RTT of the oldest never-retransmitted one (Linux
-    /// `tcp_sacktag_one` / `first_sackt`; RFC 6298 3 for the exclusion).
-    fn sack_rtt(&mut self, now: SimTime, parts: &[(u64, u64)]) -> Option<SimDuration> {
+    /// returns the RTTs of the oldest and the newest never-retransmitted
+    /// ones (Linux `tcp_sacktag_one` / `first_sackt`, `last_sackt`; RFC 6298
+    /// 3 for the exclusion).
+    fn sack_rtt(&mut self, now: SimTime, parts: &[(u64, u64)]) -> (Option<SimDuration>, Option<SimDuration>, bool) {
         let mut first: Option<SimTime> = None;
+        let mut last: Option<SimTime> = None;
+        let mut orig = false;
         for &(a, b) in parts {
             let mut i = self.records.partition_point(|r| r.end <= a);
             while i < self.records.len() && self.records[i].start < b {
@@ -331,12 +392,15 @@ impl Sender {
                     self.records[i].sacked = true;
                     if !r.retransmitted {
                         first = Some(first.map_or(r.sent_at, |f| f.min(r.sent_at)));
+                        last = Some(last.map_or(r.sent_at, |l| l.max(r.sent_at)));
+                        orig |= r.end <= self.recover;
                     }
                 }
                 i += 1;
             }
         }
-        first.map(|t| now.saturating_since(t))
+        let since = |t: SimTime| now.saturating_since(t);
+        (first.map(since), last.map(since), orig)
     }
 
     fn enter_recovery(&mut self, out: &mut AckOutcome) {
@@ -378,6 +442,33 @@ impl Sender {
         // while `icsk_retransmits` is non-zero, i.e. until SND.UNA
         // advances).
         let repeated = self.phase == Phase::Loss && self.snd_una == self.rto_una && !self.head_rtx_pending;
+        // Linux `tcp_enter_loss` lowers ssthresh only "if it has not yet
+        // been made inside this window": not during a fast recovery still
+        // under way (high_seq after SND.UNA), nor in the loss phase while
+        // `icsk_retransmits` is non-zero (no cumulative progress since the
+        // previous timeout; `tcp_ack` clears it when SND.UNA advances).
+        let episode_hold = match self.phase {
+            Phase::Open => false,
+            Phase::Recovery => self.recover > self.snd_una,
+            Phase::Loss => self.snd_una == self.rto_una,
+        };
+        // Linux `tcp_enter_loss`: F-RTO for a timeout in the open state
+        // (`new_recovery`) or a repeated one (`icsk_retransmits`), not for
+        // one during fast recovery.
+        let frto_ok = match self.phase {
+            Phase::Open => true,
+            Phase::Recovery => false,
+            Phase::Loss => self.snd_una == self.rto_una,
+        };
+        // Only with SACK: without it Linux counts duplicate ACKs as
+        // delivered data during F-RTO (`tcp_add_reno_sack` in
+        // `tcp_process_loss`) so that the new data sent in step 2.b does not
+        // hold the flight up; that is not modelled, and the new data would
+        // block the loss phase's retransmissions until the next timeout.
+        self.frto = (self.frto_enabled && self.sack_mode && frto_ok).then(|| Frto::start(self.snd_max));
+        self.frto_new = false;
+        self.loss_mark_end = self.snd_max;
+        self.prr = None;
         self.rto_una = self.snd_una;
         // RFC 6675 5.1: RecoveryPoint = HighData, recovery terminated, no
         // new recovery until it is acknowledged; the scoreboard is reset
@@ -394,7 +485,11 @@ impl Sender {
         // RFC 6298 5.4: retransmit the earliest unacknowledged segment.
         self.head_rtx_pending = true;
         self.rescue_done = false;
-        RtoOutcome { flight, repeated }
+        RtoOutcome {
+            flight,
+            repeated,
+            episode_hold,
+        }
     }
 }
 
@@ -580,6 +675,97 @@ mod tests {
         s.on_ack(t(30), 0, seq(1), 1 << 20, &[], true);
         let third = s.on_rto();
         assert_eq!((third.flight, third.repeated), (9 * mss, false));
+    }
+
+    #[test]
+    fn linux_holds_ssthresh_for_a_timeout_in_recovery_or_a_second_one_without_progress() {
+        let mut s = fixture(true, 20_000, 10);
+        // A timeout in the open state begins an episode: no hold.
+        let mut open = fixture(true, 20_000, 10);
+        assert!(!open.on_rto().episode_hold);
+        // Fast recovery under way (RecoveryPoint above SND.UNA): hold.
+        s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 8), true);
+        assert_eq!(s.phase, Phase::Recovery);
+        assert!(s.on_rto().episode_hold);
+        // A second timeout before SND.UNA moves: hold.
+        assert!(s.on_rto().episode_hold);
+        // After cumulative progress, a timeout lowers ssthresh again (Linux
+        // clears `icsk_retransmits` when SND.UNA advances).
+        s.on_ack(t(30), 0, seq(1), 1 << 20, &[], true);
+        assert_eq!(s.phase, Phase::Loss);
+        assert!(!s.on_rto().episode_hold);
+    }
+
+    #[test]
+    fn with_frto_an_ack_of_original_data_after_a_timeout_undoes_it() {
+        // RFC 5682 3.1 step 3.b: the timer fired, the head went out again,
+        // then the ACK of the original segments 0..5 arrives (they were only
+        // delayed): spurious.
+        let mut s = fixture(true, 20_000, 10);
+        s.frto_enabled = true;
+        let mss = MSS as u64;
+        s.on_rto();
+        assert_eq!(send(&mut s, mss).map(|p| p.kind), Some(SegKind::Head));
+        let o = s.on_ack(t(300), 0, seq(5), 1 << 20, &[], true);
+        assert!(o.orig_acked && o.frto_undo && o.exited_loss);
+        assert_eq!(s.phase, Phase::Open);
+        // Nothing is presumed lost: new data follows, not retransmissions.
+        assert_eq!(send(&mut s, 20 * mss).map(|p| p.start), Some(seq(10)));
+    }
+
+    #[test]
+    fn with_frto_new_data_goes_out_after_the_first_ack_and_a_sack_then_shows_the_loss_was_real() {
+        let mut s = fixture(true, 20_000, 10);
+        s.frto_enabled = true;
+        let mss = MSS as u64;
+        s.on_rto();
+        send(&mut s, mss);
+        // Step 2.b: the ACK of the retransmitted head only.
+        let o = s.on_ack(t(300), 0, seq(1), 1 << 20, &[], true);
+        assert!(!o.frto_undo);
+        assert_eq!(s.phase, Phase::Loss);
+        assert_eq!(
+            send(&mut s, 2 * mss).map(|p| (p.start, p.kind)),
+            Some((seq(10), SegKind::New))
+        );
+        // Step 3.a: the new data is SACKed above the hole at 1: real loss;
+        // the loss phase retransmits 1 next.
+        let o = s.on_ack(t(400), 0, seq(1), 1 << 20, &sack(10, 11), true);
+        assert!(!o.frto_undo);
+        assert_eq!(
+            send(&mut s, 3 * mss).map(|p| (p.start, p.kind)),
+            Some((seq(1), SegKind::Lost))
+        );
+        // Without F-RTO the ACK of the head is followed by retransmissions.
+        let mut plain = fixture(true, 20_000, 10);
+        plain.on_rto();
+        send(&mut plain, mss);
+        plain.on_ack(t(300), 0, seq(1), 1 << 20, &[], true);
+        assert_eq!(send(&mut plain, 2 * mss).map(|p| p.start), Some(seq(1)));
+    }
+
+    #[test]
+    fn a_timeout_during_fast_recovery_does_not_start_frto() {
+        let mut s = fixture(true, 20_000, 10);
+        s.frto_enabled = true;
+        s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 8), true);
+        s.on_rto();
+        send(&mut s, MSS as u64);
+        // An ACK of SACKed-before data is not original data newly acked.
+        let o = s.on_ack(t(300), 0, seq(8), 1 << 20, &[], true);
+        assert!(!o.frto_undo);
+    }
+
+    #[test]
+    fn the_newest_acknowledged_segment_gives_the_congestion_controls_rtt() {
+        let mut s = fixture(true, 10_000, 2);
+        let mss = MSS as u64;
+        // Two more segments sent at 1 ms.
+        send(&mut s, 10 * mss);
+        send(&mut s, 10 * mss);
+        let o = s.on_ack(t(50), 0, seq(4), 1 << 20, &[], true);
+        assert_eq!(o.rtt_sample, Some(SimDuration::from_millis(50)));
+        assert_eq!(o.ca_rtt_sample, Some(SimDuration::from_millis(49)));
     }
 
     #[test]

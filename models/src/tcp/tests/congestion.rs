@@ -1,5 +1,5 @@
 //! Congestion window: slow start, congestion avoidance, the restart after
-//! an idle period.
+//! an idle period, the window during fast recovery (PRR).
 
 use super::*;
 
@@ -58,4 +58,44 @@ fn after_an_idle_period_longer_than_the_rto_the_window_restarts() {
     assert_eq!(p.a.cwnd_bytes(), 10 * 1460);
     p.run(secs(40));
     assert_eq!(p.delivered, 2_100_000);
+}
+
+/// The time of the fast retransmission of A -> B segment `drop` and of the
+/// first new data segment after it, in a transfer of `n` bytes with PRR on
+/// or off (the Rfc6675 profile otherwise).
+fn first_new_data_after_fast_retransmit(prr: bool, drop: usize, n: u64) -> (SimTime, SimTime) {
+    let cfg = TcpConfig {
+        prr,
+        ..TcpProfile::Rfc6675.config()
+    };
+    let mut p = Pair::new(cfg.clone(), cfg, n);
+    p.ab.set_drops([drop]);
+    p.run(secs(60));
+    assert_eq!(p.delivered, n);
+    assert_eq!((p.a.stats().fast_retransmits, p.a.stats().rto_count), (1, 0));
+    let log = &p.ab.log;
+    let fr = log
+        .iter()
+        .position(|s| s.tx.is_retransmission)
+        .expect("a fast retransmission");
+    let new = log[fr + 1..]
+        .iter()
+        .find(|s| !s.tx.is_retransmission && s.seg.payload_len > 0)
+        .expect("new data after it");
+    (log[fr].at, new.at)
+}
+
+#[test]
+fn with_prr_fast_recovery_sends_new_data_at_once_where_rfc6675_first_waits_for_pipe_to_fall_below_cwnd() {
+    // RFC 6675 sets cwnd = ssthresh = FlightSize/2 and sends only once pipe
+    // is below it: about half a window of duplicate ACKs of silence. RFC
+    // 6937 PRR sends in proportion from the first ACKs (one segment for
+    // every two delivered while pipe > ssthresh). Measured with segment 60
+    // lost: 43.2 ms against 4.8 ms.
+    let (fr, new) = first_new_data_after_fast_retransmit(false, 60, 500_000);
+    let rfc_gap = new.saturating_since(fr);
+    let (fr, new) = first_new_data_after_fast_retransmit(true, 60, 500_000);
+    let prr_gap = new.saturating_since(fr);
+    eprintln!("first new data after the fast retransmission: RFC 6675 {rfc_gap}, PRR {prr_gap}");
+    assert!(prr_gap.saturating_mul(4) < rfc_gap, "RFC 6675 {rfc_gap}, PRR {prr_gap}");
 }

@@ -10,6 +10,15 @@ fn the_first_rtt_sample_comes_from_the_handshake() {
     let srtt = p.a.srtt().unwrap();
     // Two 10 ms delays plus the serialisation of SYN and SYN/ACK.
     assert!(srtt > ms(20) && srtt < ms(21), "{srtt}");
+    // Linux (the default): SRTT + max(4 x mdev = 2 SRTT, 200 ms).
+    assert_eq!(p.a.rto(), srtt + ms(200));
+    // RFC 6298: max(200 ms, SRTT + 4 RTTVAR = 3 SRTT).
+    let rfc = TcpConfig {
+        rto_estimator: RtoEstimator::Rfc6298,
+        ..plain()
+    };
+    let mut p = Pair::new(rfc.clone(), rfc, 100);
+    p.run_until(secs(1), |p| p.a.state() == TcpState::Established);
     assert_eq!(p.a.rto(), ms(200));
 }
 

@@ -1,6 +1,7 @@
 //! Loss recovery: fast retransmit, SACK (RFC 6675) and NewReno (RFC 6582)
 //! recovery, retransmission timeouts and their backoff, ssthresh after a
-//! timeout (RFC 5681 3.1), heavy loss in both directions.
+//! timeout (RFC 5681 3.1 in the Rfc6675 profile, Linux `tcp_enter_loss` in
+//! Linux6), heavy loss in both directions.
 
 use super::*;
 
@@ -130,26 +131,32 @@ fn retransmissions_exhausted_close_the_connection_with_reason_timeout() {
 
 #[test]
 fn heavy_deterministic_loss_in_both_directions_still_delivers_every_byte_in_order() {
+    for profile in [TcpProfile::Rfc6675, TcpProfile::Linux6] {
+        heavy_deterministic_loss_delivers_every_byte(profile.config());
+    }
+}
+
+fn heavy_deterministic_loss_delivers_every_byte(d: TcpConfig) {
     let variants = [
-        TcpConfig::default(),
+        d.clone(),
         // Without SACK RTT samples, timestamps would turn the lost ACKs
         // into RTT samples of many seconds (RFC 7323 4.3 echoes the last
         // segment that advanced RCV.NXT); see the module docs.
         TcpConfig {
             recovery: Recovery::NewReno,
             timestamps: false,
-            ..TcpConfig::default()
+            ..d.clone()
         },
         TcpConfig {
             sack: false,
             timestamps: false,
-            ..TcpConfig::default()
+            ..d.clone()
         },
         TcpConfig {
             delayed_ack: false,
             limited_transmit: false,
             window_scale: false,
-            ..TcpConfig::default()
+            ..d.clone()
         },
     ];
     for cfg in variants {
@@ -160,8 +167,12 @@ fn heavy_deterministic_loss_in_both_directions_still_delivers_every_byte_in_orde
             p.ab.set_drops((4..2000).step_by(k));
             p.ba.set_drops((3..2000).step_by(k + 1));
             // Slow (RTO backoff persists while Karn's rule finds no valid
-            // sample), but every byte arrives.
-            p.run(secs(3000));
+            // sample), but every byte arrives. The horizon is a liveness
+            // bound, not a speed: with k = 4 the last byte arrived at 1901 s
+            // (Rfc6675, without SACK or timestamps) and 4688 s (Linux6, the
+            // same: ssthresh kept through the episode, 63 timeouts against
+            // 38), the backoff of the last timeouts dominating.
+            p.run(secs(10_000));
             assert_eq!(p.delivered, n, "k={k} {cfg:?}");
             assert_eq!(p.a_closed(), Some(CloseReason::Fin), "k={k} {cfg:?}");
             assert_eq!(p.b_closed(), Some(CloseReason::Fin), "k={k} {cfg:?}");
@@ -207,9 +218,14 @@ fn window_trace(p: &mut Pair, limit: SimTime, stop: impl Fn(&Pair) -> bool) -> V
 /// The indices (in the A -> B log) of the data segment at index `first` and
 /// of its next `n` retransmissions, when each of them is dropped in turn.
 fn lost_transmissions_of(first: usize, n: usize, bytes: u64) -> Vec<usize> {
+    lost_transmissions_with(TcpProfile::Rfc6675.config(), first, n, bytes)
+}
+
+/// The same with configuration `cfg` at both ends.
+fn lost_transmissions_with(cfg: TcpConfig, first: usize, n: usize, bytes: u64) -> Vec<usize> {
     let mut drops = vec![first];
     for _ in 0..n {
-        let mut p = Pair::new(TcpConfig::default(), TcpConfig::default(), bytes);
+        let mut p = Pair::new(cfg.clone(), cfg.clone(), bytes);
         p.ab.set_drops(drops.clone());
         p.run(secs(30));
         let seq = p.ab.log[first].seg.seq;
@@ -233,7 +249,9 @@ fn a_timeout_after_a_lost_fast_retransmission_sets_ssthresh_from_unsacked_data_o
     // times), and under heavy random loss ratchet it up at each RTO.
     let n = 3_000_000;
     let drops = lost_transmissions_of(32, 1, n);
-    let mut p = Pair::new(TcpConfig::default(), TcpConfig::default(), n);
+    // RFC 5681 3.1 (the Rfc6675 profile).
+    let rfc = TcpProfile::Rfc6675.config();
+    let mut p = Pair::new(rfc.clone(), rfc, n);
     p.ab.set_drops(drops);
     let trace = window_trace(&mut p, secs(30), |p| p.a.stats().rto_count >= 1);
     let (before, after) = (trace[trace.len() - 2], trace[trace.len() - 1]);
@@ -260,7 +278,9 @@ fn a_retransmission_lost_again_holds_ssthresh_although_sacks_arrived_in_between(
     // the loss phase, and used to end the hold).
     let n = 3_000_000;
     let drops = lost_transmissions_of(32, 2, n);
-    let mut p = Pair::new(TcpConfig::default(), TcpConfig::default(), n);
+    // RFC 5681 3.1 (the Rfc6675 profile).
+    let rfc = TcpProfile::Rfc6675.config();
+    let mut p = Pair::new(rfc.clone(), rfc, n);
     p.ab.set_drops(drops);
     let trace = window_trace(&mut p, secs(30), |p| p.a.stats().rto_count >= 2);
     let first = trace.iter().position(|s| s.0 == 1).unwrap();
@@ -276,4 +296,91 @@ fn a_retransmission_lost_again_holds_ssthresh_although_sacks_arrived_in_between(
     assert_eq!(after_second.2, mss);
     p.run(secs(60));
     assert_eq!(p.delivered, n);
+}
+
+#[test]
+fn with_linux_loss_response_a_timeout_during_fast_recovery_keeps_the_recoverys_ssthresh() {
+    // As above, the fast retransmission of segment 32 is lost; the timer
+    // fires while fast recovery is still under way (high_seq after
+    // SND.UNA), so Linux `tcp_enter_loss` does not lower ssthresh again.
+    let linux = TcpConfig {
+        loss_response: LossResponse::Linux,
+        ..TcpConfig::default()
+    };
+    let n = 3_000_000;
+    let drops = lost_transmissions_with(linux.clone(), 32, 1, n);
+    let mut p = Pair::new(linux.clone(), linux, n);
+    p.ab.set_drops(drops);
+    let trace = window_trace(&mut p, secs(30), |p| p.a.stats().rto_count >= 1);
+    let (before, after) = (trace[trace.len() - 2], trace[trace.len() - 1]);
+    assert_eq!((before.0, after.0), (0, 1));
+    assert_eq!(after.1, before.1, "{before:?} -> {after:?}");
+    assert_eq!(after.2, TcpConfig::default().mss_bytes as u64);
+    p.run(secs(60));
+    assert_eq!(p.delivered, n);
+}
+
+#[test]
+fn with_linux_loss_response_a_second_rto_in_the_same_episode_keeps_the_first_ssthresh() {
+    // Segment 32, its fast retransmission and the timer's retransmission
+    // are all lost: the second timeout finds SND.UNA where the first left
+    // it (Linux `icsk_retransmits` non-zero): ssthresh is kept.
+    let linux = TcpConfig {
+        loss_response: LossResponse::Linux,
+        ..TcpConfig::default()
+    };
+    let n = 3_000_000;
+    let drops = lost_transmissions_with(linux.clone(), 32, 2, n);
+    let mut p = Pair::new(linux.clone(), linux, n);
+    p.ab.set_drops(drops);
+    let trace = window_trace(&mut p, secs(30), |p| p.a.stats().rto_count >= 2);
+    let before_first = trace[trace.iter().position(|s| s.0 == 1).unwrap() - 1];
+    let after_second = trace[trace.len() - 1];
+    assert_eq!(after_second.0, 2);
+    assert_eq!(after_second.1, before_first.1);
+    p.run(secs(60));
+    assert_eq!(p.delivered, n);
+}
+
+/// cwnd, ssthresh and the timeout counters of A after B's ACKs are all lost
+/// for 100 ms at 1 s (A's window, capped at 64 KiB by B's buffer, is
+/// delivered meanwhile, so the timer fires with nothing lost).
+fn after_an_ack_blackout(cfg: TcpConfig) -> ((u64, u64), (u64, u64), (u64, u64)) {
+    let cfg = TcpConfig {
+        rcv_buf_bytes: 65_536,
+        ..cfg
+    };
+    let mut p = Pair::new(cfg.clone(), cfg, 2_000_000);
+    p.run(secs(1));
+    let before = (p.a.cwnd_bytes(), p.a.ssthresh_bytes());
+    let now = p.now;
+    p.ba.set_up(now, false);
+    p.run(now + ms(100));
+    let now = p.now;
+    p.ba.set_up(now, true);
+    p.run(secs(3));
+    let s = p.a.stats();
+    (
+        before,
+        (p.a.cwnd_bytes(), p.a.ssthresh_bytes()),
+        (s.rto_count, s.spurious_rtos),
+    )
+}
+
+#[test]
+fn frto_undoes_a_timeout_whose_data_had_all_arrived() {
+    // RFC 5682 3.1 step 3.b: the timer's retransmission of the head draws
+    // an ACK of everything sent before the timeout, never-retransmitted data
+    // included: spurious; Linux `tcp_try_undo_loss` restores cwnd and
+    // ssthresh (here: slow start, ssthresh still infinite).
+    let (before, after, (rtos, spurious)) = after_an_ack_blackout(TcpProfile::Linux6.config());
+    assert_eq!((rtos, spurious), (1, 1));
+    assert_eq!(after, before);
+    // Without F-RTO the timeout stands: ssthresh from half the window.
+    let (before, after, (rtos, spurious)) = after_an_ack_blackout(TcpConfig {
+        frto: false,
+        ..TcpProfile::Linux6.config()
+    });
+    assert_eq!((rtos, spurious), (1, 0));
+    assert!(after.1 < before.0, "{before:?} -> {after:?}");
 }
