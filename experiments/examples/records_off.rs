@@ -2,7 +2,9 @@
 //! cost per data packet: for scaling measurements (`/usr/bin/time -v`,
 //! callgrind) of scenarios such as the `dumbbell-N` built-ins.
 //!
-//! `records_off FILE_OR_BUILTIN [LINK...]`: data packets are those offered
+//! `records_off FILE_OR_BUILTIN [--stop SECONDS] [LINK...]`: `--stop`
+//! shortens the run (and every transfer's duration with it), for
+//! callgrind. Data packets are those offered
 //! to the links named (default: those whose name ends in `.down`, server to
 //! client in the one-client form, else `gw-server.ba`, the dumbbell's
 //! server uplink; else every link's).
@@ -16,12 +18,23 @@ use experiments::scenario::Scenario;
 
 fn main() {
     let arg = std::env::args().nth(1).expect("a scenario file or built-in name");
-    let named: Vec<String> = std::env::args().skip(2).collect();
-    let sc = match experiments::builtin::get(&arg) {
+    let mut named: Vec<String> = std::env::args().skip(2).collect();
+    let stop = named.iter().position(|a| a == "--stop").map(|i| {
+        let secs: f64 = named
+            .get(i + 1)
+            .and_then(|s| s.parse().ok())
+            .expect("--stop takes seconds");
+        named.drain(i..i + 2);
+        sim_core::SimTime::from_nanos((secs * 1e9) as u64)
+    });
+    let mut sc = match experiments::builtin::get(&arg) {
         Some(text) => Scenario::parse(Path::new(&arg), text),
         None => Scenario::load(Path::new(&arg)),
     }
     .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(stop) = stop {
+        sc.stop = stop;
+    }
     let opts = RunOptions {
         keep_records: false,
         ..Default::default()

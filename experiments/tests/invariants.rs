@@ -3,6 +3,11 @@
 //! receives more than was sent, a transfer over steady paths completes with
 //! exactly the bytes sent, nothing panics, and no run livelocks (a bound on
 //! events). A failing case prints its seed and the whole scenario.
+//!
+//! The same over random topologies (the topology form): random connected
+//! router graphs, hosts with one or two interfaces on random routers,
+//! TCP and MPTCP connections between random hosts, links going down and
+//! up. Routes are the graph's shortest paths with ECMP.
 
 use std::path::Path;
 
@@ -107,5 +112,176 @@ proptest! {
         }
         // Events per delivered kilobyte stay bounded (no busy loop).
         prop_assert!(m.events <= 200_000 + 400 * (conn.bytes_delivered / 1000 + 1) * 10, "{} events\n{}", m.events, shown);
+    }
+}
+
+#[derive(Clone, Debug)]
+struct TopoCase {
+    seed: u64,
+    routers: usize,
+    /// Per router i > 0: the router it hangs from (a spanning tree), then
+    /// extra links between random routers (rate Mb/s, delay ms, loss per mille).
+    tree: Vec<(usize, u64, u64, u32)>,
+    extra: Vec<(usize, usize, u64, u64, u32)>,
+    /// Per host: its interfaces' routers.
+    hosts: Vec<Vec<usize>>,
+    /// Connections: from, to, MPTCP path manager (index) or TCP, cc, kbytes, start ms.
+    conns: Vec<(usize, usize, usize, usize, u64, u64)>,
+    /// Link flaps: at ms, tree link, down for ms.
+    flaps: Vec<(u64, usize, u64)>,
+}
+
+const TOPO_PMS: &[&str] = &[
+    "none",
+    "fullmesh",
+    "ndiffports(num_subflows: 2)",
+    "ndiffports(num_subflows: 4)",
+    "default",
+];
+
+fn topo_case() -> impl Strategy<Value = TopoCase> {
+    (2usize..7)
+        .prop_flat_map(|routers| {
+            (
+                any::<u64>(),
+                Just(routers),
+                prop::collection::vec((0usize..64, 5u64..100, 1u64..20, 0u32..30), routers - 1),
+                prop::collection::vec((0usize..64, 0usize..64, 5u64..100, 1u64..20, 0u32..30), 0..4),
+                prop::collection::vec(prop::collection::vec(0usize..64, 1..3), 2..6),
+                prop::collection::vec(
+                    (
+                        0usize..64,
+                        0usize..64,
+                        0..TOPO_PMS.len(),
+                        0..CCS.len(),
+                        10u64..300,
+                        0u64..500,
+                    ),
+                    1..5,
+                ),
+                prop::collection::vec((100u64..5_000, 0usize..64, 50u64..3_000), 0..3),
+            )
+        })
+        .prop_map(|(seed, routers, tree, extra, hosts, conns, flaps)| TopoCase {
+            seed,
+            routers,
+            tree,
+            extra,
+            hosts,
+            conns,
+            flaps,
+        })
+}
+
+fn topo_text(c: &TopoCase) -> String {
+    let link = |a: String, b: String, name: String, rate: u64, delay: u64, loss: u32| {
+        format!(
+            "Link(name: \"{name}\", between: (\"{a}\", \"{b}\"), forward: LinkSpec(rate: \"{rate}Mbps\", delay: \"{delay}ms\", loss: Bernoulli(p: {})), reverse: LinkSpec(rate: \"{rate}Mbps\", delay: \"{delay}ms\")),",
+            loss as f64 / 1000.0
+        )
+    };
+    let mut links = Vec::new();
+    for (i, &(parent, rate, delay, loss)) in c.tree.iter().enumerate() {
+        let r = i + 1;
+        links.push(link(
+            format!("r{}", parent % r),
+            format!("r{r}"),
+            format!("t{r}"),
+            rate,
+            delay,
+            loss,
+        ));
+    }
+    for (k, &(a, b, rate, delay, loss)) in c.extra.iter().enumerate() {
+        let (a, b) = (a % c.routers, b % c.routers);
+        if a != b {
+            links.push(link(
+                format!("r{a}"),
+                format!("r{b}"),
+                format!("x{k}"),
+                rate,
+                delay,
+                loss,
+            ));
+        }
+    }
+    let mut hosts = Vec::new();
+    for (h, ifs) in c.hosts.iter().enumerate() {
+        let names: Vec<String> = (0..ifs.len()).map(|j| format!("Iface(name: \"i{j}\")")).collect();
+        hosts.push(format!("Host(name: \"h{h}\", interfaces: [{}]),", names.join(", ")));
+        for (j, r) in ifs.iter().enumerate() {
+            links.push(link(
+                format!("h{h}.i{j}"),
+                format!("r{}", r % c.routers),
+                format!("a{h}_{j}"),
+                100,
+                1,
+                0,
+            ));
+        }
+    }
+    let n = c.hosts.len();
+    let mut conns = Vec::new();
+    for &(from, to, pm, cc, kbytes, start) in &c.conns {
+        let (from, to) = (from % n, to % n);
+        let to = if to == from { (to + 1) % n } else { to };
+        conns.push(format!(
+            "ConnectionSpec(from: \"h{from}\", to: \"h{to}\", path_manager: {}, cc: {}, start: \"{start}ms\", traffic: Download(bytes: \"{kbytes}KB\")),",
+            TOPO_PMS[pm], CCS[cc]
+        ));
+    }
+    let mut timeline = Vec::new();
+    if !c.tree.is_empty() {
+        for &(at, l, down_ms) in &c.flaps {
+            let l = 1 + l % c.tree.len();
+            timeline.push(format!("LinkDown(at: \"{at}ms\", link: \"t{l}\"),"));
+            timeline.push(format!("LinkUp(at: \"{}ms\", link: \"t{l}\"),", at + down_ms));
+        }
+    }
+    let routers: Vec<String> = (0..c.routers).map(|r| format!("\"r{r}\"")).collect();
+    format!(
+        "Scenario(name: \"random-topology\", seed: {}, stop: \"60s\", topology: Topology(hosts: [{}], routers: [{}], links: [{}]), \
+         timeline: [{}], connections: [{}], record: RecordSpec(pcap: false, timeseries: false, sequence: false))",
+        c.seed,
+        hosts.join(" "),
+        routers.join(", "),
+        links.join(" "),
+        timeline.join(" "),
+        conns.join(" ")
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn over_random_topologies_every_byte_arrives_once_and_no_run_panics_or_livelocks(c in topo_case()) {
+        let text = topo_text(&c);
+        let sc = Scenario::parse(Path::new("random-topology.ron"), &text)
+            .unwrap_or_else(|e| panic!("generated scenario does not parse: {e}\n{text}"));
+        let shown = resolved_ron(&sc).unwrap();
+        let budget = 5_000_000;
+        let out = std::panic::catch_unwind(|| run(&sc, &RunOptions { event_budget: Some(budget), ..Default::default() }));
+        let out = match out {
+            Ok(Ok(o)) => o,
+            Ok(Err(e)) => panic!("run failed: {e}\nseed {}\n{shown}", c.seed),
+            Err(_) => panic!("run panicked\nseed {}\n{shown}", c.seed),
+        };
+        let m = &out.metrics;
+        prop_assert!(m.events < budget, "event budget exhausted (livelock?)\nseed {}\n{}", c.seed, shown);
+        // Loss only on router links, at most 3%, and flaps of at most 3 s
+        // within a 60 s stop: every transfer completes with exactly the
+        // bytes asked for, never more.
+        for (k, conn) in m.connections.iter().enumerate() {
+            let requested = c.conns[k].4 * 1000;
+            prop_assert_eq!(conn.bytes_delivered, requested, "connection {}\nseed {}\n{}", k, c.seed, shown);
+            for sf in &conn.subflows {
+                prop_assert_eq!(sf.closed_s.is_some(), sf.close_reason.is_some(), "{:?}\n{}", sf, shown);
+            }
+        }
+        // Every link that carried packets forwarded at most what was offered.
+        for l in &m.links {
+            prop_assert!(l.delivered_pkts <= l.offered_pkts, "{:?}", l.name);
+        }
     }
 }

@@ -759,3 +759,60 @@ fn jobs_beyond_four_per_core_are_capped_with_a_message() {
         "{e}"
     );
 }
+
+/// A k = 4 fat tree (16 hosts, 20 switches) with random permutation
+/// traffic, Poisson starts and Pareto sizes from the seed, and 1 or 2
+/// subflows per connection over ECMP.
+const FAT_TREE_SWEEP: &str = r#"Sweep(
+    name: "fat-tree-threads",
+    base: Inline(Scenario(
+        name: "fat-tree-4",
+        stop: "3s",
+        topology: FatTree(k: 4, link: LinkSpec(rate: "50Mbps", delay: "100us", buffer: Packets(50), loss: Bernoulli(p: 0.001))),
+        flows: [
+            Flows(
+                pattern: Permutation,
+                starts: Poisson(mean_gap: "20ms"),
+                size: Pareto(mean: "400KB", shape: 1.5),
+                connection: ConnectionSpec(path_manager: ndiffports(num_subflows: 1), cc: lia, traffic: Download(bytes: "1KB")),
+            ),
+            Flows(
+                pattern: Random,
+                count: 8,
+                connection: ConnectionSpec(path_manager: none, cc: cubic, traffic: Download(bytes: "200KB")),
+            ),
+        ],
+        record: RecordSpec(pcap: false, timeseries: false, sequence: false),
+    )),
+    axes: [
+        Axis(name: "subflows", path: "flows[0].connection.path_manager", template: "ndiffports(num_subflows: {})", values: [1, 2]),
+    ],
+    seeds: 3,
+)
+"#;
+
+#[test]
+fn a_sweep_over_many_hosts_is_byte_identical_with_one_thread_and_with_two() {
+    let d = fresh_dir("threads-many-hosts");
+    let f = write(&d, "s.ron", FAT_TREE_SWEEP);
+    sweep_cli(&f, &d.join("j1"), &["--jobs", "1"]);
+    sweep_cli(&f, &d.join("j2"), &["--jobs", "2"]);
+    let (a, b) = (read(&d.join("j1/results.csv")), read(&d.join("j2/results.csv")));
+    assert_eq!(a, b);
+    assert_eq!(read(&d.join("j1/summary.csv")), read(&d.join("j2/summary.csv")));
+    let rows: Vec<&str> = a.lines().collect();
+    assert_eq!(rows.len(), 1 + 6, "{a}");
+    assert!(
+        rows[0].contains(",flows,") && rows[0].contains(",jain_index,"),
+        "{}",
+        rows[0]
+    );
+    // The seed draws the permutation, the starts and the sizes: the runs of
+    // one point differ.
+    let goodput = |r: usize| {
+        let col = rows[0].split(',').position(|c| c == "total_goodput_mbps").unwrap();
+        rows[1 + r].split(',').nth(col).unwrap().to_string()
+    };
+    assert_ne!(goodput(0), goodput(1));
+    assert_ne!(goodput(1), goodput(2));
+}
