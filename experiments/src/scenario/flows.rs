@@ -81,6 +81,102 @@ pub enum SizeDist {
         /// The largest size, at least `min`.
         max: ByteSize,
     },
+    /// A published workload's flow-size distribution, by name.
+    Workload(Workload),
+    /// An empirical distribution: `(bytes, cumulative fraction)` points,
+    /// sizes and fractions strictly increasing, the last fraction 1.0;
+    /// sizes are interpolated linearly between points (the convention of
+    /// the HPCC and pFabric traffic generators). A first point with a
+    /// fraction above 0 is the smallest size.
+    Cdf(Vec<(ByteSize, f64)>),
+}
+
+/// Published flow-size distributions of datacenter workloads, as the
+/// traffic generators of datacenter transport papers tabulate them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Workload {
+    /// Web search (Alizadeh et al., "Data Center TCP", SIGCOMM 2010,
+    /// its measured background flows), as tabulated by HPCC (Li et al., SIGCOMM 2019) and
+    /// pFabric: from 10 kB to 30 MB, 60% of flows under 200 kB; mean
+    /// 1.71 MB with linear interpolation between the points.
+    WebSearch,
+    /// Hadoop at Facebook (Roy et al., "Inside the Social Network's
+    /// (Datacenter) Network", SIGCOMM 2015), as tabulated by HPCC: from
+    /// 100 B to 10 MB, half of the flows under 700 B; mean 0.12 MB
+    /// interpolated.
+    FbHadoop,
+}
+
+impl Workload {
+    /// The CDF: (bytes, cumulative fraction), from a fraction of 0.
+    pub fn cdf(self) -> &'static [(u64, f64)] {
+        match self {
+            Workload::WebSearch => &[
+                (0, 0.0),
+                (10_000, 0.15),
+                (20_000, 0.20),
+                (30_000, 0.30),
+                (50_000, 0.40),
+                (80_000, 0.53),
+                (200_000, 0.60),
+                (1_000_000, 0.70),
+                (2_000_000, 0.80),
+                (5_000_000, 0.90),
+                (10_000_000, 0.97),
+                (30_000_000, 1.0),
+            ],
+            Workload::FbHadoop => &[
+                (0, 0.0),
+                (100, 0.01),
+                (200, 0.02),
+                (300, 0.05),
+                (350, 0.15),
+                (400, 0.20),
+                (500, 0.30),
+                (600, 0.40),
+                (700, 0.50),
+                (1_000, 0.60),
+                (2_000, 0.67),
+                (7_000, 0.70),
+                (30_000, 0.72),
+                (50_000, 0.82),
+                (80_000, 0.87),
+                (120_000, 0.90),
+                (300_000, 0.95),
+                (1_000_000, 0.975),
+                (2_000_000, 0.99),
+                (10_000_000, 1.0),
+            ],
+        }
+    }
+}
+
+/// The size at cumulative fraction `u` of `cdf`, by linear interpolation
+/// between the points around it (below the first point: its size).
+fn inverse_cdf(cdf: &[(u64, f64)], u: f64) -> f64 {
+    let mut prev = (cdf[0].0 as f64, 0.0);
+    for &(x, p) in cdf {
+        let x = x as f64;
+        if u <= p {
+            if p <= prev.1 {
+                return x;
+            }
+            return prev.0 + (x - prev.0) * (u - prev.1) / (p - prev.1);
+        }
+        prev = (x, p);
+    }
+    prev.0
+}
+
+/// The mean of the piecewise-linear distribution of `cdf`.
+#[cfg(test)]
+fn cdf_mean(cdf: &[(u64, f64)]) -> f64 {
+    let mut mean = cdf[0].0 as f64 * cdf[0].1;
+    for w in cdf.windows(2) {
+        mean += (w[0].0 as f64 + w[1].0 as f64) / 2.0 * (w[1].1 - w[0].1);
+    }
+    mean
 }
 
 impl SizeDist {
@@ -99,6 +195,11 @@ impl SizeDist {
                 let span = max.bytes() - min.bytes();
                 return min.bytes() + rng.next_u64() % (span + 1);
             }
+            SizeDist::Workload(w) => inverse_cdf(w.cdf(), u()),
+            SizeDist::Cdf(ref points) => {
+                let cdf: Vec<(u64, f64)> = points.iter().map(|&(b, p)| (b.bytes(), p)).collect();
+                inverse_cdf(&cdf, u())
+            }
         };
         // Cut at 1 TB so that sums stay far from overflow.
         (x.round() as u64).clamp(1, 1_000_000_000_000)
@@ -116,6 +217,23 @@ impl SizeDist {
             )),
             SizeDist::Uniform { min, max } if min.bytes() == 0 || max < min => {
                 Some(("max", format!("sizes from {min} to {max}; expected 1B <= min <= max")))
+            }
+            SizeDist::Cdf(ref points) => {
+                let expected = "expected (bytes, fraction) points with sizes and fractions strictly increasing, fractions in (0, 1], the last 1.0";
+                if points.is_empty() || points.len() > 10_000 {
+                    return Some((
+                        "Cdf",
+                        format!("{} points; expected 1 to 10000 ({expected})", points.len()),
+                    ));
+                }
+                for (i, &(b, p)) in points.iter().enumerate() {
+                    let bad_order = i > 0 && (b <= points[i - 1].0 || p <= points[i - 1].1);
+                    if !(p > 0.0 && p <= 1.0) || bad_order || b.bytes() > 1_000_000_000_000 {
+                        return Some(("Cdf", format!("point {i} ({b}, {p}); {expected}, sizes at most 1TB")));
+                    }
+                }
+                let last = points[points.len() - 1].1;
+                (last != 1.0).then(|| ("Cdf", format!("the last fraction is {last}; {expected}")))
             }
             _ => None,
         }
@@ -313,5 +431,51 @@ mod tests {
         assert!(conns.windows(2).all(|w| w[0].start <= w[1].start));
         let last = conns.last().unwrap().start.as_secs_f64();
         assert!((last / 200.0 - 1.0).abs() < 0.05, "{last}");
+    }
+
+    #[test]
+    fn web_search_sizes_follow_the_tabulated_cdf() {
+        let d = SizeDist::Workload(Workload::WebSearch);
+        let mut rng = RngStreams::new(5).stream("flows/0");
+        let n = 200_000;
+        let draws: Vec<u64> = (0..n).map(|_| d.sample(&mut rng)).collect();
+        // Each tabulated point: the fraction of draws at or below its size.
+        for &(x, p) in Workload::WebSearch.cdf() {
+            let below = draws.iter().filter(|&&b| b <= x).count() as f64 / n as f64;
+            assert!((below - p).abs() < 0.005, "{x}: {below} drawn, {p} tabulated");
+        }
+        let mean = draws.iter().map(|&b| b as f64).sum::<f64>() / n as f64;
+        let want = cdf_mean(Workload::WebSearch.cdf());
+        assert!((mean / want - 1.0).abs() < 0.03, "{mean} against {want}");
+        assert_eq!(want.round(), 1_711_250.0, "the table's interpolated mean");
+    }
+
+    #[test]
+    fn a_user_cdf_is_interpolated_between_its_points_and_starts_at_its_first_size() {
+        let d = SizeDist::Cdf(vec![
+            (ByteSize::from_bytes(1000), 0.5),
+            (ByteSize::from_bytes(3000), 1.0),
+        ]);
+        assert_eq!(d.problem(), None);
+        let mut rng = RngStreams::new(9).stream("flows/0");
+        let draws: Vec<u64> = (0..100_000).map(|_| d.sample(&mut rng)).collect();
+        let at_min = draws.iter().filter(|&&b| b == 1000).count() as f64 / 1e5;
+        assert!(
+            (at_min - 0.5).abs() < 0.01,
+            "half of the mass at the first point: {at_min}"
+        );
+        assert!(draws.iter().all(|&b| (1000..=3000).contains(&b)));
+        let below_2000 = draws.iter().filter(|&&b| b <= 2000).count() as f64 / 1e5;
+        assert!((below_2000 - 0.75).abs() < 0.01, "{below_2000}");
+    }
+
+    #[test]
+    fn a_cdf_out_of_order_or_not_ending_at_one_is_a_problem() {
+        let b = ByteSize::from_bytes;
+        assert!(SizeDist::Cdf(vec![(b(10), 0.5), (b(5), 1.0)]).problem().is_some());
+        assert!(SizeDist::Cdf(vec![(b(10), 0.5), (b(20), 0.9)]).problem().is_some());
+        assert!(SizeDist::Cdf(vec![(b(10), 0.0), (b(20), 1.0)]).problem().is_some());
+        assert!(SizeDist::Cdf(vec![]).problem().is_some());
+        assert!(SizeDist::Cdf(vec![(b(10), 1.0)]).problem().is_none());
     }
 }
