@@ -14,7 +14,8 @@
 use std::path::Path;
 
 use experiments::run::{RunOptions, run};
-use experiments::scenario::Scenario;
+use experiments::scenario::{Scenario, Traffic};
+use sim_core::SimTime;
 
 fn main() {
     let arg = std::env::args().nth(1).expect("a scenario file or built-in name");
@@ -25,7 +26,7 @@ fn main() {
             .and_then(|s| s.parse().ok())
             .expect("--stop takes seconds");
         named.drain(i..i + 2);
-        sim_core::SimTime::from_nanos((secs * 1e9) as u64)
+        SimTime::from_nanos((secs * 1e9) as u64)
     });
     let mut sc = match experiments::builtin::get(&arg) {
         Some(text) => Scenario::parse(Path::new(&arg), text),
@@ -34,6 +35,13 @@ fn main() {
     .unwrap_or_else(|e| panic!("{e}"));
     if let Some(stop) = stop {
         sc.stop = stop;
+        // Open-ended transfers last until the new stop.
+        let templates = sc.flows.iter_mut().map(|f| &mut f.connection);
+        for c in sc.connections.iter_mut().chain(templates) {
+            if let Traffic::DownloadFor { duration } = &mut c.traffic {
+                *duration = stop.saturating_since(SimTime::ZERO);
+            }
+        }
     }
     let opts = RunOptions {
         keep_records: false,
