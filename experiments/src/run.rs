@@ -220,22 +220,40 @@ impl RunObserver {
     }
 }
 
-/// The vantage point of `trace.pcap`: one host, all its interfaces or one.
-#[derive(Clone, Debug, Default)]
-pub struct Capture {
-    /// The host watched.
-    pub host: usize,
-    /// The addresses of the interfaces watched; `None`: all of the host's.
-    pub addrs: Option<Vec<u32>>,
+/// The vantage point of `trace.pcap`: one host (all its interfaces or
+/// one), or one direction of a link.
+#[derive(Clone, Debug)]
+pub enum Capture {
+    /// A host's interfaces.
+    Host {
+        /// The host watched.
+        host: usize,
+        /// The addresses of the interfaces watched; `None`: all of the host's.
+        addrs: Option<Vec<u32>>,
+    },
+    /// What comes out of the far end of a link direction.
+    Link(LinkId),
 }
 
 impl Capture {
     fn watches(&self, host: usize, addr: u32) -> bool {
-        host == self.host && self.addrs.as_ref().is_none_or(|a| a.contains(&addr))
+        match self {
+            Capture::Host { host: h, addrs } => host == *h && addrs.as_ref().is_none_or(|a| a.contains(&addr)),
+            Capture::Link(_) => false,
+        }
     }
 }
 
 impl RunObserver {
+    /// Which end of its connection sent `seg` (seen in flight).
+    fn sender_of(&self, seg: &Segment) -> Side {
+        if self.client_ends.contains(&(seg.src_addr, seg.src_port)) {
+            Side::Client
+        } else {
+            Side::Server
+        }
+    }
+
     /// Writes `seg`, sent by the `sender` end of its connection, to the
     /// trace (re-encoded when the trace's MPTCP version differs).
     fn capture_segment(&mut self, now: SimTime, sender: Side, seg: &Segment) {
@@ -358,11 +376,15 @@ impl Observer<Host> for RunObserver {
     fn on_deliver(&mut self, now: SimTime, host: usize, seg: &Segment) {
         // What tcpdump on the receiving interface sees, as it arrives.
         if self.capture.watches(host, seg.dst_addr) {
-            let sender = if self.client_ends.contains(&(seg.src_addr, seg.src_port)) {
-                Side::Client
-            } else {
-                Side::Server
-            };
+            let sender = self.sender_of(seg);
+            self.capture_segment(now, sender, seg);
+        }
+    }
+
+    fn on_link_arrival(&mut self, now: SimTime, link: LinkId, seg: &Segment) {
+        // What tcpdump on the port at the link's far end sees.
+        if matches!(self.capture, Capture::Link(l) if l == link) {
+            let sender = self.sender_of(seg);
             self.capture_segment(now, sender, seg);
         }
     }
@@ -555,7 +577,16 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         host_names,
         host_addrs,
     } = crate::assemble::assemble(sc, &conns, &rng, report_segments)?;
-    let capture = capture_point(sc, &host_names, &host_addrs, &iface_names, &iface_addrs, &conn_hosts)?;
+    let link_names: Vec<(LinkId, String)> = link_ids.iter().map(|&l| (l, net.link_name(l).to_string())).collect();
+    let capture = capture_point(
+        sc,
+        &host_names,
+        &host_addrs,
+        &iface_names,
+        &iface_addrs,
+        &conn_hosts,
+        &link_names,
+    )?;
     let pcap = match &opts.pcap_path {
         Some(p) => {
             Some(PcapTrace::create(p, trace_version).map_err(|e| format!("cannot create {}: {e}", p.display()))?)
@@ -686,8 +717,9 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
 }
 
 /// Where `record.pcap_at` puts the capture: a host by name (all its
-/// interfaces), or one interface by the name records use; by default the
-/// client host of the first connection.
+/// interfaces), one interface by the name records use, or one link
+/// direction by its name in `metrics.json`; by default the client host of
+/// the first connection.
 fn capture_point(
     sc: &Scenario,
     host_names: &[String],
@@ -695,23 +727,27 @@ fn capture_point(
     iface_names: &[String],
     iface_addrs: &[u32],
     conn_hosts: &[(usize, usize)],
+    link_names: &[(LinkId, String)],
 ) -> Result<Capture, String> {
     let Some(at) = &sc.record.pcap_at else {
-        return Ok(Capture {
+        return Ok(Capture::Host {
             host: conn_hosts.first().map_or(0, |c| c.0),
             addrs: None,
         });
     };
     if let Some(h) = host_names.iter().position(|n| n == at) {
-        return Ok(Capture { host: h, addrs: None });
+        return Ok(Capture::Host { host: h, addrs: None });
+    }
+    if let Some((id, _)) = link_names.iter().find(|(_, n)| n == at) {
+        return Ok(Capture::Link(*id));
     }
     let i = iface_names
         .iter()
         .position(|n| n == at)
-        .ok_or_else(|| format!("pcap_at {at:?} names no host or interface"))?;
+        .ok_or_else(|| format!("pcap_at {at:?} names no host, interface or link direction"))?;
     let addr = iface_addrs[i];
     let host = host_addrs.iter().position(|a| a.contains(&addr)).unwrap_or(0);
-    Ok(Capture {
+    Ok(Capture::Host {
         host,
         addrs: Some(vec![addr]),
     })

@@ -511,7 +511,10 @@ pub struct RecordSpec {
     /// (each segment as it leaves or reaches that host's interfaces): a
     /// host's name (all its interfaces; `client` or `server` in the
     /// one-client form) or one interface (`wifi`, or `HOST.IFACE` in the
-    /// topology form). Default: the client host of the first connection.
+    /// topology form), or one direction of a link (`wifi.down`, or
+    /// `LINK.ab` in the topology form: each segment as it comes out of
+    /// the link's far end). Default: the client host of the first
+    /// connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pcap_at: Option<String>,
     /// Write `timeseries.csv`. Default: true.
@@ -607,6 +610,29 @@ impl Scenario {
             );
         }
         out
+    }
+
+    /// The names of every link direction, as `metrics.json` gives them:
+    /// `IFACE.up` and `IFACE.down` in the one-client form, `LINK.ab` and
+    /// `LINK.ba` in the topology form.
+    pub fn link_direction_names(&self) -> Vec<String> {
+        match &self.topology {
+            Some(t) => t
+                .graph()
+                .links
+                .iter()
+                .flat_map(|l| {
+                    let n = l.resolved_name();
+                    [format!("{n}.ab"), format!("{n}.ba")]
+                })
+                .collect(),
+            None => self
+                .client
+                .interfaces
+                .iter()
+                .flat_map(|i| [format!("{}.up", i.name), format!("{}.down", i.name)])
+                .collect(),
+        }
     }
 
     /// Every link direction of the scenario, in either form.
@@ -1001,12 +1027,18 @@ impl Scenario {
                 None => vec!["client".into(), "server".into()],
             };
             let ifaces = self.iface_names();
-            if !hosts.contains(at) && !ifaces.contains(at) {
-                let all: Vec<String> = hosts.iter().chain(&ifaces).map(|n| format!("{n:?}")).collect();
+            let links = self.link_direction_names();
+            if !hosts.contains(at) && !ifaces.contains(at) && !links.contains(at) {
+                let all: Vec<String> = hosts
+                    .iter()
+                    .chain(&ifaces)
+                    .chain(&links)
+                    .map(|n| format!("{n:?}"))
+                    .collect();
                 return err(
                     &[F("record"), F("pcap_at")],
                     format!(
-                        "pcap_at {at:?} names no host or interface; expected one of {}",
+                        "pcap_at {at:?} names no host, interface or link direction; expected one of {}",
                         all.join(", ")
                     ),
                 );

@@ -90,6 +90,8 @@ pub trait Observer<H> {
     fn on_send(&mut self, _now: SimTime, _host: usize, _side: Side, _seg: &Segment, _link: LinkId, _accepted: bool) {}
     /// `seg` arrived at host `host`.
     fn on_deliver(&mut self, _now: SimTime, _host: usize, _seg: &Segment) {}
+    /// `seg` came out of the far end of `link` (to a host or a router).
+    fn on_link_arrival(&mut self, _now: SimTime, _link: LinkId, _seg: &Segment) {}
     /// Connection `conn`'s `side` end, at host `host`, reported `event`.
     fn on_conn_event(&mut self, _now: SimTime, _host: usize, _side: Side, _conn: usize, _event: &ConnEvent) {}
     /// A periodic sample; returns the next sampling time, if any.
@@ -238,6 +240,7 @@ impl<H: Stack, O: Observer<H>> World for NetWorld<H, O> {
                     ev,
                     |ctx, link, seg| {
                         let Some(to) = topo.link_to(link) else { return };
+                        observer.on_link_arrival(ctx.now(), link, &seg);
                         match topo.kind(to) {
                             NodeKind::Port { host } => {
                                 // Hosts do not forward: a segment for another

@@ -612,7 +612,7 @@ fn a_server_path_manager_that_runs_only_on_clients_is_reported_at_it() {
 }
 
 #[test]
-fn a_capture_point_that_names_no_host_or_interface_is_refused_listing_the_names() {
+fn a_capture_point_that_names_no_host_interface_or_link_is_refused_listing_the_names() {
     let text = BASE.replace(
         "    connections: [",
         "    record: RecordSpec(pcap_at: \"wlan0\"),\n    connections: [",
@@ -620,7 +620,15 @@ fn a_capture_point_that_names_no_host_or_interface_is_refused_listing_the_names(
     assert_refused_at(
         &text,
         "pcap_at: |\"wlan0\"",
-        &["\"wlan0\"", "\"client\"", "\"server\"", "\"wifi\"", "\"cell\""],
+        &[
+            "\"wlan0\"",
+            "\"client\"",
+            "\"server\"",
+            "\"wifi\"",
+            "\"cell\"",
+            "\"wifi.down\"",
+            "link direction",
+        ],
     );
     let ok = text.replace("\"wlan0\"", "\"cell\"");
     Scenario::parse(Path::new("case.ron"), &ok).unwrap_or_else(|e| panic!("{e}"));

@@ -206,7 +206,19 @@ fn a_trace_captured_at_the_client_holds_what_arrived_there_and_one_at_the_server
     let streams: std::collections::BTreeSet<&String> = at_wifi.iter().map(|f| &f["tcp.stream"]).collect();
     assert_eq!(streams.len(), 1, "the Wi-Fi capture holds only the Wi-Fi subflow");
     assert!(at_wifi.len() < at_client.len() && !at_wifi.is_empty());
-    for fr in [&at_server, &at_client, &at_wifi] {
+    // One direction of one link: the Wi-Fi downlink carries only what the
+    // server sent on the Wi-Fi subflow, as it came out of the link.
+    let at_link = frames(&trace("tshark-at-wifi-down", PcapFlavor::V1, Some("wifi.down")));
+    assert!(!at_link.is_empty() && at_link.iter().all(|f| f["ip.src"] == server));
+    let streams: std::collections::BTreeSet<&String> = at_link.iter().map(|f| &f["tcp.stream"]).collect();
+    assert_eq!(streams.len(), 1);
+    let wifi_from_server = at_wifi.iter().filter(|f| f["ip.src"] == server).count();
+    assert_eq!(
+        at_link.len(),
+        wifi_from_server,
+        "the client's Wi-Fi sees what leaves its downlink"
+    );
+    for fr in [&at_server, &at_client, &at_wifi, &at_link] {
         assert!(!fr.iter().any(|f| has(f, "_ws.malformed")), "malformed packets");
     }
 }
