@@ -16,9 +16,10 @@ use std::collections::{HashMap, VecDeque};
 
 use models::mptcp::{ConnConfig, ConnEvent, Connection, LocalIface, Role};
 use models::segment::{MpJoin, MptcpOption, MptcpVersion, Segment};
-use sim_core::{RngStreams, SimDuration, SimTime};
+use rand::Rng;
+use sim_core::{RngStreams, SimDuration, SimRng, SimTime};
 
-use crate::scenario::Traffic;
+use crate::scenario::{Periods, Traffic};
 use crate::world::{Side, Stack};
 
 /// Per-connection application state and what it measured.
@@ -34,6 +35,8 @@ pub struct AppState {
     rate_bps: Option<u64>,
     rate_start: SimTime,
     rate_written: u64,
+    /// On/off source: its periods (the rate is `rate_bps`).
+    onoff: Option<OnOffState>,
     /// Request/response: (count, request bytes, response bytes, think time).
     rr: Option<(u32, u64, u64, SimDuration)>,
     /// Client: requests sent so far; server: request bytes not yet answered.
@@ -46,6 +49,74 @@ pub struct AppState {
     pub completed_at: Option<SimTime>,
     pub closed_sent: bool,
     pub last_rx: SimTime,
+}
+
+/// An on/off source's periods.
+#[derive(Clone, Debug)]
+struct OnOffState {
+    on_mean: SimDuration,
+    off_mean: SimDuration,
+    exponential: bool,
+    rng: SimRng,
+    /// In an on period.
+    on: bool,
+    /// When the current period began and when it ends.
+    period_start: SimTime,
+    switch_at: SimTime,
+    /// Time spent on before the current period, in nanoseconds.
+    on_before_ns: u128,
+}
+
+impl OnOffState {
+    fn new(now: SimTime, on: SimDuration, off: SimDuration, exponential: bool, rng: SimRng) -> Self {
+        let mut s = OnOffState {
+            on_mean: on,
+            off_mean: off,
+            exponential,
+            rng,
+            on: true,
+            period_start: now,
+            switch_at: now,
+            on_before_ns: 0,
+        };
+        s.switch_at = now + s.draw(on);
+        s
+    }
+
+    /// One period of mean `mean` (at least 1 ns).
+    fn draw(&mut self, mean: SimDuration) -> SimDuration {
+        if !self.exponential {
+            return mean;
+        }
+        // A uniform in (0, 1]: 53 random bits, never 0.
+        let u = ((self.rng.next_u64() >> 11) + 1) as f64 / (1u64 << 53) as f64;
+        let ns = (-(mean.as_nanos() as f64) * u.ln()).round();
+        SimDuration::from_nanos((ns as u64).max(1))
+    }
+
+    /// Moves through the periods that ended by `now`.
+    fn advance(&mut self, now: SimTime) {
+        while now >= self.switch_at {
+            if self.on {
+                self.on_before_ns += self.switch_at.saturating_since(self.period_start).as_nanos() as u128;
+            }
+            self.on = !self.on;
+            self.period_start = self.switch_at;
+            let mean = if self.on { self.on_mean } else { self.off_mean };
+            let d = self.draw(mean);
+            self.switch_at += d;
+        }
+    }
+
+    /// Time spent on up to `now`, in nanoseconds.
+    fn on_time_ns(&self, now: SimTime) -> u128 {
+        let current = if self.on {
+            now.saturating_since(self.period_start).as_nanos() as u128
+        } else {
+            0
+        };
+        self.on_before_ns + current
+    }
 }
 
 /// One connection at a host.
@@ -279,7 +350,9 @@ impl Host {
             .find(|i| i.addr == seg.dst_addr)
             .unwrap_or(self.ifaces[0]);
         let conn = Connection::accept(now, e.cfg, rng, local, seg);
-        let app = server_app(&e.traffic, now);
+        let onoff_rng =
+            matches!(e.traffic, Traffic::OnOff { .. }).then(|| self.rng.stream(&format!("conn/{}/onoff", e.index)));
+        let app = server_app(&e.traffic, now, onoff_rng);
         self.push_slot(ConnSlot::new(conn, app, e.index));
     }
 }
@@ -289,7 +362,9 @@ fn client_app(t: &Traffic, now: SimTime) -> AppState {
     let mut a = AppState::default();
     match *t {
         Traffic::Download { bytes } => a.bytes_requested = bytes.bytes(),
-        Traffic::DownloadFor { .. } | Traffic::ConstantRate { .. } => a.bytes_requested = u64::MAX,
+        Traffic::DownloadFor { .. } | Traffic::ConstantRate { .. } | Traffic::OnOff { .. } => {
+            a.bytes_requested = u64::MAX
+        }
         Traffic::Upload { bytes } => {
             a.to_write = bytes.bytes();
             a.close_when_written = true;
@@ -309,7 +384,7 @@ fn client_app(t: &Traffic, now: SimTime) -> AppState {
 }
 
 /// What the server side of `traffic` does.
-fn server_app(t: &Traffic, now: SimTime) -> AppState {
+fn server_app(t: &Traffic, now: SimTime, onoff_rng: Option<SimRng>) -> AppState {
     let mut a = AppState::default();
     match *t {
         Traffic::Download { bytes } => {
@@ -327,6 +402,21 @@ fn server_app(t: &Traffic, now: SimTime) -> AppState {
             a.write_until = Some(now + duration);
             a.rate_bps = Some(rate.bps());
             a.rate_start = now;
+        }
+        Traffic::OnOff {
+            rate,
+            on,
+            off,
+            duration,
+            periods,
+        } => {
+            a.close_when_written = true;
+            a.to_write = u64::MAX;
+            a.write_until = Some(now + duration);
+            a.rate_bps = Some(rate.bps());
+            a.rate_start = now;
+            let rng = onoff_rng.expect("an on/off source has its random stream");
+            a.onoff = Some(OnOffState::new(now, on, off, periods == Periods::Exponential, rng));
         }
         Traffic::Upload { bytes } => a.bytes_requested = bytes.bytes(),
         Traffic::RequestResponse {
@@ -393,7 +483,13 @@ fn run_app(slot: &mut ConnSlot, now: SimTime) {
     if app.to_write > 0 {
         let mut allow = app.to_write;
         if let Some(rate) = app.rate_bps {
-            let elapsed = now.saturating_since(app.rate_start).as_nanos() as u128;
+            let elapsed = match &mut app.onoff {
+                Some(o) => {
+                    o.advance(now);
+                    o.on_time_ns(now)
+                }
+                None => now.saturating_since(app.rate_start).as_nanos() as u128,
+            };
             let budget = (elapsed * rate as u128 / 8 / 1_000_000_000) as u64;
             allow = allow.min(budget.saturating_sub(app.rate_written));
         }
@@ -415,8 +511,13 @@ fn run_app(slot: &mut ConnSlot, now: SimTime) {
 fn app_timeout(app: &AppState, now: SimTime) -> Option<SimTime> {
     let mut t = app.rr_next_request_at;
     if app.rate_bps.is_some() && app.to_write > 0 {
-        // Constant rate: wake every millisecond to release more bytes.
-        let tick = now + SimDuration::from_millis(1);
+        // Constant rate: wake every millisecond to release more bytes; an
+        // on/off source while off only at the end of the off period.
+        let tick = match &app.onoff {
+            Some(o) if !o.on => o.switch_at,
+            Some(o) => (now + SimDuration::from_millis(1)).min(o.switch_at),
+            None => now + SimDuration::from_millis(1),
+        };
         t = Some(t.map_or(tick, |x| x.min(tick)));
     }
     if let Some(u) = app.write_until

@@ -223,6 +223,34 @@ pub enum Traffic {
         /// greater than 0.
         duration: SimDuration,
     },
+    /// An on/off source (as ns-3's `OnOffApplication`): the server writes
+    /// at `rate` during on periods and nothing during off periods, for
+    /// `duration` in all, starting with an on period.
+    OnOff {
+        /// The rate at which the server's application writes while on.
+        rate: Bandwidth,
+        /// The (mean) length of an on period; greater than 0.
+        on: SimDuration,
+        /// The (mean) length of an off period; greater than 0.
+        off: SimDuration,
+        /// How long it runs, from when the server accepts the connection;
+        /// greater than 0.
+        duration: SimDuration,
+        /// `Exponential` (the default: each period drawn with its mean,
+        /// from the connection's own random stream) or `Constant`.
+        #[serde(default)]
+        periods: Periods,
+    },
+}
+
+/// How the periods of an on/off source are drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Periods {
+    /// Exponential with the given means.
+    #[default]
+    Exponential,
+    /// Exactly the given lengths.
+    Constant,
 }
 
 /// TCP settings of every subflow at both ends; the defaults are Linux's.
@@ -1182,10 +1210,27 @@ fn traffic_problem(t: &Traffic) -> Option<(&'static str, String)> {
         Traffic::Upload { bytes } if bytes.bytes() == 0 => empty("bytes", "an upload"),
         Traffic::Download { bytes } => too_big("bytes", "the download".into(), bytes.bytes().into()),
         Traffic::Upload { bytes } => too_big("bytes", "the upload".into(), bytes.bytes().into()),
-        Traffic::DownloadFor { duration } | Traffic::ConstantRate { duration, .. } if duration.is_zero() => Some((
-            "duration",
-            "duration is 0s; expected a positive duration such as \"10s\"".into(),
+        Traffic::DownloadFor { duration }
+        | Traffic::ConstantRate { duration, .. }
+        | Traffic::OnOff { duration, .. }
+            if duration.is_zero() =>
+        {
+            Some((
+                "duration",
+                "duration is 0s; expected a positive duration such as \"10s\"".into(),
+            ))
+        }
+        Traffic::OnOff { on, .. } if on.is_zero() => Some((
+            "on",
+            "an on period of 0s; expected a positive duration such as \"1s\"".into(),
         )),
+        Traffic::OnOff { off, .. } if off.is_zero() => Some((
+            "off",
+            "an off period of 0s; expected a positive duration such as \"1s\"".into(),
+        )),
+        Traffic::OnOff { on, off, duration, .. } => too_long("duration", duration)
+            .or(too_long("on", on))
+            .or(too_long("off", off)),
         Traffic::DownloadFor { duration } | Traffic::ConstantRate { duration, .. } => too_long("duration", duration),
         Traffic::RequestResponse {
             request,
