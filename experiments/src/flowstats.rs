@@ -1,7 +1,9 @@
 //! What a run's connections add up to: total goodput, how fairly it is
 //! shared (Jain's index), the spread of per-flow goodput and of completion
 //! times. Written as `flows` in `metrics.json`, and as columns of a sweep's
-//! `results.csv` for scenarios of the topology form.
+//! `results.csv` for scenarios of the topology form; and one row per
+//! connection as `flows.csv` in a run directory with two connections or
+//! more ([`flows_csv`]).
 
 use serde::Serialize;
 
@@ -82,6 +84,34 @@ impl FlowSummary {
             completion_s_p99: percentile(&done, 99.0),
         }
     }
+}
+
+/// `flows.csv`: one row per connection, in the scenario's order (generated
+/// connections after the written ones): its index, ends, kind, subflows,
+/// bytes, goodput and completion. `from` and `to` are host names (`client`
+/// and `server` in the one-client form); an empty cell is a value that
+/// does not exist (no completion, open-ended traffic).
+pub fn flows_csv(conns: &[crate::scenario::ConnectionSpec], metrics: &[ConnMetrics]) -> String {
+    let mut out = String::from(
+        "conn,from,to,mptcp,subflows,start_s,bytes_requested,bytes_delivered,goodput_mbps,completion_s,reinjected_bytes\n",
+    );
+    for (k, (spec, m)) in conns.iter().zip(metrics).enumerate() {
+        let from = spec.from.as_deref().unwrap_or("client");
+        let to = spec.to.as_deref().unwrap_or("server");
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        out += &format!(
+            "{k},{from},{to},{},{},{},{},{},{},{},{}\n",
+            m.mptcp,
+            m.subflows.len(),
+            spec.start.as_secs_f64(),
+            opt(m.bytes_requested.map(|b| b.to_string())),
+            m.bytes_delivered,
+            m.goodput_bps / 1e6,
+            opt(m.completion_s.map(|c| c.to_string())),
+            m.reinjected_bytes,
+        );
+    }
+    out
 }
 
 #[cfg(test)]

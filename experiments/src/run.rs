@@ -912,6 +912,11 @@ pub fn run_to_dir_with(
         if sc.record.timeseries {
             write_file(&tmp.join("timeseries.csv"), &output.timeseries.write_csv())?;
         }
+        let conns = sc.all_connections();
+        if conns.len() >= 2 {
+            let csv = crate::flowstats::flows_csv(&conns, &output.metrics.connections);
+            write_file(&tmp.join("flows.csv"), &csv)?;
+        }
         finish(&tmp, &output)?;
         let owner = tmp.join(crate::interrupt::OWNER_FILE);
         std::fs::remove_file(&owner).map_err(|e| format!("cannot remove {}: {e}", owner.display()))?;

@@ -265,3 +265,42 @@ fn flows_over_an_unknown_host_are_refused_at_its_name() {
     let e = refused(&text);
     assert_eq!((e.line, e.col), at(&text, "\"h99\""), "{e}");
 }
+
+#[test]
+fn a_run_of_several_connections_writes_one_flows_csv_row_per_connection() {
+    let sc = Scenario::parse(Path::new("diamond.ron"), &diamond(3)).unwrap();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("flows-csv");
+    let out = experiments::run::run_to_dir(&sc, &dir).unwrap();
+    let csv = std::fs::read_to_string(dir.join("flows.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        rows[0],
+        [
+            "conn",
+            "from",
+            "to",
+            "mptcp",
+            "subflows",
+            "start_s",
+            "bytes_requested",
+            "bytes_delivered",
+            "goodput_mbps",
+            "completion_s",
+            "reinjected_bytes"
+        ]
+    );
+    assert_eq!(rows.len(), 1 + 3);
+    for (k, (row, m)) in rows[1..].iter().zip(&out.metrics.connections).enumerate() {
+        assert_eq!(row[0], k.to_string());
+        assert_eq!((row[1], row[2]), ("a", "b"));
+        assert_eq!(row[7], m.bytes_delivered.to_string());
+        assert_eq!(row[6], "200000");
+        assert_eq!(row[5], format!("{}", k as f64 / 1000.0));
+        assert!(!row[9].is_empty(), "completed");
+    }
+    // One connection: no flows.csv (metrics.json says it all).
+    let one = Scenario::parse(Path::new("diamond.ron"), &diamond(1)).unwrap();
+    let dir1 = Path::new(env!("CARGO_TARGET_TMPDIR")).join("flows-csv-1");
+    experiments::run::run_to_dir(&one, &dir1).unwrap();
+    assert!(!dir1.join("flows.csv").exists());
+}
