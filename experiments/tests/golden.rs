@@ -7,6 +7,13 @@
 //! deliberate: regenerate the file with
 //! `MPSIM_BLESS=1 cargo test -p experiments --test golden` and name the
 //! reason in the same commit.
+//!
+//! The heavy built-ins (`builtin::HEAVY`: dumbbell-1000, dumbbell-10000,
+//! fattree-permutation; about 15 minutes and 1 GB on 2 cores) have their
+//! own digests, `tests/golden/heavy-digests.txt`, checked by an ignored
+//! test: `cargo test --release -p experiments --test golden -- --ignored`
+//! (bless it the same way). Run it before and after a change meant to keep
+//! outputs, such as a speed-up.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +22,7 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 
 const DIGESTS: &str = "tests/golden/digests.txt";
+const HEAVY_DIGESTS: &str = "tests/golden/heavy-digests.txt";
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -50,24 +58,22 @@ fn mpsim(args: &[&str]) {
     );
 }
 
-fn builtin_names(kind: &str) -> Vec<String> {
+/// The built-in scenarios (`kind` "scenario") or sweeps, heavy or not.
+fn builtin_names(kind: &str, heavy: bool) -> Vec<String> {
     let o = Command::new(env!("CARGO_BIN_EXE_mpsim"))
         .arg("list")
         .output()
         .expect("mpsim list runs");
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
-    let names: Vec<String> = match kind {
-        "scenario" => experiments::builtin::BUILTIN
-            .iter()
-            .map(|b| b.0.to_string())
-            .filter(|n| !experiments::builtin::HEAVY.contains(&n.as_str()))
-            .collect(),
-        _ => experiments::builtin::SWEEPS
-            .iter()
-            .map(|b| b.0.to_string())
-            .filter(|n| !experiments::builtin::HEAVY.contains(&n.as_str()))
-            .collect(),
+    let all = match kind {
+        "scenario" => experiments::builtin::BUILTIN,
+        _ => experiments::builtin::SWEEPS,
     };
+    let names: Vec<String> = all
+        .iter()
+        .map(|b| b.0.to_string())
+        .filter(|n| experiments::builtin::HEAVY.contains(&n.as_str()) == heavy)
+        .collect();
     for n in &names {
         assert!(text.contains(n.as_str()), "mpsim list names {n}");
     }
@@ -76,16 +82,28 @@ fn builtin_names(kind: &str) -> Vec<String> {
 
 #[test]
 fn every_output_file_of_the_builtin_scenarios_and_sweeps_matches_its_recorded_digest() {
-    let root = std::env::temp_dir().join(format!("mpsim-golden-{}", std::process::id()));
+    check(false, DIGESTS);
+}
+
+#[test]
+#[ignore = "the heavy built-ins take about 15 minutes: cargo test --release -p experiments --test golden -- --ignored"]
+fn every_output_file_of_the_heavy_builtins_matches_its_recorded_digest() {
+    check(true, HEAVY_DIGESTS);
+}
+
+/// Runs the built-ins (heavy or not) and compares every output's digest
+/// with `digests` (or writes it, with MPSIM_BLESS).
+fn check(heavy: bool, digests: &str) {
+    let root = std::env::temp_dir().join(format!("mpsim-golden-{}-{heavy}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).expect("temp dir");
     let mut now = BTreeMap::new();
-    for name in builtin_names("scenario") {
+    for name in builtin_names("scenario", heavy) {
         let out = root.join(&name);
         mpsim(&["reproduce", &name, "--out", out.to_str().expect("utf-8 path")]);
         digest_tree(&out, &format!("scenario/{name}/"), &mut now);
     }
-    for name in builtin_names("sweep") {
+    for name in builtin_names("sweep", heavy) {
         let out = root.join(format!("sweep-{name}"));
         mpsim(&[
             "sweep",
@@ -100,7 +118,7 @@ fn every_output_file_of_the_builtin_scenarios_and_sweeps_matches_its_recorded_di
     }
     let _ = std::fs::remove_dir_all(&root);
     let text: String = now.iter().map(|(f, d)| format!("{d}  {f}\n")).collect();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(DIGESTS);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(digests);
     if std::env::var_os("MPSIM_BLESS").is_some() {
         std::fs::write(&path, &text).expect("write the digests");
         return;
@@ -126,7 +144,8 @@ fn every_output_file_of_the_builtin_scenarios_and_sweeps_matches_its_recorded_di
     }
     assert!(
         diffs.is_empty(),
-        "outputs differ from {DIGESTS}:\n{}\nIf the change is intended, run MPSIM_BLESS=1 cargo test -p experiments --test golden and name the reason in the commit.",
-        diffs.join("\n")
+        "outputs differ from {digests}:\n{}\nIf the change is intended, run MPSIM_BLESS=1 cargo test -p experiments --test golden{} and name the reason in the commit.",
+        diffs.join("\n"),
+        if heavy { " -- --ignored" } else { "" }
     );
 }
