@@ -18,6 +18,7 @@ use models::mptcp::{ConnConfig, ConnEvent, Connection, LocalIface, Role};
 use models::segment::{MpJoin, MptcpOption, MptcpVersion, Segment};
 use sim_core::{RngStreams, SimDuration, SimTime};
 
+use crate::oracle::{DeliveryOracle, Violation};
 use crate::scenario::Traffic;
 use crate::world::{Side, Stack};
 
@@ -43,6 +44,11 @@ pub struct AppState {
     /// Close this end once everything is written.
     close_when_written: bool,
     pub bytes_delivered: u64,
+    /// Bytes this end's application wrote to the connection (what the
+    /// peer may receive at most).
+    pub bytes_written: u64,
+    /// Checks that what the connection delivers comes once and in order.
+    pub oracle: DeliveryOracle,
     pub completed_at: Option<SimTime>,
     pub closed_sent: bool,
     pub last_rx: SimTime,
@@ -127,6 +133,8 @@ pub struct Host {
     touched_sorted: bool,
     /// The connections' events, with their index and end, for the world's observer.
     events: VecDeque<(usize, Side, ConnEvent)>,
+    /// The first delivery that broke the oracle; the run ends at it.
+    violation: Option<Violation>,
 }
 
 impl Host {
@@ -146,6 +154,7 @@ impl Host {
             listed: Vec::new(),
             touched_sorted: true,
             events: Default::default(),
+            violation: None,
         }
     }
 
@@ -180,6 +189,11 @@ impl Host {
                 },
             );
         }
+    }
+
+    /// The first delivery that broke the delivery oracle, if any.
+    pub fn violation(&self) -> Option<&Violation> {
+        self.violation.as_ref()
     }
 
     /// The MPTCP version the host speaks.
@@ -342,8 +356,10 @@ fn server_app(t: &Traffic, now: SimTime) -> AppState {
     a
 }
 
-fn run_app(slot: &mut ConnSlot, now: SimTime) {
+fn run_app(slot: &mut ConnSlot, now: SimTime) -> Result<(), Violation> {
     let role = slot.conn.role();
+    let side = slot.side();
+    let index = slot.index;
     let conn = &mut slot.conn;
     let app = &mut slot.app;
     if slot.peer_closed && !app.closed_sent {
@@ -351,8 +367,22 @@ fn run_app(slot: &mut ConnSlot, now: SimTime) {
         app.closed_sent = true;
         conn.close(now);
     }
-    // Read everything (the application never stalls the window).
-    let got = conn.read(u64::MAX);
+    // Read everything (the application never stalls the window), each
+    // in-order run checked by the delivery oracle.
+    let mut got = 0;
+    while let Some(range) = conn.read_range(u64::MAX) {
+        let first = conn.receiver().map_or(range.start, |r| r.first_dsn());
+        if let Err(fault) = app.oracle.on_delivery(first, range.clone()) {
+            return Err(Violation {
+                conn: index,
+                side,
+                at: now,
+                range,
+                fault,
+            });
+        }
+        got += range.end - range.start;
+    }
     if got > 0 {
         app.bytes_delivered += got;
         app.last_rx = now;
@@ -399,6 +429,7 @@ fn run_app(slot: &mut ConnSlot, now: SimTime) {
         }
         let n = conn.write(allow);
         app.rate_written += n;
+        app.bytes_written += n;
         if app.to_write != u64::MAX {
             app.to_write -= n;
         }
@@ -409,6 +440,7 @@ fn run_app(slot: &mut ConnSlot, now: SimTime) {
         app.closed_sent = true;
         conn.close(now);
     }
+    Ok(())
 }
 
 /// The next time an application wants to act on its own.
@@ -484,7 +516,9 @@ impl Stack for Host {
             return;
         }
         let s = unit - 1;
-        run_app(&mut self.conns[s], now);
+        if let Err(v) = run_app(&mut self.conns[s], now) {
+            self.violation.get_or_insert(v);
+        }
         self.drain(s);
     }
 
@@ -522,5 +556,9 @@ impl Stack for Host {
 
     fn wire_len(&self, seg: &Segment) -> u32 {
         models::wire::ip_packet_len(seg, self.version) as u32
+    }
+
+    fn halted(&self) -> bool {
+        self.violation.is_some()
     }
 }

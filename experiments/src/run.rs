@@ -27,6 +27,7 @@ use serde::Serialize;
 use sim_core::{LinkId, RngStreams, RunOutcome, SimDuration, SimTime, Simulation};
 
 use crate::host::Host;
+use crate::oracle::Violation;
 use crate::pcap::PcapTrace;
 use crate::scenario::Scenario;
 use crate::timeseries::{HostSide, SubflowSample, TimeSeries};
@@ -531,14 +532,54 @@ pub struct RunOptions {
     pub event_budget: Option<u64>,
 }
 
+/// Why a run gave no result.
+#[derive(Clone, Debug)]
+pub enum RunError {
+    /// It could not run or its output could not be written (I/O, a
+    /// figure): `mpsim` exits with 1.
+    Failed(String),
+    /// The delivery oracle failed: bytes delivered out of order, twice,
+    /// skipped or beyond what the peer wrote. The run stopped at the
+    /// delivery; `mpsim` exits with
+    /// [`crate::oracle::EXIT_DELIVERY_VIOLATION`].
+    Delivery(Violation),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Failed(m) => f.write_str(m),
+            RunError::Delivery(v) => v.fmt(f),
+        }
+    }
+}
+
+impl From<String> for RunError {
+    fn from(m: String) -> Self {
+        RunError::Failed(m)
+    }
+}
+
+impl From<&str> for RunError {
+    fn from(m: &str) -> Self {
+        RunError::Failed(m.to_string())
+    }
+}
+
+impl From<RunError> for String {
+    fn from(e: RunError) -> Self {
+        e.to_string()
+    }
+}
+
 /// Runs a checked scenario.
-pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
+pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError> {
     run_with_sequence(sc, opts, None)
 }
 
 /// Runs a checked scenario, writing `sequence.csv` to `sequence_path` (if
 /// given) as the run goes.
-fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Path>) -> Result<RunOutput, String> {
+fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Path>) -> Result<RunOutput, RunError> {
     let rng = RngStreams::new(sc.seed);
     let version = sc.mptcp_version.version();
     let trace_version = sc.record.pcap_flavor.map_or(version, |f| f.version());
@@ -623,26 +664,45 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
     }
     let outcome = sim.run_until(sc.stop);
     let events = sim.events_processed();
+    let sim_end = sim.now().min(sc.stop);
     let world = sim.into_world();
     let mut observer = world.observer;
     if let Some(e) = observer.pcap_error.take() {
-        return Err(format!("writing the trace failed: {e}"));
+        return Err(format!("writing the trace failed: {e}").into());
     }
     if let Some(p) = observer.pcap.take() {
         p.finish().map_err(|e| format!("writing the trace failed: {e}"))?;
     }
     if let Some(e) = observer.sequence_error.take() {
-        return Err(format!("writing sequence.csv failed: {e}"));
+        return Err(format!("writing sequence.csv failed: {e}").into());
     }
     if let Some(w) = observer.sequence.take() {
         w.into_inner()
             .map_err(|e| format!("writing sequence.csv failed: {}", e.error()))?;
+    }
+    // The delivery oracle: a delivery out of order stopped the run; at its
+    // end, no end may have received more than its peer wrote.
+    if let Some(v) = world.hosts.iter().find_map(|h| h.violation()) {
+        return Err(RunError::Delivery(v.clone()));
     }
     let mut connections = Vec::new();
     for (i, spec) in conns.iter().enumerate() {
         let (ch, sh) = conn_hosts[i];
         let c = world.hosts[ch].slot(i, Side::Client);
         let s = world.hosts[sh].slot(i, Side::Server);
+        for (end, peer) in [(c, s), (s, c)] {
+            let Some(end) = end else { continue };
+            let written = peer.map_or(0, |p| p.app.bytes_written);
+            if let Err((range, fault)) = end.app.oracle.check_total(written) {
+                return Err(RunError::Delivery(Violation {
+                    conn: i,
+                    side: end.side(),
+                    at: sim_end,
+                    range,
+                    fault,
+                }));
+            }
+        }
         connections.push(conn_metrics(spec, c, s, &observer, &iface_names));
     }
     let links = link_ids
@@ -832,7 +892,7 @@ fn conn_metrics(
 /// draw its figures with [`crate::figures::write_figures`], which reads
 /// `sequence.csv` back from `out`, or use [`run_to_dir_with`] to draw them
 /// before the directory appears.
-pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
+pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, RunError> {
     run_to_dir_with(sc, out, |_, _| Ok(()))
 }
 
@@ -850,7 +910,7 @@ pub fn run_to_dir_with(
     sc: &Scenario,
     out: &Path,
     finish: impl FnOnce(&Path, &RunOutput) -> Result<(), String>,
-) -> Result<RunOutput, String> {
+) -> Result<RunOutput, RunError> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -861,7 +921,7 @@ pub fn run_to_dir_with(
     let _ = std::fs::remove_dir_all(&tmp);
     let guard = crate::interrupt::TempGuard::new(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
-    let result = (|| {
+    let result = (|| -> Result<RunOutput, RunError> {
         crate::interrupt::mark_owner(&tmp).map_err(|e| format!("cannot write in {}: {e}", tmp.display()))?;
         let opts = RunOptions {
             pcap_path: sc.record.pcap.then(|| tmp.join("trace.pcap")),
@@ -887,7 +947,8 @@ pub fn run_to_dir_with(
                 return Err(format!(
                     "{} exists and is not a run directory; expected a new or empty directory",
                     out.display()
-                ));
+                )
+                .into());
             }
             std::fs::remove_dir_all(out).map_err(|e| format!("cannot replace {}: {e}", out.display()))?;
         }

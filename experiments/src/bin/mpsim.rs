@@ -175,7 +175,7 @@ fn flavor(sc: &mut Scenario, f: &Option<String>) -> Result<(), String> {
     }
 }
 
-fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
+fn run_and_report(sc: &Scenario, out: &Path, again: &str) -> ExitCode {
     // Refuse to replace a directory that is not a previous run (bad input).
     if !out.join("scenario.ron").exists() && experiments::run::holds_files(out) {
         return bad_input(&format!(
@@ -222,6 +222,16 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
                 );
             }
             report_figures(Ok(figures))
+        }
+        Err(experiments::run::RunError::Delivery(v)) => {
+            // A wrong result is not a result: nothing is written.
+            eprintln!("mpsim: {v}");
+            eprintln!(
+                "mpsim: this is a bug in mpsim, not in the scenario: scenario {:?}, seed {}",
+                sc.name, sc.seed
+            );
+            eprintln!("mpsim: repeat it with: {again}");
+            ExitCode::from(experiments::oracle::EXIT_DELIVERY_VIOLATION)
         }
         Err(e) => {
             eprintln!("mpsim: {e}");
@@ -449,9 +459,9 @@ fn main() -> ExitCode {
             if let Some(f) = &pcap_flavor {
                 again.push_str(&format!(" --pcap-flavor {f}"));
             }
-            install_panic_hook(&sc, again);
+            install_panic_hook(&sc, again.clone());
             install_signal_handlers();
-            run_and_report(&sc, &out)
+            run_and_report(&sc, &out, &again)
         }
         Command::Reproduce { name, out, pcap_flavor } => {
             let Some(text) = experiments::builtin::get(&name) else {
@@ -472,9 +482,9 @@ fn main() -> ExitCode {
             if let Some(f) = &pcap_flavor {
                 again.push_str(&format!(" --pcap-flavor {f}"));
             }
-            install_panic_hook(&sc, again);
+            install_panic_hook(&sc, again.clone());
             install_signal_handlers();
-            run_and_report(&sc, &out)
+            run_and_report(&sc, &out, &again)
         }
         Command::Plot { run_dir, kind, zoom } => {
             if let Some(k) = &kind
