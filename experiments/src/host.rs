@@ -50,6 +50,11 @@ pub struct AppState {
     /// Checks that what the connection delivers comes once and in order.
     pub oracle: DeliveryOracle,
     pub completed_at: Option<SimTime>,
+    /// When this end's data-level SND.UNA last moved (its data-ACKs
+    /// advanced), or the connection started: what the stall detector
+    /// measures from.
+    pub last_progress_at: SimTime,
+    last_snd_una: u64,
     pub closed_sent: bool,
     pub last_rx: SimTime,
 }
@@ -191,6 +196,12 @@ impl Host {
         }
     }
 
+    /// Whether the host's interface with address `addr` is up (`None`: no
+    /// such interface).
+    pub fn iface_up(&self, addr: u32) -> Option<bool> {
+        self.ifaces.iter().find(|i| i.addr == addr).map(|i| i.up)
+    }
+
     /// The first delivery that broke the delivery oracle, if any.
     pub fn violation(&self) -> Option<&Violation> {
         self.violation.as_ref()
@@ -300,7 +311,10 @@ impl Host {
 
 /// What the client side of `traffic` does.
 fn client_app(t: &Traffic, now: SimTime) -> AppState {
-    let mut a = AppState::default();
+    let mut a = AppState {
+        last_progress_at: now,
+        ..AppState::default()
+    };
     match *t {
         Traffic::Download { bytes } => a.bytes_requested = bytes.bytes(),
         Traffic::DownloadFor { .. } | Traffic::ConstantRate { .. } => a.bytes_requested = u64::MAX,
@@ -324,7 +338,10 @@ fn client_app(t: &Traffic, now: SimTime) -> AppState {
 
 /// What the server side of `traffic` does.
 fn server_app(t: &Traffic, now: SimTime) -> AppState {
-    let mut a = AppState::default();
+    let mut a = AppState {
+        last_progress_at: now,
+        ..AppState::default()
+    };
     match *t {
         Traffic::Download { bytes } => {
             a.to_write = bytes.bytes();
@@ -433,6 +450,12 @@ fn run_app(slot: &mut ConnSlot, now: SimTime) -> Result<(), Violation> {
         if app.to_write != u64::MAX {
             app.to_write -= n;
         }
+    }
+    // Data-level progress, for the stall detector (see `run::conn_outcome`).
+    let una = conn.sender().snd_una();
+    if una != app.last_snd_una {
+        app.last_snd_una = una;
+        app.last_progress_at = now;
     }
     // Close once this end has nothing more to send (RFC 8684 3.3.3: DATA_FIN).
     let rr_done = matches!((role, app.rr), (Role::Client, Some((count, ..))) if app.rr_sent == count && app.completed_at.is_some());
