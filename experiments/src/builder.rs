@@ -351,14 +351,14 @@ impl SimBuilder {
     /// Builds and runs the scenario in memory (nothing is written).
     pub fn run(self) -> Result<RunOutput, String> {
         let sc = self.build().map_err(|e| e.to_string())?;
-        crate::run::run(&sc, &RunOptions::default())
+        Ok(crate::run::run(&sc, &RunOptions::default())?)
     }
 
     /// Builds the scenario and writes its run directory at `out`, as
     /// `mpsim run` does (figures aside).
     pub fn run_to_dir(self, out: &Path) -> Result<RunOutput, String> {
         let sc = self.build().map_err(|e| e.to_string())?;
-        crate::run::run_to_dir(&sc, out)
+        Ok(crate::run::run_to_dir(&sc, out)?)
     }
 }
 

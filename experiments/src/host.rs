@@ -19,6 +19,7 @@ use models::segment::{MpJoin, MptcpOption, MptcpVersion, Segment};
 use rand::Rng;
 use sim_core::{RngStreams, SimDuration, SimRng, SimTime};
 
+use crate::oracle::{DeliveryOracle, Violation};
 use crate::scenario::{Periods, Traffic};
 use crate::world::{Side, Stack};
 
@@ -46,7 +47,17 @@ pub struct AppState {
     /// Close this end once everything is written.
     close_when_written: bool,
     pub bytes_delivered: u64,
+    /// Bytes this end's application wrote to the connection (what the
+    /// peer may receive at most).
+    pub bytes_written: u64,
+    /// Checks that what the connection delivers comes once and in order.
+    pub oracle: DeliveryOracle,
     pub completed_at: Option<SimTime>,
+    /// When this end's data-level SND.UNA last moved (its data-ACKs
+    /// advanced), or the connection started: what the stall detector
+    /// measures from.
+    pub last_progress_at: SimTime,
+    last_snd_una: u64,
     pub closed_sent: bool,
     pub last_rx: SimTime,
 }
@@ -198,6 +209,8 @@ pub struct Host {
     touched_sorted: bool,
     /// The connections' events, with their index and end, for the world's observer.
     events: VecDeque<(usize, Side, ConnEvent)>,
+    /// The first delivery that broke the oracle; the run ends at it.
+    violation: Option<Violation>,
 }
 
 impl Host {
@@ -217,6 +230,7 @@ impl Host {
             listed: Vec::new(),
             touched_sorted: true,
             events: Default::default(),
+            violation: None,
         }
     }
 
@@ -251,6 +265,17 @@ impl Host {
                 },
             );
         }
+    }
+
+    /// Whether the host's interface with address `addr` is up (`None`: no
+    /// such interface).
+    pub fn iface_up(&self, addr: u32) -> Option<bool> {
+        self.ifaces.iter().find(|i| i.addr == addr).map(|i| i.up)
+    }
+
+    /// The first delivery that broke the delivery oracle, if any.
+    pub fn violation(&self) -> Option<&Violation> {
+        self.violation.as_ref()
     }
 
     /// The MPTCP version the host speaks.
@@ -359,7 +384,10 @@ impl Host {
 
 /// What the client side of `traffic` does.
 fn client_app(t: &Traffic, now: SimTime) -> AppState {
-    let mut a = AppState::default();
+    let mut a = AppState {
+        last_progress_at: now,
+        ..AppState::default()
+    };
     match *t {
         Traffic::Download { bytes } => a.bytes_requested = bytes.bytes(),
         Traffic::DownloadFor { .. } | Traffic::ConstantRate { .. } | Traffic::OnOff { .. } => {
@@ -385,7 +413,10 @@ fn client_app(t: &Traffic, now: SimTime) -> AppState {
 
 /// What the server side of `traffic` does.
 fn server_app(t: &Traffic, now: SimTime, onoff_rng: Option<SimRng>) -> AppState {
-    let mut a = AppState::default();
+    let mut a = AppState {
+        last_progress_at: now,
+        ..AppState::default()
+    };
     match *t {
         Traffic::Download { bytes } => {
             a.to_write = bytes.bytes();
@@ -432,8 +463,10 @@ fn server_app(t: &Traffic, now: SimTime, onoff_rng: Option<SimRng>) -> AppState 
     a
 }
 
-fn run_app(slot: &mut ConnSlot, now: SimTime) {
+fn run_app(slot: &mut ConnSlot, now: SimTime) -> Result<(), Violation> {
     let role = slot.conn.role();
+    let side = slot.side();
+    let index = slot.index;
     let conn = &mut slot.conn;
     let app = &mut slot.app;
     if slot.peer_closed && !app.closed_sent {
@@ -441,8 +474,22 @@ fn run_app(slot: &mut ConnSlot, now: SimTime) {
         app.closed_sent = true;
         conn.close(now);
     }
-    // Read everything (the application never stalls the window).
-    let got = conn.read(u64::MAX);
+    // Read everything (the application never stalls the window), each
+    // in-order run checked by the delivery oracle.
+    let mut got = 0;
+    while let Some(range) = conn.read_range(u64::MAX) {
+        let first = conn.receiver().map_or(range.start, |r| r.first_dsn());
+        if let Err(fault) = app.oracle.on_delivery(first, range.clone()) {
+            return Err(Violation {
+                conn: index,
+                side,
+                at: now,
+                range,
+                fault,
+            });
+        }
+        got += range.end - range.start;
+    }
     if got > 0 {
         app.bytes_delivered += got;
         app.last_rx = now;
@@ -495,9 +542,16 @@ fn run_app(slot: &mut ConnSlot, now: SimTime) {
         }
         let n = conn.write(allow);
         app.rate_written += n;
+        app.bytes_written += n;
         if app.to_write != u64::MAX {
             app.to_write -= n;
         }
+    }
+    // Data-level progress, for the stall detector (see `run::conn_outcome`).
+    let una = conn.sender().snd_una();
+    if una != app.last_snd_una {
+        app.last_snd_una = una;
+        app.last_progress_at = now;
     }
     // Close once this end has nothing more to send (RFC 8684 3.3.3: DATA_FIN).
     let rr_done = matches!((role, app.rr), (Role::Client, Some((count, ..))) if app.rr_sent == count && app.completed_at.is_some());
@@ -505,6 +559,7 @@ fn run_app(slot: &mut ConnSlot, now: SimTime) {
         app.closed_sent = true;
         conn.close(now);
     }
+    Ok(())
 }
 
 /// The next time an application wants to act on its own.
@@ -585,7 +640,9 @@ impl Stack for Host {
             return;
         }
         let s = unit - 1;
-        run_app(&mut self.conns[s], now);
+        if let Err(v) = run_app(&mut self.conns[s], now) {
+            self.violation.get_or_insert(v);
+        }
         self.drain(s);
     }
 
@@ -623,5 +680,9 @@ impl Stack for Host {
 
     fn wire_len(&self, seg: &Segment) -> u32 {
         models::wire::ip_packet_len(seg, self.version) as u32
+    }
+
+    fn halted(&self) -> bool {
+        self.violation.is_some()
     }
 }

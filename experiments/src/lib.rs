@@ -8,6 +8,7 @@ pub mod figures;
 pub mod flowstats;
 pub mod host;
 pub mod interrupt;
+pub mod oracle;
 pub mod pcap;
 pub mod registry;
 pub mod run;

@@ -27,6 +27,7 @@ use serde::Serialize;
 use sim_core::{LinkId, RngStreams, RunOutcome, SimDuration, SimTime, Simulation};
 
 use crate::host::Host;
+use crate::oracle::Violation;
 use crate::pcap::PcapTrace;
 use crate::scenario::Scenario;
 use crate::timeseries::{HostSide, SubflowSample, TimeSeries};
@@ -439,7 +440,7 @@ pub struct ConnMetrics {
     /// Bytes the receiving application (the server for `Upload`, else the
     /// client) must read for the transfer to complete: `bytes` of
     /// `Download` and `Upload`, `count` x `response` of `RequestResponse`;
-    /// `None` for open-ended traffic (`DownloadFor`, `ConstantRate`) or
+    /// `None` for open-ended traffic (`DownloadFor`, `ConstantRate`, `OnOff`) or
     /// when the receiving end never had the connection.
     pub bytes_requested: Option<u64>,
     /// Bytes the receiving application read from the connection by the
@@ -454,6 +455,14 @@ pub struct ConnMetrics {
     /// had read `bytes_requested`; `None` if it did not by the stop time,
     /// or the traffic is open-ended.
     pub completion_s: Option<f64>,
+    /// How the transfer stood at the end of the run (see [`conn_outcome`]):
+    /// `completed`, `incomplete` (still progressing, or never started),
+    /// `stalled` (data-level progress stopped while a subflow was usable)
+    /// or `broken` (no subflow left, or the connection closed or reset).
+    pub outcome: &'static str,
+    /// For a `stalled` connection: the simulated time, in seconds, of the
+    /// last data-level progress (its data-ACK last advanced).
+    pub stalled_since_s: Option<f64>,
     /// Bytes sent again on another subflow from the reinject queue, summed
     /// over both ends.
     pub reinjected_bytes: u64,
@@ -510,9 +519,10 @@ pub struct Metrics {
     pub events: u64,
     /// The scenario's stop time, in seconds.
     pub simulated_s: f64,
-    /// `completed` (the run reached its stop time, or had no events left
-    /// before it), or `event_budget_exhausted` (stopped early by the event
-    /// budget, a guard against livelock).
+    /// The worst of the connections' outcomes (`completed`, `incomplete`,
+    /// `stalled`, `broken`, in that order; `completed` for no connection),
+    /// or `event_budget_exhausted` (stopped early by the event budget, a
+    /// guard against livelock).
     pub outcome: &'static str,
     /// One per connection, in the scenario's order.
     pub connections: Vec<ConnMetrics>,
@@ -553,14 +563,54 @@ pub struct RunOptions {
     pub event_budget: Option<u64>,
 }
 
+/// Why a run gave no result.
+#[derive(Clone, Debug)]
+pub enum RunError {
+    /// It could not run or its output could not be written (I/O, a
+    /// figure): `mpsim` exits with 1.
+    Failed(String),
+    /// The delivery oracle failed: bytes delivered out of order, twice,
+    /// skipped or beyond what the peer wrote. The run stopped at the
+    /// delivery; `mpsim` exits with
+    /// [`crate::oracle::EXIT_DELIVERY_VIOLATION`].
+    Delivery(Violation),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Failed(m) => f.write_str(m),
+            RunError::Delivery(v) => v.fmt(f),
+        }
+    }
+}
+
+impl From<String> for RunError {
+    fn from(m: String) -> Self {
+        RunError::Failed(m)
+    }
+}
+
+impl From<&str> for RunError {
+    fn from(m: &str) -> Self {
+        RunError::Failed(m.to_string())
+    }
+}
+
+impl From<RunError> for String {
+    fn from(e: RunError) -> Self {
+        e.to_string()
+    }
+}
+
 /// Runs a checked scenario.
-pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
+pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError> {
     run_with_sequence(sc, opts, None)
 }
 
 /// Runs a checked scenario, writing `sequence.csv` to `sequence_path` (if
 /// given) as the run goes.
-fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Path>) -> Result<RunOutput, String> {
+fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Path>) -> Result<RunOutput, RunError> {
     let rng = RngStreams::new(sc.seed);
     let version = sc.mptcp_version.version();
     let trace_version = sc.record.pcap_flavor.map_or(version, |f| f.version());
@@ -654,27 +704,55 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
     }
     let outcome = sim.run_until(sc.stop);
     let events = sim.events_processed();
+    // Where the run ended: its stop time, unless the budget or the
+    // oracle stopped it earlier.
+    let sim_end = match outcome {
+        RunOutcome::BudgetExhausted | RunOutcome::Halted => sim.now().min(sc.stop),
+        RunOutcome::ReachedStopTime | RunOutcome::Idle => sc.stop,
+    };
     let world = sim.into_world();
     let mut observer = world.observer;
     if let Some(e) = observer.pcap_error.take() {
-        return Err(format!("writing the trace failed: {e}"));
+        return Err(format!("writing the trace failed: {e}").into());
     }
     if let Some(p) = observer.pcap.take() {
         p.finish().map_err(|e| format!("writing the trace failed: {e}"))?;
     }
     if let Some(e) = observer.sequence_error.take() {
-        return Err(format!("writing sequence.csv failed: {e}"));
+        return Err(format!("writing sequence.csv failed: {e}").into());
     }
     if let Some(w) = observer.sequence.take() {
         w.into_inner()
             .map_err(|e| format!("writing sequence.csv failed: {}", e.error()))?;
+    }
+    // The delivery oracle: a delivery out of order stopped the run; at its
+    // end, no end may have received more than its peer wrote.
+    if let Some(v) = world.hosts.iter().find_map(|h| h.violation()) {
+        return Err(RunError::Delivery(v.clone()));
     }
     let mut connections = Vec::new();
     for (i, spec) in conns.iter().enumerate() {
         let (ch, sh) = conn_hosts[i];
         let c = world.hosts[ch].slot(i, Side::Client);
         let s = world.hosts[sh].slot(i, Side::Server);
-        connections.push(conn_metrics(spec, c, s, &observer, &iface_names));
+        for (end, peer) in [(c, s), (s, c)] {
+            let Some(end) = end else { continue };
+            let written = peer.map_or(0, |p| p.app.bytes_written);
+            if let Err((range, fault)) = end.app.oracle.check_total(written) {
+                return Err(RunError::Delivery(Violation {
+                    conn: i,
+                    side: end.side(),
+                    at: sim_end,
+                    range,
+                    fault,
+                }));
+            }
+        }
+        let (outcome, stalled_since) = conn_outcome(spec, c, s, &world.hosts[ch], &world.hosts[sh], sim_end);
+        let mut m = conn_metrics(spec, c, s, &observer, &iface_names);
+        m.outcome = outcome;
+        m.stalled_since_s = stalled_since.map(SimTime::as_secs_f64);
+        connections.push(m);
     }
     let links = link_ids
         .iter()
@@ -701,7 +779,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         simulated_s: sc.stop.as_secs_f64(),
         outcome: match outcome {
             RunOutcome::BudgetExhausted => "event_budget_exhausted",
-            _ => "completed",
+            _ => worst_outcome(connections.iter().map(|c| c.outcome)),
         },
         connections,
         links,
@@ -751,6 +829,122 @@ fn capture_point(
         host,
         addrs: Some(vec![addr]),
     })
+}
+
+/// A connection's outcomes, best first; a run's is the worst of its
+/// connections'.
+pub const OUTCOMES: [&str; 4] = ["completed", "incomplete", "stalled", "broken"];
+
+/// The worst of `outcomes` (in the order of [`OUTCOMES`]); `completed`
+/// when there is none.
+pub fn worst_outcome(outcomes: impl Iterator<Item = &'static str>) -> &'static str {
+    outcomes
+        .max_by_key(|o| OUTCOMES.iter().position(|x| x == o).unwrap_or(0))
+        .unwrap_or(OUTCOMES[0])
+}
+
+/// The stall detector fires after no data-level progress for at least
+/// this long...
+pub const STALL_MIN: SimDuration = SimDuration::from_secs(10);
+/// ... and at least this many base RTOs (before backoff) of the largest
+/// usable subflow's.
+pub const STALL_RTOS: u64 = 8;
+
+/// Whether subflow `sf` of an end at `host` could carry data now: it is
+/// open and established (or in CLOSE-WAIT: it may still send), and the
+/// interfaces at both its ends are up (as the hosts see them; a router's
+/// link that is down in the topology form is not seen).
+fn usable(sf: &models::mptcp::Subflow, host: &Host, peer: &Host) -> bool {
+    use models::tcp::TcpState;
+    sf.is_open()
+        && matches!(sf.tcp.state(), TcpState::Established | TcpState::CloseWait)
+        && host.iface_up(sf.tcp.local().0) != Some(false)
+        && peer.iface_up(sf.tcp.remote().0) != Some(false)
+}
+
+/// How connection `spec` stood at `end` (the stop time, or where the run
+/// stopped), with, when stalled, the time its progress stopped.
+///
+/// - `completed`: the receiving application (the server for `Upload`,
+///   else the client) read everything: `bytes_requested` of a bounded
+///   transfer, or, for open-ended traffic (`DownloadFor`, `ConstantRate`, `OnOff`),
+///   everything the sender wrote once it stopped writing (it closed).
+/// - `broken`: not completed, and no subflow is left: every subflow of
+///   the client's end has closed or is on an interface that is down at
+///   the end (plain TCP over a Wi-Fi that was lost), or either end's
+///   connection is over (reset, MP_FASTCLOSE, a timeout).
+/// - `stalled`: not completed nor broken, and the stall detector fired:
+///   some end has data written and not data-acknowledged (data-level
+///   SND.UNA < the end of what its application wrote), its data-ACK has
+///   not advanced for at least max([`STALL_RTOS`] x the largest base RTO
+///   of its usable subflows, [`STALL_MIN`]), and it has a usable subflow
+///   now (see [`usable`]; a backup subflow counts only when no other is
+///   usable, as a backup is used only then). The time is that end's last
+///   data-ACK advance (the earliest, if both ends stalled).
+/// - `incomplete`: none of these: the transfer was still progressing at
+///   the stop (or never started).
+///
+/// Evaluated once, at the end: a transfer that stalled and recovered
+/// before the stop is not `stalled`.
+pub fn conn_outcome(
+    spec: &crate::scenario::ConnectionSpec,
+    client: Option<&crate::host::ConnSlot>,
+    server: Option<&crate::host::ConnSlot>,
+    client_host: &Host,
+    server_host: &Host,
+    end: SimTime,
+) -> (&'static str, Option<SimTime>) {
+    let (receiver, sender) = match spec.traffic {
+        crate::scenario::Traffic::Upload { .. } => (server, client),
+        _ => (client, server),
+    };
+    let completed = match (receiver, sender) {
+        (Some(r), _) if r.app.bytes_requested != u64::MAX => r.app.completed_at.is_some(),
+        (Some(r), Some(s)) => s.app.closed_sent && r.app.bytes_delivered == s.app.bytes_written,
+        _ => false,
+    };
+    if completed {
+        return ("completed", None);
+    }
+    let Some(c) = client else {
+        return ("incomplete", None);
+    };
+    let ends = [(Some(c), client_host, server_host), (server, server_host, client_host)];
+    let over = ends.iter().any(|(e, ..)| e.is_some_and(|e| e.conn.is_closed()));
+    let left = c
+        .conn
+        .subflows()
+        .iter()
+        .any(|sf| sf.is_open() && client_host.iface_up(sf.tcp.local().0) != Some(false));
+    if over || !left {
+        return ("broken", None);
+    }
+    let mut since: Option<SimTime> = None;
+    for (e, host, peer) in ends {
+        let Some(e) = e else { continue };
+        let tx = e.conn.sender();
+        if tx.snd_una() >= tx.write_end() {
+            continue; // nothing written waits for a data-ACK
+        }
+        let up: Vec<_> = e.conn.subflows().iter().filter(|sf| usable(sf, host, peer)).collect();
+        let regular: Vec<_> = up.iter().filter(|sf| !(sf.backup_local || sf.backup_remote)).collect();
+        let usable_now: Vec<_> = if regular.is_empty() {
+            up
+        } else {
+            regular.into_iter().copied().collect()
+        };
+        let Some(rto) = usable_now.iter().map(|sf| sf.tcp.rtt_estimator().rto_base()).max() else {
+            continue; // no subflow could carry it: not a stall
+        };
+        let threshold = STALL_MIN.max(SimDuration::from_nanos(rto.as_nanos().saturating_mul(STALL_RTOS)));
+        if end.saturating_since(e.app.last_progress_at) >= threshold {
+            since = Some(since.map_or(e.app.last_progress_at, |t| t.min(e.app.last_progress_at)));
+        }
+    }
+    match since {
+        Some(t) => ("stalled", Some(t)),
+        None => ("incomplete", None),
+    }
 }
 
 fn conn_metrics(
@@ -845,6 +1039,8 @@ fn conn_metrics(
         bytes_delivered,
         goodput_bps: goodput,
         completion_s: completion.map(|t| t.saturating_since(spec.start).as_secs_f64()),
+        outcome: "incomplete",
+        stalled_since_s: None,
         reinjected_bytes: reinjected,
         meta_retransmitted_bytes: [client, server]
             .iter()
@@ -868,7 +1064,7 @@ fn conn_metrics(
 /// draw its figures with [`crate::figures::write_figures`], which reads
 /// `sequence.csv` back from `out`, or use [`run_to_dir_with`] to draw them
 /// before the directory appears.
-pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, String> {
+pub fn run_to_dir(sc: &Scenario, out: &Path) -> Result<RunOutput, RunError> {
     run_to_dir_with(sc, out, |_, _| Ok(()))
 }
 
@@ -886,7 +1082,7 @@ pub fn run_to_dir_with(
     sc: &Scenario,
     out: &Path,
     finish: impl FnOnce(&Path, &RunOutput) -> Result<(), String>,
-) -> Result<RunOutput, String> {
+) -> Result<RunOutput, RunError> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -897,7 +1093,7 @@ pub fn run_to_dir_with(
     let _ = std::fs::remove_dir_all(&tmp);
     let guard = crate::interrupt::TempGuard::new(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
-    let result = (|| {
+    let result = (|| -> Result<RunOutput, RunError> {
         crate::interrupt::mark_owner(&tmp).map_err(|e| format!("cannot write in {}: {e}", tmp.display()))?;
         let opts = RunOptions {
             pcap_path: sc.record.pcap.then(|| tmp.join("trace.pcap")),
@@ -928,7 +1124,8 @@ pub fn run_to_dir_with(
                 return Err(format!(
                     "{} exists and is not a run directory; expected a new or empty directory",
                     out.display()
-                ));
+                )
+                .into());
             }
             std::fs::remove_dir_all(out).map_err(|e| format!("cannot replace {}: {e}", out.display()))?;
         }

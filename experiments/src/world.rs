@@ -59,6 +59,11 @@ pub trait Stack {
     fn sample(&mut self, now: SimTime) {
         let _ = now;
     }
+    /// The stack found the run wrong (its delivery oracle failed): the
+    /// world stops. Default: never.
+    fn halted(&self) -> bool {
+        false
+    }
 }
 
 /// What the world's event queue holds.
@@ -128,6 +133,8 @@ pub struct NetWorld<H: Stack, O: Observer<H>> {
     /// Hosts an event touched, in order, and segments to forward.
     touched: Vec<usize>,
     forward: Vec<(LinkId, Segment)>,
+    /// A stack halted the run (see [`Stack::halted`]).
+    halted: bool,
 }
 
 impl<H: Stack, O: Observer<H>> NetWorld<H, O> {
@@ -143,6 +150,7 @@ impl<H: Stack, O: Observer<H>> NetWorld<H, O> {
             armed,
             touched: Vec::new(),
             forward: Vec::new(),
+            halted: false,
         }
     }
 
@@ -152,6 +160,9 @@ impl<H: Stack, O: Observer<H>> NetWorld<H, O> {
         let now = ctx.now();
         while let Some(unit) = self.hosts[h].next_touched() {
             self.hosts[h].run_app(now, unit);
+            if self.hosts[h].halted() {
+                self.halted = true;
+            }
             while let Some((conn, side, ev)) = self.hosts[h].poll_event() {
                 self.observer.on_conn_event(now, h, side, conn, &ev);
             }
@@ -200,6 +211,10 @@ impl<H: Stack, O: Observer<H>> NetWorld<H, O> {
 
 impl<H: Stack, O: Observer<H>> World for NetWorld<H, O> {
     type Event = Event;
+
+    fn halted(&self) -> bool {
+        self.halted
+    }
 
     fn handle(&mut self, ctx: &mut Ctx<'_, Event>, event: Event) {
         let now = ctx.now();

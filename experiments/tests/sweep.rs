@@ -102,13 +102,13 @@ fn results_are_byte_identical_with_one_thread_and_with_two() {
     // 2 x 2 points x 2 seeds, all finished, in run order.
     let rows: Vec<&str> = a.lines().collect();
     assert_eq!(rows.len(), 1 + 8, "{a}");
-    assert!(rows[0].starts_with("run,point,seed,scheduler,wifi_loss,status,events,completion_s,goodput_mbps"));
+    assert!(rows[0].starts_with("run,point,seed,scheduler,wifi_loss,status,outcome,events,completion_s,goodput_mbps"));
     for (r, row) in rows[1..].iter().enumerate() {
         assert!(row.starts_with(&format!("{r},{},{},", r / 2, 1 + r % 2)), "{row}");
-        assert!(row.contains(",ok,"), "{row}");
+        assert!(row.contains(",ok,completed,"), "{row}");
     }
     // Seeds differ under loss; the loss-free points do not depend on the seed.
-    let completion = |r: usize| rows[1 + r].split(',').nth(7).unwrap().to_string();
+    let completion = |r: usize| rows[1 + r].split(',').nth(8).unwrap().to_string();
     assert_eq!(completion(0), completion(1));
     assert_ne!(completion(2), completion(3));
 }
@@ -136,7 +136,7 @@ fn summary_has_the_mean_sd_and_interval_of_each_point() {
         let samples: Vec<f64> = rows
             .iter()
             .filter(|r| r[1] == p.to_string())
-            .map(|r| r[8].parse().unwrap())
+            .map(|r| r[9].parse().unwrap())
             .collect();
         let mean = samples.iter().sum::<f64>() / 2.0;
         let sd = ((samples[0] - mean).powi(2) + (samples[1] - mean).powi(2)).sqrt();
@@ -146,6 +146,11 @@ fn summary_has_the_mean_sd_and_interval_of_each_point() {
         // t(1) = 12.706: the interval of two samples is wide.
         assert!((got("goodput_mbps_ci95") - 12.706 * sd / 2f64.sqrt()).abs() < 1e-9);
         assert_eq!(lines[1 + p][col("goodput_mbps_n")], "2");
+        // Both runs of each point finished their 300 KB: the outcome counts say so.
+        assert_eq!(lines[1 + p][col("completed")], "2");
+        for o in ["incomplete", "stalled", "broken"] {
+            assert_eq!(lines[1 + p][col(o)], "0");
+        }
     }
     for fig in [
         "goodput_mbps-vs-wifi_loss.png",

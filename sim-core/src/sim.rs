@@ -13,6 +13,11 @@ pub trait World {
     type Event;
     /// Handles one event at `ctx.now()`.
     fn handle(&mut self, ctx: &mut Ctx<'_, Self::Event>, event: Self::Event);
+    /// The world found itself wrong and asks the loop to stop after the
+    /// event it just handled (checked once per event). Default: never.
+    fn halted(&self) -> bool {
+        false
+    }
 }
 
 /// What a handler may do: read the time, schedule events.
@@ -51,6 +56,8 @@ pub enum RunOutcome {
     Idle,
     /// The event budget ran out (a livelock guard).
     BudgetExhausted,
+    /// The world halted the run ([`World::halted`]).
+    Halted,
 }
 
 pub struct Simulation<W: World> {
@@ -132,6 +139,9 @@ impl<W: World> Simulation<W> {
                 Some(t) if t > stop => return RunOutcome::ReachedStopTime,
                 Some(_) => {
                     self.step();
+                    if self.world.halted() {
+                        return RunOutcome::Halted;
+                    }
                 }
             }
         }
@@ -184,5 +194,29 @@ mod tests {
         sim.schedule(SimTime::from_millis(3), 5).unwrap();
         assert_eq!(sim.step(), Some(SimTime::from_millis(3)));
         assert_eq!(sim.step(), None);
+    }
+
+    /// A world that asks to stop at its third event.
+    struct Stopper {
+        seen: u32,
+    }
+    impl World for Stopper {
+        type Event = u32;
+        fn handle(&mut self, ctx: &mut Ctx<'_, u32>, ev: u32) {
+            self.seen += 1;
+            ctx.schedule_in(SimDuration::from_millis(1), ev + 1);
+        }
+        fn halted(&self) -> bool {
+            self.seen >= 3
+        }
+    }
+
+    #[test]
+    fn a_world_that_halts_stops_the_loop_after_the_event_that_halted_it() {
+        let mut sim = Simulation::new(Stopper { seen: 0 });
+        sim.schedule(SimTime::ZERO, 0).unwrap();
+        assert_eq!(sim.run_until(SimTime::from_secs(1)), RunOutcome::Halted);
+        assert_eq!(sim.events_processed(), 3);
+        assert_eq!(sim.now(), SimTime::from_millis(2));
     }
 }

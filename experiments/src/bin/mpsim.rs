@@ -175,7 +175,7 @@ fn flavor(sc: &mut Scenario, f: &Option<String>) -> Result<(), String> {
     }
 }
 
-fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
+fn run_and_report(sc: &Scenario, out: &Path, again: &str) -> ExitCode {
     // Refuse to replace a directory that is not a previous run (bad input).
     if !out.join("scenario.ron").exists() && experiments::run::holds_files(out) {
         return bad_input(&format!(
@@ -202,9 +202,13 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
     match result {
         Ok(output) => {
             for (i, c) in output.metrics.connections.iter().enumerate() {
-                let done = c
-                    .completion_s
-                    .map_or("not finished".to_string(), |s| format!("completed in {s:.3} s"));
+                let done = match (c.outcome, c.completion_s, c.stalled_since_s) {
+                    ("completed", Some(s), _) => format!("completed in {s:.3} s"),
+                    ("stalled", _, Some(t)) => format!("stalled (no data-level progress since {t:.3} s)"),
+                    ("incomplete", ..) => "incomplete at the stop".to_string(),
+                    ("broken", ..) => "broken (no subflow left)".to_string(),
+                    (o, ..) => o.to_string(),
+                };
                 say!(
                     "connection {i}: {} of {} bytes delivered, {done}, goodput {:.2} Mb/s, {} bytes reinjected, {} subflows",
                     c.bytes_delivered,
@@ -215,13 +219,25 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
                 );
             }
             say!("{} events; run directory: {}", output.metrics.events, out.display());
-            if output.metrics.outcome != "completed" {
-                eprintln!(
+            match output.metrics.outcome {
+                "event_budget_exhausted" => eprintln!(
                     "mpsim: warning: the run stopped early ({}); results cover the run up to there",
                     output.metrics.outcome
-                );
+                ),
+                "completed" => {}
+                o => eprintln!("mpsim: warning: outcome {o}: not every transfer completed by the stop"),
             }
             report_figures(Ok(figures))
+        }
+        Err(experiments::run::RunError::Delivery(v)) => {
+            // A wrong result is not a result: nothing is written.
+            eprintln!("mpsim: {v}");
+            eprintln!(
+                "mpsim: this is a bug in mpsim, not in the scenario: scenario {:?}, seed {}",
+                sc.name, sc.seed
+            );
+            eprintln!("mpsim: repeat it with: {again}");
+            ExitCode::from(experiments::oracle::EXIT_DELIVERY_VIOLATION)
         }
         Err(e) => {
             eprintln!("mpsim: {e}");
@@ -389,12 +405,16 @@ fn sweep_command(
     match experiments::sweep::run_sweep(&sweep, out, &opts, &experiments::sweep::default_runner) {
         Ok(r) => {
             say!(
-                "{} runs in {}: {} were done already, {} ran now, {} failed",
+                "{} runs in {}: {} were done already, {} ran now, {} failed; outcomes: {} completed, {} incomplete, {} stalled, {} broken",
                 r.runs,
                 r.dir.display(),
                 r.already_done,
                 r.ran,
-                r.failed
+                r.failed,
+                r.outcomes[0],
+                r.outcomes[1],
+                r.outcomes[2],
+                r.outcomes[3]
             );
             if r.complete {
                 say!("results: {}", r.dir.join("results.csv").display());
@@ -449,9 +469,9 @@ fn main() -> ExitCode {
             if let Some(f) = &pcap_flavor {
                 again.push_str(&format!(" --pcap-flavor {f}"));
             }
-            install_panic_hook(&sc, again);
+            install_panic_hook(&sc, again.clone());
             install_signal_handlers();
-            run_and_report(&sc, &out)
+            run_and_report(&sc, &out, &again)
         }
         Command::Reproduce { name, out, pcap_flavor } => {
             let Some(text) = experiments::builtin::get(&name) else {
@@ -472,9 +492,9 @@ fn main() -> ExitCode {
             if let Some(f) = &pcap_flavor {
                 again.push_str(&format!(" --pcap-flavor {f}"));
             }
-            install_panic_hook(&sc, again);
+            install_panic_hook(&sc, again.clone());
             install_signal_handlers();
-            run_and_report(&sc, &out)
+            run_and_report(&sc, &out, &again)
         }
         Command::Plot { run_dir, kind, zoom } => {
             if let Some(k) = &kind

@@ -40,7 +40,7 @@ use crate::run::{Metrics, RunOptions, holds_files, run};
 use crate::scenario::Scenario;
 use crate::sweep::plan::{PlanInfo, Sweep};
 use crate::sweep::results::{
-    Outcome, csv_line, parse_csv, result_row, results_csv, results_header, status_col, summary_csv,
+    Outcome, csv_line, outcome_counts, parse_csv, result_row, results_csv, results_header, status_col, summary_csv,
 };
 
 /// Why a sweep could not be run or merged.
@@ -126,6 +126,9 @@ pub struct SweepReport {
     pub ran: usize,
     /// Failed runs among all done.
     pub failed: usize,
+    /// The runs done that did not fail, by outcome (in the order of
+    /// [`crate::run::OUTCOMES`]: completed, incomplete, stalled, broken).
+    pub outcomes: [usize; 4],
     /// Every run of the directory is done and `results.csv` is written.
     pub complete: bool,
     pub dir: PathBuf,
@@ -319,6 +322,14 @@ fn check_row(info: &PlanInfo, r: usize, rec: &[String]) -> Result<(), (usize, St
     if rec[status] != "ok" && rec[status] != "failed" {
         return Err((status, "ok or failed".into()));
     }
+    let outcome = &rec[status + 1];
+    let known = crate::run::OUTCOMES.contains(&outcome.as_str());
+    if rec[status] == "ok" && !known {
+        return Err((status + 1, crate::run::OUTCOMES.join(" or ")));
+    }
+    if rec[status] == "failed" && !outcome.is_empty() {
+        return Err((status + 1, "nothing (a failed run has no outcome)".into()));
+    }
     Ok(())
 }
 
@@ -473,6 +484,8 @@ pub fn run_sweep(sweep: &Sweep, dir: &Path, opts: &SweepOptions, runner: &Runner
         .filter_map(|&r| by_run[r].as_ref())
         .filter(|row| row[status_col(info)] != "ok")
         .count();
+    let done_rows: Vec<Vec<String>> = mine.iter().filter_map(|&r| by_run[r].clone()).collect();
+    let outcomes = outcome_counts(info, &done_rows);
     if complete {
         let ordered: Vec<Vec<String>> = mine.iter().filter_map(|&r| by_run[r].take()).collect();
         write_outputs(dir, info, &ordered, shard.is_none())?;
@@ -482,6 +495,7 @@ pub fn run_sweep(sweep: &Sweep, dir: &Path, opts: &SweepOptions, runner: &Runner
         already_done,
         ran: ran.into_inner(),
         failed: failed_now,
+        outcomes,
         complete,
         dir: dir.to_path_buf(),
     })

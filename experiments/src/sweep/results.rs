@@ -14,13 +14,15 @@ pub fn results_header(info: &PlanInfo) -> Vec<String> {
     let mut h: Vec<String> = ["run", "point", "seed"].iter().map(|s| s.to_string()).collect();
     h.extend(info.axes.iter().map(|a| a.name.clone()));
     h.push("status".into());
+    h.push("outcome".into());
     h.extend(info.metrics.iter().cloned());
     h.push("error".into());
     h
 }
 
 /// The index of the `status` column in a row of `results.csv` (after run,
-/// point, seed and the axes; the metrics follow it).
+/// point, seed and the axes; the run's `outcome` follows it, then the
+/// metrics).
 pub fn status_col(info: &PlanInfo) -> usize {
     3 + info.axes.len()
 }
@@ -40,11 +42,13 @@ pub fn result_row(info: &PlanInfo, r: usize, outcome: &Outcome) -> Vec<String> {
     match outcome {
         Outcome::Ok(m) => {
             row.push("ok".into());
+            row.push(m.outcome.into());
             row.extend(metric_values(info, m));
             row.push(String::new());
         }
         Outcome::Failed(e) => {
             row.push("failed".into());
+            row.push(String::new());
             row.extend(info.metrics.iter().map(|_| String::new()));
             row.push(e.split_whitespace().collect::<Vec<_>>().join(" "));
         }
@@ -133,6 +137,22 @@ pub fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, String> {
     Ok(out)
 }
 
+/// How many of `rows` (of `results.csv`) ended with each outcome, in the
+/// order of [`crate::run::OUTCOMES`] (failed runs have none).
+pub fn outcome_counts(info: &PlanInfo, rows: &[Vec<String>]) -> [usize; 4] {
+    let col = status_col(info) + 1;
+    let mut n = [0; 4];
+    for row in rows {
+        if let Some(o) = row
+            .get(col)
+            .and_then(|o| crate::run::OUTCOMES.iter().position(|x| x == o))
+        {
+            n[o] += 1;
+        }
+    }
+    n
+}
+
 /// `results.csv`: the header and the rows, in run order.
 pub fn results_csv(info: &PlanInfo, rows: &[Vec<String>]) -> String {
     let mut s = csv_line(&results_header(info));
@@ -167,6 +187,7 @@ pub fn summary_csv(info: &PlanInfo, rows: &[Vec<String>]) -> String {
     let mut h: Vec<String> = vec!["point".into()];
     h.extend(info.axes.iter().map(|a| a.name.clone()));
     h.extend(["runs", "ok", "failed"].map(String::from));
+    h.extend(crate::run::OUTCOMES.map(String::from));
     for m in &info.metrics {
         for s in ["n", "mean", "sd", "ci95"] {
             h.push(format!("{m}_{s}"));
@@ -179,6 +200,7 @@ pub fn summary_csv(info: &PlanInfo, rows: &[Vec<String>]) -> String {
         line.push(samples.runs.to_string());
         line.push(samples.ok.to_string());
         line.push((samples.runs - samples.ok).to_string());
+        line.extend(samples.outcomes.iter().map(|n| n.to_string()));
         for values in &samples.metrics {
             line.push(values.len().to_string());
             match stats(values) {
@@ -195,21 +217,25 @@ pub fn summary_csv(info: &PlanInfo, rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Per point: its runs, how many succeeded, and each metric's values.
+/// Per point: its runs, how many succeeded, how many of those ended with
+/// each outcome (in the order of [`crate::run::OUTCOMES`]), and each
+/// metric's values.
 pub struct PointSamples {
     pub runs: usize,
     pub ok: usize,
+    pub outcomes: [usize; 4],
     pub metrics: Vec<Vec<f64>>,
 }
 
 /// The samples of each point, from rows in run order.
 pub fn point_samples(info: &PlanInfo, rows: &[Vec<String>]) -> Vec<PointSamples> {
     let status = status_col(info);
-    let first_metric = status + 1;
+    let first_metric = status + 2;
     let mut out: Vec<PointSamples> = (0..info.points.len())
         .map(|_| PointSamples {
             runs: 0,
             ok: 0,
+            outcomes: [0; 4],
             metrics: vec![Vec::new(); info.metrics.len()],
         })
         .collect();
@@ -227,6 +253,12 @@ pub fn point_samples(info: &PlanInfo, rows: &[Vec<String>]) -> Vec<PointSamples>
             continue;
         }
         s.ok += 1;
+        if let Some(o) = row
+            .get(status + 1)
+            .and_then(|o| crate::run::OUTCOMES.iter().position(|x| x == o))
+        {
+            s.outcomes[o] += 1;
+        }
         for (k, values) in s.metrics.iter_mut().enumerate() {
             if let Some(v) = row.get(first_metric + k).and_then(|t| t.parse::<f64>().ok()) {
                 values.push(v);

@@ -15,6 +15,7 @@
 //! bytes only (no per-skb truesize overhead as in Linux), so the advertised
 //! window is exactly the free payload space.
 
+use std::collections::VecDeque;
 use std::ops::Range;
 
 use crate::ranges::RangeSet;
@@ -298,6 +299,12 @@ pub struct DataReceiver {
     rcv_buf_bytes: u64,
     /// In-order bytes not yet read by the application.
     unread_bytes: u64,
+    /// The DSN ranges those bytes are, in order, as they became in order
+    /// (adjacent runs merged): what [`DataReceiver::read_range`] hands out,
+    /// so that a delivery oracle can check each read against the last.
+    readable: VecDeque<Range<u64>>,
+    /// The first data DSN: the peer's IDSN + 1.
+    first_dsn: u64,
     /// Data beyond a hole (Linux meta out-of-order queue; XNU `mpt_segq`).
     ooo: RangeSet,
     ooo_max_bytes: u64,
@@ -315,6 +322,8 @@ impl DataReceiver {
             rcv_nxt: peer_idsn.wrapping_add(1),
             rcv_buf_bytes,
             unread_bytes: 0,
+            readable: VecDeque::new(),
+            first_dsn: peer_idsn.wrapping_add(1),
             ooo: RangeSet::new(),
             ooo_max_bytes: 0,
             duplicate_bytes: 0,
@@ -324,6 +333,11 @@ impl DataReceiver {
         }
     }
 
+    /// The DSN of the first data byte (RFC 8684 3.3.1: the IDSN + 1; plain
+    /// TCP: the ISN + 1).
+    pub fn first_dsn(&self) -> u64 {
+        self.first_dsn
+    }
     /// The cumulative data-ACK.
     pub fn data_ack(&self) -> u64 {
         self.rcv_nxt
@@ -387,6 +401,10 @@ impl DataReceiver {
         let before = self.rcv_nxt;
         while let Some(run) = self.ooo.pop_contiguous(self.rcv_nxt) {
             self.rcv_nxt = run.end;
+            match self.readable.back_mut() {
+                Some(last) if last.end == run.start => last.end = run.end,
+                _ => self.readable.push_back(run),
+            }
         }
         let in_order = self.rcv_nxt - before;
         self.unread_bytes += in_order;
@@ -410,10 +428,30 @@ impl DataReceiver {
 
     /// The application reads up to `max` in-order bytes.
     pub fn read(&mut self, max: u64) -> u64 {
-        let n = max.min(self.unread_bytes);
+        let mut got = 0;
+        while let Some(r) = self.read_range(max - got) {
+            got += r.end - r.start;
+        }
+        got
+    }
+
+    /// The application reads up to `max` in-order bytes: the DSN range it
+    /// got (at most one run of the in-order queue), `None` when there is
+    /// nothing to read.
+    pub fn read_range(&mut self, max: u64) -> Option<Range<u64>> {
+        let front = self.readable.front_mut()?;
+        let n = max.min(front.end - front.start);
+        if n == 0 {
+            return None;
+        }
+        let got = front.start..front.start + n;
+        front.start += n;
+        if front.start == front.end {
+            self.readable.pop_front();
+        }
         self.unread_bytes -= n;
         self.delivered_bytes += n;
-        n
+        Some(got)
     }
 }
 

@@ -394,6 +394,13 @@ impl Connection {
     pub fn read(&mut self, max: u64) -> u64 {
         self.rx.as_mut().map_or(0, |r| r.read(max))
     }
+    /// Reads up to `max` in-order bytes: the data sequence numbers read
+    /// (plain TCP: the subflow's sequence numbers), one in-order run at a
+    /// time; `None` when nothing is readable. A delivery oracle checks
+    /// that each range begins where the previous one ended.
+    pub fn read_range(&mut self, max: u64) -> Option<std::ops::Range<u64>> {
+        self.rx.as_mut()?.read_range(max)
+    }
     /// No more data will be written: a DATA_FIN follows the last byte.
     pub fn close(&mut self, now: SimTime) {
         // The DATA_FIN (or, for plain TCP, the FIN) goes out after the last
