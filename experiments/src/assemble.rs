@@ -48,7 +48,35 @@ fn link_config(l: &crate::scenario::LinkSpec) -> LinkConfig {
         buffer: l.resolved_buffer(),
         loss: l.loss.clone(),
         jitter: l.jitter,
+        trace: l
+            .trace
+            .as_deref()
+            .map(|p| load_cached_trace(p).expect("assemble loaded every trace first")),
     }
+}
+
+/// A trace file, parsed once per content (a FatTree names the same trace
+/// on hundreds of links; a sweep on every run); the file is read each time,
+/// so a trace edited between runs is read anew. `assemble` loads each
+/// before it builds links, so an unreadable one (changed since the
+/// scenario was checked) is an error, not a panic.
+fn load_cached_trace(path: &str) -> Result<std::sync::Arc<sim_core::DeliveryTrace>, String> {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Cache = Mutex<BTreeMap<Vec<u8>, Arc<sim_core::DeliveryTrace>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let bytes = crate::scenario::read_input(std::path::Path::new(path))
+        .map_err(|e| format!("cannot read the trace {path}: {e}"))?;
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(t) = cache.get(&bytes) {
+        return Ok(t.clone());
+    }
+    let t = Arc::new(crate::scenario::parse_trace(path, &bytes)?);
+    cache.insert(bytes, t.clone());
+    Ok(t)
 }
 
 fn pm_kind(kind: IfaceKind) -> PmIfaceKind {
@@ -66,6 +94,11 @@ pub fn assemble(
     rng: &RngStreams,
     report_segments: bool,
 ) -> Result<Assembled, String> {
+    for l in sc.link_specs() {
+        if let Some(path) = &l.trace {
+            load_cached_trace(path)?;
+        }
+    }
     match &sc.topology {
         Some(t) => Ok(assemble_topology(sc, &t.graph(), conns, rng, report_segments)),
         None => assemble_one_client(sc, rng, report_segments),

@@ -58,6 +58,7 @@ impl Link {
             buffer: None,
             loss: LossModel::None,
             jitter: None,
+            trace: None,
         })
     }
     /// `rate_mbps` Mb/s and `delay_ms` one way, for both directions of a path.

@@ -49,9 +49,39 @@ pub struct LinkSpec {
     /// reordering. Default: none.
     #[serde(default)]
     pub jitter: Option<Jitter>,
+    /// A Mahimahi delivery-opportunity trace (a file of millisecond
+    /// timestamps, one per 1504-byte opportunity, looping), which then
+    /// decides when packets leave instead of `rate`; `rate` is only
+    /// nominal (the default buffer's bandwidth-delay product). A relative
+    /// path is from the scenario file's directory; the scenario written
+    /// back holds the path resolved. See `sim_core::trace`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+}
+
+/// Reads and parses the trace file `path`; errors say where in it.
+pub fn load_trace(path: &str) -> Result<sim_core::DeliveryTrace, String> {
+    let bytes = read_input(Path::new(path)).map_err(|e| format!("cannot read the trace {path}: {e}"))?;
+    parse_trace(path, &bytes)
+}
+
+/// Parses the bytes of the trace file `path`; errors say where in it.
+pub fn parse_trace(path: &str, bytes: &[u8]) -> Result<sim_core::DeliveryTrace, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| format!("the trace {path} is not UTF-8 text"))?;
+    sim_core::DeliveryTrace::parse(text).map_err(|e| format!("{path}:{}:{}: {}", e.line, e.col, e.message))
 }
 
 impl LinkSpec {
+    /// A relative trace path made relative to `dir` (the scenario file's).
+    fn resolve_trace(&mut self, dir: &Path) {
+        if let Some(t) = &mut self.trace
+            && Path::new(t.as_str()).is_relative()
+            && !dir.as_os_str().is_empty()
+        {
+            *t = dir.join(t.as_str()).display().to_string();
+        }
+    }
+
     /// The buffer with the default filled in.
     pub fn resolved_buffer(&self) -> BufferLimit {
         self.buffer.unwrap_or_else(|| {
@@ -754,9 +784,26 @@ impl Scenario {
     /// (`buffer: Packets(50)`) or as `Some(...)`: RON's `implicit_some`
     /// extension is on.
     pub fn parse(file: &Path, text: &str) -> Result<Scenario, ScenarioError> {
-        let sc = Self::parse_unchecked(file, text)?;
+        let mut sc = Self::parse_unchecked(file, text)?;
+        sc.resolve_paths(file);
         sc.check(file, text)?;
         Ok(sc)
+    }
+
+    /// Makes the relative paths in the scenario (link traces) relative to
+    /// the directory of `file`.
+    pub fn resolve_paths(&mut self, file: &Path) {
+        let dir = file.parent().unwrap_or(Path::new(""));
+        for i in &mut self.client.interfaces {
+            for l in [&mut i.uplink, &mut i.downlink].into_iter().flatten() {
+                l.resolve_trace(dir);
+            }
+        }
+        if let Some(t) = &mut self.topology {
+            for l in t.link_specs_mut() {
+                l.resolve_trace(dir);
+            }
+        }
     }
 
     /// [`Scenario::parse`] with the policies of `registry` (a user's own
@@ -1087,6 +1134,14 @@ impl Scenario {
 /// with its separator).
 fn link_problem(l: &LinkSpec) -> Option<(Vec<PathSeg<'static>>, String)> {
     use PathSeg::Field as F;
+    if let Some(path) = &l.trace
+        && let Err(e) = load_trace(path)
+    {
+        return Some((
+            vec![F("trace")],
+            format!(": {e}; expected a Mahimahi trace (milliseconds, one per line, nondecreasing)"),
+        ));
+    }
     if let Err(e) = l.loss.validate() {
         let mut path = vec![F("loss")];
         path.extend(bad_probability(&l.loss).map(F));

@@ -78,3 +78,62 @@ fn an_on_off_source_with_an_empty_period_is_refused_at_it() {
     let line = text.lines().position(|l| l.contains("off: \"0s\"")).unwrap() + 1;
     assert_eq!(e.line, line, "{e}");
 }
+
+/// A directory of its own under the test target dir.
+fn dir(name: &str) -> std::path::PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+const TRACE_SCENARIO: &str = r#"Scenario(
+    name: "trace",
+    stop: "20s",
+    client: ClientSpec(interfaces: [
+        InterfaceSpec(name: "cell", kind: Cellular,
+            uplink: LinkSpec(rate: "20Mbps", delay: "20ms"),
+            downlink: LinkSpec(rate: "12Mbps", delay: "20ms", trace: "down.trace")),
+    ]),
+    connections: [ConnectionSpec(path_manager: none, traffic: Download(bytes: "5MB"))],
+    record: RecordSpec(pcap: false, timeseries: false, sequence: false),
+)"#;
+
+#[test]
+fn a_download_over_a_trace_driven_link_gets_the_traces_capacity() {
+    let d = dir("trace-link");
+    // One 1504-byte opportunity per millisecond: 1000 full-size packets a
+    // second, 11.58 Mb/s of 1448-byte payloads.
+    std::fs::write(d.join("down.trace"), "1\n").unwrap();
+    std::fs::write(d.join("s.ron"), TRACE_SCENARIO).unwrap();
+    let sc = Scenario::load(&d.join("s.ron")).unwrap_or_else(|e| panic!("{e}"));
+    let m = run(&sc, &RunOptions::default()).unwrap().metrics;
+    let c = &m.connections[0];
+    assert_eq!(c.bytes_delivered, 5_000_000);
+    let mbps = c.goodput_bps / 1e6;
+    assert!(mbps > 10.5 && mbps <= 11.59, "{mbps} Mb/s");
+    // Every packet the downlink delivered used one opportunity: at most one per ms.
+    let down = m.links.iter().find(|l| l.name == "cell.down").unwrap();
+    assert!(down.delivered_pkts as f64 <= c.completion_s.unwrap() * 1000.0 + 1.0);
+    // Twice the opportunities, close to twice the goodput.
+    std::fs::write(d.join("down.trace"), "1\n1\n").unwrap();
+    let sc = Scenario::load(&d.join("s.ron")).unwrap();
+    let m2 = run(&sc, &RunOptions::default()).unwrap().metrics;
+    let ratio = m2.connections[0].goodput_bps / c.goodput_bps;
+    assert!(ratio > 1.7 && ratio < 2.05, "{ratio}");
+}
+
+#[test]
+fn a_bad_trace_is_refused_at_the_trace_field_naming_its_line() {
+    let d = dir("trace-bad");
+    std::fs::write(d.join("down.trace"), "1\nfive\n").unwrap();
+    std::fs::write(d.join("s.ron"), TRACE_SCENARIO).unwrap();
+    let e = Scenario::load(&d.join("s.ron")).expect_err("refused");
+    assert!(e.message.contains("down.trace:2:1"), "{e}");
+    assert!(e.message.contains("expected"), "{e}");
+    let line = TRACE_SCENARIO.lines().position(|l| l.contains("trace: ")).unwrap() + 1;
+    assert_eq!(e.line, line, "{e}");
+    std::fs::remove_file(d.join("down.trace")).unwrap();
+    let e = Scenario::load(&d.join("s.ron")).expect_err("refused");
+    assert!(e.message.contains("cannot read the trace"), "{e}");
+}

@@ -6,7 +6,8 @@
 //! - [`queue`]: `EventQueue`, a min-heap on (time, scheduling order).
 //! - [`rng`]: independent random streams keyed by name, from one master seed.
 //! - [`loss`]: loss models (none, Bernoulli, Gilbert-Elliott, exact drop list).
-//! - [`link`]: one direction of a path (rate, delay, jitter, drop-tail buffer, up/down).
+//! - [`link`]: one direction of a path (rate or trace, delay, jitter, drop-tail buffer, up/down).
+//! - [`trace`]: Mahimahi delivery-opportunity traces and how a link serves them.
 //! - [`net`]: links grouped into interfaces, interface up/down as scheduled events.
 //! - [`sim`]: `Simulation<W: World>`, the only event loop.
 
@@ -17,6 +18,7 @@ pub mod queue;
 pub mod rng;
 pub mod sim;
 pub mod time;
+pub mod trace;
 
 pub use link::{BufferLimit, DropCause, Jitter, JitterModel, Link, LinkConfig, LinkCounters};
 pub use loss::{LossModel, LossProcess};
@@ -25,3 +27,4 @@ pub use queue::{EventQueue, ScheduleError};
 pub use rng::{RngStreams, SimRng, mix64};
 pub use sim::{Ctx, RunOutcome, Simulation, World};
 pub use time::{Bandwidth, ByteSize, SimDuration, SimTime, UnitError};
+pub use trace::{DeliveryTrace, TraceError};

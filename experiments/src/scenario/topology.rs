@@ -185,6 +185,18 @@ impl TopologyForm {
         }
     }
 
+    /// Every `LinkSpec` the form holds, to edit.
+    pub fn link_specs_mut(&mut self) -> Vec<&mut LinkSpec> {
+        match self {
+            TopologyForm::Topology { links, .. } => links
+                .iter_mut()
+                .flat_map(|l| std::iter::once(&mut l.forward).chain(l.reverse.as_mut()))
+                .collect(),
+            TopologyForm::FatTree { link, .. } => vec![link],
+            TopologyForm::Dumbbell { paths, access, .. } => paths.iter_mut().chain(access.as_mut()).collect(),
+        }
+    }
+
     /// What is wrong with a generator's parameters: the field and why.
     fn problem(&self) -> Option<(Vec<super::PathSeg<'static>>, String)> {
         use super::PathSeg::{Field as F, Index as I};
@@ -296,6 +308,7 @@ fn dumbbell(clients: usize, paths: &[LinkSpec], access: Option<&LinkSpec>) -> To
         buffer: None,
         loss: Default::default(),
         jitter: None,
+        trace: None,
     };
     links.push(link("gw".into(), "server".into(), &fast));
     TopologySpec { hosts, routers, links }
