@@ -13,13 +13,14 @@
 //! | `slow_start_exit` | none | HyStart (Linux `tcp_cubic.c`, CUBIC only) |
 //! | `prr` | off (RFC 6675 pipe < cwnd) | RFC 6937 (Linux `tcp_cwnd_reduction`) |
 //! | `frto` | off | RFC 5682 3.1 with Linux's undo (`tcp_process_loss`) |
+//! | `rack_tlp` | off | off (on request: RFC 8985 RACK-TLP, `send/rack.rs`) |
 //! | `initial_window_segments` | 10 | 10 |
 //!
-//! Not modelled in either profile (a user sees their absence): RACK-TLP
-//! (RFC 8985; a lost retransmission or a lost tail waits for the RTO), the
-//! undo of a spurious fast recovery and the timestamp/D-SACK undo of a
-//! timeout (Linux `tcp_try_undo_recovery`, `tcp_packet_delayed`), pacing,
-//! TSO.
+//! With `rack_tlp` off (both profiles for now) a lost retransmission or a
+//! lost tail waits for the RTO. Not modelled in either profile (a user sees
+//! their absence): the undo of a spurious fast recovery and the
+//! timestamp/D-SACK undo of a timeout (Linux `tcp_try_undo_recovery`,
+//! `tcp_packet_delayed`), D-SACK from the receiver, pacing, TSO.
 
 use serde::{Deserialize, Serialize};
 
@@ -79,6 +80,7 @@ impl TcpProfile {
                 cfg.slow_start_exit = SlowStartExit::Off;
                 cfg.prr = false;
                 cfg.frto = false;
+                cfg.rack_tlp = false;
             }
             TcpProfile::Linux6 => {
                 cfg.rto_estimator = RtoEstimator::Linux;
@@ -86,6 +88,8 @@ impl TcpProfile {
                 cfg.slow_start_exit = SlowStartExit::HyStart;
                 cfg.prr = true;
                 cfg.frto = true;
+                // Not yet on by default: see `TcpConfig::rack_tlp`.
+                cfg.rack_tlp = false;
             }
         }
         // RFC 6928 / Linux `TCP_INIT_CWND`: both start with 10 segments.
