@@ -139,7 +139,7 @@ impl Default for TcpConfig {
             slow_start_exit: SlowStartExit::HyStart,
             prr: true,
             frto: true,
-            rack_tlp: false,
+            rack_tlp: true,
         }
     }
 }

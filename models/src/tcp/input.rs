@@ -408,9 +408,12 @@ impl TcpEndpoint {
                 Timer::TimeWait => self.close_with(CloseReason::Fin),
                 Timer::ReoTimeout => self.on_reo_timeout(now, coupling),
                 Timer::LossProbe => {
-                    // RFC 8985 7.3: send the probe from `poll_transmit`.
-                    if self.can_send_data() {
-                        self.snd.arm_loss_probe();
+                    // RFC 8985 7.3: the probe goes out from
+                    // `poll_transmit`; Linux sends it from the timer and
+                    // re-arms the RTO from now (`tcp_send_loss_probe`), so
+                    // an RTO due at this instant does not fire.
+                    if self.can_send_data() && self.snd.arm_loss_probe() {
+                        self.timers.set(Timer::Retransmit, now + self.rtt.rto());
                     }
                 }
             }
