@@ -17,7 +17,11 @@
 //! | `initial_window_segments` | 10 | 10 |
 //!
 //! With `rack_tlp` off (`Rfc6675`) a lost retransmission or a lost tail
-//! waits for the RTO. Not modelled in either profile (a user sees
+//! waits for the RTO. Linux always runs RACK with PRR: `rack_tlp` added to
+//! `Rfc6675` alone (RFC 6675's pipe < cwnd sending, ssthresh from a
+//! FlightSize that counts SACKed data) can, after a large overshoot, keep
+//! resending what overflows the queue for the whole recovery instead of
+//! timing out (docs/validation.md). Not modelled in either profile (a user sees
 //! their absence): the undo of a spurious fast recovery and the
 //! timestamp/D-SACK undo of a timeout (Linux `tcp_try_undo_recovery`,
 //! `tcp_packet_delayed`), D-SACK from the receiver, pacing, TSO.
