@@ -1028,6 +1028,48 @@ mod tests {
     }
 
     #[test]
+    fn with_rack_three_sacks_mark_the_hole_lost_at_once_and_recovery_resends_only_it() {
+        let mut s = fixture(true, 20_000, 10);
+        s.rack_enabled = true;
+        let mss = MSS as u64;
+        let (srtt, min) = (Some(SimDuration::from_millis(10)), Some(SimDuration::from_millis(10)));
+        // Segments 1..=3 SACKed 10 ms after all ten left: three SACKs and
+        // no reordering seen, so the window is 0 and segment 0 (sent before
+        // segment 3, RACK.rtt ago) is lost; 4..=9 were not sent before.
+        let mut o = s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 4), true);
+        assert!(!o.entered_recovery);
+        let wait = s.rack_after_ack(t(10), srtt, min, &mut o);
+        assert!(o.entered_recovery && wait.is_none());
+        assert_eq!(s.phase, Phase::Recovery);
+        assert_eq!(s.rack_lost_bytes(), mss);
+        // Linux in_flight: 10 out - 3 SACKed - 1 lost.
+        assert_eq!(s.pipe(), 6 * mss);
+        let p = send(&mut s, 100 * mss).unwrap();
+        assert_eq!((p.start, p.kind), (seq(0), SegKind::Lost));
+        assert_eq!(s.pipe(), 7 * mss);
+        // Nothing else is lost: new data follows.
+        assert_eq!(send(&mut s, 100 * mss).map(|p| p.kind), Some(SegKind::New));
+    }
+
+    #[test]
+    fn with_rack_two_sacks_wait_for_the_reordering_window() {
+        let mut s = fixture(true, 20_000, 10);
+        s.rack_enabled = true;
+        let (srtt, min) = (Some(SimDuration::from_millis(40)), Some(SimDuration::from_millis(40)));
+        // Two SACKs: the window is min_rtt/4 = 10 ms; segment 0 expires
+        // at 0 + RACK.rtt (40) + 10 ms, 10 ms from now.
+        let mut o = s.on_ack(t(40), 0, seq(0), 1 << 20, &sack(1, 3), true);
+        let wait = s.rack_after_ack(t(40), srtt, min, &mut o);
+        assert_eq!(wait, Some(SimDuration::from_millis(10)));
+        assert!(!o.entered_recovery);
+        assert_eq!(s.phase, Phase::Open);
+        // The reordering timer fires: lost, fast recovery.
+        assert!(s.rack_reo_timeout(t(50), srtt, min).is_some());
+        assert_eq!(s.phase, Phase::Recovery);
+        assert_eq!(s.rack_lost_bytes(), MSS as u64);
+    }
+
+    #[test]
     fn data_sacked_before_a_timeout_is_not_delivered_again_by_the_ack_after_it() {
         // The MPTCP "subflow a" cycle: 1..=9 SACKed above a lost head, an RTO
         // clears the scoreboard (RFC 2018 8) with one segment in flight, and

@@ -131,3 +131,44 @@ fn reordering_within_the_window_is_not_taken_for_loss_once_reordering_has_been_s
         }
     }
 }
+
+#[test]
+fn a_loss_with_only_two_segments_after_it_is_found_by_the_reordering_timer() {
+    let n = 10 * 1460;
+    for on in [true, false] {
+        let cfg = TcpConfig {
+            rack_tlp: on,
+            ..plain()
+        };
+        let mut p = Pair::new(cfg.clone(), cfg, n);
+        // Ten data segments, A -> B indices 2..=11; segment 7 is lost and
+        // only 8 and 9 are SACKed after it: fewer than three, so RACK
+        // waits its reordering window (min_rtt/4) and its timer fires.
+        p.ab.set_drops([9]);
+        p.run(secs(60));
+        assert_eq!(p.delivered, n, "rack {on}");
+        let s = *p.a.stats();
+        let rtx = p.ab.log.iter().find(|x| x.tx.is_retransmission).unwrap();
+        assert_eq!(rtx.seg.seq, p.ab.log[9].seg.seq);
+        // The SACK of segment 9 (the last one sent) reaches A.
+        let last_sack =
+            p.ba.log
+                .iter()
+                .filter_map(|x| x.arrives)
+                .filter(|&t| t <= rtx.at)
+                .max()
+                .unwrap();
+        let wait = rtx.at.saturating_since(last_sack);
+        if on {
+            // Reordering timer: segment 7 expires RACK.rtt + min_rtt/4
+            // after it was sent, plus 2 ms: a few ms after the last SACK,
+            // well before a probe (2 SRTT) or the RTO.
+            assert_eq!((s.fast_retransmits, s.rto_count, s.loss_probes), (1, 0, 0));
+            assert!(wait > ms(2) && wait < ms(20), "{wait}");
+        } else {
+            // RFC 6675: two SACKed segments make no loss; the RTO.
+            assert_eq!((s.fast_retransmits, s.rto_count), (0, 1));
+            assert!(wait >= ms(150), "{wait}");
+        }
+    }
+}
