@@ -10,7 +10,8 @@
 //!   Mathis (C = 1.22) and PFTK (b = 1, T0 = the sender's RTO).
 //!
 //! `cargo run --release -p experiments --example tcp_profiles [secs]`
-//! (`secs`: the random-loss runs' length, 60 by default).
+//! (`secs`: the random-loss runs' length, 60 by default). The random-loss
+//! table runs `Rfc6675`, `Linux6` and `Linux6` without RACK-TLP.
 
 use experiments::tcp_run::{TcpRunSpec, link, run_tcp};
 use experiments::theory::{mathis_bps, pftk_bps};
@@ -27,6 +28,13 @@ fn profiles() -> Vec<(&'static str, TcpConfig)> {
     vec![
         ("Rfc6675", rfc.clone()),
         ("Linux6", linux.clone()),
+        (
+            "Linux6-RACK-TLP",
+            TcpConfig {
+                rack_tlp: false,
+                ..linux.clone()
+            },
+        ),
         (
             "Linux6+HyStart++",
             TcpConfig {
@@ -66,9 +74,10 @@ fn profiles() -> Vec<(&'static str, TcpConfig)> {
             "Rfc6675+HyStart",
             TcpConfig {
                 slow_start_exit: SlowStartExit::HyStart,
-                ..rfc
+                ..rfc.clone()
             },
         ),
+        ("Rfc6675+RACK-TLP", TcpConfig { rack_tlp: true, ..rfc }),
     ]
 }
 
@@ -207,7 +216,8 @@ fn main() {
     println!("\nRandom loss: 1 Gb/s, 40 ms RTT, {secs} s, seeds 1-3\n");
     println!("| profile | cc | loss | goodput (Mb/s) | RTOs | Mathis (Mb/s) | / Mathis | PFTK (Mb/s) | / PFTK |");
     println!("|---|---|---|---|---|---|---|---|---|");
-    for (n, t) in profiles.iter().take(2) {
+    // Rfc6675, Linux6 and Linux6 without RACK-TLP.
+    for (n, t) in profiles.iter().take(3) {
         random_loss(n, t, secs);
     }
 }

@@ -290,7 +290,7 @@ pub struct TcpSpec {
     /// The stack whose start-up, recovery and RTO mechanisms are used:
     /// `Rfc6675` (RFC 6298 RTO, RFC 5681 ssthresh, RFC 6675 recovery, no
     /// early slow-start exit, no F-RTO) or `Linux6` (Linux 6.x: its RTO estimator,
-    /// `tcp_enter_loss`, PRR, HyStart in CUBIC). The four switches below
+    /// `tcp_enter_loss`, PRR, F-RTO, HyStart in CUBIC). The six switches below
     /// override it one by one. Default: `Linux6`. A scenario written back
     /// always names the profile, and leaves out the switches left to it.
     pub profile: TcpProfile,
@@ -311,6 +311,10 @@ pub struct TcpSpec {
     /// profile's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frto: Option<bool>,
+    /// RFC 8985 RACK-TLP (time-based loss detection and the tail loss
+    /// probe, as Linux runs it; needs SACK). Default: the profile's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rack_tlp: Option<bool>,
     /// Offer SACK-permitted (RFC 2018). Default: true.
     pub sack: bool,
     /// Offer timestamps (RFC 7323 3). Default: true.
@@ -352,6 +356,7 @@ impl Default for TcpSpec {
             slow_start_exit: None,
             prr: None,
             frto: None,
+            rack_tlp: None,
             sack: d.sack,
             timestamps: d.timestamps,
             window_scale: d.window_scale,
@@ -379,6 +384,7 @@ impl TcpSpec {
             slow_start_exit: self.slow_start_exit.unwrap_or(p.slow_start_exit),
             prr: self.prr.unwrap_or(p.prr),
             frto: self.frto.unwrap_or(p.frto),
+            rack_tlp: self.rack_tlp.unwrap_or(p.rack_tlp),
             mss_bytes,
             sack: self.sack,
             timestamps: self.timestamps,

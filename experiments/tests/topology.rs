@@ -163,18 +163,27 @@ fn flows_of_one_host_pair_spread_over_both_equal_cost_paths_and_all_complete() {
 #[test]
 fn an_mptcp_connection_and_a_tcp_connection_share_a_bottleneck_and_both_progress() {
     let sc = Scenario::load(Path::new("tests/topology/shared_bottleneck.ron")).unwrap_or_else(|e| panic!("{e}"));
-    let out = run(&sc, &RunOptions::default()).unwrap();
-    let m = &out.metrics;
-    let mp = &m.connections[0];
-    let sp = &m.connections[1];
-    assert!(mp.mptcp && !sp.mptcp);
-    let ifaces: Vec<&str> = mp.subflows.iter().map(|s| s.iface.as_str()).collect();
-    assert_eq!(ifaces, ["mp.a", "mp.b"]);
-    // 10 Mb/s for 10 s is at most 12.5 MB through the bottleneck.
-    let total = mp.bytes_delivered + sp.bytes_delivered;
-    assert!(total > 10_000_000 && total <= 12_500_000, "{total}");
-    let ratio = mp.bytes_delivered as f64 / sp.bytes_delivered as f64;
-    assert!((0.5..1.5).contains(&ratio), "LIA against Reno: {ratio}");
+    // Five seeds, with 0 to 1 ms of jitter at the bottleneck as the
+    // shared-bottleneck-fairness sweep: without it the drop-tail losses of
+    // the three flows synchronise and one run's ratio swings with the phase
+    // (1.18 with RFC 6675 recovery, 1.51 with RACK-TLP, 0.96 to 1.58 over
+    // stop times of 8 to 20 s).
+    for seed in 1..=5 {
+        let mut sc = sc.clone();
+        sc.seed = seed;
+        let out = run(&sc, &RunOptions::default()).unwrap();
+        let m = &out.metrics;
+        let mp = &m.connections[0];
+        let sp = &m.connections[1];
+        assert!(mp.mptcp && !sp.mptcp);
+        let ifaces: Vec<&str> = mp.subflows.iter().map(|s| s.iface.as_str()).collect();
+        assert_eq!(ifaces, ["mp.a", "mp.b"]);
+        // 10 Mb/s for 10 s is at most 12.5 MB through the bottleneck.
+        let total = mp.bytes_delivered + sp.bytes_delivered;
+        assert!(total > 10_000_000 && total <= 12_500_000, "seed {seed}: {total}");
+        let ratio = mp.bytes_delivered as f64 / sp.bytes_delivered as f64;
+        assert!((0.5..1.5).contains(&ratio), "seed {seed}: LIA against Reno: {ratio}");
+    }
 }
 
 #[test]

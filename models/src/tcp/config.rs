@@ -93,6 +93,11 @@ pub struct TcpConfig {
     /// RFC 5682 F-RTO after a timeout, with Linux's undo of a spurious one
     /// (`sysctl_tcp_frto` = 2).
     pub frto: bool,
+    /// RFC 8985 RACK-TLP as Linux runs it (`sysctl_tcp_recovery` = 1,
+    /// `sysctl_tcp_early_retrans` = 3): time-based loss detection instead
+    /// of RFC 6675's duplicate threshold, and the tail loss probe. Needs
+    /// SACK (without it the sender keeps NewReno, as Linux).
+    pub rack_tlp: bool,
 }
 
 impl TcpConfig {
@@ -134,6 +139,7 @@ impl Default for TcpConfig {
             slow_start_exit: SlowStartExit::HyStart,
             prr: true,
             frto: true,
+            rack_tlp: true,
         }
     }
 }

@@ -7,6 +7,7 @@
 use sim_core::{SimDuration, SimTime};
 
 use super::recv::AckUrgency;
+use super::send::{AckOutcome, RACK_TIMEOUT_MIN, TlpAck, probe_timeout};
 use super::{CloseReason, LossResponse, RecoveryPhase, TcpEndpoint, TcpEvent, TcpState, Timer, ts_clock};
 use crate::cc::{AckSample, Coupling};
 use crate::segment::Segment;
@@ -169,7 +170,9 @@ impl TcpEndpoint {
         let sack: &[_] = if self.sack_ok { seg.options.sack.as_slice() } else { &[] };
         let cwnd_before = self.cc.cwnd_bytes();
         let in_ss = self.cc.in_slow_start();
-        let o = self.snd.on_ack(now, seg.seq, seg.ack, wnd, sack, is_pure);
+        // RACK reads min_rtt as it was before this ACK's sample.
+        self.snd.min_rtt = self.rtt.min_rtt();
+        let mut o = self.snd.on_ack(now, seg.seq, seg.ack, wnd, sack, is_pure);
         if o.too_new {
             // "If the ACK acks something not yet sent (SEG.ACK > SND.NXT)
             // then send an ACK, drop the segment, and return."
@@ -206,27 +209,27 @@ impl TcpEndpoint {
         if o.acked > 0 {
             self.rto_retries = 0;
         }
+        // RFC 8985 6.2: RACK loss detection, with this ACK's RTT sample in
+        // SRTT and min_rtt (Linux `tcp_fastretrans_alert` after
+        // `tcp_clean_rtx_queue`); it may start fast recovery.
+        let rack_wait = self
+            .snd
+            .rack_after_ack(now, self.rtt.srtt(), self.rtt.min_rtt(), &mut o);
 
         // Congestion control, only through the trait.
         if o.entered_recovery {
+            self.enter_fast_recovery(now, &o, cwnd_before, coupling);
+        } else if o.tlp == TlpAck::Recovered {
+            // RFC 8985 7.4.2 / Linux `tcp_process_tlp_ack`: the probe
+            // repaired a loss: `tcp_init_cwnd_reduction` then
+            // `tcp_end_cwnd_reduction` (cwnd = ssthresh).
             let base = match self.cfg.loss_response {
-                // RFC 5681 3.2 step 2: ssthresh from FlightSize.
-                LossResponse::Rfc5681 => o.congestion_flight,
-                // Linux `tcp_init_cwnd_reduction`: `ca_ops->ssthresh()`,
-                // which Reno and CUBIC compute from cwnd.
+                LossResponse::Rfc5681 => o.flight_before,
                 LossResponse::Linux => cwnd_before,
             };
             self.cc.on_congestion_event(now, base, coupling);
-            if !self.snd.sack_mode {
-                self.snd.set_newreno_window(self.cc.ssthresh_bytes());
-            }
-            if self.cfg.prr {
-                // RFC 6937 3: RecoverFS; Linux `prior_cwnd`.
-                self.snd.start_prr(cwnd_before);
-            }
-            self.stats.fast_retransmits += 1;
-            self.events
-                .push_back(TcpEvent::FastRetransmit { seq: self.snd.snd_una });
+            self.cc.on_recovery_exit(now, self.cc.ssthresh_bytes());
+            self.stats.loss_probe_recoveries += 1;
         } else if o.frto_undo {
             // RFC 5682 3.1 step 3.b; Linux `tcp_try_undo_loss`.
             self.cc.undo_reduction(self.undo_cwnd, self.undo_ssthresh);
@@ -268,6 +271,30 @@ impl TcpEndpoint {
             self.timers.cancel(Timer::Retransmit);
         } else if o.restart_rto {
             self.timers.set(Timer::Retransmit, now + self.rtt.rto());
+        }
+        if self.snd.rack_active() {
+            self.stats.lost_retransmissions = self.snd.lost_retransmissions;
+            if self.snd.all_acked() {
+                self.timers.cancel(Timer::ReoTimeout);
+                self.timers.cancel(Timer::LossProbe);
+            } else if let Some(w) = rack_wait {
+                // RFC 8985 6.3 / Linux `tcp_rack_mark_lost`: the longest
+                // wait plus `TCP_TIMEOUT_MIN_US`, at most the RTO; it
+                // takes the place of the probe timer for this ACK.
+                let wait = (w + RACK_TIMEOUT_MIN).min(self.rtt.rto());
+                self.timers.set(Timer::ReoTimeout, now + wait);
+                self.timers.cancel(Timer::LossProbe);
+            } else {
+                if o.dubious {
+                    self.timers.cancel(Timer::ReoTimeout);
+                }
+                if o.acked > 0 {
+                    // Linux `tcp_set_xmit_timer` on an ACK of new data.
+                    self.schedule_loss_probe(now, true);
+                } else if self.snd.phase != RecoveryPhase::Open {
+                    self.timers.cancel(Timer::LossProbe);
+                }
+            }
         }
         // The window opened: the persist timer stops (RFC 9293 3.8.6.1).
         if self.snd.snd_wnd > 0 && o.window_grew {
@@ -379,8 +406,81 @@ impl TcpEndpoint {
                 }
                 Timer::Persist => self.on_persist_timeout(now),
                 Timer::TimeWait => self.close_with(CloseReason::Fin),
+                Timer::ReoTimeout => self.on_reo_timeout(now, coupling),
+                Timer::LossProbe => {
+                    // RFC 8985 7.3: the probe goes out from
+                    // `poll_transmit`; Linux sends it from the timer and
+                    // re-arms the RTO from now (`tcp_send_loss_probe`), so
+                    // an RTO due at this instant does not fire.
+                    if self.can_send_data() && self.snd.arm_loss_probe() {
+                        self.timers.set(Timer::Retransmit, now + self.rtt.rto());
+                    }
+                }
             }
         }
+    }
+
+    /// Fast recovery began (`o` from the ACK or the reordering timer that
+    /// started it): the congestion control's reduction, PRR, the event.
+    fn enter_fast_recovery(&mut self, now: SimTime, o: &AckOutcome, cwnd_before: u64, coupling: &Coupling<'_>) {
+        let base = match self.cfg.loss_response {
+            // RFC 5681 3.2 step 2: ssthresh from FlightSize.
+            LossResponse::Rfc5681 => o.congestion_flight,
+            // Linux `tcp_init_cwnd_reduction`: `ca_ops->ssthresh()`,
+            // which Reno and CUBIC compute from cwnd.
+            LossResponse::Linux => cwnd_before,
+        };
+        self.cc.on_congestion_event(now, base, coupling);
+        if !self.snd.sack_mode {
+            self.snd.set_newreno_window(self.cc.ssthresh_bytes());
+        }
+        if self.cfg.prr {
+            // RFC 6937 3: RecoverFS; Linux `prior_cwnd`.
+            self.snd.start_prr(cwnd_before);
+        }
+        self.stats.fast_retransmits += 1;
+        self.events
+            .push_back(TcpEvent::FastRetransmit { seq: self.snd.snd_una });
+    }
+
+    /// RFC 8985 6.3 / Linux `tcp_rack_reo_timeout`: mark what expired; from
+    /// the open state that starts fast recovery, with the window reduction
+    /// Linux makes there (`tcp_cwnd_reduction` with one segment counted as
+    /// delivered).
+    fn on_reo_timeout(&mut self, now: SimTime, coupling: &Coupling<'_>) {
+        if !self.can_send_data() {
+            return;
+        }
+        let cwnd_before = self.cc.cwnd_bytes();
+        if let Some(o) = self.snd.rack_reo_timeout(now, self.rtt.srtt(), self.rtt.min_rtt()) {
+            self.enter_fast_recovery(now, &o, cwnd_before, coupling);
+            if self.cfg.prr {
+                let smss = u64::from(self.snd.smss);
+                self.snd.prr_on_ack(smss, self.cc.ssthresh_bytes(), false);
+            }
+        }
+        self.stats.lost_retransmissions = self.snd.lost_retransmissions;
+        self.timers.cancel(Timer::LossProbe);
+    }
+
+    /// RFC 8985 7.2 / Linux `tcp_schedule_loss_probe`: arm the probe timer
+    /// in the open state with data outstanding. `advancing_rto`: the RTO
+    /// was just restarted (an ACK of new data), so the probe is bounded by
+    /// a whole RTO; else by what is left of the running one.
+    pub(super) fn schedule_loss_probe(&mut self, now: SimTime, advancing_rto: bool) {
+        if !self.snd.rack_active() || self.snd.phase != RecoveryPhase::Open || self.snd.all_acked() {
+            self.timers.cancel(Timer::LossProbe);
+            return;
+        }
+        let rto_left = if advancing_rto {
+            self.rtt.rto()
+        } else {
+            self.timers
+                .get(Timer::Retransmit)
+                .map_or(self.rtt.rto(), |t| t.saturating_since(now))
+        };
+        let pto = probe_timeout(self.rtt.srtt(), self.snd.records_len() == 1, self.cfg.rto_min, rto_left);
+        self.timers.set(Timer::LossProbe, now + pto);
     }
 
     fn on_retransmit_timeout(&mut self, now: SimTime, coupling: &Coupling<'_>) {
@@ -445,6 +545,8 @@ impl TcpEndpoint {
                 self.rtt.back_off();
                 self.timers.set(Timer::Retransmit, now + self.rtt.rto());
                 self.timers.cancel(Timer::Persist);
+                self.timers.cancel(Timer::ReoTimeout);
+                self.timers.cancel(Timer::LossProbe);
                 self.stats.rto_count += 1;
                 self.events.push_back(TcpEvent::Rto {
                     backoff: self.rtt.backoff(),

@@ -63,15 +63,16 @@
 //!   `cc::reno` does it). Linux `tcp_enter_loss` differs: it bases ssthresh
 //!   on cwnd, holds it on the same condition, and does not lower it again
 //!   for a timeout during fast recovery. `TcpConfig::loss_response` chooses
-//!   (`Rfc5681`, the default, lowers it again from the unSACKed data;
-//!   `Linux` does as Linux, and bases fast recovery's ssthresh on cwnd too).
+//!   (`Rfc5681` lowers it again from the unSACKed data; `Linux`, the
+//!   default, does as Linux, and bases fast recovery's ssthresh on cwnd too).
 //! - `TcpConfig` names the stack's mechanisms one by one and
-//!   [`TcpProfile`] sets them together (`Rfc6675`, the default, or `Linux6`):
+//!   [`TcpProfile`] sets them together (`Linux6`, the default, or `Rfc6675`):
 //!   the RTO estimator (`rtt.rs`, `rtt_linux.rs`), the loss response
 //!   (`input.rs`, `send/recovery.rs`), PRR (`send/prr.rs`) and the early
 //!   slow-start exit of the congestion control (`cc::hystart`,
-//!   `cc::hystart_pp`), F-RTO and its undo (`send/frto.rs`, `input.rs`).
-//!   RACK-TLP is not modelled.
+//!   `cc::hystart_pp`), F-RTO and its undo (`send/frto.rs`, `input.rs`),
+//!   RACK-TLP (RFC 8985: `send/rack.rs`, applied in `send/recovery.rs` and
+//!   `send/plan.rs`; its reordering and probe timers in `input.rs`).
 //! - Timestamp values tick in milliseconds (as Linux), with no random
 //!   offset, so timestamp RTT samples have 1 ms resolution. As Linux
 //!   `tcp_ack_update_rtt`, the exact send-time sample of cumulatively ACKed
@@ -264,6 +265,14 @@ pub struct TcpStats {
     pub spurious_rtos: u64,
     /// Entries into fast recovery.
     pub fast_retransmits: u64,
+    /// Tail loss probes sent (RFC 8985 7.3; Linux `TCPLossProbes`).
+    pub loss_probes: u64,
+    /// Probe episodes that ended showing the probe repaired a loss, with a
+    /// window reduction (RFC 8985 7.4.2; Linux `TCPLossProbeRecovery`).
+    pub loss_probe_recoveries: u64,
+    /// Retransmissions RACK found lost and resent again (RFC 8985 6.2;
+    /// Linux `TCPLostRetransmit`).
+    pub lost_retransmissions: u64,
     /// Duplicate ACKs received: RFC 5681 2 without SACK; with SACK, ACKs
     /// that SACK new data (RFC 6675 2).
     pub dupacks_received: u64,
@@ -476,6 +485,9 @@ impl TcpEndpoint {
         self.snd.sack_mode = self.sack_ok && self.cfg.recovery == Recovery::Sack;
         self.snd.limited_transmit = self.cfg.limited_transmit;
         self.snd.frto_enabled = self.cfg.frto;
+        // RFC 8985 needs SACK; Linux's non-SACK sender keeps NewReno
+        // (`tcp_identify_packet_loss`: `tcp_newreno_mark_lost`).
+        self.snd.rack_enabled = self.cfg.rack_tlp && self.snd.sack_mode;
         self.update_smss();
     }
 
@@ -719,6 +731,12 @@ impl TcpEndpoint {
     /// The loss-recovery phase (open, fast recovery, or after an RTO).
     pub fn recovery_phase(&self) -> RecoveryPhase {
         self.snd.phase
+    }
+    /// Whether RACK has seen the path reorder (RFC 8985 6.2; Linux
+    /// `reord_seen`): its reordering window is then kept in recovery and
+    /// after three SACKs.
+    pub fn rack_reordering_seen(&self) -> bool {
+        self.snd.rack().reord_seen
     }
     /// Payload bytes of a full data segment without SACK blocks.
     pub fn smss_bytes(&self) -> u32 {

@@ -121,6 +121,7 @@ impl TcpEndpoint {
         }
         let ctx = self.plan_ctx(data_opts);
         let cwnd = ctx.cwnd;
+        let probe = self.snd.loss_probe_pending();
         let p = match self.snd.plan(&ctx) {
             Plan::Send(p) => p,
             Plan::Blocked(b) => {
@@ -155,6 +156,15 @@ impl TcpEndpoint {
         // flight: the retransmission timer replaces the persist timer.
         self.timers.set_if_unarmed(Timer::Retransmit, now + self.rtt.rto());
         self.timers.cancel(Timer::Persist);
+        if probe {
+            // RFC 8985 7.3 / Linux `tcp_send_loss_probe`: the RTO restarts
+            // from the probe; no new probe until this one is answered.
+            self.timers.set(Timer::Retransmit, now + self.rtt.rto());
+            self.stats.loss_probes += 1;
+        } else if p.kind == SegKind::New {
+            // Linux `tcp_write_xmit` -> `tcp_schedule_loss_probe`.
+            self.schedule_loss_probe(now, false);
+        }
         let rtx = p.is_retransmission();
         self.stats.segments_sent += 1;
         if p.len > 0 {

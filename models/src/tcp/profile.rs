@@ -13,13 +13,18 @@
 //! | `slow_start_exit` | none | HyStart (Linux `tcp_cubic.c`, CUBIC only) |
 //! | `prr` | off (RFC 6675 pipe < cwnd) | RFC 6937 (Linux `tcp_cwnd_reduction`) |
 //! | `frto` | off | RFC 5682 3.1 with Linux's undo (`tcp_process_loss`) |
+//! | `rack_tlp` | off (RFC 6675 `IsLost`) | RFC 8985 RACK-TLP (`tcp_recovery.c`, `tcp_schedule_loss_probe`; `send/rack.rs`) |
 //! | `initial_window_segments` | 10 | 10 |
 //!
-//! Not modelled in either profile (a user sees their absence): RACK-TLP
-//! (RFC 8985; a lost retransmission or a lost tail waits for the RTO), the
-//! undo of a spurious fast recovery and the timestamp/D-SACK undo of a
-//! timeout (Linux `tcp_try_undo_recovery`, `tcp_packet_delayed`), pacing,
-//! TSO.
+//! With `rack_tlp` off (`Rfc6675`) a lost retransmission or a lost tail
+//! waits for the RTO. Linux always runs RACK with PRR: `rack_tlp` added to
+//! `Rfc6675` alone (RFC 6675's pipe < cwnd sending, ssthresh from a
+//! FlightSize that counts SACKed data) can, after a large overshoot, keep
+//! resending what overflows the queue for the whole recovery instead of
+//! timing out (docs/validation.md). Not modelled in either profile (a user sees
+//! their absence): the undo of a spurious fast recovery and the
+//! timestamp/D-SACK undo of a timeout (Linux `tcp_try_undo_recovery`,
+//! `tcp_packet_delayed`), D-SACK from the receiver, pacing, TSO.
 
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +40,7 @@ pub enum TcpProfile {
     Rfc6675,
     /// Linux 6.x (read in 6.18), the default: the mdev-based RTO with its
     /// 200 ms floor on the variance term, ssthresh from cwnd and kept
-    /// through a loss episode, PRR, F-RTO, HyStart in CUBIC.
+    /// through a loss episode, PRR, F-RTO, HyStart in CUBIC, RACK-TLP.
     #[default]
     Linux6,
 }
@@ -79,6 +84,7 @@ impl TcpProfile {
                 cfg.slow_start_exit = SlowStartExit::Off;
                 cfg.prr = false;
                 cfg.frto = false;
+                cfg.rack_tlp = false;
             }
             TcpProfile::Linux6 => {
                 cfg.rto_estimator = RtoEstimator::Linux;
@@ -86,6 +92,10 @@ impl TcpProfile {
                 cfg.slow_start_exit = SlowStartExit::HyStart;
                 cfg.prr = true;
                 cfg.frto = true;
+                // Linux `sysctl_tcp_recovery` = 1 (RACK; since 4.18 it
+                // replaces RFC 6675's duplicate-ACK rule) and
+                // `sysctl_tcp_early_retrans` = 3 (TLP).
+                cfg.rack_tlp = true;
             }
         }
         // RFC 6928 / Linux `TCP_INIT_CWND`: both start with 10 segments.
@@ -117,7 +127,7 @@ mod tests {
         assert_eq!(cfg.rto_estimator, RtoEstimator::Linux);
         assert_eq!(cfg.loss_response, LossResponse::Linux);
         assert_eq!(cfg.slow_start_exit, SlowStartExit::HyStart);
-        assert!(cfg.prr && cfg.frto);
+        assert!(cfg.prr && cfg.frto && cfg.rack_tlp);
         assert_eq!(cfg.initial_window_segments, 10);
         let d = TcpConfig::default();
         assert_eq!((cfg.mss_bytes, cfg.rto_min, cfg.sack), (d.mss_bytes, d.rto_min, d.sack));

@@ -102,6 +102,40 @@ impl Scoreboard {
         newly
     }
 
+    /// Unmarks `[start, end)` (splitting a range that straddles an end);
+    /// returns how many bytes were marked in it. The sender keeps RACK's
+    /// lost-and-not-yet-resent bytes in a second `Scoreboard` and removes
+    /// what it retransmits or what gets SACKed.
+    pub fn remove(&mut self, start: u64, end: u64) -> u64 {
+        if start >= end {
+            return 0;
+        }
+        // First range that ends after `start`.
+        let i = self.ranges.partition_point(|r| r.1 <= start);
+        let mut removed = 0;
+        let mut j = i;
+        let mut keep: [Option<(u64, u64)>; 2] = [None, None];
+        while j < self.ranges.len() && self.ranges[j].0 < end {
+            let (rs, re) = self.ranges[j];
+            removed += re.min(end) - rs.max(start);
+            if rs < start {
+                keep[0] = Some((rs, start));
+            }
+            if re > end {
+                keep[1] = Some((end, re));
+            }
+            j += 1;
+        }
+        if j > i {
+            self.ranges.drain(i..j);
+            for k in keep.iter().rev().flatten() {
+                self.ranges.insert(i, *k);
+            }
+        }
+        self.sacked_bytes -= removed;
+        removed
+    }
+
     /// A cumulative ACK up to `una`: forgets everything below it; returns
     /// the SACKed bytes that were below `una`.
     pub fn advance(&mut self, una: u64) -> u64 {
@@ -255,6 +289,22 @@ mod tests {
         assert_eq!(n, 2500);
         assert!(sb.covers(1500, 6000));
         assert!(!sb.covers(1000, 2000));
+    }
+
+    #[test]
+    fn removing_a_span_splits_the_ranges_it_cuts_and_counts_what_was_marked() {
+        let mut sb = fixture(&[1, 2, 4]);
+        assert_eq!(sb.remove(1500, 4200), 1700);
+        assert_eq!(sb.ranges().collect::<Vec<_>>(), vec![(1000, 1500), (4200, 5000)]);
+        assert_eq!(sb.sacked_bytes(), 1300);
+        assert_eq!(sb.remove(1100, 1200), 100);
+        assert_eq!(
+            sb.ranges().collect::<Vec<_>>(),
+            vec![(1000, 1100), (1200, 1500), (4200, 5000)]
+        );
+        assert_eq!(sb.remove(6000, 7000), 0);
+        assert_eq!(sb.remove(0, 10_000), 1200);
+        assert!(sb.is_empty());
     }
 
     #[test]

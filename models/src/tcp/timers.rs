@@ -24,12 +24,25 @@ pub enum Timer {
     Persist,
     /// TIME-WAIT timer ([`crate::tcp::TcpConfig::time_wait`]).
     TimeWait,
+    /// RACK reordering timer (RFC 8985 6.3; Linux `ICSK_TIME_REO_TIMEOUT`).
+    ReoTimeout,
+    /// Tail loss probe timer (RFC 8985 7.2; Linux `ICSK_TIME_LOSS_PROBE`).
+    LossProbe,
 }
 
 impl Timer {
-    /// Firing order when several are due at the same instant: retransmission
-    /// first (it may make a pending delayed ACK ride on a retransmission).
-    pub const ALL: [Timer; 4] = [Timer::Retransmit, Timer::DelayedAck, Timer::Persist, Timer::TimeWait];
+    /// Firing order when several are due at the same instant: RACK's
+    /// reordering timer and the probe timer before the retransmission timer
+    /// (in Linux they replace it, so it cannot fire first), retransmission
+    /// before the delayed ACK (which may then ride on a retransmission).
+    pub const ALL: [Timer; 6] = [
+        Timer::ReoTimeout,
+        Timer::LossProbe,
+        Timer::Retransmit,
+        Timer::DelayedAck,
+        Timer::Persist,
+        Timer::TimeWait,
+    ];
 
     const fn index(self) -> usize {
         match self {
@@ -37,6 +50,8 @@ impl Timer {
             Timer::DelayedAck => 1,
             Timer::Persist => 2,
             Timer::TimeWait => 3,
+            Timer::ReoTimeout => 4,
+            Timer::LossProbe => 5,
         }
     }
 }
@@ -44,7 +59,7 @@ impl Timer {
 /// Deadlines of the armed timers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TimerTable {
-    deadline: [Option<SimTime>; 4],
+    deadline: [Option<SimTime>; 6],
 }
 
 impl TimerTable {
@@ -69,7 +84,7 @@ impl TimerTable {
 
     /// Disarms every timer.
     pub fn cancel_all(&mut self) {
-        self.deadline = [None; 4];
+        self.deadline = [None; 6];
     }
 
     /// The deadline of `t`; `None` when it is not armed.

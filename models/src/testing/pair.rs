@@ -11,7 +11,9 @@
 //!
 //! Per direction, [`Direction::set_drops`] drops exactly the segments with
 //! the given indices (0-based, counting every segment offered in that
-//! direction) through [`LossModel::DropList`]; a dropped segment still
+//! direction) through [`LossModel::DropList`], and
+//! [`Direction::set_extra_delay`] makes one segment arrive later than the
+//! link delivers it (reordering it behind the next ones); a dropped segment still
 //! occupies the link for its serialisation time, as every loss on a
 //! `sim_core` link does. Every offered segment is logged ([`Sent`]): when
 //! it was sent, when it arrives (or that it was dropped), the segment and
@@ -64,7 +66,7 @@
 
 #![warn(missing_docs)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use sim_core::{Bandwidth, BufferLimit, Link, LinkConfig, LossModel, RngStreams, SimDuration, SimTime};
@@ -180,6 +182,11 @@ pub struct Direction<T> {
     link: Link<(usize, Segment)>,
     /// Every segment offered, in offer order (index = drop-list index).
     pub log: Vec<Sent<T>>,
+    /// Extra delay of single segments, by index.
+    extra_delay: BTreeMap<usize, SimDuration>,
+    /// Segments the link delivered that wait for their extra delay:
+    /// (arrival, index, segment).
+    held: Vec<(SimTime, usize, Segment)>,
 }
 
 impl<T> Direction<T> {
@@ -191,7 +198,22 @@ impl<T> Direction<T> {
                 rng.stream(&format!("{name}/jitter")),
             ),
             log: Vec::new(),
+            extra_delay: BTreeMap::new(),
+            held: Vec::new(),
         }
+    }
+
+    /// Segment `index` (0-based among those offered in this direction)
+    /// arrives `extra` after the link delivers it; the segments behind it
+    /// overtake it. It still takes its place on the link.
+    pub fn set_extra_delay(&mut self, index: usize, extra: SimDuration) {
+        self.extra_delay.insert(index, extra);
+    }
+
+    /// The next arrival, held segments included.
+    fn next_arrival(&self) -> Option<SimTime> {
+        let held = self.held.iter().map(|h| h.0).min();
+        SimTime::earliest(self.link.next_arrival(), held)
     }
 
     /// Drops exactly the segments with these indices among all offered in
@@ -236,7 +258,20 @@ impl<T> Direction<T> {
 
     /// The next segment that has arrived by `now`.
     fn pop_arrived(&mut self, now: SimTime) -> Option<Segment> {
-        self.link.pop_arrived(now).map(|(_, seg)| seg)
+        while let Some((i, seg)) = self.link.pop_arrived(now) {
+            match self.extra_delay.get(&i) {
+                Some(&d) => {
+                    let at = self.log[i].arrives.map_or(now, |a| a + d);
+                    self.log[i].arrives = Some(at);
+                    self.held.push((at, i, seg));
+                }
+                None => return Some(seg),
+            }
+        }
+        let k = (0..self.held.len())
+            .filter(|&k| self.held[k].0 <= now)
+            .min_by_key(|&k| (self.held[k].0, self.held[k].1))?;
+        Some(self.held.remove(k).2)
     }
 
     fn offer(&mut self, now: SimTime, version: MptcpVersion, seg: Segment, tx: T) {
@@ -336,8 +371,8 @@ impl<E: Endpoint> Pair<E> {
     /// The next instant something happens: an arrival or a timer.
     pub fn next_time(&self) -> Option<SimTime> {
         [
-            self.ab.link.next_arrival(),
-            self.ba.link.next_arrival(),
+            self.ab.next_arrival(),
+            self.ba.next_arrival(),
             self.a.poll_timeout(),
             self.b.as_ref().and_then(|b| b.poll_timeout()),
         ]
@@ -565,7 +600,7 @@ impl<E: Endpoint> MultiPair<E> {
     pub fn next_time(&self) -> Option<SimTime> {
         self.paths
             .iter()
-            .flat_map(|p| [p.ab.link.next_arrival(), p.ba.link.next_arrival()])
+            .flat_map(|p| [p.ab.next_arrival(), p.ba.next_arrival()])
             .chain([self.a.poll_timeout(), self.b.as_ref().and_then(|b| b.poll_timeout())])
             .flatten()
             .min()

@@ -31,8 +31,13 @@
 //! With `TcpConfig::frto`, the loss phase runs F-RTO (`frto`): it may
 //! send new data instead of retransmissions, and undo a spurious timeout.
 //!
-//! Simplified (observable): no RACK-TLP (RFC 8985: a lost tail or a lost retransmission
-//! waits for the RTO), no undo of a fast recovery, no pacing, no TSO; a retransmitted
+//! With `TcpConfig::rack_tlp` (and SACK), RACK (RFC 8985 6, `rack`) decides
+//! what is lost in the open state and in fast recovery instead of RFC
+//! 6675's `IsLost`: fast recovery starts when RACK marks a segment lost, and
+//! retransmits the segments RACK marked, lost retransmissions included; the
+//! tail loss probe (RFC 8985 7) runs in the open state.
+//!
+//! Simplified (observable): no undo of a fast recovery, no pacing, no TSO; a retransmitted
 //! segment is re-cut from the byte stream (its boundaries may differ from
 //! the original's, as RFC 9293 3.10.7.4 allows).
 //!
@@ -48,6 +53,8 @@
 //!   sent ([`Sender::on_sent`]).
 //! - `prr`: Proportional Rate Reduction (RFC 6937) during fast recovery.
 //! - `frto`: F-RTO (RFC 5682), the detection of spurious timeouts.
+//! - `rack`: RACK-TLP (RFC 8985): time-based loss detection and the tail
+//!   loss probe, as rules over the records; `recovery` and `plan` apply them.
 //! - `recovery`: the recovery phases ([`Phase`]), `SetPipe()` and the
 //!   flight, the ACK ([`Sender::on_ack`]: cumulative ACK, SACK blocks,
 //!   window update, duplicate ACKs, entering and leaving recovery) and the
@@ -57,11 +64,12 @@ mod buffer;
 mod frto;
 mod plan;
 mod prr;
+mod rack;
 mod recovery;
 
 use std::collections::VecDeque;
 
-use sim_core::SimTime;
+use sim_core::{SimDuration, SimTime};
 
 use super::scoreboard::Scoreboard;
 
@@ -69,22 +77,31 @@ pub use buffer::Chunk;
 pub use frto::{Frto, FrtoStep, LossAck};
 pub use plan::{Blocked, Plan, PlanCtx, SegKind};
 pub use prr::Prr;
-pub use recovery::Phase;
+pub use rack::{Rack, TIMEOUT_MIN as RACK_TIMEOUT_MIN, Tlp, TlpAck, probe_timeout};
+pub use recovery::{AckOutcome, Phase};
 
 /// RFC 5681 3.2 / RFC 6675 2: DupThresh = 3.
 pub const DUP_THRESH: u32 = 3;
 
-/// One transmission of new data (or the FIN), for RTT samples.
+/// One transmission of new data (or the FIN), for RTT samples and RACK.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct SentRec {
     start: u64,
     end: u64,
     sent_at: SimTime,
+    /// Its last transmission (RFC 8985 6.1 per-segment `xmit_ts`; Linux
+    /// `skb_mstamp`): `sent_at`, or the time it was last resent.
+    xmit_ts: SimTime,
     /// Retransmitted at least once: Karn's rule (RFC 6298 3) forbids a
     /// sample from it.
     retransmitted: bool,
     /// Wholly SACKed (its RTT was sampled then, if at all).
     sacked: bool,
+    /// RACK marked it lost (Linux `TCPCB_LOST`).
+    lost: bool,
+    /// Resent after RACK marked it lost, and that copy is in flight (Linux
+    /// `TCPCB_SACKED_RETRANS`).
+    rtx_out: bool,
 }
 
 /// Send-side state (RFC 9293 3.3.1 send sequence variables and the RFC
@@ -168,6 +185,36 @@ pub struct Sender {
     /// loss phase (RFC 6675 5.1). The loss phase ends at `recover`, which
     /// F-RTO may move further.
     loss_mark_end: u64,
+    /// RACK-TLP (RFC 8985) is on (`TcpConfig::rack_tlp` and SACK in use):
+    /// RACK replaces RFC 6675's `IsLost` in the open state and fast
+    /// recovery, and the tail loss probe runs in the open state.
+    pub rack_enabled: bool,
+    /// RFC 8985 RACK state.
+    rack: Rack,
+    /// RFC 8985 TLP episode.
+    tlp: Tlp,
+    /// The probe timer fired: the next transmission is the loss probe.
+    tlp_pending: bool,
+    /// Bytes RACK marked lost and not resent since, not SACKed (Linux's
+    /// LOST segments without SACKED_RETRANS), as ranges.
+    rack_lost: Scoreboard,
+    /// Outstanding records marked lost (Linux `lost_out`).
+    lost_segs: u32,
+    /// Outstanding records wholly SACKed (Linux `sacked_out`).
+    sacked_segs: u32,
+    /// min_rtt before the ACK being processed (Linux reads it in
+    /// `tcp_rack_advance` before `tcp_ack_update_rtt` updates it); the
+    /// endpoint sets it.
+    pub min_rtt: Option<SimDuration>,
+    /// Records the ACK being processed cumulatively acknowledged without a
+    /// SACK before: RACK is advanced by them after the SACK blocks, as
+    /// Linux runs `tcp_sacktag_write_queue` before `tcp_clean_rtx_queue`.
+    rack_acked: Vec<(SimTime, u64, bool)>,
+    /// Data delivered in all (bytes), for the reordering window's
+    /// once-per-round rule.
+    delivered_bytes: u64,
+    /// Retransmissions RACK found lost (Linux `TCPLostRetransmit`).
+    pub lost_retransmissions: u64,
 }
 
 impl Sender {
@@ -215,6 +262,17 @@ impl Sender {
             frto: None,
             frto_new: false,
             loss_mark_end: iss,
+            rack_enabled: false,
+            rack: Rack::new(),
+            tlp: Tlp::default(),
+            tlp_pending: false,
+            rack_lost: Scoreboard::default(),
+            lost_segs: 0,
+            sacked_segs: 0,
+            min_rtt: None,
+            rack_acked: Vec::new(),
+            delivered_bytes: 0,
+            lost_retransmissions: 0,
         }
     }
 

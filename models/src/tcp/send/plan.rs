@@ -23,6 +23,9 @@ pub enum SegKind {
     Rule3,
     /// RFC 6675 NextSeg rule 4 (the rescue retransmission).
     Rescue,
+    /// RFC 8985 7.3: the tail loss probe resending the last segment (Linux
+    /// `tcp_send_loss_probe`).
+    Probe,
 }
 
 /// A segment the sender wants to transmit.
@@ -114,7 +117,7 @@ impl Sender {
             Phase::Recovery => !self.sack_mode,
             Phase::Loss => false,
         };
-        !self.head_rtx_due() && straight_to_new_data && !self.has_unsent()
+        !self.head_rtx_due() && straight_to_new_data && !self.has_unsent() && !self.tlp_pending
     }
 
     /// The first unacknowledged segment must go out now, whatever the window.
@@ -131,6 +134,10 @@ impl Sender {
         if self.head_rtx_due() {
             return Plan::Send(self.rtx_seg(self.snd_una, pm, SegKind::Head));
         }
+        // RFC 8985 7.3: the loss probe goes out whatever the window.
+        if self.tlp_pending && self.phase == Phase::Open && self.snd_una < self.snd_max {
+            return Plan::Send(self.probe_seg(ctx, pm));
+        }
         let flight = self.bytes_in_flight();
         let wnd = self.send_window(ctx.cwnd);
         let smss = self.smss as u64;
@@ -141,6 +148,21 @@ impl Sender {
             wnd.saturating_sub(flight)
         };
         match self.phase {
+            Phase::Recovery if self.sack_mode && self.rack_enabled => {
+                // RFC 6675 5 (C) / RFC 6937: only with a segment's room.
+                if room < smss {
+                    return Plan::Blocked(Blocked::Cwnd);
+                }
+                // Linux `tcp_xmit_retransmit_queue`: the segments RACK
+                // marked lost, in sequence order, then new data.
+                if let Some((s, e)) = self.rack_lost_first() {
+                    return Plan::Send(self.rtx_seg_upto(s, e, pm, SegKind::Lost));
+                }
+                match self.new_data(ctx, pm, room) {
+                    Ok(p) => Plan::Send(p),
+                    Err(w) => Plan::Blocked(w),
+                }
+            }
             Phase::Recovery if self.sack_mode => {
                 // RFC 6675 5 (C): only while cwnd - pipe >= 1 SMSS.
                 if room < smss {
@@ -276,6 +298,32 @@ impl Sender {
         Err(Blocked::NoData)
     }
 
+    /// RFC 8985 7.3 / Linux `tcp_send_loss_probe`: one new segment if the
+    /// receiver's window allows it (whatever cwnd and Nagle say), else the
+    /// last segment sent, again.
+    fn probe_seg(&self, ctx: &PlanCtx, pm: u32) -> SegPlan {
+        if self.has_unsent() {
+            let c = PlanCtx { nagle: false, ..*ctx };
+            if let Ok(p) = self.new_data(&c, pm, u64::MAX) {
+                return p;
+            }
+        }
+        let last = self.records.back().map_or(self.snd_una, |r| r.start);
+        let start = last.max(self.snd_una);
+        self.rtx_seg(start, pm, SegKind::Probe)
+    }
+
+    /// `rtx_seg` ending at `limit` at the latest (the end of a range RACK
+    /// marked lost).
+    fn rtx_seg_upto(&self, s: u64, limit: u64, pm: u32, kind: SegKind) -> SegPlan {
+        let mut p = self.rtx_seg(s, pm, kind);
+        if p.len > 0 && p.start + u64::from(p.len) > limit {
+            p.len = (limit - p.start) as u32;
+            p.fin = false;
+        }
+        p
+    }
+
     /// A retransmission starting at `s`: up to one segment, within one
     /// chunk, stopping before SACKed data.
     fn rtx_seg(&self, s: u64, pm: u32, kind: SegKind) -> SegPlan {
@@ -334,6 +382,7 @@ impl Sender {
     /// Records a transmission decided by [`Sender::plan`].
     pub fn on_sent(&mut self, p: &SegPlan, now: SimTime, cwnd: u64) {
         let end = p.end();
+        let probe = std::mem::take(&mut self.tlp_pending);
         if self.phase == Phase::Recovery
             && let Some(prr) = self.prr.as_mut()
         {
@@ -347,8 +396,11 @@ impl Sender {
                     start: p.start,
                     end,
                     sent_at: now,
+                    xmit_ts: now,
                     retransmitted: false,
                     sacked: false,
+                    lost: false,
+                    rtx_out: false,
                 });
                 self.snd_max = end;
                 if p.fin {
@@ -371,11 +423,17 @@ impl Sender {
                 }
             }
             kind => {
-                self.mark_retransmitted(p.start, end);
+                self.mark_retransmitted(p.start, end, now);
                 if kind == SegKind::Head {
                     self.head_rtx_pending = false;
                 }
-                if kind == SegKind::Rescue {
+                if self.rack_enabled && self.phase == Phase::Recovery {
+                    // No longer waiting: Linux sets TCPCB_SACKED_RETRANS.
+                    self.rack_lost.remove(p.start, end);
+                }
+                if kind == SegKind::Probe {
+                    // Outside recovery: HighRxt is not involved.
+                } else if kind == SegKind::Rescue {
                     // RFC 6675 NextSeg (4): RescueRxt = RecoveryPoint;
                     // HighRxt is not updated.
                     self.rescue_done = true;
@@ -386,12 +444,23 @@ impl Sender {
                 }
             }
         }
+        if probe {
+            // RFC 8985 7.3: TLP.end_seq = SND.NXT after the probe.
+            self.tlp.on_probe_sent(self.snd_max, p.kind != SegKind::New);
+        }
     }
 
-    fn mark_retransmitted(&mut self, start: u64, end: u64) {
+    fn mark_retransmitted(&mut self, start: u64, end: u64, now: SimTime) {
         let mut i = self.records.partition_point(|r| r.end <= start);
         while i < self.records.len() && self.records[i].start < end {
-            self.records[i].retransmitted = true;
+            let r = &mut self.records[i];
+            r.retransmitted = true;
+            // RFC 8985 6.1: the segment's transmit time is its latest.
+            r.xmit_ts = now;
+            // A resent lost segment is in flight again (Linux
+            // `tcp_retransmit_skb`); the probe's copy does not count as a
+            // retransmission there (`__tcp_retransmit_skb`).
+            r.rtx_out = r.lost;
             i += 1;
         }
     }

@@ -6,7 +6,8 @@
 
 use sim_core::{SimDuration, SimTime};
 
-use super::{DUP_THRESH, Frto, FrtoStep, LossAck, Sender};
+use super::rack::{AckFlags, SegView};
+use super::{DUP_THRESH, Frto, FrtoStep, LossAck, Rack, Sender, TlpAck};
 use crate::segment::SackBlock;
 
 /// Loss-recovery phase.
@@ -64,6 +65,11 @@ pub struct AckOutcome {
     pub window_grew: bool,
     /// Our FIN is acknowledged.
     pub fin_acked: bool,
+    /// What the ACK did to a tail loss probe episode (RFC 8985 7.4).
+    pub tlp: TlpAck,
+    /// Linux `tcp_ack_is_dubious`: a duplicate, an ACK that SACKs, or one
+    /// outside the open state; only such an ACK runs loss detection.
+    pub dubious: bool,
 }
 
 /// What a retransmission timeout hands to the congestion control (RFC 5681
@@ -101,6 +107,11 @@ impl Sender {
     /// RFC 6675 4 `SetPipe()`: octets not lost and not SACKed, plus octets
     /// retransmitted (below HighRxt) and not SACKed.
     pub fn pipe(&self) -> u64 {
+        if self.rack_enabled && self.phase == Phase::Recovery {
+            // Linux `tcp_packets_in_flight`: outstanding - SACKed - lost +
+            // retransmitted; the lost bytes not yet resent are `rack_lost`.
+            return (self.snd_max - self.snd_una) - self.sb.sacked_bytes() - self.rack_lost.sacked_bytes();
+        }
         let l = self.lost_end();
         let not_lost = (self.snd_max - l) - self.sb.sacked_from(l);
         let hr = self.high_rxt.clamp(self.snd_una, self.snd_max);
@@ -155,12 +166,17 @@ impl Sender {
         let old_una = self.snd_una;
         out.flight_before = self.bytes_in_flight();
         let window_changed = wnd != self.snd_wnd;
+        // Linux `prior_fack`: the highest SACKed sequence (or SND.UNA)
+        // before this ACK; a never-retransmitted segment delivered below it
+        // arrived out of order (`tcp_check_sack_reordering`).
+        let prior_fack = self.sb.high_sacked().unwrap_or(old_una);
+        let prior_delivered = self.delivered_bytes;
 
         // Cumulative acknowledgement.
         if ack > old_una {
             let mut first_sent = None;
             let mut last_sent = None;
-            while let Some(r) = self.records.front() {
+            while let Some(&r) = self.records.front() {
                 if r.end > ack {
                     break;
                 }
@@ -170,6 +186,19 @@ impl Sender {
                     first_sent = first_sent.or(Some(r.sent_at));
                     last_sent = Some(r.sent_at);
                     out.orig_acked |= r.end <= self.recover;
+                }
+                if r.sacked {
+                    self.sacked_segs -= 1;
+                } else if self.rack_enabled {
+                    // Linux `tcp_clean_rtx_queue` -> `tcp_rack_advance`,
+                    // applied after the SACK blocks (see `rack_acked`).
+                    self.rack_acked.push((r.xmit_ts, r.end, r.retransmitted));
+                    if !r.retransmitted && r.start < prior_fack {
+                        self.rack.reord_seen = true;
+                    }
+                }
+                if r.lost {
+                    self.lost_segs -= 1;
                 }
                 self.records.pop_front();
             }
@@ -199,6 +228,7 @@ impl Sender {
                     })
                     .sum::<u64>();
             self.pre_rto_sacked.advance(ack);
+            self.rack_lost.advance(ack);
             let sacked_removed = self.sb.advance(ack);
             out.acked = ack - old_una;
             out.delivered = out.acked - sacked_removed - stale_sacked;
@@ -226,6 +256,9 @@ impl Sender {
                 if l < r {
                     newly_sacked += self.sb.add_each_new(l, r, |a, b| {
                         resacked += self.pre_rto_sacked.sacked_in(a, b);
+                        // SACKed bytes are no longer lost (Linux clears
+                        // TCPCB_LOST in `tcp_sacktag_one`).
+                        self.rack_lost.remove(a, b);
                         if n_parts < parts.len() {
                             parts[n_parts] = (a, b);
                             n_parts += 1;
@@ -233,7 +266,7 @@ impl Sender {
                     });
                 }
             }
-            let (first, last, orig) = self.sack_rtt(now, &parts[..n_parts]);
+            let (first, last, orig) = self.sack_rtt(now, &parts[..n_parts], prior_fack);
             out.orig_acked |= orig;
             out.sack_rtt_sample = first;
             if last.is_some() {
@@ -244,6 +277,18 @@ impl Sender {
         // survives `tcp_enter_loss`, so a re-SACK or the cumulative ACK that
         // follows an RTO does not count it again.
         out.delivered += newly_sacked - resacked;
+        if self.rack_enabled {
+            // RFC 8985 6.2 step 2 for the cumulatively ACKed segments, after
+            // the SACKed ones (Linux's order); RACK.rtt ends as the last's.
+            let mut acked = std::mem::take(&mut self.rack_acked);
+            for (xmit_ts, end, rtx) in acked.drain(..) {
+                self.rack.advance(now, xmit_ts, end, rtx, self.min_rtt);
+            }
+            self.rack_acked = acked;
+            self.delivered_bytes += out.delivered;
+            // Linux `tcp_rack_update_reo_wnd`.
+            self.rack.update_reo_wnd(prior_delivered, self.delivered_bytes);
+        }
 
         // RFC 9293 3.10.7.4: update the window if SND.UNA =< SEG.ACK and
         // (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)).
@@ -263,6 +308,19 @@ impl Sender {
             // (d) SEG.ACK = SND.UNA, (e) the same window.
             old_una < self.snd_max && is_pure && ack == old_una && !window_changed
         };
+        // Linux `FLAG_NOT_DUP`: data, a window update, or new data acked.
+        let not_dup = !is_pure || window_changed || ack > old_una;
+        out.dubious = !not_dup || newly_sacked > 0 || self.phase != Phase::Open;
+        if self.rack_enabled {
+            // RFC 8985 7.4 / Linux `tcp_process_tlp_ack`.
+            out.tlp = self.tlp.on_ack(AckFlags {
+                ack,
+                una_advanced: ack > old_una,
+                not_dup,
+                data_sacked: newly_sacked > 0,
+                dsack_tlp: false,
+            });
+        }
 
         let smss = self.smss as u64;
         match self.phase {
@@ -276,7 +334,12 @@ impl Sender {
                 // the previous recovery point is acknowledged.
                 if out.is_dupack && self.snd_una >= self.recover {
                     self.dupacks += 1;
-                    let enter = if self.sack_mode {
+                    let enter = if self.rack_enabled {
+                        // RFC 8985 / Linux `tcp_time_to_recover`: recovery
+                        // starts when RACK marks a segment lost
+                        // (`rack_after_ack`), not on a duplicate count.
+                        false
+                    } else if self.sack_mode {
                         // RFC 6675 5 (1) DupAcks >= DupThresh, or (2)
                         // IsLost(HighACK + 1).
                         self.dupacks >= DUP_THRESH || self.sb.is_lost(self.snd_una, DUP_THRESH, self.smss)
@@ -299,6 +362,9 @@ impl Sender {
                     self.prr = None;
                     out.exited_recovery = true;
                     out.restart_rto = true;
+                    if self.rack_enabled {
+                        self.rack.on_recovery_end();
+                    }
                 } else if !self.sack_mode {
                     if ack > old_una {
                         // RFC 6582 3.2 step 5: partial ACK: retransmit the
@@ -380,7 +446,12 @@ impl Sender {
     /// returns the RTTs of the oldest and the newest never-retransmitted
     /// ones (Linux `tcp_sacktag_one` / `first_sackt`, `last_sackt`; RFC 6298
     /// 3 for the exclusion).
-    fn sack_rtt(&mut self, now: SimTime, parts: &[(u64, u64)]) -> (Option<SimDuration>, Option<SimDuration>, bool) {
+    fn sack_rtt(
+        &mut self,
+        now: SimTime,
+        parts: &[(u64, u64)],
+        prior_fack: u64,
+    ) -> (Option<SimDuration>, Option<SimDuration>, bool) {
         let mut first: Option<SimTime> = None;
         let mut last: Option<SimTime> = None;
         let mut orig = false;
@@ -388,8 +459,31 @@ impl Sender {
             let mut i = self.records.partition_point(|r| r.end <= a);
             while i < self.records.len() && self.records[i].start < b {
                 let r = self.records[i];
-                if !r.sacked && self.sb.covers(r.start, r.end) {
+                // SACK blocks stop at the data (the sender clips them to
+                // `write_end`), so a record carrying the FIN is never covered
+                // to its end. With RACK its data suffices (Linux's SACK of a
+                // FIN skb covers the FIN): the probe that resends the last
+                // segment must count as delivered.
+                let covered_to = if self.rack_enabled {
+                    r.end.min(self.write_end)
+                } else {
+                    r.end
+                };
+                if !r.sacked && covered_to > r.start && self.sb.covers(r.start, covered_to) {
                     self.records[i].sacked = true;
+                    self.sacked_segs += 1;
+                    if self.rack_enabled {
+                        // RFC 8985 6.2 step 2; Linux `tcp_sacktag_one`.
+                        self.rack.advance(now, r.xmit_ts, r.end, r.retransmitted, self.min_rtt);
+                        if !r.retransmitted && r.start < prior_fack {
+                            self.rack.reord_seen = true;
+                        }
+                        if r.lost {
+                            self.lost_segs -= 1;
+                            self.records[i].lost = false;
+                            self.records[i].rtx_out = false;
+                        }
+                    }
                     if !r.retransmitted {
                         first = Some(first.map_or(r.sent_at, |f| f.min(r.sent_at)));
                         last = Some(last.map_or(r.sent_at, |l| l.max(r.sent_at)));
@@ -410,9 +504,13 @@ impl Sender {
         // RFC 5681 3.2 step 2: FlightSize without limited-transmit segments.
         out.congestion_flight = (self.snd_max - self.snd_una).saturating_sub(self.limited_tx_bytes);
         out.entered_recovery = true;
-        // RFC 6675 5 (4.3): retransmit HighACK + 1; HighRxt follows.
+        // RFC 6675 5 (4.3): retransmit HighACK + 1; HighRxt follows. With
+        // RACK the segments it marked lost go out instead (Linux
+        // `tcp_xmit_retransmit_queue` sends LOST segments only).
         self.high_rxt = self.snd_una;
-        self.head_rtx_pending = true;
+        self.head_rtx_pending = !self.rack_enabled;
+        // Linux `tcp_init_cwnd_reduction` ends a probe episode.
+        self.tlp.clear();
         self.rescue_done = false;
         self.nr_partial_seen = false;
     }
@@ -469,6 +567,19 @@ impl Sender {
         self.frto_new = false;
         self.loss_mark_end = self.snd_max;
         self.prr = None;
+        if self.rack_enabled {
+            // The loss phase presumes everything outstanding lost and
+            // resends it in order (RFC 6675 5.1); RACK's marks go. Linux
+            // `tcp_retransmit_timer` ends a probe episode.
+            self.rack_lost.clear();
+            self.lost_segs = 0;
+            for r in &mut self.records {
+                r.lost = false;
+                r.rtx_out = false;
+            }
+            self.tlp.clear();
+            self.tlp_pending = false;
+        }
         self.rto_una = self.snd_una;
         // RFC 6675 5.1: RecoveryPoint = HighData, recovery terminated, no
         // new recovery until it is acknowledged; the scoreboard is reset
@@ -490,6 +601,154 @@ impl Sender {
             repeated,
             episode_hold,
         }
+    }
+}
+
+/// RACK-TLP (RFC 8985) applied to the records: see `rack`.
+impl Sender {
+    /// RACK (SACK in use and `rack_tlp` on).
+    pub fn rack_active(&self) -> bool {
+        self.rack_enabled && self.sack_mode
+    }
+
+    /// Loss detection after an ACK (Linux `tcp_fastretrans_alert` ->
+    /// `tcp_identify_packet_loss` -> `tcp_rack_mark_lost`), with SRTT and
+    /// min_rtt updated by it. Marks what RACK finds lost and enters fast
+    /// recovery from the open state when anything is lost (Linux
+    /// `tcp_time_to_recover`: `lost_out != 0`). Returns the reordering
+    /// timer's wait when a segment sent before RACK.xmit_ts has not expired
+    /// yet; `None` also when RACK did not run.
+    pub fn rack_after_ack(
+        &mut self,
+        now: SimTime,
+        srtt: Option<SimDuration>,
+        min_rtt: Option<SimDuration>,
+        out: &mut AckOutcome,
+    ) -> Option<SimDuration> {
+        // Linux runs RACK only on dubious ACKs, and not in the loss phase
+        // here (see `rack`).
+        if !self.rack_active() || !out.dubious || self.phase == Phase::Loss {
+            return None;
+        }
+        let mut wait = None;
+        if self.rack.take_advanced() {
+            wait = self.rack_mark_lost(now, srtt, min_rtt).1;
+        }
+        if self.phase == Phase::Open && self.lost_segs > 0 {
+            self.enter_recovery(out);
+        }
+        wait
+    }
+
+    /// RFC 8985 6.3 / Linux `tcp_rack_reo_timeout`: the reordering timer
+    /// fired. Marks the segments that expired; returns whether fast
+    /// recovery began (from the open state) so that the congestion control
+    /// reduces the window, and the `AckOutcome` of that entry.
+    pub fn rack_reo_timeout(
+        &mut self,
+        now: SimTime,
+        srtt: Option<SimDuration>,
+        min_rtt: Option<SimDuration>,
+    ) -> Option<AckOutcome> {
+        if !self.rack_active() || self.phase == Phase::Loss || self.all_acked() {
+            return None;
+        }
+        let (newly, _) = self.rack_mark_lost(now, srtt, min_rtt);
+        let mut out = AckOutcome::default();
+        if newly > 0 && self.phase == Phase::Open {
+            self.enter_recovery(&mut out);
+            return Some(out);
+        }
+        None
+    }
+
+    /// RFC 8985 6.2 step 5 over the records: marks the expired ones lost
+    /// (a lost retransmission is resent again) and returns how many were
+    /// newly marked and the longest remaining wait.
+    fn rack_mark_lost(
+        &mut self,
+        now: SimTime,
+        srtt: Option<SimDuration>,
+        min_rtt: Option<SimDuration>,
+    ) -> (usize, Option<SimDuration>) {
+        let reo_wnd = self
+            .rack
+            .reo_wnd(self.phase == Phase::Recovery, self.sacked_segs, min_rtt, srtt);
+        let views = self.records.iter().map(|r| SegView {
+            xmit_ts: r.xmit_ts,
+            end_seq: r.end,
+            retransmitted: r.retransmitted,
+            sacked: r.sacked,
+            lost_unsent: r.lost && !r.rtx_out,
+        });
+        let d = self.rack.detect_loss(now, reo_wnd, views);
+        for &i in &d.lost {
+            self.mark_lost(i);
+        }
+        (d.lost.len(), d.wait)
+    }
+
+    /// Linux `tcp_mark_skb_lost`: record `i` is lost; its unSACKed bytes
+    /// wait for a retransmission. A lost retransmission (Linux
+    /// `TCPCB_SACKED_RETRANS` cleared) counts in `lost_retransmissions`.
+    fn mark_lost(&mut self, i: usize) {
+        let r = &mut self.records[i];
+        if !r.lost {
+            r.lost = true;
+            self.lost_segs += 1;
+        }
+        if r.rtx_out {
+            r.rtx_out = false;
+            self.lost_retransmissions += 1;
+        }
+        let (start, end) = (r.start.max(self.snd_una), r.end);
+        let mut s = start;
+        while s < end {
+            s = self.sb.next_unsacked(s);
+            if s >= end {
+                break;
+            }
+            let e = self.sb.next_sacked_after(s).unwrap_or(end).min(end);
+            self.rack_lost.add(s, e);
+            s = e;
+        }
+    }
+
+    /// Bytes RACK marked lost and not resent (for tests and views).
+    pub fn rack_lost_bytes(&self) -> u64 {
+        self.rack_lost.sacked_bytes()
+    }
+
+    /// The first range RACK marked lost and not resent since.
+    pub(super) fn rack_lost_first(&self) -> Option<(u64, u64)> {
+        self.rack_lost.ranges().next()
+    }
+
+    /// The RACK state.
+    pub fn rack(&self) -> &Rack {
+        &self.rack
+    }
+
+    /// The outstanding tail loss probe, if any (RFC 8985 7 TLP.end_seq).
+    pub fn tlp_high_seq(&self) -> Option<u64> {
+        self.tlp.high_seq
+    }
+
+    /// RFC 8985 7.3: the probe timer fired; the next transmission is the
+    /// probe. Returns false when no probe may go (not in the open state,
+    /// nothing outstanding, or a probe already outstanding: Linux's "at
+    /// most one outstanding TLP").
+    pub fn arm_loss_probe(&mut self) -> bool {
+        if !self.rack_active() || self.phase != Phase::Open || self.all_acked() || self.tlp.high_seq.is_some() {
+            return false;
+        }
+        self.tlp_pending = true;
+        true
+    }
+
+    /// Whether the next transmission is the loss probe.
+    pub fn loss_probe_pending(&self) -> bool {
+        self.tlp_pending
     }
 }
 
@@ -766,6 +1025,48 @@ mod tests {
         let o = s.on_ack(t(50), 0, seq(4), 1 << 20, &[], true);
         assert_eq!(o.rtt_sample, Some(SimDuration::from_millis(50)));
         assert_eq!(o.ca_rtt_sample, Some(SimDuration::from_millis(49)));
+    }
+
+    #[test]
+    fn with_rack_three_sacks_mark_the_hole_lost_at_once_and_recovery_resends_only_it() {
+        let mut s = fixture(true, 20_000, 10);
+        s.rack_enabled = true;
+        let mss = MSS as u64;
+        let (srtt, min) = (Some(SimDuration::from_millis(10)), Some(SimDuration::from_millis(10)));
+        // Segments 1..=3 SACKed 10 ms after all ten left: three SACKs and
+        // no reordering seen, so the window is 0 and segment 0 (sent before
+        // segment 3, RACK.rtt ago) is lost; 4..=9 were not sent before.
+        let mut o = s.on_ack(t(10), 0, seq(0), 1 << 20, &sack(1, 4), true);
+        assert!(!o.entered_recovery);
+        let wait = s.rack_after_ack(t(10), srtt, min, &mut o);
+        assert!(o.entered_recovery && wait.is_none());
+        assert_eq!(s.phase, Phase::Recovery);
+        assert_eq!(s.rack_lost_bytes(), mss);
+        // Linux in_flight: 10 out - 3 SACKed - 1 lost.
+        assert_eq!(s.pipe(), 6 * mss);
+        let p = send(&mut s, 100 * mss).unwrap();
+        assert_eq!((p.start, p.kind), (seq(0), SegKind::Lost));
+        assert_eq!(s.pipe(), 7 * mss);
+        // Nothing else is lost: new data follows.
+        assert_eq!(send(&mut s, 100 * mss).map(|p| p.kind), Some(SegKind::New));
+    }
+
+    #[test]
+    fn with_rack_two_sacks_wait_for_the_reordering_window() {
+        let mut s = fixture(true, 20_000, 10);
+        s.rack_enabled = true;
+        let (srtt, min) = (Some(SimDuration::from_millis(40)), Some(SimDuration::from_millis(40)));
+        // Two SACKs: the window is min_rtt/4 = 10 ms; segment 0 expires
+        // at 0 + RACK.rtt (40) + 10 ms, 10 ms from now.
+        let mut o = s.on_ack(t(40), 0, seq(0), 1 << 20, &sack(1, 3), true);
+        let wait = s.rack_after_ack(t(40), srtt, min, &mut o);
+        assert_eq!(wait, Some(SimDuration::from_millis(10)));
+        assert!(!o.entered_recovery);
+        assert_eq!(s.phase, Phase::Open);
+        // The reordering timer fires: lost, fast recovery.
+        assert!(s.rack_reo_timeout(t(50), srtt, min).is_some());
+        assert_eq!(s.phase, Phase::Recovery);
+        assert_eq!(s.rack_lost_bytes(), MSS as u64);
     }
 
     #[test]

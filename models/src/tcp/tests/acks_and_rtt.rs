@@ -71,7 +71,11 @@ fn out_of_order_data_is_acked_at_once_with_sack_blocks_most_recent_first() {
 
 #[test]
 fn karns_rule_excludes_the_retransmitted_segment_from_rtt_samples() {
-    let cfg = plain();
+    // The lost tail is left to the RTO (no loss probe).
+    let cfg = TcpConfig {
+        rack_tlp: false,
+        ..plain()
+    };
     let mut p = Pair::new(cfg.clone(), cfg, 5 * 1460);
     p.ab.set_drops([6]);
     p.a_closes = false;
@@ -89,7 +93,11 @@ fn karns_rule_excludes_the_retransmitted_segment_from_rtt_samples() {
 
 #[test]
 fn with_timestamps_an_ack_of_a_retransmission_still_gives_an_rtt_sample() {
-    let cfg = TcpConfig::default();
+    // The lost tail is left to the RTO (no loss probe).
+    let cfg = TcpConfig {
+        rack_tlp: false,
+        ..TcpConfig::default()
+    };
     let mut p = Pair::new(cfg.clone(), cfg, 5 * 1448);
     p.ab.set_drops([6]);
     p.a_closes = false;

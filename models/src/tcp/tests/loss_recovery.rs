@@ -71,7 +71,11 @@ fn two_losses_in_one_window_are_repaired_in_one_recovery_by_sack_and_by_newreno(
 
 #[test]
 fn a_lost_tail_is_repaired_by_rto_not_by_fast_retransmit() {
-    let cfg = plain();
+    // Without RACK-TLP (with it the loss probe repairs it: `rack_tlp.rs`).
+    let cfg = TcpConfig {
+        rack_tlp: false,
+        ..plain()
+    };
     let n = 5 * 1460;
     let mut p = Pair::new(cfg.clone(), cfg, n);
     // 5 data segments: indices 2..=6; the last carries the FIN.
@@ -91,7 +95,11 @@ fn a_lost_tail_is_repaired_by_rto_not_by_fast_retransmit() {
 
 #[test]
 fn repeated_losses_of_the_same_segment_double_the_rto_each_time() {
-    let cfg = plain();
+    // The lost tail is left to the RTO (no loss probe).
+    let cfg = TcpConfig {
+        rack_tlp: false,
+        ..plain()
+    };
     let n = 5 * 1460;
     let mut p = Pair::new(cfg.clone(), cfg, n);
     p.ab.set_drops([6, 7, 8, 9]);
@@ -182,13 +190,18 @@ fn heavy_deterministic_loss_delivers_every_byte(d: TcpConfig) {
 
 #[test]
 fn a_lost_retransmission_in_sack_recovery_is_repaired_by_the_rto() {
+    // Without RACK (with it: `rack_tlp.rs`).
+    let cfg = TcpConfig {
+        rack_tlp: false,
+        ..TcpConfig::default()
+    };
     // First run: find where the fast retransmission goes.
-    let mut p = Pair::new(TcpConfig::default(), TcpConfig::default(), 300_000);
+    let mut p = Pair::new(cfg.clone(), cfg.clone(), 300_000);
     p.ab.set_drops([32]);
     p.run(secs(60));
     let rtx = p.ab.log.iter().position(|s| s.tx.is_retransmission).unwrap();
     // Second run, identical until then: drop it too.
-    let mut p = Pair::new(TcpConfig::default(), TcpConfig::default(), 300_000);
+    let mut p = Pair::new(cfg.clone(), cfg, 300_000);
     p.ab.set_drops([32, rtx]);
     p.run(secs(60));
     assert!(p.ab.log[rtx].tx.is_retransmission && p.ab.log[rtx].dropped);
@@ -303,8 +316,11 @@ fn with_linux_loss_response_a_timeout_during_fast_recovery_keeps_the_recoverys_s
     // As above, the fast retransmission of segment 32 is lost; the timer
     // fires while fast recovery is still under way (high_seq after
     // SND.UNA), so Linux `tcp_enter_loss` does not lower ssthresh again.
+    // Without RACK, which would find the lost retransmission before the
+    // timer fires (`rack_tlp.rs`): these are the timeout's rules.
     let linux = TcpConfig {
         loss_response: LossResponse::Linux,
+        rack_tlp: false,
         ..TcpConfig::default()
     };
     let n = 3_000_000;
@@ -325,8 +341,11 @@ fn with_linux_loss_response_a_second_rto_in_the_same_episode_keeps_the_first_sst
     // Segment 32, its fast retransmission and the timer's retransmission
     // are all lost: the second timeout finds SND.UNA where the first left
     // it (Linux `icsk_retransmits` non-zero): ssthresh is kept.
+    // Without RACK, which would find the lost retransmission before the
+    // timer fires (`rack_tlp.rs`): these are the timeout's rules.
     let linux = TcpConfig {
         loss_response: LossResponse::Linux,
+        rack_tlp: false,
         ..TcpConfig::default()
     };
     let n = 3_000_000;
@@ -373,13 +392,19 @@ fn frto_undoes_a_timeout_whose_data_had_all_arrived() {
     // an ACK of everything sent before the timeout, never-retransmitted data
     // included: spurious; Linux `tcp_try_undo_loss` restores cwnd and
     // ssthresh (here: slow start, ssthresh still infinite).
-    let (before, after, (rtos, spurious)) = after_an_ack_blackout(TcpProfile::Linux6.config());
+    // Without the loss probe, which would go out 2 SRTT into the blackout
+    // and restart the timer: the timeout would not come.
+    let linux_no_tlp = TcpConfig {
+        rack_tlp: false,
+        ..TcpProfile::Linux6.config()
+    };
+    let (before, after, (rtos, spurious)) = after_an_ack_blackout(linux_no_tlp.clone());
     assert_eq!((rtos, spurious), (1, 1));
     assert_eq!(after, before);
     // Without F-RTO the timeout stands: ssthresh from half the window.
     let (before, after, (rtos, spurious)) = after_an_ack_blackout(TcpConfig {
         frto: false,
-        ..TcpProfile::Linux6.config()
+        ..linux_no_tlp
     });
     assert_eq!((rtos, spurious), (1, 0));
     assert!(after.1 < before.0, "{before:?} -> {after:?}");

@@ -17,7 +17,8 @@
 //! `loss_recovery` (fast retransmit, SACK and NewReno recovery, RTO),
 //! `acks_and_rtt` (delayed ACKs, SACK blocks, RTT samples), `congestion`
 //! (window growth and restart), `flow_control` (peer window, zero-window
-//! probes, send buffer), `close` (FIN teardown, RST).
+//! probes, send buffer), `close` (FIN teardown, RST), `rack_tlp` (RFC
+//! 8985: lost retransmissions, the tail loss probe, reordering).
 
 mod acks_and_rtt;
 mod close;
@@ -25,6 +26,7 @@ mod congestion;
 mod flow_control;
 mod handshake;
 mod loss_recovery;
+mod rack_tlp;
 mod transfer;
 
 use std::ops::{Deref, DerefMut};
