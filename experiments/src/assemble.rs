@@ -128,6 +128,8 @@ fn assemble_topology(
                     backup: spec.backup,
                 },
                 up: spec.initially_up,
+                // A host interface has the default endpoint, `subflow`.
+                endpoint: crate::scenario::default_endpoint().map(|f| crate::scenario::endpoint_flags(&f, spec.backup)),
             });
             iface_addrs.push(addr);
             iface_names.push(name);
@@ -224,6 +226,10 @@ fn assemble_one_client(sc: &Scenario, rng: &RngStreams, report_segments: bool) -
                 backup: spec.backup,
             },
             up: spec.initially_up,
+            endpoint: spec
+                .endpoint
+                .as_deref()
+                .map(|f| crate::scenario::endpoint_flags(f, spec.backup)),
         });
     }
     let server_iface = LocalIface {
@@ -235,6 +241,8 @@ fn assemble_one_client(sc: &Scenario, rng: &RngStreams, report_segments: bool) -
             backup: false,
         },
         up: true,
+        // The Linux reference server has no endpoint.
+        endpoint: None,
     };
     let iface_addrs: Vec<u32> = local_ifaces.iter().map(|i| i.addr).collect();
     let mut client = Host::new(local_ifaces, *rng, version);

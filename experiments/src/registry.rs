@@ -50,7 +50,9 @@ use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use models::cc::{BaliaConfig, CubicConfig, LiaConfig, OliaConfig, RenoConfig};
-use models::path_manager::{FullMeshConfig, IosConfig, IosFactory, IosNoneConfig, LinuxDefaultConfig, ServiceType};
+use models::path_manager::{
+    FullMeshConfig, InKernelConfig, IosConfig, IosFactory, IosNoneConfig, LinuxDefaultConfig, ServiceType,
+};
 use models::policy::{CcFactory, PathManagerFactory, SchedulerFactory};
 use models::scheduler::{BlestConfig, EcfConfig, MinRttConfig, RedundantConfig, RoundRobinConfig};
 use ron::value::RawValue;
@@ -495,7 +497,8 @@ impl Registry {
     /// - schedulers `min_rtt` (alias `default`, Linux's name), `round_robin`,
     ///   `redundant`, `blest`, `ecf`;
     /// - congestion controls `reno`, `cubic`, `lia`, `olia`, `balia`;
-    /// - path managers `default`, `fullmesh` (alias `full_mesh`), and the
+    /// - path managers `default`, `fullmesh` (alias `full_mesh`),
+    ///   `ndiffports`, `in_kernel` (alias `kernel`), and the
     ///   iOS service types `none`, `handover`, `interactive`, `aggregate`.
     pub fn builtin() -> Registry {
         let mut r = Registry::empty();
@@ -533,6 +536,16 @@ impl Registry {
             },
         );
         r.mirror_on_server("fullmesh");
+        r.add_path_manager::<InKernelConfig>(
+            "in_kernel",
+            "upstream Linux in-kernel path manager: endpoints and limits (net/mptcp/pm_kernel.c)",
+            |c| {
+                c.validate()?;
+                Ok(Arc::new(c))
+            },
+        );
+        r.alias::<PathManagerPolicy>("kernel", "in_kernel");
+        r.mirror_on_server("in_kernel");
         r.add_path_manager::<IosNoneConfig>("none", "iOS .none: plain TCP on one interface", |c| Ok(Arc::new(c)));
         for (name, service, doc) in [
             ("handover", ServiceType::Handover, "iOS .handover"),

@@ -68,7 +68,8 @@ use crate::cc::{Coupling, SubflowCcView};
 use crate::mptcp::data::{DataReceiver, DataSender};
 use crate::mptcp_crypto;
 use crate::path_manager::{
-    self, IfaceInfo, PathManager, PmAction, PmEvent, RemoteAddr, SenderChoice, SubflowHealth, SubflowId,
+    self, EndpointChange, EndpointFlags, IfaceInfo, PathManager, PmAction, PmEvent, RemoteAddr, SenderChoice,
+    SubflowHealth, SubflowId,
 };
 use crate::policy::{CcFactory, PathManagerFactory, SchedulerFactory};
 use crate::scheduler::{
@@ -146,6 +147,9 @@ pub struct LocalIface {
     pub info: IfaceInfo,
     /// Whether it is up.
     pub up: bool,
+    /// Its address is an MPTCP endpoint with these flags (Linux `ip mptcp
+    /// endpoint`); only the in-kernel path manager reads it.
+    pub endpoint: Option<EndpointFlags>,
 }
 
 /// One MPTCP connection at one host.
@@ -248,6 +252,18 @@ impl Connection {
     pub fn client(now: SimTime, cfg: ConnConfig, rng: SimRng, ifaces: Vec<LocalIface>, server_addr: u32) -> Self {
         let mut c = Connection::new(cfg, rng, ifaces, server_addr);
         for i in c.ifaces.clone() {
+            if let Some(flags) = i.endpoint {
+                c.pm.handle_event(
+                    now,
+                    PmEvent::EndpointAdded {
+                        iface: i.id,
+                        addr: i.addr,
+                        flags,
+                    },
+                );
+            }
+        }
+        for i in c.ifaces.clone() {
             if i.up {
                 c.pm.handle_event(
                     now,
@@ -271,6 +287,16 @@ impl Connection {
     /// The server side, from a SYN that opens a new connection.
     pub fn accept(now: SimTime, cfg: ConnConfig, rng: SimRng, local: LocalIface, syn: &Segment) -> Self {
         let mut c = Connection::new(cfg, rng, vec![local], syn.src_addr);
+        if let Some(flags) = local.endpoint {
+            c.pm.handle_event(
+                now,
+                PmEvent::EndpointAdded {
+                    iface: local.id,
+                    addr: local.addr,
+                    flags,
+                },
+            );
+        }
         c.pm.handle_event(
             now,
             PmEvent::InterfaceUp {
@@ -654,7 +680,7 @@ impl Connection {
                         self.set_remote_key(k);
                     }
                     if self.cfg.role == Role::Server && !seg.flags.syn && m.receiver_key.is_some() {
-                        self.fully_established = true;
+                        self.set_fully_established(now);
                     }
                 }
                 MptcpOption::MpJoin(j) => self.on_join_option(idx, j),
@@ -703,13 +729,43 @@ impl Connection {
         }
         if got_dss {
             // A DSS from the peer means it has our key (RFC 8684 3.1).
-            self.fully_established = true;
+            self.set_fully_established(now);
             let sf = &mut self.subflows[idx];
             if sf.tcp.state() == TcpState::Established {
                 sf.fully_established = true;
                 sf.join_ack_rtx = None;
             }
         }
+    }
+
+    /// The peer has shown it holds our key (RFC 8684 3.1): tell the path
+    /// manager once (Linux net/mptcp/pm.c `mptcp_pm_fully_established`).
+    fn set_fully_established(&mut self, now: SimTime) {
+        if !self.fully_established {
+            self.fully_established = true;
+            self.pm.handle_event(now, PmEvent::ConnectionFullyEstablished);
+        }
+    }
+
+    /// A change to the endpoint of the local address `addr` (Linux `ip
+    /// mptcp endpoint add/delete/change`, as a connection manager such as
+    /// mptcpd makes it), for the path manager.
+    pub fn handle_endpoint(&mut self, now: SimTime, addr: u32, change: EndpointChange) {
+        let Some(pos) = self.ifaces.iter().position(|i| i.addr == addr) else {
+            return;
+        };
+        let iface = self.ifaces[pos].id;
+        let event = match change {
+            EndpointChange::Add(flags) => PmEvent::EndpointAdded { iface, addr, flags },
+            EndpointChange::Remove => PmEvent::EndpointRemoved { iface },
+            EndpointChange::Flags { backup, fullmesh } => PmEvent::EndpointChanged {
+                iface,
+                backup,
+                fullmesh,
+            },
+        };
+        self.pm.handle_event(now, event);
+        self.after_input(now);
     }
 
     /// Reports subflow `idx`'s window and RTT if they changed from

@@ -22,6 +22,7 @@ mod events;
 mod fallback;
 mod handover;
 mod handshake;
+mod in_kernel;
 mod reinjection;
 mod subflow_numbers;
 
@@ -69,6 +70,10 @@ fn iface(id: u32, addr: u32, kind: IfaceKind, up: bool) -> LocalIface {
             backup: false,
         },
         up,
+        endpoint: Some(path_manager::EndpointFlags {
+            subflow: true,
+            ..Default::default()
+        }),
     }
 }
 
