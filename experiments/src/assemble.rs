@@ -287,6 +287,7 @@ fn conn_configs(
         orphan_timeout: c.orphan_timeout,
         server_port: SERVER_PORT,
         first_local_port,
+        meta_recovery: c.meta_recovery.config(c.stale_loss_cnt),
         // The sequence records are built from the connections' reports.
         report_segments,
     };

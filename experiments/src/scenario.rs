@@ -567,6 +567,51 @@ pub struct ConnectionSpec {
     /// TCP settings of the subflows at both ends. Default: Linux's.
     #[serde(default)]
     pub tcp: TcpSpec,
+    /// How data lost on a subflow is recovered at the MPTCP level, at both
+    /// ends: `OutOfTree` (Linux v0.95: each subflow RTO reinjects that
+    /// subflow's data and marks it potentially failed) or `Upstream` (Linux
+    /// 5.x/6.x: an MPTCP-level retransmission timer resends the head on an
+    /// idle subflow; a subflow becomes stale after `stale_loss_cnt` periods
+    /// without progress). Default: `OutOfTree`.
+    #[serde(default, skip_serializing_if = "MetaRecoverySpec::is_default")]
+    pub meta_recovery: MetaRecoverySpec,
+    /// `net.mptcp.stale_loss_cnt` for `Upstream` (0: never stale). Default: 4.
+    #[serde(
+        default = "default_stale_loss_cnt",
+        skip_serializing_if = "is_default_stale_loss_cnt"
+    )]
+    pub stale_loss_cnt: u32,
+}
+
+/// How data lost on a subflow is recovered at the MPTCP level
+/// (`models::mptcp::MetaRecovery`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MetaRecoverySpec {
+    /// Linux out-of-tree v0.95.
+    #[default]
+    OutOfTree,
+    /// Upstream Linux 5.x/6.x.
+    Upstream,
+}
+
+impl MetaRecoverySpec {
+    fn is_default(&self) -> bool {
+        *self == MetaRecoverySpec::default()
+    }
+    /// The connection's setting.
+    pub fn config(self, stale_loss_cnt: u32) -> models::mptcp::MetaRecovery {
+        match self {
+            MetaRecoverySpec::OutOfTree => models::mptcp::MetaRecovery::OutOfTree,
+            MetaRecoverySpec::Upstream => models::mptcp::MetaRecovery::Upstream { stale_loss_cnt },
+        }
+    }
+}
+
+fn default_stale_loss_cnt() -> u32 {
+    models::mptcp::upstream_rtx::DEFAULT_STALE_LOSS_CNT
+}
+fn is_default_stale_loss_cnt(v: &u32) -> bool {
+    *v == default_stale_loss_cnt()
 }
 
 fn default_pm() -> PathManagerSpec {

@@ -312,7 +312,7 @@ impl Connection {
 
     /// Tells the scheduler what was handed to which subflow and, when the
     /// connection reports segments, the owner too.
-    fn report_sent(&mut self, now: SimTime, sent: Sent) {
+    pub(super) fn report_sent(&mut self, now: SimTime, sent: Sent) {
         self.scheduler.on_sent(now, &sent);
         if self.cfg.report_segments {
             // The scheduler names the subflow by slot, the owner by number.

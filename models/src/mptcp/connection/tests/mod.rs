@@ -25,6 +25,7 @@ mod handshake;
 mod in_kernel;
 mod reinjection;
 mod subflow_numbers;
+mod upstream_rtx;
 
 use std::ops::{Deref, DerefMut};
 
@@ -56,6 +57,7 @@ fn cfg(role: Role, pm: Arc<dyn PathManagerFactory>) -> ConnConfig {
         orphan_timeout: SimDuration::from_secs(30),
         server_port: 80,
         first_local_port: 40000,
+        meta_recovery: MetaRecovery::OutOfTree,
         report_segments: false,
     }
 }
