@@ -54,7 +54,7 @@ use models::path_manager::{
     FullMeshConfig, InKernelConfig, IosConfig, IosFactory, IosNoneConfig, LinuxDefaultConfig, ServiceType,
 };
 use models::policy::{CcFactory, PathManagerFactory, SchedulerFactory};
-use models::scheduler::{BlestConfig, EcfConfig, MinRttConfig, RedundantConfig, RoundRobinConfig};
+use models::scheduler::{BlestConfig, BurstConfig, EcfConfig, MinRttConfig, RedundantConfig, RoundRobinConfig};
 use ron::value::RawValue;
 use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::ser::SerializeStructVariant;
@@ -494,7 +494,8 @@ impl Registry {
     }
 
     /// The built-in policies, under their scenario names:
-    /// - schedulers `min_rtt` (alias `default`, Linux's name), `round_robin`,
+    /// - schedulers `burst` (upstream Linux's default), `min_rtt` (alias
+    ///   `default`, the out-of-tree Linux name), `round_robin`,
     ///   `redundant`, `blest`, `ecf`;
     /// - congestion controls `reno`, `cubic`, `lia`, `olia`, `balia`;
     /// - path managers `default`, `fullmesh` (alias `full_mesh`),
@@ -504,6 +505,11 @@ impl Registry {
         let mut r = Registry::empty();
         r.add_scheduler::<MinRttConfig>("min_rtt", "lowest RTT first (Linux `default`)", |c| Ok(Arc::new(c)));
         r.alias::<SchedulerPolicy>("default", "min_rtt");
+        r.add_scheduler::<BurstConfig>(
+            "burst",
+            "upstream Linux's default: lowest linger time, 64 KiB bursts (net/mptcp/protocol.c)",
+            |c| Ok(Arc::new(c)),
+        );
         r.add_scheduler::<RoundRobinConfig>("round_robin", "round-robin (Linux `roundrobin`)", |c| Ok(Arc::new(c)));
         r.add_scheduler::<RedundantConfig>("redundant", "every segment on every subflow (Linux `redundant`)", |c| {
             Ok(Arc::new(c))
