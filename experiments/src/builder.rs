@@ -316,8 +316,8 @@ impl SimBuilder {
         });
         self
     }
-    /// A connection, described by `f` from the defaults (fullmesh,
-    /// min_rtt, cubic; the server sends until the stop time).
+    /// A connection, described by `f` from the defaults (in_kernel,
+    /// burst, cubic, upstream recovery; the server sends until the stop time).
     pub fn connection(mut self, f: impl FnOnce(ConnBuilder) -> ConnBuilder) -> Self {
         self.connections.push(f(ConnBuilder::new()));
         self

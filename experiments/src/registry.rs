@@ -747,7 +747,7 @@ mod tests {
         let e = Registry::builtin().scheduler_spec("largest_room").unwrap_err();
         assert!(e.contains("`largest_room` is not a registered scheduler"), "{e}");
         assert!(
-            e.contains("`blest`, `ecf`, `min_rtt`, `redundant`, `round_robin`"),
+            e.contains("`blest`, `burst`, `ecf`, `min_rtt`, `redundant`, `round_robin`"),
             "{e}"
         );
     }

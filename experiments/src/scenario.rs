@@ -524,18 +524,19 @@ pub struct ConnectionSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The client's path manager: an iOS service type (`none`, `handover`,
-    /// `interactive`, `aggregate`), a Linux one (`default`, `fullmesh`) or
-    /// any registered one, bare or with parameters
-    /// (`fullmesh(address_event_delay: "0ms")`). Default: `fullmesh`.
+    /// `interactive`, `aggregate`), a Linux one (`in_kernel`, upstream's;
+    /// the out-of-tree `default`, `fullmesh`, `ndiffports`) or any
+    /// registered one, bare or with parameters (`in_kernel(subflows: 4)`).
+    /// Default: `in_kernel`, upstream Linux's.
     #[serde(default = "default_pm")]
     pub path_manager: PathManagerSpec,
     /// The server's path manager. Default (`None`): the client's when it
-    /// is one the server mirrors (`fullmesh`), else Linux's `default`
+    /// is one the server mirrors (`in_kernel`, `fullmesh`), else Linux's `default`
     /// (accept joins, open nothing).
     #[serde(default)]
     pub server_path_manager: Option<PathManagerSpec>,
     /// The packet scheduler of both ends (the server's carries a
-    /// download), any registered one. Default: `min_rtt`.
+    /// download), any registered one. Default: `burst`, upstream Linux's.
     #[serde(default = "default_scheduler")]
     pub scheduler: SchedulerSpec,
     /// Congestion control on both sides, any registered one. Default:
@@ -572,7 +573,7 @@ pub struct ConnectionSpec {
     /// subflow's data and marks it potentially failed) or `Upstream` (Linux
     /// 5.x/6.x: an MPTCP-level retransmission timer resends the head on an
     /// idle subflow; a subflow becomes stale after `stale_loss_cnt` periods
-    /// without progress). Default: `OutOfTree`.
+    /// without progress). Default: `Upstream`.
     #[serde(default, skip_serializing_if = "MetaRecoverySpec::is_default")]
     pub meta_recovery: MetaRecoverySpec,
     /// `net.mptcp.stale_loss_cnt` for `Upstream` (0: never stale). Default: 4.
@@ -588,9 +589,9 @@ pub struct ConnectionSpec {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MetaRecoverySpec {
     /// Linux out-of-tree v0.95.
-    #[default]
     OutOfTree,
     /// Upstream Linux 5.x/6.x.
+    #[default]
     Upstream,
 }
 
@@ -615,10 +616,10 @@ fn is_default_stale_loss_cnt(v: &u32) -> bool {
 }
 
 fn default_pm() -> PathManagerSpec {
-    builtin("fullmesh")
+    builtin("in_kernel")
 }
 fn default_scheduler() -> SchedulerSpec {
-    builtin("min_rtt")
+    builtin("burst")
 }
 fn default_cc() -> CcSpec {
     builtin("cubic")
