@@ -161,6 +161,8 @@ fn assemble_topology(
                     backup: spec.backup,
                 },
                 up: spec.initially_up,
+                // A host interface has the default endpoint, `subflow`.
+                endpoint: crate::scenario::default_endpoint().map(|f| crate::scenario::endpoint_flags(&f, spec.backup)),
             });
             iface_addrs.push(addr);
             iface_names.push(name);
@@ -257,6 +259,10 @@ fn assemble_one_client(sc: &Scenario, rng: &RngStreams, report_segments: bool) -
                 backup: spec.backup,
             },
             up: spec.initially_up,
+            endpoint: spec
+                .endpoint
+                .as_deref()
+                .map(|f| crate::scenario::endpoint_flags(f, spec.backup)),
         });
     }
     let server_iface = LocalIface {
@@ -268,6 +274,8 @@ fn assemble_one_client(sc: &Scenario, rng: &RngStreams, report_segments: bool) -
             backup: false,
         },
         up: true,
+        // The Linux reference server has no endpoint.
+        endpoint: None,
     };
     let iface_addrs: Vec<u32> = local_ifaces.iter().map(|i| i.addr).collect();
     let mut client = Host::new(local_ifaces, *rng, version);
@@ -312,6 +320,7 @@ fn conn_configs(
         orphan_timeout: c.orphan_timeout,
         server_port: SERVER_PORT,
         first_local_port,
+        meta_recovery: c.meta_recovery.config(c.stale_loss_cnt),
         // The sequence records are built from the connections' reports.
         report_segments,
     };

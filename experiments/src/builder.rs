@@ -260,6 +260,7 @@ impl SimBuilder {
             kind,
             initially_up: true,
             backup: false,
+            endpoint: crate::scenario::default_endpoint(),
             uplink: Some(uplink.0),
             downlink: Some(downlink.0),
             shares_path_with: None,
@@ -297,8 +298,27 @@ impl SimBuilder {
         });
         self
     }
-    /// A connection, described by `f` from the defaults (fullmesh,
-    /// min_rtt, cubic; the server sends until the stop time).
+    /// At `at`, the endpoint of interface `name` is deleted (`ip mptcp
+    /// endpoint delete`).
+    pub fn endpoint_remove(mut self, at: SimTime, name: &str) -> Self {
+        self.timeline.push(TimelineEvent::EndpointRemove {
+            at,
+            iface: name.to_string(),
+        });
+        self
+    }
+    /// At `at`, interface `name`'s address becomes an endpoint with `flags`
+    /// (`ip mptcp endpoint add`).
+    pub fn endpoint_add(mut self, at: SimTime, name: &str, flags: &[crate::scenario::EndpointFlag]) -> Self {
+        self.timeline.push(TimelineEvent::EndpointAdd {
+            at,
+            iface: name.to_string(),
+            flags: flags.to_vec(),
+        });
+        self
+    }
+    /// A connection, described by `f` from the defaults (in_kernel,
+    /// burst, cubic, upstream recovery; the server sends until the stop time).
     pub fn connection(mut self, f: impl FnOnce(ConnBuilder) -> ConnBuilder) -> Self {
         self.connections.push(f(ConnBuilder::new()));
         self

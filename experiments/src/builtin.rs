@@ -48,6 +48,21 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         "scaling reference: 10,000 MPTCP connections from 10 hosts on a two-path dumbbell, 50 Gb/s per path, records off",
         include_str!("../scenarios/dumbbell-10000.ron"),
     ),
+    (
+        "linux-wifi-only",
+        "Linux reference: wifi only (20 Mb/s, 10 ms), upstream MPTCP, 10 s bulk download",
+        include_str!("../scenarios/linux-wifi-only.ron"),
+    ),
+    (
+        "linux-both",
+        "Linux reference: wifi (20 Mb/s, 10 ms) and cell (5 Mb/s, 40 ms), upstream MPTCP, 10 s bulk download",
+        include_str!("../scenarios/linux-both.ron"),
+    ),
+    (
+        "linux-wifi-down-pm",
+        "Linux reference: wifi dies at 3.8 s, the wifi endpoint is deleted at +23 ms, cell is a backup, 12 s",
+        include_str!("../scenarios/linux-wifi-down-pm.ron"),
+    ),
 ];
 
 /// Built-ins too costly for every test run (minutes of CPU): the golden

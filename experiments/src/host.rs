@@ -623,6 +623,13 @@ impl Stack for Host {
         }
     }
 
+    fn handle_endpoint(&mut self, now: SimTime, addr: u32, change: models::path_manager::EndpointChange) {
+        for s in 0..self.conns.len() {
+            self.conns[s].conn.handle_endpoint(now, addr, change);
+            self.after_input(s);
+        }
+    }
+
     fn next_touched(&mut self) -> Option<usize> {
         if !self.touched_sorted {
             // Lowest unit last, to pop first.

@@ -50,9 +50,11 @@ use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use models::cc::{BaliaConfig, CubicConfig, LiaConfig, OliaConfig, RenoConfig};
-use models::path_manager::{FullMeshConfig, IosConfig, IosFactory, IosNoneConfig, LinuxDefaultConfig, ServiceType};
+use models::path_manager::{
+    FullMeshConfig, InKernelConfig, IosConfig, IosFactory, IosNoneConfig, LinuxDefaultConfig, ServiceType,
+};
 use models::policy::{CcFactory, PathManagerFactory, SchedulerFactory};
-use models::scheduler::{BlestConfig, EcfConfig, MinRttConfig, RedundantConfig, RoundRobinConfig};
+use models::scheduler::{BlestConfig, BurstConfig, EcfConfig, MinRttConfig, RedundantConfig, RoundRobinConfig};
 use ron::value::RawValue;
 use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::ser::SerializeStructVariant;
@@ -492,15 +494,22 @@ impl Registry {
     }
 
     /// The built-in policies, under their scenario names:
-    /// - schedulers `min_rtt` (alias `default`, Linux's name), `round_robin`,
+    /// - schedulers `burst` (upstream Linux's default), `min_rtt` (alias
+    ///   `default`, the out-of-tree Linux name), `round_robin`,
     ///   `redundant`, `blest`, `ecf`;
     /// - congestion controls `reno`, `cubic`, `lia`, `olia`, `balia`;
-    /// - path managers `default`, `fullmesh` (alias `full_mesh`), and the
+    /// - path managers `default`, `fullmesh` (alias `full_mesh`),
+    ///   `ndiffports`, `in_kernel` (alias `kernel`), and the
     ///   iOS service types `none`, `handover`, `interactive`, `aggregate`.
     pub fn builtin() -> Registry {
         let mut r = Registry::empty();
         r.add_scheduler::<MinRttConfig>("min_rtt", "lowest RTT first (Linux `default`)", |c| Ok(Arc::new(c)));
         r.alias::<SchedulerPolicy>("default", "min_rtt");
+        r.add_scheduler::<BurstConfig>(
+            "burst",
+            "upstream Linux's default: lowest linger time, 64 KiB bursts (net/mptcp/protocol.c)",
+            |c| Ok(Arc::new(c)),
+        );
         r.add_scheduler::<RoundRobinConfig>("round_robin", "round-robin (Linux `roundrobin`)", |c| Ok(Arc::new(c)));
         r.add_scheduler::<RedundantConfig>("redundant", "every segment on every subflow (Linux `redundant`)", |c| {
             Ok(Arc::new(c))
@@ -533,6 +542,16 @@ impl Registry {
             },
         );
         r.mirror_on_server("fullmesh");
+        r.add_path_manager::<InKernelConfig>(
+            "in_kernel",
+            "upstream Linux in-kernel path manager: endpoints and limits (net/mptcp/pm_kernel.c)",
+            |c| {
+                c.validate()?;
+                Ok(Arc::new(c))
+            },
+        );
+        r.alias::<PathManagerPolicy>("kernel", "in_kernel");
+        r.mirror_on_server("in_kernel");
         r.add_path_manager::<IosNoneConfig>("none", "iOS .none: plain TCP on one interface", |c| Ok(Arc::new(c)));
         for (name, service, doc) in [
             ("handover", ServiceType::Handover, "iOS .handover"),
@@ -728,7 +747,7 @@ mod tests {
         let e = Registry::builtin().scheduler_spec("largest_room").unwrap_err();
         assert!(e.contains("`largest_room` is not a registered scheduler"), "{e}");
         assert!(
-            e.contains("`blest`, `ecf`, `min_rtt`, `redundant`, `round_robin`"),
+            e.contains("`blest`, `burst`, `ecf`, `min_rtt`, `redundant`, `round_robin`"),
             "{e}"
         );
     }

@@ -87,7 +87,8 @@ pub struct SeqRecord {
     pub conn: usize,
 }
 
-/// A control segment worth seeing in a timeline: a zero window or a RST.
+/// A control segment worth seeing in a timeline: a zero window, a RST or
+/// a REMOVE_ADDR.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SignalRecord {
     /// When the segment was sent (simulated time).
@@ -102,6 +103,9 @@ pub struct SignalRecord {
     /// The segment advertises a zero receive window (a segment that is not
     /// a SYN and not a RST).
     pub zero_window: bool,
+    /// The address id of the REMOVE_ADDR the segment carries (RFC 8684
+    /// 3.4.2), if it carries one.
+    pub remove_addr: Option<u8>,
 }
 
 /// What the run observer collects.
@@ -360,7 +364,11 @@ impl Observer<Host> for RunObserver {
         }
         // A zero window or a RST, for the figures' timelines (TCP header
         // fields only; the data records come from the connections' reports).
-        if self.keep_records && (seg.flags.rst || (seg.window == 0 && !seg.flags.syn)) {
+        let remove_addr = seg.options.mptcp.iter().find_map(|o| match o {
+            models::segment::MptcpOption::RemoveAddr { addr_ids } => addr_ids.as_slice().first().copied(),
+            _ => None,
+        });
+        if self.keep_records && (seg.flags.rst || (seg.window == 0 && !seg.flags.syn) || remove_addr.is_some()) {
             let from_server = side == Side::Server;
             let client_addr = if from_server { seg.dst_addr } else { seg.src_addr };
             let (rst, zero_window) = (seg.flags.rst, seg.window == 0 && !seg.flags.rst);
@@ -370,6 +378,7 @@ impl Observer<Host> for RunObserver {
                 from_server,
                 rst,
                 zero_window,
+                remove_addr,
             });
         }
     }
@@ -637,6 +646,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         &conn_hosts,
         &link_names,
     )?;
+    let endpoint_addrs = iface_addrs.clone();
     let pcap = match &opts.pcap_path {
         Some(p) => {
             Some(PcapTrace::create(p, trace_version).map_err(|e| format!("cannot create {}: {e}", p.display()))?)
@@ -689,6 +699,28 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         sim.schedule(c.start, opener).map_err(|e| e.to_string())?;
     }
     for ev in &sc.timeline {
+        if let Some(change) = ev.endpoint_change() {
+            // A connection manager's command: no network event.
+            let k = iface_names
+                .iter()
+                .position(|n| n == ev.iface())
+                .ok_or("unknown interface")?;
+            let addr = endpoint_addrs[k];
+            let host = host_addrs
+                .iter()
+                .position(|a| a.contains(&addr))
+                .ok_or("unknown interface")?;
+            sim.schedule(
+                ev.at(),
+                crate::world::Event::Endpoint {
+                    host: host as u32,
+                    addr,
+                    change,
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            continue;
+        }
         let group = match ev.target_field() {
             "link" => crate::assemble::link_group_name(ev.iface()),
             _ => ev.iface().to_string(),

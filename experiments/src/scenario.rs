@@ -123,6 +123,14 @@ pub struct InterfaceSpec {
     /// decide backup by interface kind and ignore it. Default: false.
     #[serde(default)]
     pub backup: bool,
+    /// The flags of the interface address's MPTCP endpoint (Linux `ip
+    /// mptcp endpoint add ADDR FLAGS`), read by the `in_kernel` path
+    /// manager: a list of `signal`, `subflow`, `backup`, `fullmesh`, or
+    /// `None` for no endpoint. `backup: true` adds `backup`. Default: one
+    /// `subflow` endpoint per interface (`[subflow]`), as the Linux
+    /// reference setup of docs/validation.md.
+    #[serde(default = "default_endpoint", skip_serializing_if = "is_default_endpoint")]
+    pub endpoint: Option<Vec<EndpointFlag>>,
     /// Client to server. Required unless `shares_path_with` is given.
     #[serde(default)]
     pub uplink: Option<LinkSpec>,
@@ -138,6 +146,49 @@ pub struct InterfaceSpec {
 
 fn yes() -> bool {
     true
+}
+
+/// One flag of a Linux MPTCP endpoint (`MPTCP_PM_ADDR_FLAG_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointFlag {
+    /// Announce the address with ADD_ADDR.
+    Signal,
+    /// Open a subflow from the address.
+    Subflow,
+    /// Its subflows are backups (MP_JOIN B bit, MP_PRIO).
+    Backup,
+    /// Open a subflow from it to every known peer address.
+    Fullmesh,
+}
+
+/// The default endpoint of an interface: `[subflow]`.
+pub(crate) fn default_endpoint() -> Option<Vec<EndpointFlag>> {
+    Some(vec![EndpointFlag::Subflow])
+}
+
+fn is_default_endpoint(e: &Option<Vec<EndpointFlag>>) -> bool {
+    *e == default_endpoint()
+}
+
+/// The path manager's view of a list of endpoint flags, with `backup`
+/// added when the interface is a backup.
+pub fn endpoint_flags(flags: &[EndpointFlag], backup: bool) -> models::path_manager::EndpointFlags {
+    models::path_manager::EndpointFlags {
+        signal: flags.contains(&EndpointFlag::Signal),
+        subflow: flags.contains(&EndpointFlag::Subflow),
+        backup: backup || flags.contains(&EndpointFlag::Backup),
+        fullmesh: flags.contains(&EndpointFlag::Fullmesh),
+    }
+}
+
+/// Why a list of endpoint flags is refused, as Linux refuses it
+/// (net/mptcp/pm_kernel.c `mptcp_pm_nl_add_addr_doit`): `signal` with
+/// `fullmesh`.
+pub(crate) fn endpoint_problem(flags: &[EndpointFlag]) -> Option<String> {
+    (flags.contains(&EndpointFlag::Signal) && flags.contains(&EndpointFlag::Fullmesh)).then(|| {
+        "an endpoint cannot be both `signal` and `fullmesh` (Linux refuses it); expected one of them".to_string()
+    })
 }
 
 fn is_true(b: &bool) -> bool {
@@ -164,6 +215,39 @@ pub enum TimelineEvent {
         /// The interface's `name`.
         iface: String,
     },
+    /// The address of interface `iface` becomes an MPTCP endpoint with
+    /// `flags` (Linux `ip mptcp endpoint add ADDR FLAGS`, as mptcpd does it
+    /// when an interface comes up). Only the `in_kernel` path manager
+    /// reacts.
+    EndpointAdd {
+        /// When, no later than the scenario's stop time.
+        at: SimTime,
+        /// The interface's `name`.
+        iface: String,
+        /// Its flags: `signal`, `subflow`, `backup`, `fullmesh` (not both
+        /// `signal` and `fullmesh`).
+        flags: Vec<EndpointFlag>,
+    },
+    /// The endpoint of interface `iface`'s address is deleted (Linux `ip
+    /// mptcp endpoint delete`, as mptcpd does it when an interface goes
+    /// down): REMOVE_ADDR and the subflows from it close at once.
+    EndpointRemove {
+        /// When, no later than the scenario's stop time.
+        at: SimTime,
+        /// The interface's `name`.
+        iface: String,
+    },
+    /// The endpoint of interface `iface`'s address changes flags (Linux
+    /// `ip mptcp endpoint change`): `flags` lists the new `backup` and
+    /// `fullmesh` values, the only two Linux changes (absent: off).
+    EndpointFlags {
+        /// When, no later than the scenario's stop time.
+        at: SimTime,
+        /// The interface's `name`.
+        iface: String,
+        /// `backup` and/or `fullmesh`, or empty.
+        flags: Vec<EndpointFlag>,
+    },
     /// Link `link` of the topology form (both directions) comes up at `at`.
     LinkUp {
         /// When, no later than the scenario's stop time.
@@ -188,6 +272,9 @@ impl TimelineEvent {
         match self {
             TimelineEvent::IfaceUp { at, .. }
             | TimelineEvent::IfaceDown { at, .. }
+            | TimelineEvent::EndpointAdd { at, .. }
+            | TimelineEvent::EndpointRemove { at, .. }
+            | TimelineEvent::EndpointFlags { at, .. }
             | TimelineEvent::LinkUp { at, .. }
             | TimelineEvent::LinkDown { at, .. } => *at,
         }
@@ -195,20 +282,54 @@ impl TimelineEvent {
     /// The name of the interface or link it concerns.
     pub fn iface(&self) -> &str {
         match self {
-            TimelineEvent::IfaceUp { iface, .. } | TimelineEvent::IfaceDown { iface, .. } => iface,
+            TimelineEvent::IfaceUp { iface, .. }
+            | TimelineEvent::IfaceDown { iface, .. }
+            | TimelineEvent::EndpointAdd { iface, .. }
+            | TimelineEvent::EndpointRemove { iface, .. }
+            | TimelineEvent::EndpointFlags { iface, .. } => iface,
             TimelineEvent::LinkUp { link, .. } | TimelineEvent::LinkDown { link, .. } => link,
         }
     }
     /// The field that names it: `iface` or `link`.
     pub fn target_field(&self) -> &'static str {
         match self {
-            TimelineEvent::IfaceUp { .. } | TimelineEvent::IfaceDown { .. } => "iface",
+            TimelineEvent::IfaceUp { .. }
+            | TimelineEvent::IfaceDown { .. }
+            | TimelineEvent::EndpointAdd { .. }
+            | TimelineEvent::EndpointRemove { .. }
+            | TimelineEvent::EndpointFlags { .. } => "iface",
             TimelineEvent::LinkUp { .. } | TimelineEvent::LinkDown { .. } => "link",
         }
     }
     /// Whether it brings its target up.
     pub fn is_up(&self) -> bool {
         matches!(self, TimelineEvent::IfaceUp { .. } | TimelineEvent::LinkUp { .. })
+    }
+    /// The endpoint change it makes, if it is an endpoint event.
+    pub fn endpoint_change(&self) -> Option<models::path_manager::EndpointChange> {
+        use models::path_manager::EndpointChange;
+        match self {
+            TimelineEvent::EndpointAdd { flags, .. } => Some(EndpointChange::Add(endpoint_flags(flags, false))),
+            TimelineEvent::EndpointRemove { .. } => Some(EndpointChange::Remove),
+            TimelineEvent::EndpointFlags { flags, .. } => Some(EndpointChange::Flags {
+                backup: flags.contains(&EndpointFlag::Backup),
+                fullmesh: flags.contains(&EndpointFlag::Fullmesh),
+            }),
+            _ => None,
+        }
+    }
+    /// Why its flags are refused, if they are.
+    fn flags_problem(&self) -> Option<String> {
+        match self {
+            TimelineEvent::EndpointAdd { flags, .. } => endpoint_problem(flags),
+            TimelineEvent::EndpointFlags { flags, .. } => flags
+                .iter()
+                .any(|f| matches!(f, EndpointFlag::Signal | EndpointFlag::Subflow))
+                .then(|| {
+                    "only `backup` and `fullmesh` can change on an endpoint (Linux `ip mptcp endpoint change`); expected a list of those".to_string()
+                }),
+            _ => None,
+        }
     }
 }
 
@@ -467,18 +588,19 @@ pub struct ConnectionSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The client's path manager: an iOS service type (`none`, `handover`,
-    /// `interactive`, `aggregate`), a Linux one (`default`, `fullmesh`) or
-    /// any registered one, bare or with parameters
-    /// (`fullmesh(address_event_delay: "0ms")`). Default: `fullmesh`.
+    /// `interactive`, `aggregate`), a Linux one (`in_kernel`, upstream's;
+    /// the out-of-tree `default`, `fullmesh`, `ndiffports`) or any
+    /// registered one, bare or with parameters (`in_kernel(subflows: 4)`).
+    /// Default: `in_kernel`, upstream Linux's.
     #[serde(default = "default_pm")]
     pub path_manager: PathManagerSpec,
     /// The server's path manager. Default (`None`): the client's when it
-    /// is one the server mirrors (`fullmesh`), else Linux's `default`
+    /// is one the server mirrors (`in_kernel`, `fullmesh`), else Linux's `default`
     /// (accept joins, open nothing).
     #[serde(default)]
     pub server_path_manager: Option<PathManagerSpec>,
     /// The packet scheduler of both ends (the server's carries a
-    /// download), any registered one. Default: `min_rtt`.
+    /// download), any registered one. Default: `burst`, upstream Linux's.
     #[serde(default = "default_scheduler")]
     pub scheduler: SchedulerSpec,
     /// Congestion control on both sides, any registered one. Default:
@@ -510,13 +632,58 @@ pub struct ConnectionSpec {
     /// TCP settings of the subflows at both ends. Default: Linux's.
     #[serde(default)]
     pub tcp: TcpSpec,
+    /// How data lost on a subflow is recovered at the MPTCP level, at both
+    /// ends: `OutOfTree` (Linux v0.95: each subflow RTO reinjects that
+    /// subflow's data and marks it potentially failed) or `Upstream` (Linux
+    /// 5.x/6.x: an MPTCP-level retransmission timer resends the head on an
+    /// idle subflow; a subflow becomes stale after `stale_loss_cnt` periods
+    /// without progress). Default: `Upstream`.
+    #[serde(default, skip_serializing_if = "MetaRecoverySpec::is_default")]
+    pub meta_recovery: MetaRecoverySpec,
+    /// `net.mptcp.stale_loss_cnt` for `Upstream` (0: never stale). Default: 4.
+    #[serde(
+        default = "default_stale_loss_cnt",
+        skip_serializing_if = "is_default_stale_loss_cnt"
+    )]
+    pub stale_loss_cnt: u32,
+}
+
+/// How data lost on a subflow is recovered at the MPTCP level
+/// (`models::mptcp::MetaRecovery`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MetaRecoverySpec {
+    /// Linux out-of-tree v0.95.
+    OutOfTree,
+    /// Upstream Linux 5.x/6.x.
+    #[default]
+    Upstream,
+}
+
+impl MetaRecoverySpec {
+    fn is_default(&self) -> bool {
+        *self == MetaRecoverySpec::default()
+    }
+    /// The connection's setting.
+    pub fn config(self, stale_loss_cnt: u32) -> models::mptcp::MetaRecovery {
+        match self {
+            MetaRecoverySpec::OutOfTree => models::mptcp::MetaRecovery::OutOfTree,
+            MetaRecoverySpec::Upstream => models::mptcp::MetaRecovery::Upstream { stale_loss_cnt },
+        }
+    }
+}
+
+fn default_stale_loss_cnt() -> u32 {
+    models::mptcp::upstream_rtx::DEFAULT_STALE_LOSS_CNT
+}
+fn is_default_stale_loss_cnt(v: &u32) -> bool {
+    *v == default_stale_loss_cnt()
 }
 
 fn default_pm() -> PathManagerSpec {
-    builtin("fullmesh")
+    builtin("in_kernel")
 }
 fn default_scheduler() -> SchedulerSpec {
-    builtin("min_rtt")
+    builtin("burst")
 }
 fn default_cc() -> CcSpec {
     builtin("cubic")
@@ -980,6 +1147,9 @@ impl Scenario {
                     return err(&path, format!("{} {dir}{m}", iface.name));
                 }
             }
+            if let Some(m) = iface.endpoint.as_deref().and_then(endpoint_problem) {
+                return err(&at(&[F("endpoint")]), format!("{}: {m}", iface.name));
+            }
         }
         if self.stop == SimTime::ZERO {
             return err(
@@ -1002,6 +1172,9 @@ impl Scenario {
                         ev.iface()
                     ),
                 );
+            }
+            if let Some(m) = ev.flags_problem() {
+                return err(&[F("timeline"), I(k), F("flags")], m);
             }
             if ev.at() > self.stop {
                 return err(

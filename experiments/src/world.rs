@@ -38,6 +38,11 @@ pub trait Stack {
     fn handle_timeout(&mut self, now: SimTime, unit: usize);
     /// The host's address `addr` went down or up.
     fn handle_iface(&mut self, now: SimTime, addr: u32, up: bool);
+    /// The endpoint of the host's address `addr` changed (a connection
+    /// manager's `ip mptcp endpoint` command). Default: nothing.
+    fn handle_endpoint(&mut self, now: SimTime, addr: u32, change: models::path_manager::EndpointChange) {
+        let _ = (now, addr, change);
+    }
     /// The next unit an input touched (each once, lowest first), to be
     /// drained with `run_app`, `poll_transmit` and `poll_timeout`.
     fn next_touched(&mut self) -> Option<usize>;
@@ -80,6 +85,15 @@ pub enum Event {
     },
     /// Periodic sampling for time series.
     Sample,
+    /// The endpoint of address `addr` of host `host` changes.
+    Endpoint {
+        /// Index into the world's hosts.
+        host: u32,
+        /// The address.
+        addr: u32,
+        /// The change.
+        change: models::path_manager::EndpointChange,
+    },
 }
 
 impl From<NetEvent> for Event {
@@ -230,6 +244,11 @@ impl<H: Stack, O: Observer<H>> World for NetWorld<H, O> {
                 if let Some(next) = self.observer.on_sample(now, &self.hosts) {
                     ctx.schedule_at(next.max(now), Event::Sample).expect("not in the past");
                 }
+            }
+            Event::Endpoint { host, addr, change } => {
+                let h = host as usize;
+                self.hosts[h].handle_endpoint(now, addr, change);
+                self.flush(ctx, h);
             }
             Event::Timer { host, unit } => {
                 let (h, unit) = (host as usize, unit as usize);

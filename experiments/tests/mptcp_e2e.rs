@@ -361,3 +361,64 @@ fn mptcp_v0_is_a_protocol_setting_that_changes_the_run() {
         serde_json::to_string(&v0.metrics).unwrap()
     );
 }
+
+/// The Linux reference setup of docs/validation.md (wifi 20 Mb/s 10 ms,
+/// cell 5 Mb/s 40 ms, 64,000-byte queues, CUBIC), with the in-kernel path
+/// manager: the cell endpoint is a backup, Wi-Fi's link goes down at 3.8 s
+/// and the client deletes the Wi-Fi endpoint at that instant (mptcpd).
+const IN_KERNEL_WIFI_DOWN: &str = r#"Scenario(
+    name: "in-kernel-wifi-down",
+    stop: "12s",
+    client: ClientSpec(interfaces: [
+        InterfaceSpec(name: "wifi", kind: Wifi,
+            uplink: LinkSpec(rate: "20Mbps", delay: "10ms", buffer: Bytes("64000B")),
+            downlink: LinkSpec(rate: "20Mbps", delay: "10ms", buffer: Bytes("64000B"))),
+        InterfaceSpec(name: "cell", kind: Cellular, endpoint: Some([subflow, backup]),
+            uplink: LinkSpec(rate: "5Mbps", delay: "40ms", buffer: Bytes("64000B")),
+            downlink: LinkSpec(rate: "5Mbps", delay: "40ms", buffer: Bytes("64000B"))),
+    ]),
+    timeline: [
+        IfaceDown(at: "3.8s", iface: "wifi"),
+        EndpointRemove(at: "3.8s", iface: "wifi"),
+    ],
+    connections: [ConnectionSpec(path_manager: in_kernel(subflows: 4), scheduler: min_rtt, cc: cubic,
+        traffic: DownloadFor(duration: "12s"))],
+)"#;
+
+#[test]
+fn in_kernel_sends_remove_addr_at_once_when_the_wifi_endpoint_is_deleted_and_moves_to_the_backup() {
+    let sc = Scenario::parse(Path::new("in-kernel-wifi-down.ron"), IN_KERNEL_WIFI_DOWN).expect("valid");
+    let out = run_records(&sc);
+    let c = &out.metrics.connections[0];
+    let cell = iface(&out, "cell");
+    // The cell subflow joins as a backup right after full establishment:
+    // Linux sends its MP_JOIN 42 ms in (two Wi-Fi round trips).
+    let cell_sf = c.subflows.iter().find(|s| s.iface == "cell").expect("cell subflow");
+    assert!(
+        cell_sf.backup && cell_sf.opened_s > 0.0 && cell_sf.opened_s <= 0.045,
+        "{cell_sf:?}"
+    );
+    // REMOVE_ADDR (id 0: the initial subflow's address) leaves the client at
+    // the instant of the deletion, on the cell subflow.
+    let rm = out
+        .signals
+        .iter()
+        .find(|s| !s.from_server && s.remove_addr.is_some())
+        .expect("REMOVE_ADDR");
+    assert_eq!((rm.remove_addr, rm.iface), (Some(0), cell));
+    assert_eq!(rm.time, sim_core::SimTime::from_millis(3800));
+    // The server moves to the cell subflow once REMOVE_ADDR has reached it
+    // (one cell one-way delay): its first data there leaves then (Linux:
+    // first cell data at the client +109 ms).
+    let first_cell_data = out
+        .records
+        .iter()
+        .filter(|r| r.from_server && r.len > 0 && r.iface == cell)
+        .map(|r| r.time)
+        .min()
+        .expect("data on cell");
+    let after = first_cell_data.saturating_since(sim_core::SimTime::from_millis(3800));
+    let after_ms = after.as_nanos() / 1_000_000;
+    assert!((40..=150).contains(&after_ms), "{after:?}");
+    assert!(c.bytes_delivered > 0);
+}

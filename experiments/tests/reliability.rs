@@ -99,7 +99,8 @@ fn a_wifi_that_flaps_63_times_keeps_the_connection_running() {
 /// A scenario file whose Wi-Fi flaps 1,000 times (down 40 ms, up 160 ms,
 /// fullmesh reacting at once): the connection opens 1,002 subflows, keeps
 /// running to the stop, and the Wi-Fi subflow joined after the last flap
-/// still carries data.
+/// still carries data. The stack of the time is named (fullmesh, min_rtt,
+/// out-of-tree meta recovery); with the burst scheduler it moves 49.9 MB.
 #[test]
 fn a_wifi_that_flaps_1000_times_keeps_the_connection_running_and_still_transfers() {
     let mut timeline = String::new();
@@ -119,7 +120,7 @@ fn a_wifi_that_flaps_1000_times_keeps_the_connection_running_and_still_transfers
   ]),
   timeline: [
 {timeline}  ],
-  connections: [ConnectionSpec(path_manager: fullmesh(address_event_delay: "0ms"), traffic: Download(bytes: "1000MB"))],
+  connections: [ConnectionSpec(path_manager: fullmesh(address_event_delay: "0ms"), meta_recovery: OutOfTree, scheduler: min_rtt, traffic: Download(bytes: "1000MB"))],
   record: RecordSpec(pcap: false, timeseries: false),
 )
 "#

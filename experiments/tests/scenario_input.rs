@@ -633,3 +633,31 @@ fn a_capture_point_that_names_no_host_interface_or_link_is_refused_listing_the_n
     let ok = text.replace("\"wlan0\"", "\"cell\"");
     Scenario::parse(Path::new("case.ron"), &ok).unwrap_or_else(|e| panic!("{e}"));
 }
+
+#[test]
+fn an_endpoint_change_naming_a_flag_linux_cannot_change_is_reported_at_its_flags() {
+    let text = edit(
+        "        IfaceUp(at: \"5s\", iface: \"wifi\"),\n",
+        "        IfaceUp(at: \"5s\", iface: \"wifi\"),\n        EndpointFlags(at: \"6s\", iface: \"cell\", flags: [backup, subflow]),\n",
+    );
+    assert_refused_at(
+        &text,
+        "flags: |[backup, subflow]",
+        &["only `backup` and `fullmesh`", "ip mptcp endpoint change"],
+    );
+}
+
+#[test]
+fn an_endpoint_both_signal_and_fullmesh_is_reported_at_its_flags() {
+    let text = edit(
+        "        IfaceUp(at: \"5s\", iface: \"wifi\"),\n",
+        "        IfaceUp(at: \"5s\", iface: \"wifi\"),\n        EndpointAdd(at: \"6s\", iface: \"cell\", flags: [signal, fullmesh]),\n",
+    );
+    assert_refused_at(&text, "flags: |[signal, fullmesh]", &["`signal` and `fullmesh`"]);
+}
+
+#[test]
+fn an_in_kernel_limit_above_eight_is_refused_with_linuxs_maximum() {
+    let text = edit("path_manager: handover", "path_manager: in_kernel(subflows: 9)");
+    assert_refused_at(&text, "subflows: |9", &["`subflows` is 9", "at most 8"]);
+}

@@ -4,5 +4,6 @@
 
 pub mod connection;
 pub mod data;
+pub mod upstream_rtx;
 
-pub use connection::{ConnConfig, ConnEvent, ConnStats, Connection, LocalIface, Role, Subflow};
+pub use connection::{ConnConfig, ConnEvent, ConnStats, Connection, LocalIface, MetaRecovery, Role, Subflow};

@@ -82,7 +82,11 @@ impl PathManager for LinuxDefault {
             PmEvent::InterfaceBackupChanged { .. }
             | PmEvent::SubflowHealth(_)
             | PmEvent::AddressAnnounced { .. }
-            | PmEvent::WifiAdvisory { .. } => {}
+            | PmEvent::WifiAdvisory { .. }
+            | PmEvent::ConnectionFullyEstablished
+            | PmEvent::EndpointAdded { .. }
+            | PmEvent::EndpointRemoved { .. }
+            | PmEvent::EndpointChanged { .. } => {}
         }
     }
 

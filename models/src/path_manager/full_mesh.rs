@@ -427,7 +427,12 @@ impl PathManager for FullMesh {
                 super::reset_subflows(&mut self.subflows, &mut self.actions, |s| s.remote_id == id);
             }
             PmEvent::ConnectionClosing => self.phase = Phase::Closing,
-            PmEvent::SubflowHealth(_) | PmEvent::WifiAdvisory { .. } => {}
+            PmEvent::SubflowHealth(_)
+            | PmEvent::WifiAdvisory { .. }
+            | PmEvent::ConnectionFullyEstablished
+            | PmEvent::EndpointAdded { .. }
+            | PmEvent::EndpointRemoved { .. }
+            | PmEvent::EndpointChanged { .. } => {}
         }
     }
 

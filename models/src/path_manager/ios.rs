@@ -707,7 +707,11 @@ impl PathManager for IosPathManager {
             // tcp_do_mptcp_options: ADD_ADDR, REMOVE_ADDR, MP_PRIO fall through.
             PmEvent::InterfaceBackupChanged { .. }
             | PmEvent::AddressAnnounced { .. }
-            | PmEvent::AddressRemoved { .. } => {}
+            | PmEvent::AddressRemoved { .. }
+            | PmEvent::ConnectionFullyEstablished
+            | PmEvent::EndpointAdded { .. }
+            | PmEvent::EndpointRemoved { .. }
+            | PmEvent::EndpointChanged { .. } => {}
         }
     }
 

@@ -75,7 +75,11 @@ impl PathManager for IosNone {
             | PmEvent::SubflowHealth(_)
             | PmEvent::AddressAnnounced { .. }
             | PmEvent::AddressRemoved { .. }
-            | PmEvent::WifiAdvisory { .. } => {}
+            | PmEvent::WifiAdvisory { .. }
+            | PmEvent::ConnectionFullyEstablished
+            | PmEvent::EndpointAdded { .. }
+            | PmEvent::EndpointRemoved { .. }
+            | PmEvent::EndpointChanged { .. } => {}
         }
     }
 

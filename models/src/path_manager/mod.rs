@@ -14,6 +14,9 @@
 //!   subflows, accepts joins.
 //! - [`full_mesh`]: Linux out-of-tree `fullmesh` (net/mptcp/mptcp_fullmesh.c):
 //!   one subflow per (local interface, remote address) pair.
+//! - [`in_kernel`]: the upstream Linux (5.6+, 6.x) in-kernel path manager
+//!   (net/mptcp/pm_kernel.c): endpoints with flags and limits, immediate
+//!   reaction to endpoint changes, none to link state.
 //! - [`ndiffports`]: Linux out-of-tree `ndiffports`: N subflows over one
 //!   address pair, from different source ports (for ECMP).
 //! - [`ios_none`], [`ios_handover`], [`ios_interactive`], [`ios_aggregate`]:
@@ -64,6 +67,7 @@ use sim_core::{IfaceId, SimDuration, SimTime};
 
 pub mod default;
 pub mod full_mesh;
+pub mod in_kernel;
 pub mod ios;
 pub mod ios_aggregate;
 pub mod ios_handover;
@@ -73,6 +77,7 @@ pub mod ndiffports;
 
 pub use default::{LinuxDefault, LinuxDefaultConfig};
 pub use full_mesh::{FullMesh, FullMeshConfig};
+pub use in_kernel::{InKernel, InKernelConfig};
 pub use ios::{AppKind, IosConfig, IosFactory, IosPathManager, IosScheduler, ServiceType, WifiQuality};
 pub use ios_none::{IosNone, IosNoneConfig};
 
@@ -109,6 +114,42 @@ pub struct IfaceInfo {
     /// from this interface carry the backup flag. Only the Linux path
     /// managers read it; iOS derives the flag from [`IfaceInfo::kind`].
     pub backup: bool,
+}
+
+/// The flags of a Linux MPTCP endpoint (`ip mptcp endpoint add ADDR
+/// [signal] [subflow] [backup] [fullmesh]`; include/uapi/linux/mptcp.h
+/// `MPTCP_PM_ADDR_FLAG_*`), read by the in-kernel path manager
+/// ([`in_kernel`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EndpointFlags {
+    /// Announce the address to the peer with ADD_ADDR.
+    pub signal: bool,
+    /// Open a subflow from the address to the peer.
+    pub subflow: bool,
+    /// Subflows from the address carry the backup flag (MP_JOIN B bit, or
+    /// MP_PRIO for the initial subflow).
+    pub backup: bool,
+    /// Open a subflow from the address to every known peer address, not
+    /// only the initial one.
+    pub fullmesh: bool,
+}
+
+/// A change to one local address's endpoint, as a connection manager makes
+/// it (`ip mptcp endpoint add/delete/change`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndpointChange {
+    /// `ip mptcp endpoint add ADDR FLAGS`.
+    Add(EndpointFlags),
+    /// `ip mptcp endpoint delete`.
+    Remove,
+    /// `ip mptcp endpoint change ADDR [no]backup [no]fullmesh`: the new
+    /// values of the two flags that can change.
+    Flags {
+        /// The new `backup` flag.
+        backup: bool,
+        /// The new `fullmesh` flag.
+        fullmesh: bool,
+    },
 }
 
 /// A peer address: id 0 is the address of the initial subflow (RFC 8684
@@ -319,6 +360,39 @@ pub enum PmEvent {
     /// DATA_FIN sent or received: no new subflows from now on (XNU
     /// `mptcp_ok_to_create_subflows`, state < TIME_WAIT; Linux `SOCK_DEAD`).
     ConnectionClosing,
+    /// The connection is fully established: the peer has shown it holds
+    /// this host's key (RFC 8684 3.1: a DSS from the peer, or, on the
+    /// server, the MP_CAPABLE third ACK). Linux calls its path manager
+    /// then (net/mptcp/pm.c `mptcp_pm_fully_established`); only the
+    /// in-kernel path manager reads it.
+    ConnectionFullyEstablished,
+    /// Linux `ip mptcp endpoint add` (net/mptcp/pm_kernel.c
+    /// `mptcp_pm_nl_add_addr_doit`): the address of `iface` becomes an
+    /// endpoint with `flags`, whether the interface is up or not. Only the
+    /// in-kernel path manager reads it.
+    EndpointAdded {
+        /// The interface whose address it is.
+        iface: IfaceId,
+        /// The address.
+        addr: u32,
+        /// Its flags.
+        flags: EndpointFlags,
+    },
+    /// Linux `ip mptcp endpoint delete` (`mptcp_pm_nl_del_addr_doit`).
+    EndpointRemoved {
+        /// The interface whose address it was.
+        iface: IfaceId,
+    },
+    /// Linux `ip mptcp endpoint change` (`mptcp_pm_nl_set_flags`): the new
+    /// values of the two flags that can change.
+    EndpointChanged {
+        /// The interface whose address it is.
+        iface: IfaceId,
+        /// The new `backup` flag.
+        backup: bool,
+        /// The new `fullmesh` flag.
+        fullmesh: bool,
+    },
 }
 
 /// What the connection must do, as plain values, in the order given.
@@ -374,6 +448,15 @@ pub enum PmAction {
         /// The MP_TCPRST reason; `None`: a plain RST. (The connection does not
         /// send MP_TCPRST yet: it sends a plain RST either way.)
         reason: Option<ResetReason>,
+    },
+    /// Close the subflow in order and stop using it at once: a FIN after
+    /// what it holds (Linux net/mptcp/pm.c `mptcp_pm_rm_addr_or_subflow`:
+    /// `mptcp_subflow_shutdown` then `mptcp_close_ssk`). The TCP endpoint
+    /// finishes its close (or times out) on its own; the connection no
+    /// longer schedules data on it.
+    CloseSubflow {
+        /// The subflow to close.
+        subflow: SubflowId,
     },
     /// Delete the subflow without sending anything (Linux
     /// `mptcp_sub_force_close`; or its interface is gone).
@@ -675,6 +758,7 @@ mod tests {
         vec![
             (Box::new(LinuxDefaultConfig {}), "default"),
             (Box::new(FullMeshConfig::default()), "fullmesh"),
+            (Box::new(InKernelConfig::default()), "in_kernel"),
             (Box::new(IosNoneConfig {}), "none"),
             (ios(ServiceType::Handover), "handover"),
             (ios(ServiceType::Interactive), "interactive"),
@@ -693,7 +777,7 @@ mod tests {
     #[test]
     fn ios_kinds_are_client_only_and_linux_kinds_run_on_both_ends() {
         for (f, name) in builtins() {
-            let linux = matches!(name, "default" | "fullmesh");
+            let linux = matches!(name, "default" | "fullmesh" | "in_kernel");
             assert_eq!(f.supports_role(Role::Server), linux, "{name}");
             assert!(f.supports_role(Role::Client), "{name}");
             assert_eq!(f.build(Role::Server).accepts_joins(), linux, "{name}");

@@ -110,7 +110,11 @@ impl PathManager for NDiffPorts {
             PmEvent::InterfaceBackupChanged { .. }
             | PmEvent::SubflowHealth(_)
             | PmEvent::AddressAnnounced { .. }
-            | PmEvent::WifiAdvisory { .. } => {}
+            | PmEvent::WifiAdvisory { .. }
+            | PmEvent::ConnectionFullyEstablished
+            | PmEvent::EndpointAdded { .. }
+            | PmEvent::EndpointRemoved { .. }
+            | PmEvent::EndpointChanged { .. } => {}
         }
     }
 

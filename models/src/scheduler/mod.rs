@@ -19,7 +19,9 @@
 //! [`MAX_SUBFLOWS`] slots indexed by [`SubflowView::id`].
 //!
 //! One implementation per file:
-//! - [`min_rtt`]: the Linux default (`default`, lowest RTT first, backup
+//! - [`burst`]: upstream Linux's default (5.x, 6.x: lowest linger time,
+//!   bursts of 64 KiB, backups only when no other subflow is active);
+//! - [`min_rtt`]: the Linux out-of-tree default (`default`, lowest RTT first, backup
 //!   handling, cwnd-full waiting);
 //! - [`round_robin`]: `mptcp_rr.c` (`num_segments` = 1, `cwnd_limited` = 1);
 //! - [`redundant`]: `mptcp_redundant.c` (v0.95, Frömmgen/Erbshäußer): every
@@ -103,6 +105,7 @@ use std::fmt;
 use sim_core::{SimDuration, SimTime};
 
 pub mod blest;
+pub mod burst;
 pub mod ecf;
 pub mod min_rtt;
 pub mod opportunistic;
@@ -110,6 +113,7 @@ pub mod redundant;
 pub mod round_robin;
 
 pub use blest::{Blest, BlestConfig};
+pub use burst::{Burst, BurstConfig};
 pub use ecf::{Ecf, EcfConfig, EcfDelta};
 pub use min_rtt::{MinRtt, MinRttConfig};
 pub use redundant::{Redundant, RedundantConfig};
@@ -489,6 +493,14 @@ pub trait Scheduler: fmt::Debug + Send {
     /// `false` (always ask) unless a scheduler vouches for it.
     fn waits_when_none_available(&self) -> bool {
         false
+    }
+    /// How many congestion windows of data a subflow may hold, in flight
+    /// and queued, before the connection stops handing it more: 1 for the
+    /// out-of-tree schedulers (Linux v0.95 hands a subflow only what its
+    /// window takes, `mptcp_is_temp_unavailable`), more for upstream's,
+    /// which fills the subflow's send buffer ([`burst::SNDBUF_CWNDS`]).
+    fn subflow_queue_cwnds(&self) -> u64 {
+        1
     }
 }
 

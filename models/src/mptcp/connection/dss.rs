@@ -264,6 +264,8 @@ impl Connection {
                 sf.pending_prio = Some(b);
             }
         } else if seg.payload_len == 0
+            && !seg.flags.fin
+            && matches!(sf.tcp.state(), TcpState::Established | TcpState::CloseWait)
             && let Some(o) = self.pending_opts.pop_front()
             && !seg.options.mptcp.push(o)
         {

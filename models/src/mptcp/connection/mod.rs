@@ -29,7 +29,11 @@
 //!   to the reinject queue when the subflow times out (`mptcp_reinject_data(sk, 1)`
 //!   after an RTO; the subflow is then "potentially failed") or goes away
 //!   (RST, interface down: `mptcp_reinject_data(sk, 0)`); the scheduler
-//!   serves the reinject queue first. (`schedule`)
+//!   serves the reinject queue first. (`schedule`) That is the out-of-tree
+//!   v0.95 stack ([`MetaRecovery::OutOfTree`]); with
+//!   [`MetaRecovery::Upstream`] a subflow RTO reinjects nothing, and the
+//!   MPTCP-level timer and stale subflows of `crate::mptcp::upstream_rtx`
+//!   recover the data instead.
 //! - The path manager decides which subflows exist and with which backup
 //!   flag; its actions are applied by `pm` (MP_JOIN, MP_PRIO, zero window,
 //!   RST, ADD_ADDR/REMOVE_ADDR).
@@ -66,9 +70,11 @@ use std::sync::Arc;
 
 use crate::cc::{Coupling, SubflowCcView};
 use crate::mptcp::data::{DataReceiver, DataSender};
+use crate::mptcp::upstream_rtx;
 use crate::mptcp_crypto;
 use crate::path_manager::{
-    self, IfaceInfo, PathManager, PmAction, PmEvent, RemoteAddr, SenderChoice, SubflowHealth, SubflowId,
+    self, EndpointChange, EndpointFlags, IfaceInfo, PathManager, PmAction, PmEvent, RemoteAddr, SenderChoice,
+    SubflowHealth, SubflowId,
 };
 use crate::policy::{CcFactory, PathManagerFactory, SchedulerFactory};
 use crate::scheduler::{
@@ -129,10 +135,35 @@ pub struct ConnConfig {
     /// The client's first subflow source port: the subflow in slot `k`
     /// ([`Subflow::slot`]) uses port `first_local_port + k`.
     pub first_local_port: u16,
+    /// How data lost on a subflow is recovered at the MPTCP level: as the
+    /// out-of-tree Linux v0.95 stack or as upstream Linux.
+    pub meta_recovery: MetaRecovery,
     /// Report every hand-over to a subflow and every segment with a DSS as
     /// events ([`ConnEvent::Scheduled`], [`ConnEvent::SegmentSent`]), for
     /// sequence graphs and traces; off, the connection does not pay for them.
     pub report_segments: bool,
+}
+
+/// How the connection recovers data lost on a subflow (see
+/// [`crate::mptcp::upstream_rtx`] for upstream's rules).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetaRecovery {
+    /// Linux out-of-tree v0.95: every subflow RTO with data not yet
+    /// data-acknowledged reinjects all that subflow's data and marks it
+    /// "potentially failed" until it makes progress
+    /// (net/mptcp/mptcp_output.c `mptcp_sub_retransmit_timer`); the meta
+    /// retransmission timer (twice the largest subflow RTO, backed off)
+    /// resends one MSS of the head (`mptcp_meta_retransmit_timer`).
+    OutOfTree,
+    /// Upstream Linux (5.x, 6.x): a subflow RTO is TCP's business; the
+    /// MPTCP-level timer resends the head on an idle subflow, and a subflow
+    /// with more than `stale_loss_cnt` periods without progress becomes
+    /// stale (net/mptcp/protocol.c `__mptcp_retrans`, pm.c
+    /// `mptcp_pm_subflow_chk_stale`).
+    Upstream {
+        /// `net.mptcp.stale_loss_cnt` (Linux default 4; 0: never stale).
+        stale_loss_cnt: u32,
+    },
 }
 
 /// A local interface as the connection knows it.
@@ -146,6 +177,9 @@ pub struct LocalIface {
     pub info: IfaceInfo,
     /// Whether it is up.
     pub up: bool,
+    /// Its address is an MPTCP endpoint with these flags (Linux `ip mptcp
+    /// endpoint`); only the in-kernel path manager reads it.
+    pub endpoint: Option<EndpointFlags>,
 }
 
 /// One MPTCP connection at one host.
@@ -248,6 +282,18 @@ impl Connection {
     pub fn client(now: SimTime, cfg: ConnConfig, rng: SimRng, ifaces: Vec<LocalIface>, server_addr: u32) -> Self {
         let mut c = Connection::new(cfg, rng, ifaces, server_addr);
         for i in c.ifaces.clone() {
+            if let Some(flags) = i.endpoint {
+                c.pm.handle_event(
+                    now,
+                    PmEvent::EndpointAdded {
+                        iface: i.id,
+                        addr: i.addr,
+                        flags,
+                    },
+                );
+            }
+        }
+        for i in c.ifaces.clone() {
             if i.up {
                 c.pm.handle_event(
                     now,
@@ -271,6 +317,16 @@ impl Connection {
     /// The server side, from a SYN that opens a new connection.
     pub fn accept(now: SimTime, cfg: ConnConfig, rng: SimRng, local: LocalIface, syn: &Segment) -> Self {
         let mut c = Connection::new(cfg, rng, vec![local], syn.src_addr);
+        if let Some(flags) = local.endpoint {
+            c.pm.handle_event(
+                now,
+                PmEvent::EndpointAdded {
+                    iface: local.id,
+                    addr: local.addr,
+                    flags,
+                },
+            );
+        }
         c.pm.handle_event(
             now,
             PmEvent::InterfaceUp {
@@ -467,6 +523,13 @@ impl Connection {
         }) else {
             return;
         };
+        // Something arrived on the subflow (Linux `rcv_tstamp`): a stale
+        // subflow is active again (mptcp_subflow_set_active).
+        let sf = &mut self.subflows[idx];
+        if sf.last_rx_at != Some(now) {
+            sf.last_rx_at = Some(now);
+            sf.stale.stale = false;
+        }
         self.process_mptcp_options(now, idx, seg);
         let views = self.cc_views();
         let coupling = Coupling {
@@ -595,9 +658,105 @@ impl Connection {
         if una != self.meta_rtx_una || self.meta_rtx_at.is_none() {
             self.meta_rtx_una = una;
             self.meta_rtx_fired = 0;
-            self.meta_rto = self.meta_rto_base();
+            self.meta_rto = match self.cfg.meta_recovery {
+                MetaRecovery::OutOfTree => self.meta_rto_base(),
+                MetaRecovery::Upstream { .. } => self.upstream_timer_interval(now),
+            };
             self.meta_rtx_at = Some(now + self.meta_rto);
         }
+    }
+
+    /// Upstream's timer interval (protocol.c `mptcp_timeout_from_subflow`,
+    /// `__mptcp_set_timeout`): the longest time left on the retransmission
+    /// timer of an active subflow that counts no stale period, 200 ms when
+    /// none runs.
+    fn upstream_timer_interval(&self, now: SimTime) -> SimDuration {
+        let deadlines = self
+            .subflows
+            .iter()
+            .filter(|s| self.upstream_active(s) && s.stale.count == 0)
+            .filter_map(|s| s.tcp.timers().get(crate::tcp::Timer::Retransmit));
+        upstream_rtx::timer_interval(now, deadlines)
+    }
+
+    /// protocol.h `__mptcp_subflow_active`: established or CLOSE-WAIT and,
+    /// for an MP_JOIN, fully established (stale or not).
+    fn upstream_active(&self, s: &Subflow) -> bool {
+        s.is_open() && s.fully_established && matches!(s.tcp.state(), TcpState::Established | TcpState::CloseWait)
+    }
+
+    /// Upstream's MPTCP-level retransmission (protocol.c
+    /// `mptcp_retransmit_timer` -> `__mptcp_retrans`): count a period
+    /// without progress on every busy subflow (and mark one stale, queueing
+    /// all data not yet data-acknowledged again), resend the head fragment
+    /// on the subflow `mptcp_subflow_get_retrans` picks, re-arm.
+    fn upstream_retransmit(&mut self, now: SimTime, stale_loss_cnt: u32) {
+        let n = self.subflows.len();
+        let mut views = Vec::with_capacity(n);
+        for i in 0..n {
+            let active = self.upstream_active(&self.subflows[i]);
+            let tcp = &self.subflows[i].tcp;
+            let busy = tcp.snd_nxt() > tcp.snd_una() || tcp.unsent_bytes() > 0;
+            if active && busy {
+                let last_rx = self.subflows[i].last_rx_at;
+                if self.subflows[i].stale.count_period(last_rx) {
+                    // pm.c mptcp_pm_subflows_chk_stale.
+                    let others: Vec<u8> = (0..n)
+                        .filter(|&j| j != i)
+                        .filter(|&j| {
+                            let o = &self.subflows[j];
+                            self.upstream_active(o) && upstream_rtx::is_active(&o.stale, o.last_rx_at)
+                        })
+                        .map(|j| self.subflows[j].stale.count)
+                        .collect();
+                    if upstream_rtx::should_mark_stale(&self.subflows[i].stale, &others, stale_loss_cnt, busy) {
+                        self.subflows[i].stale.stale = true;
+                        // __mptcp_retransmit_pending_data: everything not yet
+                        // data-acknowledged goes out again.
+                        let all = self.tx.snd_nxt() - self.tx.snd_una();
+                        let bytes = self.tx.requeue_head(all);
+                        if bytes > 0 {
+                            self.events.push_back(ConnEvent::Reinjected {
+                                from_subflow: self.subflows[i].id,
+                                bytes,
+                            });
+                        }
+                    }
+                }
+            }
+            let s = &self.subflows[i];
+            views.push(upstream_rtx::RetransView {
+                active,
+                busy,
+                backup: s.backup_local || s.backup_remote,
+                stale_count: s.stale.count,
+            });
+        }
+        let una = self.tx.snd_una();
+        if let Some(i) = upstream_rtx::pick_retrans(&views)
+            && una < self.tx.snd_nxt()
+        {
+            let len = (self.tx.snd_nxt() - una)
+                .min(upstream_rtx::HEAD_FRAGMENT_BYTES)
+                .min(self.subflows[i].tcp.send_space());
+            if len > 0 {
+                self.tx.record_on(i, una..una + len);
+                self.subflows[i].tcp.send_mapped(len, una);
+                self.stats.meta_retransmitted_bytes += len;
+                self.report_sent(
+                    now,
+                    Sent {
+                        subflow: i,
+                        dsn: una,
+                        len_bytes: len,
+                        kind: SentKind::MetaRetransmission,
+                    },
+                );
+            }
+        }
+        self.meta_rtx_fired += 1;
+        self.meta_rto = self.upstream_timer_interval(now);
+        self.meta_rtx_at = Some(now + self.meta_rto);
     }
 
     /// The connection-level retransmission timer fired: the data-ACK has
@@ -615,6 +774,10 @@ impl Connection {
     /// connection after tcp_write_timeout; here the subflows' own timeouts
     /// end a dead connection.)
     fn meta_retransmit_timer(&mut self, now: SimTime) {
+        if let MetaRecovery::Upstream { stale_loss_cnt } = self.cfg.meta_recovery {
+            self.upstream_retransmit(now, stale_loss_cnt);
+            return;
+        }
         self.tx.requeue_head(u64::from(self.cfg.tcp.mss_bytes));
         self.meta_rtx_fired += 1;
         self.meta_rto = self
@@ -661,7 +824,7 @@ impl Connection {
                         self.set_remote_key(k);
                     }
                     if self.cfg.role == Role::Server && !seg.flags.syn && m.receiver_key.is_some() {
-                        self.fully_established = true;
+                        self.set_fully_established(now);
                     }
                 }
                 MptcpOption::MpJoin(j) => self.on_join_option(idx, j),
@@ -710,13 +873,43 @@ impl Connection {
         }
         if got_dss {
             // A DSS from the peer means it has our key (RFC 8684 3.1).
-            self.fully_established = true;
+            self.set_fully_established(now);
             let sf = &mut self.subflows[idx];
             if sf.tcp.state() == TcpState::Established {
                 sf.fully_established = true;
                 sf.join_ack_rtx = None;
             }
         }
+    }
+
+    /// The peer has shown it holds our key (RFC 8684 3.1): tell the path
+    /// manager once (Linux net/mptcp/pm.c `mptcp_pm_fully_established`).
+    fn set_fully_established(&mut self, now: SimTime) {
+        if !self.fully_established {
+            self.fully_established = true;
+            self.pm.handle_event(now, PmEvent::ConnectionFullyEstablished);
+        }
+    }
+
+    /// A change to the endpoint of the local address `addr` (Linux `ip
+    /// mptcp endpoint add/delete/change`, as a connection manager such as
+    /// mptcpd makes it), for the path manager.
+    pub fn handle_endpoint(&mut self, now: SimTime, addr: u32, change: EndpointChange) {
+        let Some(pos) = self.ifaces.iter().position(|i| i.addr == addr) else {
+            return;
+        };
+        let iface = self.ifaces[pos].id;
+        let event = match change {
+            EndpointChange::Add(flags) => PmEvent::EndpointAdded { iface, addr, flags },
+            EndpointChange::Remove => PmEvent::EndpointRemoved { iface },
+            EndpointChange::Flags { backup, fullmesh } => PmEvent::EndpointChanged {
+                iface,
+                backup,
+                fullmesh,
+            },
+        };
+        self.pm.handle_event(now, event);
+        self.after_input(now);
     }
 
     /// Reports subflow `idx`'s window and RTT if they changed from
@@ -747,9 +940,11 @@ impl Connection {
                     // Linux mptcp_sub_retransmit_timer: reinject and mark pf.
                     // Only when the subflow carries data not yet data-acknowledged
                     // (after an RTO nothing counts as in flight any more).
+                    // Upstream leaves a subflow's RTO to TCP (see upstream_rtx).
                     let outstanding = self.tx.outstanding_on(idx);
                     let sf = &mut self.subflows[idx];
                     if self.mptcp
+                        && self.cfg.meta_recovery == MetaRecovery::OutOfTree
                         && outstanding > 0
                         && matches!(sf.tcp.state(), TcpState::Established | TcpState::CloseWait)
                     {

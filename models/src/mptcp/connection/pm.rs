@@ -86,6 +86,17 @@ impl Connection {
                         }
                     }
                 }
+                PmAction::CloseSubflow { subflow } => {
+                    // Linux pm.c mptcp_pm_rm_addr_or_subflow: shutdown (a FIN
+                    // after what the subflow holds), then mptcp_close_ssk.
+                    // The connection no longer sends new data on it: its
+                    // state is FIN-WAIT from now on.
+                    if let Some(sf) = self.slot_of(subflow.0 as usize).map(|i| &mut self.subflows[i])
+                        && sf.is_open()
+                    {
+                        sf.tcp.close();
+                    }
+                }
                 PmAction::Reinject { subflow } => {
                     let Some(idx) = self.slot_of(subflow.0 as usize) else {
                         continue;
@@ -126,7 +137,11 @@ impl Connection {
         if self.pending_opts.is_empty() {
             return;
         }
-        if let Some(sf) = self.subflows.iter_mut().find(|s| s.is_open() && s.fully_established) {
+        // A subflow that is closing (FIN sent) does not carry them: see
+        // `dss_options`.
+        if let Some(sf) = self.subflows.iter_mut().find(|s| {
+            s.is_open() && s.fully_established && matches!(s.tcp.state(), TcpState::Established | TcpState::CloseWait)
+        }) {
             sf.tcp.request_ack();
         }
     }

@@ -231,12 +231,15 @@ impl Connection {
     }
 
     /// Room a subflow has for new data: its congestion window left, minus
-    /// what is already queued in it (Linux `mptcp_is_temp_unavailable`).
+    /// what is already queued in it (Linux `mptcp_is_temp_unavailable`);
+    /// with upstream's scheduler, as many windows as it lets a subflow hold
+    /// (`Scheduler::subflow_queue_cwnds`).
     pub(super) fn room(&self, idx: usize) -> u64 {
         let t = &self.subflows[idx].tcp;
         let smss = t.smss_bytes().max(1) as u64;
         let bytes = t
             .cwnd_bytes()
+            .saturating_mul(self.scheduler.subflow_queue_cwnds())
             .saturating_sub(t.bytes_in_flight() + t.unsent_bytes())
             .min(t.send_space());
         // Whole segments only, as Linux's cwnd test counts packets: handing
@@ -312,7 +315,7 @@ impl Connection {
 
     /// Tells the scheduler what was handed to which subflow and, when the
     /// connection reports segments, the owner too.
-    fn report_sent(&mut self, now: SimTime, sent: Sent) {
+    pub(super) fn report_sent(&mut self, now: SimTime, sent: Sent) {
         self.scheduler.on_sent(now, &sent);
         if self.cfg.report_segments {
             // The scheduler names the subflow by slot, the owner by number.

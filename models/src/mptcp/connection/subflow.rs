@@ -57,6 +57,10 @@ pub struct Subflow {
     pub(super) pending_prio: Option<bool>,
     /// "Potentially failed": an RTO reinjected its data (Linux `tp->pf`).
     pub(super) pf: bool,
+    /// Upstream's stale bookkeeping (see `crate::mptcp::upstream_rtx`).
+    pub(super) stale: upstream_rtx::Stale,
+    /// When a segment of this subflow last arrived (Linux `rcv_tstamp`).
+    pub(super) last_rx_at: Option<SimTime>,
     /// The subflow's snd_una when last seen, to notice progress.
     pub(super) last_una: u64,
     /// When it was created (SYN sent or received).
@@ -95,7 +99,7 @@ impl Subflow {
         let tcp = &self.tcp;
         SubflowView {
             state: self.view_state(),
-            potentially_failed: self.pf,
+            potentially_failed: self.unavailable_mark(),
             mss_bytes: tcp.smss_bytes(),
             cwnd_bytes: tcp.cwnd_bytes(),
             bytes_in_flight: tcp.bytes_in_flight(),
@@ -105,6 +109,12 @@ impl Subflow {
             ..SubflowView::default()
         }
         .available(0)
+    }
+    /// The scheduler's "potentially failed": v0.95's `pf`, or upstream's
+    /// stale subflow on which nothing arrived since (protocol.c
+    /// `mptcp_subflow_active`).
+    pub(super) fn unavailable_mark(&self) -> bool {
+        self.pf || !upstream_rtx::is_active(&self.stale, self.last_rx_at)
     }
     pub(super) fn view_state(&self) -> SubflowState {
         if self.closed_at.is_some() {
@@ -197,6 +207,8 @@ impl Connection {
             irs: None,
             pending_prio: None,
             pf: false,
+            stale: upstream_rtx::Stale::default(),
+            last_rx_at: None,
             last_una: 0,
             opened_at: now,
             established_at: None,
@@ -332,7 +344,7 @@ impl Connection {
             self.views.push(SubflowView {
                 id: s.slot,
                 state: s.view_state(),
-                potentially_failed: s.pf,
+                potentially_failed: s.unavailable_mark(),
                 backup: s.backup_local || s.backup_remote,
                 srtt: tcp.srtt(),
                 rttvar: rtt.rttvar(),

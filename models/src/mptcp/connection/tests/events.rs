@@ -6,6 +6,7 @@ use super::*;
 
 fn reporting(role: Role, pm: Arc<dyn PathManagerFactory>) -> ConnConfig {
     ConnConfig {
+        meta_recovery: MetaRecovery::OutOfTree,
         report_segments: true,
         ..cfg(role, pm)
     }

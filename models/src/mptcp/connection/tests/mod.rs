@@ -22,8 +22,10 @@ mod events;
 mod fallback;
 mod handover;
 mod handshake;
+mod in_kernel;
 mod reinjection;
 mod subflow_numbers;
+mod upstream_rtx;
 
 use std::ops::{Deref, DerefMut};
 
@@ -55,6 +57,7 @@ fn cfg(role: Role, pm: Arc<dyn PathManagerFactory>) -> ConnConfig {
         orphan_timeout: SimDuration::from_secs(30),
         server_port: 80,
         first_local_port: 40000,
+        meta_recovery: MetaRecovery::OutOfTree,
         report_segments: false,
     }
 }
@@ -69,6 +72,10 @@ fn iface(id: u32, addr: u32, kind: IfaceKind, up: bool) -> LocalIface {
             backup: false,
         },
         up,
+        endpoint: Some(path_manager::EndpointFlags {
+            subflow: true,
+            ..Default::default()
+        }),
     }
 }
 
