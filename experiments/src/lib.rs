@@ -9,6 +9,7 @@ pub mod flowstats;
 pub mod host;
 pub mod interrupt;
 pub mod pcap;
+pub mod progress;
 pub mod registry;
 pub mod run;
 pub mod scenario;

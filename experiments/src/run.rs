@@ -533,12 +533,18 @@ pub struct RunOptions {
 
 /// Runs a checked scenario.
 pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
-    run_with_sequence(sc, opts, None)
+    run_with_sequence(sc, opts, None, None)
 }
 
 /// Runs a checked scenario, writing `sequence.csv` to `sequence_path` (if
-/// given) as the run goes.
-fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Path>) -> Result<RunOutput, String> {
+/// given) as the run goes, and telling `progress` (if given) the simulated
+/// time reached, a thousandth of the stop time at a time.
+fn run_with_sequence(
+    sc: &Scenario,
+    opts: &RunOptions,
+    sequence_path: Option<&Path>,
+    progress: Option<&crate::progress::RunProgress>,
+) -> Result<RunOutput, String> {
     let rng = RngStreams::new(sc.seed);
     let version = sc.mptcp_version.version();
     let trace_version = sc.record.pcap_flavor.map_or(version, |f| f.version());
@@ -621,7 +627,26 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         sim.schedule(SimTime::ZERO, crate::world::Event::Sample)
             .map_err(|e| e.to_string())?;
     }
-    let outcome = sim.run_until(sc.stop);
+    let outcome = match progress {
+        None => sim.run_until(sc.stop),
+        Some(p) => {
+            // The same events in the same order as one run_until: each
+            // slice processes the events up to its end.
+            let slice = (sc.stop.as_nanos() / 1000).max(1);
+            let mut to = SimTime::ZERO;
+            loop {
+                to = SimTime::from_nanos(to.as_nanos().saturating_add(slice).min(sc.stop.as_nanos()));
+                let o = sim.run_until(to);
+                p.at(to);
+                if to >= sc.stop || !matches!(o, RunOutcome::ReachedStopTime) {
+                    break o;
+                }
+            }
+        }
+    };
+    if let Some(p) = progress {
+        p.finish();
+    }
     let events = sim.events_processed();
     let world = sim.into_world();
     let mut observer = world.observer;
@@ -851,6 +876,17 @@ pub fn run_to_dir_with(
     out: &Path,
     finish: impl FnOnce(&Path, &RunOutput) -> Result<(), String>,
 ) -> Result<RunOutput, String> {
+    run_to_dir_observed(sc, out, None, finish)
+}
+
+/// [`run_to_dir_with`], showing the run's `progress` in simulated time
+/// (see [`crate::progress`]); the files written are the same.
+pub fn run_to_dir_observed(
+    sc: &Scenario,
+    out: &Path,
+    progress: Option<&crate::progress::RunProgress>,
+    finish: impl FnOnce(&Path, &RunOutput) -> Result<(), String>,
+) -> Result<RunOutput, String> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -869,7 +905,7 @@ pub fn run_to_dir_with(
             event_budget: None,
         };
         let sequence = sc.record.sequence.then(|| tmp.join("sequence.csv"));
-        let output = run_with_sequence(sc, &opts, sequence.as_deref())?;
+        let output = run_with_sequence(sc, &opts, sequence.as_deref(), progress)?;
         write_file(&tmp.join("scenario.ron"), &resolved_ron(sc)?)?;
         let json = serde_json::to_string_pretty(&output.metrics).map_err(|e| e.to_string())? + "\n";
         write_file(&tmp.join("metrics.json"), &json)?;

@@ -45,6 +45,10 @@ enum Command {
         /// or v0 (RFC 6824 with 32-bit data sequence numbers, for mptcptrace).
         #[arg(long, value_name = "v1|v0")]
         pcap_flavor: Option<String>,
+        /// No progress on stderr (by default: a bar of simulated time on a
+        /// terminal, else a line every 5 s).
+        #[arg(long, short = 'q')]
+        quiet: bool,
     },
     /// Reproduce a built-in experiment (see `mpsim list`) into a run directory.
     Reproduce {
@@ -57,6 +61,10 @@ enum Command {
         /// or v0 (RFC 6824 with 32-bit data sequence numbers, for mptcptrace).
         #[arg(long, value_name = "v1|v0")]
         pcap_flavor: Option<String>,
+        /// No progress on stderr (by default: a bar of simulated time on a
+        /// terminal, else a line every 5 s).
+        #[arg(long, short = 'q')]
+        quiet: bool,
     },
     /// Redraw the figures of a run directory (all, or one kind), optionally
     /// with an extra zoom of the sequence graph (written as seq-zoom.png/.svg).
@@ -175,7 +183,7 @@ fn flavor(sc: &mut Scenario, f: &Option<String>) -> Result<(), String> {
     }
 }
 
-fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
+fn run_and_report(sc: &Scenario, out: &Path, quiet: bool) -> ExitCode {
     // Refuse to replace a directory that is not a previous run (bad input).
     if !out.join("scenario.ron").exists() && experiments::run::holds_files(out) {
         return bad_input(&format!(
@@ -186,7 +194,13 @@ fn run_and_report(sc: &Scenario, out: &Path) -> ExitCode {
     // The figures are drawn in the temporary directory, before it is
     // renamed into place: a run directory is complete or absent.
     let mut figures = Vec::new();
-    let result = experiments::run::run_to_dir_with(sc, out, |tmp, output| {
+    let style = if quiet {
+        experiments::progress::ProgressStyle::Quiet
+    } else {
+        experiments::progress::ProgressStyle::Auto
+    };
+    let progress = experiments::progress::RunProgress::new(&sc.name, sc.stop, style);
+    let result = experiments::run::run_to_dir_observed(sc, out, Some(&progress), |tmp, output| {
         if std::env::var_os("MPSIM_INJECT_PANIC").is_some() {
             // A deliberate broken invariant while the temporary directory
             // exists, for the tests of the panic hook (tests/cli.rs).
@@ -429,6 +443,7 @@ fn main() -> ExitCode {
             out,
             seed,
             pcap_flavor,
+            quiet,
         } => {
             let mut sc = match Scenario::load(&scenario) {
                 Ok(s) => s,
@@ -451,9 +466,14 @@ fn main() -> ExitCode {
             }
             install_panic_hook(&sc, again);
             install_signal_handlers();
-            run_and_report(&sc, &out)
+            run_and_report(&sc, &out, quiet)
         }
-        Command::Reproduce { name, out, pcap_flavor } => {
+        Command::Reproduce {
+            name,
+            out,
+            pcap_flavor,
+            quiet,
+        } => {
             let Some(text) = experiments::builtin::get(&name) else {
                 let names: Vec<&str> = experiments::builtin::BUILTIN.iter().map(|b| b.0).collect();
                 return bad_input(&format!(
@@ -474,7 +494,7 @@ fn main() -> ExitCode {
             }
             install_panic_hook(&sc, again);
             install_signal_handlers();
-            run_and_report(&sc, &out)
+            run_and_report(&sc, &out, quiet)
         }
         Command::Plot { run_dir, kind, zoom } => {
             if let Some(k) = &kind
