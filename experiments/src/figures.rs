@@ -9,6 +9,7 @@
 //! the figures of a long run takes no more memory than a short one's.
 
 use std::cell::RefCell;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use plots::{Ack, Line, Mark, Output, PlotError, Rgb, SequenceData, SequenceGraph, Series, TimeSeries, Zoom};
@@ -222,6 +223,56 @@ fn conn0_windows<R: RecordSource + ?Sized>(c: &Conn0<R>) -> Result<Windows, Stri
         transition,
         ooo,
     })
+}
+
+/// (time in seconds, data sequence in bytes) ranges.
+pub type Extent = (Range<f64>, Range<f64>);
+
+/// Where connection 0's data and data-ACKs lie in the sequence graph:
+/// (first, last) time in seconds and (lowest, highest) data sequence in
+/// bytes from the first data byte; `None` when it sent no data.
+pub fn sequence_extent<R: RecordSource + ?Sized>(records: &R) -> Result<Option<Extent>, String> {
+    let mut base: Option<u64> = None;
+    records.for_each(&mut |r| {
+        if r.conn == 0 && r.from_server && r.len > 0 {
+            base = Some(base.map_or(r.dsn, |b| b.min(r.dsn)));
+        }
+    })?;
+    let Some(base) = base else { return Ok(None) };
+    let (mut t0, mut t1, mut s0, mut s1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    Conn0::new(records, base).each(&mut |m| {
+        let (t, lo, hi) = match m {
+            Mark::Segment(s) => (s.time, s.seq_start, s.seq_end),
+            Mark::Ack(a) => (a.time, a.seq, a.seq),
+        };
+        (t0, t1, s0, s1) = (t0.min(t), t1.max(t), s0.min(lo), s1.max(hi));
+    })?;
+    Ok(Some((t0..t1, s0..s1)))
+}
+
+/// Refuses a zoom window of the sequence graph that holds none of the
+/// run's data (it would draw an empty figure): the error says where the
+/// data is, in the units of `--zoom` (seconds; megabytes from the first
+/// byte).
+pub fn check_zoom<R: RecordSource + ?Sized>(records: Option<&R>, zoom: &Zoom) -> Result<(), String> {
+    let Some(records) = records else {
+        return Err("the run recorded no sequence.csv (record: RecordSpec(sequence: false)); --zoom draws the sequence graph from it".into());
+    };
+    let Some((t, s)) = sequence_extent(records)? else {
+        return Err("connection 0 sent no data; there is no sequence graph to zoom into".into());
+    };
+    let overlaps =
+        |w: &Option<Range<f64>>, d: &Range<f64>| w.as_ref().is_none_or(|w| w.start <= d.end && w.end >= d.start);
+    if overlaps(&zoom.x, &t) && overlaps(&zoom.y, &s) {
+        return Ok(());
+    }
+    Err(format!(
+        "the window holds none of the run's data, which lies from {:.3} to {:.3} s and from {:.3} to {:.3} MB of data sequence; expected a window that overlaps it",
+        t.start,
+        t.end,
+        s.start / 1e6,
+        s.end / 1e6
+    ))
 }
 
 /// Writes every figure of a run into `dir` (the run directory `run_to_dir`

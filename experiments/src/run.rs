@@ -116,6 +116,9 @@ pub struct RunObserver {
     /// sent a segment that arrives.
     client_ends: std::collections::BTreeSet<(u32, u16)>,
     keep_records: bool,
+    /// The run writes a run directory (its `timeseries.csv`, even
+    /// without `sequence.csv`).
+    writes_dir: bool,
     /// The sequence-graph records, in emission order (only with
     /// [`RunOptions::keep_records`]).
     pub records: Vec<SeqRecord>,
@@ -164,9 +167,10 @@ impl RunObserver {
     }
 
     /// Whether the sequence records and the time series are kept: only
-    /// when something will write or return them (not in a sweep's runs).
+    /// when something will write or return them (a run directory; not in
+    /// a sweep's runs).
     fn records_series(&self) -> bool {
-        self.keep_records || self.sequence.is_some()
+        self.keep_records || self.sequence.is_some() || self.writes_dir
     }
 
     /// A segment with a DSS, as its connection reported it: one record of
@@ -533,17 +537,19 @@ pub struct RunOptions {
 
 /// Runs a checked scenario.
 pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
-    run_with_sequence(sc, opts, None, None)
+    run_with_sequence(sc, opts, None, None, false)
 }
 
 /// Runs a checked scenario, writing `sequence.csv` to `sequence_path` (if
 /// given) as the run goes, and telling `progress` (if given) the simulated
-/// time reached, a thousandth of the stop time at a time.
+/// time reached, a thousandth of the stop time at a time; `writes_dir`:
+/// the outputs go to a run directory (the time series is kept for it).
 fn run_with_sequence(
     sc: &Scenario,
     opts: &RunOptions,
     sequence_path: Option<&Path>,
     progress: Option<&crate::progress::RunProgress>,
+    writes_dir: bool,
 ) -> Result<RunOutput, String> {
     let rng = RngStreams::new(sc.seed);
     let version = sc.mptcp_version.version();
@@ -585,6 +591,7 @@ fn run_with_sequence(
         capture,
         client_ends: Default::default(),
         keep_records: opts.keep_records,
+        writes_dir,
         records: Vec::new(),
         signals: Vec::new(),
         sequence,
@@ -905,7 +912,7 @@ pub fn run_to_dir_observed(
             event_budget: None,
         };
         let sequence = sc.record.sequence.then(|| tmp.join("sequence.csv"));
-        let output = run_with_sequence(sc, &opts, sequence.as_deref(), progress)?;
+        let output = run_with_sequence(sc, &opts, sequence.as_deref(), progress, true)?;
         write_file(&tmp.join("scenario.ron"), &resolved_ron(sc)?)?;
         let json = serde_json::to_string_pretty(&output.metrics).map_err(|e| e.to_string())? + "\n";
         write_file(&tmp.join("metrics.json"), &json)?;
@@ -1151,16 +1158,22 @@ fn parse_sequence_row(line: &[u8]) -> Option<SeqRecord> {
 }
 
 /// What `mpsim plot` needs from a run directory: its `sequence.csv` (read
-/// through once here, so a malformed file is found before drawing), the
-/// time series and the interface names.
-pub fn open_run_dir(dir: &Path) -> Result<(SequenceFile, TimeSeries, Vec<String>), String> {
+/// through once here, so a malformed file is found before drawing; `None`
+/// for a run that records none, `record.sequence: false`), the time series
+/// and the interface names.
+pub fn open_run_dir(dir: &Path) -> Result<(Option<SequenceFile>, TimeSeries, Vec<String>), String> {
     let sc = Scenario::load(&dir.join("scenario.ron")).map_err(|e| e.to_string())?;
     let names = sc.iface_names();
     check_metrics_file(&dir.join("metrics.json"))?;
     let seq = SequenceFile {
         path: dir.join("sequence.csv"),
     };
-    seq.for_each(&mut |_| {})?;
+    let seq = if sc.record.sequence || seq.path.exists() {
+        seq.for_each(&mut |_| {})?;
+        Some(seq)
+    } else {
+        None
+    };
     let path = dir.join("timeseries.csv");
     let ts = match std::fs::read_to_string(&path) {
         Ok(text) => TimeSeries::from_csv(&path.display().to_string(), &text)?,

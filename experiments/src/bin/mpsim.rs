@@ -57,6 +57,9 @@ enum Command {
         /// The run directory to write (replaced if it is a previous run).
         #[arg(long)]
         out: PathBuf,
+        /// Override the built-in scenario's master seed.
+        #[arg(long)]
+        seed: Option<u64>,
         /// MPTCP version in the trace: v1 (RFC 8684, for Wireshark/tshark)
         /// or v0 (RFC 6824 with 32-bit data sequence numbers, for mptcptrace).
         #[arg(long, value_name = "v1|v0")]
@@ -118,9 +121,13 @@ enum Command {
     },
     /// List the built-in scenarios and sweeps, one per line.
     List,
-    /// Check a scenario or sweep file without running it (exit 0 if valid,
-    /// 2 if not); for a sweep, count its runs and list invalid points.
-    Validate { scenario: PathBuf },
+    /// Check a scenario or sweep file, or a built-in scenario or sweep by
+    /// name, without running it (exit 0 if valid, 2 if not); for a sweep,
+    /// count its runs and list invalid points.
+    Validate {
+        /// A scenario or sweep file, or a name from `mpsim list`.
+        scenario: PathBuf,
+    },
     /// Run the engine demo (two links, loss, an interface going down and up)
     /// and print per-link statistics.
     Demo {
@@ -161,6 +168,24 @@ fn parse_zoom(text: &str) -> Result<plots::Zoom, String> {
     let x = range(t)?;
     let y = s.map(range).transpose()?.map(|r| r.start * 1e6..r.end * 1e6);
     Ok(plots::Zoom { x: Some(x), y })
+}
+
+/// `1 subflow`, `2 subflows`.
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// `5 of 10 bytes delivered`, or for open-ended traffic (nothing
+/// requested) `5 bytes delivered (open-ended traffic)`.
+fn delivered(bytes: u64, requested: Option<u64>) -> String {
+    match requested {
+        Some(r) => format!("{bytes} of {r} bytes delivered"),
+        None => format!("{bytes} bytes delivered (open-ended traffic)"),
+    }
 }
 
 fn bad_input(msg: &str) -> ExitCode {
@@ -220,12 +245,11 @@ fn run_and_report(sc: &Scenario, out: &Path, quiet: bool) -> ExitCode {
                     .completion_s
                     .map_or("not finished".to_string(), |s| format!("completed in {s:.3} s"));
                 say!(
-                    "connection {i}: {} of {} bytes delivered, {done}, goodput {:.2} Mb/s, {} bytes reinjected, {} subflows",
-                    c.bytes_delivered,
-                    c.bytes_requested.map_or("-".to_string(), |b| b.to_string()),
+                    "connection {i}: {}, {done}, goodput {:.2} Mb/s, {} bytes reinjected, {}",
+                    delivered(c.bytes_delivered, c.bytes_requested),
                     c.goodput_bps / 1e6,
                     c.reinjected_bytes,
-                    c.subflows.len()
+                    plural(c.subflows.len(), "subflow")
                 );
             }
             say!("{} events; run directory: {}", output.metrics.events, out.display());
@@ -275,7 +299,7 @@ fn install_signal_handlers() {
 /// the temporary directory).
 fn redraw(
     run_dir: &Path,
-    records: &experiments::run::SequenceFile,
+    records: Option<&experiments::run::SequenceFile>,
     ts: &experiments::timeseries::TimeSeries,
     names: &[String],
     opts: &experiments::figures::FigureOptions,
@@ -287,7 +311,14 @@ fn redraw(
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
     let result = (|| {
         experiments::interrupt::mark_owner(&tmp).map_err(|e| format!("cannot write in {}: {e}", tmp.display()))?;
-        let drawn = experiments::figures::draw_figures(&tmp, records, ts, names, opts)?;
+        let drawn = match records {
+            Some(r) => experiments::figures::draw_figures(&tmp, r, ts, names, opts)?,
+            // A run without sequence.csv: the figures of the time series.
+            None => {
+                let none: &[experiments::run::SeqRecord] = &[];
+                experiments::figures::draw_figures(&tmp, none, ts, names, opts)?
+            }
+        };
         let mut placed = Vec::new();
         for f in drawn {
             let Some(name) = f.file_name() else { continue };
@@ -313,6 +344,50 @@ fn report_figures(written: Result<Vec<PathBuf>, String>) -> ExitCode {
         Err(e) => {
             eprintln!("mpsim: figures: {e}");
             ExitCode::from(1)
+        }
+    }
+}
+
+/// The text of a built-in scenario or sweep named `name`, and whether it
+/// is a sweep.
+fn builtin_text(name: &Path) -> Option<(&'static str, bool)> {
+    let name = name.to_str()?;
+    experiments::builtin::get(name)
+        .map(|t| (t, false))
+        .or_else(|| experiments::builtin::sweep(name).map(|t| (t, true)))
+}
+
+/// `mpsim validate NAME` of a built-in scenario or sweep.
+fn validate_builtin(name: &str) -> ExitCode {
+    let Some((text, is_sweep)) = builtin_text(Path::new(name)) else {
+        return bad_input(&format!("{name}: no such file or built-in scenario or sweep"));
+    };
+    if is_sweep {
+        match experiments::sweep::Sweep::parse(Path::new(name), text, None) {
+            Ok(sw) => {
+                let invalid = sw.points.iter().filter(|p| p.is_err()).count();
+                say!(
+                    "{name}: valid built-in sweep: {} points x {} seeds = {} runs{}",
+                    sw.info.points.len(),
+                    sw.info.seeds.len(),
+                    sw.info.runs(),
+                    if invalid > 0 {
+                        format!("; {invalid} points fail the scenario checks and will be failed runs")
+                    } else {
+                        String::new()
+                    }
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => bad_input(&e.to_string()),
+        }
+    } else {
+        match Scenario::parse(Path::new(name), text) {
+            Ok(_) => {
+                say!("{name}: valid built-in scenario");
+                ExitCode::SUCCESS
+            }
+            Err(e) => bad_input(&e.to_string()),
         }
     }
 }
@@ -471,6 +546,7 @@ fn main() -> ExitCode {
         Command::Reproduce {
             name,
             out,
+            seed,
             pcap_flavor,
             quiet,
         } => {
@@ -485,10 +561,13 @@ fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(e) => return bad_input(&e.to_string()),
             };
+            if let Some(s) = seed {
+                sc.seed = s;
+            }
             if let Err(e) = flavor(&mut sc, &pcap_flavor) {
                 return bad_input(&e);
             }
-            let mut again = format!("mpsim reproduce {name} --out {}", out.display());
+            let mut again = format!("mpsim reproduce {name} --out {} --seed {}", out.display(), sc.seed);
             if let Some(f) = &pcap_flavor {
                 again.push_str(&format!(" --pcap-flavor {f}"));
             }
@@ -505,6 +584,7 @@ fn main() -> ExitCode {
                     experiments::figures::KINDS.join(", ")
                 ));
             }
+            let zoom_text = zoom.clone();
             let zoom = match zoom.as_deref().map(parse_zoom).transpose() {
                 Ok(z) => z,
                 Err(e) => return bad_input(&e),
@@ -513,9 +593,14 @@ fn main() -> ExitCode {
                 Ok(x) => x,
                 Err(e) => return bad_input(&e),
             };
+            if let Some(z) = &zoom
+                && let Err(e) = experiments::figures::check_zoom(records.as_ref(), z)
+            {
+                return bad_input(&format!("--zoom {}: {e}", zoom_text.as_deref().unwrap_or_default()));
+            }
             let opts = experiments::figures::FigureOptions { kind, zoom };
             install_signal_handlers();
-            report_figures(redraw(&run_dir, &records, &ts, &names, &opts))
+            report_figures(redraw(&run_dir, records.as_ref(), &ts, &names, &opts))
         }
         Command::List => {
             let all = || experiments::builtin::BUILTIN.iter().chain(experiments::builtin::SWEEPS);
@@ -547,6 +632,9 @@ fn main() -> ExitCode {
             }
             Err(e) => sweep_error(e),
         },
+        Command::Validate { scenario } if !scenario.exists() && builtin_text(&scenario).is_some() => {
+            validate_builtin(&scenario.display().to_string())
+        }
         Command::Validate { scenario } if is_sweep_file(&scenario) => {
             match experiments::sweep::Sweep::load(&scenario) {
                 Ok(sw) => {

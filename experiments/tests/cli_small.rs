@@ -1,0 +1,152 @@
+//! The small frictions of issue 19, each as a user meets it: `reproduce
+//! --seed`, `validate` of built-in names, `plot` refusing a zoom outside
+//! the run's data and drawing a run without `sequence.csv`, and the
+//! run summary's wording.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// One interface, a download of `traffic`, stop at 3 s; `record` fields.
+fn scenario(traffic: &str, record: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "one",
+    stop: "3s",
+    client: ClientSpec(
+        interfaces: [
+            InterfaceSpec(
+                name: "wifi",
+                kind: Wifi,
+                uplink: LinkSpec(rate: "20Mbps", delay: "10ms"),
+                downlink: LinkSpec(rate: "20Mbps", delay: "10ms"),
+            ),
+        ],
+    ),
+    connections: [
+        ConnectionSpec(traffic: {traffic}),
+    ],
+    record: RecordSpec({record}),
+)
+"#
+    )
+}
+
+fn scratch(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-small").join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn mpsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mpsim"))
+        .args(args)
+        .output()
+        .expect("mpsim runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Runs `text` as a scenario into `dir/out`; returns the run directory.
+fn run(dir: &Path, text: &str) -> (PathBuf, Output) {
+    let f = dir.join("s.ron");
+    std::fs::write(&f, text).unwrap();
+    let out = dir.join("out");
+    let o = mpsim(&["run", p(&f), "--out", p(&out), "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    (out, o)
+}
+
+#[test]
+fn reproduce_takes_a_seed_and_the_run_records_it() {
+    let d = scratch("seed");
+    let out = d.join("r");
+    let o = mpsim(&["reproduce", "ios-none-wifi-lost", "--out", p(&out), "--seed", "7", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let metrics = std::fs::read_to_string(out.join("metrics.json")).unwrap();
+    assert!(metrics.contains("\"seed\": 7,"), "{metrics}");
+    let resolved = std::fs::read_to_string(out.join("scenario.ron")).unwrap();
+    assert!(resolved.contains("seed: 7,"), "{resolved}");
+    let o = mpsim(&["reproduce", "ios-none-wifi-lost", "--out", p(&out), "--seed", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn validate_takes_the_names_of_built_in_scenarios_and_sweeps() {
+    let o = mpsim(&["validate", "ios11-handover"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "ios11-handover: valid built-in scenario\n");
+    let o = mpsim(&["validate", "aggregate-rtt-ratio"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("aggregate-rtt-ratio: valid built-in sweep: "),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("= 125 runs"), "{}", stdout(&o));
+    let o = mpsim(&["validate", "no-such-scenario"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn plot_refuses_a_zoom_outside_the_runs_data_with_where_the_data_is() {
+    let d = scratch("zoom");
+    let (out, _) = run(&d, &scenario("Download(bytes: \"1MB\")", ""));
+    for (zoom, what) in [("40:50", "time"), ("0:1,30:40", "sequence")] {
+        let o = mpsim(&["plot", p(&out), "--zoom", zoom]);
+        assert_eq!(o.status.code(), Some(2), "{what}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.starts_with(&format!(
+                "--zoom {zoom}: the window holds none of the run's data, which lies from 0."
+            )),
+            "{e}"
+        );
+        assert!(
+            e.contains(" MB of data sequence; expected a window that overlaps it"),
+            "{e}"
+        );
+        assert!(!out.join("seq-zoom.png").exists());
+    }
+    let o = mpsim(&["plot", p(&out), "--zoom", "0:1,0:0.5"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.join("seq-zoom.png").is_file());
+}
+
+#[test]
+fn plot_draws_the_time_series_of_a_run_that_recorded_no_sequence() {
+    let d = scratch("no-sequence");
+    let (out, _) = run(&d, &scenario("Download(bytes: \"1MB\")", "sequence: false"));
+    assert!(!out.join("sequence.csv").exists());
+    std::fs::remove_file(out.join("cwnd.png")).unwrap();
+    let o = mpsim(&["plot", p(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.join("cwnd.png").is_file());
+    assert!(!out.join("seq.png").exists());
+    let o = mpsim(&["plot", p(&out), "--zoom", "0:1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("recorded no sequence.csv"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_run_summary_counts_one_subflow_in_the_singular_and_open_ended_traffic_in_words() {
+    let d = scratch("words");
+    let (_, o) = run(&d, &scenario("Download(bytes: \"1MB\")", ""));
+    let s = stdout(&o);
+    assert!(s.contains("1000000 of 1000000 bytes delivered"), "{s}");
+    assert!(s.contains(", 1 subflow\n"), "{s}");
+    let (_, o) = run(&d, &scenario("DownloadFor(duration: \"1s\")", ""));
+    let s = stdout(&o);
+    assert!(s.contains(" bytes delivered (open-ended traffic), "), "{s}");
+    assert!(!s.contains("of -"), "{s}");
+}
