@@ -280,6 +280,7 @@ pub fn check_zoom<R: RecordSource + ?Sized>(records: Option<&R>, zoom: &Zoom) ->
 pub fn write_figures(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, String> {
     let seq = SequenceFile {
         path: dir.join("sequence.csv"),
+        names: out.iface_names.clone(),
     };
     let mut files = if seq.path.exists() {
         draw_figures(dir, &seq, &out.timeseries, &out.iface_names, &FigureOptions::default())?

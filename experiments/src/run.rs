@@ -72,12 +72,15 @@ pub struct SeqRecord {
     pub iface: usize,
     /// The server sent it (false: the client).
     pub from_server: bool,
-    /// Data: first DSN and length; `len == 0` for a pure data-ACK.
+    /// Data: its first byte's data sequence number, relative: bytes from
+    /// the first data byte its sender sent on the connection (0 for the
+    /// first byte; 0 when `len == 0`, a pure data-ACK).
     pub dsn: u64,
     /// Payload bytes of the DSS mapping (0 for a segment without payload).
     pub len: u64,
     /// The cumulative data-ACK the segment's DSS carries (RFC 8684 3.3.2),
-    /// if any.
+    /// if any, relative as `dsn` is to the data it acknowledges (the
+    /// peer's): n acknowledges the peer's first n bytes.
     pub data_ack: Option<u64>,
     /// Some of its data sequence range was sent before over another client
     /// interface of the same connection.
@@ -138,6 +141,13 @@ pub struct RunObserver {
     /// Per (host, conn, subflow): sum and count of srtt samples in ms.
     srtt_acc: BTreeMap<(u8, usize, usize), (f64, u64)>,
     addr_to_iface: Vec<u32>,
+    /// The client interfaces' names, by index (`sequence.csv` names them).
+    iface_names: Vec<String>,
+    /// Per (connection, sending side): the data sequence number of the
+    /// first data byte, what the records' and samples' relative sequence
+    /// numbers count from (the first value seen of the side's data or of
+    /// the peer's data-ACK: both are the initial DSN + 1).
+    dsn_base: BTreeMap<(usize, u8), u64>,
     /// Each subflow's life as its connection reported it, by (side,
     /// connection, subflow).
     lifecycle: BTreeMap<(u8, usize, usize), Lifecycle>,
@@ -164,6 +174,13 @@ fn host_side(side: Side) -> HostSide {
 impl RunObserver {
     fn iface_of(&self, addr: u32) -> usize {
         self.addr_to_iface.iter().position(|&a| a == addr).unwrap_or(0)
+    }
+
+    /// `dsn` of the data `sender` sends on `conn`, relative to its first
+    /// data byte (which the first value seen is).
+    fn relative_dsn(&mut self, conn: usize, sender: Side, dsn: u64) -> u64 {
+        let base = *self.dsn_base.entry((conn, sender as u8)).or_insert(dsn);
+        dsn.wrapping_sub(base)
     }
 
     /// Whether the sequence records and the time series are kept: only
@@ -193,6 +210,12 @@ impl RunObserver {
             return;
         };
         let iface = self.iface_of(life.client.0);
+        let peer = match side {
+            Side::Client => Side::Server,
+            Side::Server => Side::Client,
+        };
+        let dsn = if len > 0 { self.relative_dsn(conn, side, dsn) } else { 0 };
+        let data_ack = data_ack.map(|a| self.relative_dsn(conn, peer, a));
         let mut reinjected = false;
         if len > 0 {
             for (&(c, i), set) in &self.sent {
@@ -214,7 +237,7 @@ impl RunObserver {
         };
         if let Some(w) = &mut self.sequence
             && self.sequence_error.is_none()
-            && let Err(e) = write_sequence_row(w, &record)
+            && let Err(e) = write_sequence_row(w, &record, &self.iface_names)
         {
             self.sequence_error = Some(e.to_string());
         }
@@ -325,6 +348,11 @@ impl Observer<Host> for RunObserver {
                 }
             }
             ConnEvent::ReceiverSample { ooo_bytes, data_ack } if self.records_series() => {
+                let peer = match side {
+                    Side::Client => Side::Server,
+                    Side::Server => Side::Client,
+                };
+                let data_ack = self.relative_dsn(conn, peer, data_ack);
                 self.timeseries
                     .push_conn(now, host_side(side), conn, ooo_bytes, data_ack);
             }
@@ -602,6 +630,8 @@ fn run_with_sequence(
         timeseries: TimeSeries::default(),
         srtt_acc: BTreeMap::new(),
         addr_to_iface: iface_addrs,
+        iface_names: iface_names.clone(),
+        dsn_base: BTreeMap::new(),
         lifecycle: BTreeMap::new(),
     };
     let world = NetWorld::new(net, topo, hosts, observer);
@@ -917,7 +947,10 @@ pub fn run_to_dir_observed(
         let json = serde_json::to_string_pretty(&output.metrics).map_err(|e| e.to_string())? + "\n";
         write_file(&tmp.join("metrics.json"), &json)?;
         if sc.record.timeseries {
-            write_file(&tmp.join("timeseries.csv"), &output.timeseries.write_csv())?;
+            write_file(
+                &tmp.join("timeseries.csv"),
+                &output.timeseries.write_csv(&output.iface_names),
+            )?;
         }
         finish(&tmp, &output)?;
         let owner = tmp.join(crate::interrupt::OWNER_FILE);
@@ -946,14 +979,15 @@ pub fn run_to_dir_observed(
 
 const SEQUENCE_HEADER: &str = "time_ns,conn,iface,from_server,dsn,len,data_ack,reinjected";
 
-/// Writes one row of `sequence.csv`.
-fn write_sequence_row(out: &mut impl Write, r: &SeqRecord) -> std::io::Result<()> {
+/// Writes one row of `sequence.csv` (the interface by its name in `names`).
+fn write_sequence_row(out: &mut impl Write, r: &SeqRecord, names: &[String]) -> std::io::Result<()> {
+    let iface = names.get(r.iface).map_or("", String::as_str);
     write!(
         out,
         "{},{},{},{},{},{},",
         r.time.as_nanos(),
         r.conn,
-        r.iface,
+        iface,
         r.from_server as u8,
         r.dsn,
         r.len
@@ -970,6 +1004,8 @@ fn write_sequence_row(out: &mut impl Write, r: &SeqRecord) -> std::io::Result<()
 pub struct SequenceFile {
     /// The path of the `sequence.csv` file.
     pub path: PathBuf,
+    /// The run's client interface names, which its `iface` column holds.
+    pub names: Vec<String>,
 }
 
 impl SequenceFile {
@@ -992,7 +1028,7 @@ impl SequenceFile {
             loop {
                 let rest = &buf[start..end];
                 if n > 0
-                    && let Some((record, used)) = parse_plain_row(rest)
+                    && let Some((record, used)) = parse_plain_row(rest, &self.names)
                 {
                     n += 1;
                     start += used;
@@ -1022,8 +1058,8 @@ impl SequenceFile {
                     }
                     continue;
                 }
-                let record = parse_sequence_row(text)
-                    .ok_or_else(|| format!("{}:{n}: {}", self.path.display(), sequence_row_error(text)))?;
+                let record = parse_sequence_row(text, &self.names)
+                    .ok_or_else(|| format!("{}:{n}: {}", self.path.display(), sequence_row_error(text, &self.names)))?;
                 f(&record);
             }
             if eof {
@@ -1056,14 +1092,22 @@ impl SequenceFile {
 }
 
 /// A row of `sequence.csv` at the start of `b`, if it is every field plain
-/// decimal digits (at most 19 each; `data_ack` may be empty) ending in
-/// `\n`, and the bytes it takes; what [`parse_sequence_row`] makes of it.
+/// decimal digits (at most 19 each; `data_ack` may be empty) but `iface`,
+/// one of `names`, ending in `\n`, and the bytes it takes; what
+/// [`parse_sequence_row`] makes of it.
 #[inline]
-fn parse_plain_row(b: &[u8]) -> Option<(SeqRecord, usize)> {
+fn parse_plain_row(b: &[u8], names: &[String]) -> Option<(SeqRecord, usize)> {
     let mut f = [0u64; 8];
     let mut ack_empty = false;
     let mut i = 0;
     for (k, slot) in f.iter_mut().enumerate() {
+        if k == 2 {
+            let len = b.get(i..)?.iter().position(|&c| c == b',')?;
+            let name = &b[i..i + len];
+            *slot = names.iter().position(|n| n.as_bytes() == name)? as u64;
+            i += len + 1;
+            continue;
+        }
         let first = i;
         let mut v = 0u64;
         while let Some(&c) = b.get(i) {
@@ -1108,16 +1152,26 @@ fn parse_plain_row(b: &[u8]) -> Option<(SeqRecord, usize)> {
 /// What is wrong with a row of `sequence.csv` that
 /// [`parse_sequence_row`] refused: the field (1-based column) and what
 /// was expected.
-fn sequence_row_error(line: &[u8]) -> String {
+fn sequence_row_error(line: &[u8], names: &[String]) -> String {
     let Ok(text) = std::str::from_utf8(line) else {
-        return "not UTF-8 text; expected 8 comma-separated numbers".into();
+        return "not UTF-8 text; expected 8 comma-separated fields".into();
     };
     let fields: Vec<&str> = text.split(',').collect();
     if fields.len() != 8 {
         return format!("{} fields; expected 8 ({SEQUENCE_HEADER})", fields.len());
     }
-    let names: Vec<&str> = SEQUENCE_HEADER.split(',').collect();
+    let columns: Vec<&str> = SEQUENCE_HEADER.split(',').collect();
     for (k, f) in fields.iter().enumerate() {
+        if k == 2 {
+            if names.iter().any(|n| n == f) {
+                continue;
+            }
+            let short: String = f.chars().take(40).collect();
+            return format!(
+                "column 3 (iface) is {short:?}; expected the name of one of the run's interfaces: {}",
+                names.join(", ")
+            );
+        }
         if (k == 6 && f.is_empty()) || f.parse::<u64>().is_ok() {
             continue;
         }
@@ -1125,7 +1179,7 @@ fn sequence_row_error(line: &[u8]) -> String {
         return format!(
             "column {} ({}) is {short:?}; expected a whole number from 0 to {}{}",
             k + 1,
-            names[k],
+            columns[k],
             u64::MAX,
             if k == 6 { ", or nothing" } else { "" }
         );
@@ -1134,7 +1188,7 @@ fn sequence_row_error(line: &[u8]) -> String {
 }
 
 /// One row of `sequence.csv` (the rows the single-scan reader leaves to it).
-fn parse_sequence_row(line: &[u8]) -> Option<SeqRecord> {
+fn parse_sequence_row(line: &[u8], names: &[String]) -> Option<SeqRecord> {
     let text = std::str::from_utf8(line).ok()?;
     let mut f = [""; 8];
     let mut fields = text.split(',');
@@ -1148,7 +1202,7 @@ fn parse_sequence_row(line: &[u8]) -> Option<SeqRecord> {
     Some(SeqRecord {
         time: SimTime::from_nanos(num(0)?),
         conn: num(1)? as usize,
-        iface: num(2)? as usize,
+        iface: names.iter().position(|n| n == f[2])?,
         from_server: num(3)? == 1,
         dsn: num(4)?,
         len: num(5)?,
@@ -1167,6 +1221,7 @@ pub fn open_run_dir(dir: &Path) -> Result<(Option<SequenceFile>, TimeSeries, Vec
     check_metrics_file(&dir.join("metrics.json"))?;
     let seq = SequenceFile {
         path: dir.join("sequence.csv"),
+        names: names.clone(),
     };
     let seq = if sc.record.sequence || seq.path.exists() {
         seq.for_each(&mut |_| {})?;
@@ -1176,7 +1231,7 @@ pub fn open_run_dir(dir: &Path) -> Result<(Option<SequenceFile>, TimeSeries, Vec
     };
     let path = dir.join("timeseries.csv");
     let ts = match std::fs::read_to_string(&path) {
-        Ok(text) => TimeSeries::from_csv(&path.display().to_string(), &text)?,
+        Ok(text) => TimeSeries::from_csv(&path.display().to_string(), &text, &names)?,
         // A run that recorded no time series has no file.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !sc.record.timeseries => TimeSeries::default(),
         Err(e) => {
@@ -1263,30 +1318,40 @@ mod tests {
     #[test]
     fn sequence_file_reads_what_the_slow_parser_reads() {
         let rows = [
-            "1,0,1,1,18446744073709551615,1420,,0",
-            "2,0,0,0,5,0,9999999999999999999,1",
-            "3,0,0,0,5,0,18446744073709551615,0\r",
-            "4,1,1,1,07,1,2,1",
+            "1,0,cell,1,18446744073709551615,1420,,0",
+            "2,0,wifi,0,5,0,9999999999999999999,1",
+            "3,0,wifi,0,5,0,18446744073709551615,0\r",
+            "4,1,cell,1,07,1,2,1",
         ];
         let mut text = format!("{SEQUENCE_HEADER}\n{}\n", rows.join("\n"));
-        text.push_str("5,0,0,1,1,1,,0"); // no newline at the end
+        text.push_str("5,0,wifi,1,1,1,,0"); // no newline at the end
         let path = std::env::temp_dir().join(format!("mpsim-seq-test-{}.csv", std::process::id()));
         std::fs::write(&path, &text).unwrap();
+        let names = vec!["wifi".to_string(), "cell".to_string()];
+        let file = SequenceFile {
+            path: path.clone(),
+            names: names.clone(),
+        };
         let mut got = Vec::new();
-        SequenceFile { path: path.clone() }
-            .for_each(&mut |r| got.push(*r))
-            .unwrap();
+        file.for_each(&mut |r| got.push(*r)).unwrap();
         let want: Vec<SeqRecord> = text
             .lines()
             .skip(1)
-            .map(|l| parse_sequence_row(l.as_bytes()).unwrap())
+            .map(|l| parse_sequence_row(l.as_bytes(), &names).unwrap())
             .collect();
         assert_eq!(got, want);
         assert_eq!(got[0].dsn, u64::MAX);
         assert_eq!(got[2].data_ack, Some(u64::MAX));
-        std::fs::write(&path, format!("{SEQUENCE_HEADER}\n1,0,0,1,1,1,,0\n\n")).unwrap();
-        let err = SequenceFile { path: path.clone() }.for_each(&mut |_| {}).unwrap_err();
+        assert_eq!((got[0].iface, got[1].iface), (1, 0));
+        std::fs::write(&path, format!("{SEQUENCE_HEADER}\n1,0,wifi,1,1,1,,0\n\n")).unwrap();
+        let err = file.for_each(&mut |_| {}).unwrap_err();
         assert!(err.contains(":3: 1 fields; expected 8"), "{err}");
+        std::fs::write(&path, format!("{SEQUENCE_HEADER}\n1,0,1,1,1,1,,0\n")).unwrap();
+        let err = file.for_each(&mut |_| {}).unwrap_err();
+        assert!(
+            err.contains(":2: column 3 (iface) is \"1\"; expected the name of one of the run's interfaces: wifi, cell"),
+            "{err}"
+        );
         std::fs::remove_file(&path).unwrap();
     }
 }
