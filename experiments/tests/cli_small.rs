@@ -150,3 +150,24 @@ fn the_run_summary_counts_one_subflow_in_the_singular_and_open_ended_traffic_in_
     assert!(s.contains(" bytes delivered (open-ended traffic), "), "{s}");
     assert!(!s.contains("of -"), "{s}");
 }
+
+#[test]
+fn a_v1_trace_comes_with_a_note_that_mptcptrace_needs_pcap_flavor_v0() {
+    let d = scratch("mptcptrace-note");
+    let f = d.join("s.ron");
+    std::fs::write(&f, scenario("Download(bytes: \"100KB\")", "")).unwrap();
+    let note = "mptcptrace reads only v0";
+    let o = mpsim(&["run", p(&f), "--out", p(&d.join("v1"))]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(note) && stderr(&o).contains("--pcap-flavor v0"),
+        "{}",
+        stderr(&o)
+    );
+    let o = mpsim(&["run", p(&f), "--out", p(&d.join("v0")), "--pcap-flavor", "v0"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains(note), "{}", stderr(&o));
+    // Plain TCP (the iOS `none` service type) has no MPTCP to misread.
+    let o = mpsim(&["reproduce", "ios-none-wifi-lost", "--out", p(&d.join("tcp"))]);
+    assert!(!stderr(&o).contains(note), "{}", stderr(&o));
+}

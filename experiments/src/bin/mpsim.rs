@@ -253,6 +253,9 @@ fn run_and_report(sc: &Scenario, out: &Path, quiet: bool) -> ExitCode {
                 );
             }
             say!("{} events; run directory: {}", output.metrics.events, out.display());
+            if !quiet && let Some(note) = mptcptrace_note(sc, &output.metrics) {
+                eprintln!("{note}");
+            }
             if output.metrics.outcome != "completed" {
                 eprintln!(
                     "mpsim: warning: the run stopped early ({}); results cover the run up to there",
@@ -266,6 +269,17 @@ fn run_and_report(sc: &Scenario, out: &Path, quiet: bool) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A note when the run wrote an MPTCP v1 trace of MPTCP connections:
+/// mptcptrace reads only v0 and gives wrong results on v1 without saying so.
+fn mptcptrace_note(sc: &Scenario, m: &experiments::run::Metrics) -> Option<&'static str> {
+    let flavor = sc.record.pcap_flavor.unwrap_or(sc.mptcp_version).version();
+    let mptcp = m.connections.iter().any(|c| c.mptcp);
+    (sc.record.pcap && mptcp && flavor == models::segment::MptcpVersion::V1).then_some(
+        "mpsim: note: trace.pcap holds MPTCP v1 (for Wireshark and tshark); mptcptrace reads only v0 \
+         and gives wrong results on it: add --pcap-flavor v0 for mptcptrace (docs/outputs.md)",
+    )
 }
 
 /// Broken invariants in a single run (the third error channel) end it
