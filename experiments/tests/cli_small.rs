@@ -171,3 +171,80 @@ fn a_v1_trace_comes_with_a_note_that_mptcptrace_needs_pcap_flavor_v0() {
     let o = mpsim(&["reproduce", "ios-none-wifi-lost", "--out", p(&d.join("tcp"))]);
     assert!(!stderr(&o).contains(note), "{}", stderr(&o));
 }
+
+#[test]
+fn the_transition_and_out_of_order_figures_are_drawn_only_for_runs_that_have_them() {
+    let d = scratch("follow");
+    // Both paths carry data to the end: no transition.
+    let two = scenario("Download(bytes: \"2MB\")", "").replace(
+        "        ],\n    ),",
+        "            InterfaceSpec(\n                name: \"cell\",\n                kind: Cellular,\n                uplink: LinkSpec(rate: \"10Mbps\", delay: \"30ms\"),\n                downlink: LinkSpec(rate: \"10Mbps\", delay: \"30ms\"),\n            ),\n        ],\n    ),",
+    );
+    assert!(two.contains("\"cell\""), "{two}");
+    let (both, _) = run(&d, &two);
+    assert!(both.join("seq.png").is_file());
+    let metrics = std::fs::read_to_string(both.join("metrics.json")).unwrap();
+    assert_eq!(metrics.matches("\"iface\"").count(), 2, "two subflows: {metrics}");
+    assert!(!both.join("seq-transition.png").exists());
+    // The iOS 11 handover moves from cellular to Wi-Fi, with data out of
+    // order while the reinjections fill the hole.
+    let h = d.join("handover");
+    let o = mpsim(&["reproduce", "ios11-handover", "--out", p(&h), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for f in ["seq-transition.png", "seq-ooo.png", "ooo.png"] {
+        assert!(h.join(f).is_file(), "{f}");
+    }
+    let svg = std::fs::read_to_string(h.join("seq.svg")).unwrap();
+    assert!(
+        svg.contains("ios11-handover: data sequence numbers"),
+        "the scenario names the title"
+    );
+    // Plain TCP on one interface: neither.
+    let t = d.join("tcp");
+    let o = mpsim(&["reproduce", "ios-none-wifi-lost", "--out", p(&t), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!t.join("seq-transition.png").exists() && !t.join("ooo.png").exists());
+}
+
+#[test]
+fn figure_size_and_font_options_are_checked_and_the_paper_preset_is_a_column_wide() {
+    let d = scratch("sizes");
+    let (out, _) = run(&d, &scenario("Download(bytes: \"1MB\")", ""));
+    let o = mpsim(&["plot", p(&out), "--kind", "seq", "--size", "paper"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let png = std::fs::read(out.join("seq.png")).unwrap();
+    // The PNG header's width and height (IHDR, big-endian, bytes 16..24).
+    let dim = |b: &[u8], at: usize| u32::from_be_bytes(b[at..at + 4].try_into().unwrap());
+    assert_eq!((dim(&png, 16), dim(&png, 20)), (700, 450));
+    let o = mpsim(&[
+        "plot",
+        p(&out),
+        "--kind",
+        "seq",
+        "--width",
+        "800",
+        "--height",
+        "500",
+        "--font-scale",
+        "1.5",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let png = std::fs::read(out.join("seq.png")).unwrap();
+    assert_eq!((dim(&png, 16), dim(&png, 20)), (800, 500));
+    for bad in [
+        &["--size", "poster"][..],
+        &["--width", "10"],
+        &["--height", "100000"],
+        &["--font-scale", "0"],
+        &["--font-scale", "nan"],
+    ] {
+        let mut args = vec!["plot", p(&out)];
+        args.extend_from_slice(bad);
+        let o = mpsim(&args);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", stderr(&o));
+    }
+    let f = d.join("s.ron");
+    let o = mpsim(&["run", p(&f), "--out", p(&d.join("w")), "--width", "10"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!d.join("w").exists());
+}

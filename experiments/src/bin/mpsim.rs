@@ -49,6 +49,8 @@ enum Command {
         /// terminal, else a line every 5 s).
         #[arg(long, short = 'q')]
         quiet: bool,
+        #[command(flatten)]
+        figures: FigureArgs,
     },
     /// Reproduce a built-in experiment (see `mpsim list`) into a run directory.
     Reproduce {
@@ -68,6 +70,8 @@ enum Command {
         /// terminal, else a line every 5 s).
         #[arg(long, short = 'q')]
         quiet: bool,
+        #[command(flatten)]
+        figures: FigureArgs,
     },
     /// Redraw the figures of a run directory (all, or one kind), optionally
     /// with an extra zoom of the sequence graph (written as seq-zoom.png/.svg).
@@ -81,6 +85,8 @@ enum Command {
         /// data sequence from the first byte (e.g. 4.9:5.3,4.0:4.6).
         #[arg(long, value_name = "T0:T1[,S0:S1]")]
         zoom: Option<String>,
+        #[command(flatten)]
+        figures: FigureArgs,
     },
     /// Run a parameter sweep (a sweep file, or a built-in sweep from
     /// `mpsim list`) into a sweep directory: journal.csv as runs finish,
@@ -135,6 +141,59 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+/// Size and text of the figures (`run`, `reproduce`, `plot`).
+#[derive(clap::Args, Clone, Debug, Default)]
+struct FigureArgs {
+    /// Figure size preset: screen (1200 x 800) or paper (700 x 450,
+    /// text 1.8 times larger: one column of a two-column paper).
+    #[arg(long, value_name = "screen|paper")]
+    size: Option<String>,
+    /// Figure width in pixels (overrides the preset's).
+    #[arg(long)]
+    width: Option<u32>,
+    /// Figure height in pixels (overrides the preset's).
+    #[arg(long)]
+    height: Option<u32>,
+    /// Text size relative to the preset's (e.g. 1.5).
+    #[arg(long)]
+    font_scale: Option<f64>,
+}
+
+impl FigureArgs {
+    /// The figures' output, or why the options are not one (bad input).
+    fn output(&self) -> Result<plots::Output, String> {
+        let mut o = match self.size.as_deref() {
+            None => plots::Output::default(),
+            Some(name) => experiments::figures::preset(name)
+                .ok_or_else(|| format!("--size {name:?} is not a preset; expected screen or paper"))?,
+        };
+        if let Some(w) = self.width {
+            o.width = w;
+        }
+        if let Some(h) = self.height {
+            o.height = h;
+        }
+        if let Some(f) = self.font_scale {
+            o.font_scale *= f;
+        }
+        let ((w0, h0), (w1, h1)) = (plots::Output::MIN_SIZE, plots::Output::MAX_SIZE);
+        if !(w0..=w1).contains(&o.width) || !(h0..=h1).contains(&o.height) {
+            return Err(format!(
+                "figure size {}x{} is outside {w0}x{h0} to {w1}x{h1} pixels (--width, --height)",
+                o.width, o.height
+            ));
+        }
+        let (f0, f1) = plots::Output::FONT_SCALE;
+        if !(o.font_scale >= f0 && o.font_scale <= f1) {
+            return Err(format!(
+                "--font-scale gives a text scale of {}; expected {f0} to {f1}",
+                o.font_scale
+            ));
+        }
+        Ok(o)
+    }
 }
 
 /// Prints a line to stdout; a closed pipe (`mpsim list | head -1`) is not an error.
@@ -208,7 +267,7 @@ fn flavor(sc: &mut Scenario, f: &Option<String>) -> Result<(), String> {
     }
 }
 
-fn run_and_report(sc: &Scenario, out: &Path, quiet: bool) -> ExitCode {
+fn run_and_report(sc: &Scenario, out: &Path, quiet: bool, figure_output: &plots::Output) -> ExitCode {
     // Refuse to replace a directory that is not a previous run (bad input).
     if !out.join("scenario.ron").exists() && experiments::run::holds_files(out) {
         return bad_input(&format!(
@@ -231,7 +290,8 @@ fn run_and_report(sc: &Scenario, out: &Path, quiet: bool) -> ExitCode {
             // exists, for the tests of the panic hook (tests/cli.rs).
             panic!("MPSIM_INJECT_PANIC is set: a deliberate internal error");
         }
-        let drawn = experiments::figures::write_figures(tmp, output).map_err(|e| format!("figures: {e}"))?;
+        let drawn = experiments::figures::write_figures_sized(tmp, output, figure_output)
+            .map_err(|e| format!("figures: {e}"))?;
         figures = drawn
             .iter()
             .filter_map(|f| f.file_name().map(|n| out.join(n)))
@@ -533,7 +593,12 @@ fn main() -> ExitCode {
             seed,
             pcap_flavor,
             quiet,
+            figures,
         } => {
+            let figure_output = match figures.output() {
+                Ok(o) => o,
+                Err(e) => return bad_input(&e),
+            };
             let mut sc = match Scenario::load(&scenario) {
                 Ok(s) => s,
                 Err(e) => return bad_input(&e.to_string()),
@@ -555,7 +620,7 @@ fn main() -> ExitCode {
             }
             install_panic_hook(&sc, again);
             install_signal_handlers();
-            run_and_report(&sc, &out, quiet)
+            run_and_report(&sc, &out, quiet, &figure_output)
         }
         Command::Reproduce {
             name,
@@ -563,7 +628,12 @@ fn main() -> ExitCode {
             seed,
             pcap_flavor,
             quiet,
+            figures,
         } => {
+            let figure_output = match figures.output() {
+                Ok(o) => o,
+                Err(e) => return bad_input(&e),
+            };
             let Some(text) = experiments::builtin::get(&name) else {
                 let names: Vec<&str> = experiments::builtin::BUILTIN.iter().map(|b| b.0).collect();
                 return bad_input(&format!(
@@ -587,9 +657,18 @@ fn main() -> ExitCode {
             }
             install_panic_hook(&sc, again);
             install_signal_handlers();
-            run_and_report(&sc, &out, quiet)
+            run_and_report(&sc, &out, quiet, &figure_output)
         }
-        Command::Plot { run_dir, kind, zoom } => {
+        Command::Plot {
+            run_dir,
+            kind,
+            zoom,
+            figures,
+        } => {
+            let figure_output = match figures.output() {
+                Ok(o) => o,
+                Err(e) => return bad_input(&e),
+            };
             if let Some(k) = &kind
                 && !experiments::figures::KINDS.contains(&k.as_str())
             {
@@ -612,7 +691,13 @@ fn main() -> ExitCode {
             {
                 return bad_input(&format!("--zoom {}: {e}", zoom_text.as_deref().unwrap_or_default()));
             }
-            let opts = experiments::figures::FigureOptions { kind, zoom };
+            let scenario = Scenario::load(&run_dir.join("scenario.ron")).map_or(String::new(), |s| s.name);
+            let opts = experiments::figures::FigureOptions {
+                kind,
+                zoom,
+                scenario,
+                output: figure_output,
+            };
             install_signal_handlers();
             report_figures(redraw(&run_dir, records.as_ref(), &ts, &names, &opts))
         }
