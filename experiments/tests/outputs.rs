@@ -167,7 +167,8 @@ fn interfaces_are_named_alike_and_sequence_numbers_are_relative_in_every_file() 
 }
 
 /// The ```python block of docs/outputs.md, run by `$MPSIM_PYTHON` (default
-/// python3) beside a run directory `out`; skipped without pandas.
+/// python3) beside a run directory `out`; skipped without pandas, unless
+/// `MPSIM_REQUIRE_PANDAS` is set (CI).
 #[test]
 fn the_pandas_snippet_of_docs_outputs_md_loads_a_run_directory() {
     let python = std::env::var("MPSIM_PYTHON").unwrap_or_else(|_| "python3".into());
@@ -176,6 +177,11 @@ fn the_pandas_snippet_of_docs_outputs_md_loads_a_run_directory() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !has_pandas {
+        // CI installs pandas and must not skip (as with tshark).
+        assert!(
+            std::env::var_os("MPSIM_REQUIRE_PANDAS").is_none(),
+            "MPSIM_REQUIRE_PANDAS is set but {python} has no pandas"
+        );
         eprintln!("skipped: {python} has no pandas (set MPSIM_PYTHON to a python with pandas)");
         return;
     }
