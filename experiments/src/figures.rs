@@ -9,6 +9,7 @@
 //! the figures of a long run takes no more memory than a short one's.
 
 use std::cell::RefCell;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use plots::{Ack, Line, Mark, Output, PlotError, Rgb, SequenceData, SequenceGraph, Series, TimeSeries, Zoom};
@@ -138,27 +139,65 @@ const NO_WINDOWS: Windows = Windows {
 };
 
 /// The zoom windows, from a few reads of connection 0's data and data-ACKs.
-fn conn0_windows<R: RecordSource + ?Sized>(c: &Conn0<R>) -> Result<Windows, String> {
-    // The first segment's interface, and when data first went out on another.
+///
+/// A transition is when the interface that carried the first data stops
+/// carrying data while another goes on: its last data segment is sent
+/// before 90% of the transfer's time, and other interfaces carry at least
+/// a tenth of the bytes after it (not the tail of a transfer that the
+/// slower path finishes). The window is centred on the time
+/// from then until the data-ACK has passed everything sent before and the
+/// reinjections. The out-of-order window is drawn only when the receiver's
+/// out-of-order queue was ever non-empty: `ooo_peak` is when it was largest
+/// and when it next emptied (from the time series), and the window is
+/// centred on the largest data-ACK jump between the two (the jump over the
+/// data that had arrived out of order).
+fn conn0_windows<R: RecordSource + ?Sized>(c: &Conn0<R>, ooo_peak: Option<(f64, f64)>) -> Result<Windows, String> {
+    // The first segment's interface, when it last carried data, and the
+    // span of the data.
     let mut first: Option<usize> = None;
-    let mut switch: Option<f64> = None;
-    c.segments(&mut |s| match first {
-        None => first = Some(s.series),
-        Some(f) => {
-            if switch.is_none() && s.series != f {
-                switch = Some(s.time);
-            }
+    let mut first_last = 0.0;
+    let (mut t_begin, mut t_end) = (f64::INFINITY, 0.0f64);
+    c.segments(&mut |s| {
+        let f = *first.get_or_insert(s.series);
+        if s.series == f && !s.reinjected {
+            first_last = s.time;
         }
+        t_begin = t_begin.min(s.time);
+        t_end = t_end.max(s.time);
     })?;
-    let Some(ts) = switch else {
+    let Some(first) = first else {
         return Ok(NO_WINDOWS);
     };
-    // The transition: from a little before the switch until the data-ACK
-    // has passed everything sent before the switch and the reinjections.
+    // Bytes sent in all, and on other interfaces after the first's last.
+    let (mut total, mut after) = (0.0, 0.0);
+    c.segments(&mut |s| {
+        total += s.seq_end - s.seq_start;
+        if s.series != first && s.time > first_last {
+            after += s.seq_end - s.seq_start;
+        }
+    })?;
+    let switch = (after >= 0.1 * total && first_last < t_begin + 0.9 * (t_end - t_begin)).then_some(first_last);
+    let transition = match switch {
+        Some(ts) => transition_window(c, ts)?,
+        None => None,
+    };
+    let ooo = match ooo_peak {
+        Some(p) => ooo_window(c, p)?,
+        None => None,
+    };
+    Ok(Windows {
+        switch_s: switch,
+        transition,
+        ooo,
+    })
+}
+
+/// The transition window around `ts`, the last data on the first interface.
+fn transition_window<R: RecordSource + ?Sized>(c: &Conn0<R>, ts: f64) -> Result<Option<Zoom>, String> {
     let mut before_max = 0.0;
     let mut last_reinj = ts;
     c.segments(&mut |s| {
-        if s.time < ts {
+        if s.time <= ts {
             before_max = f64::max(before_max, s.seq_end);
         }
         if s.reinjected {
@@ -171,74 +210,126 @@ fn conn0_windows<R: RecordSource + ?Sized>(c: &Conn0<R>) -> Result<Windows, Stri
             caught = Some(a.time);
         }
     })?;
-    let caught_up = caught.unwrap_or(last_reinj);
-    let span = (caught_up.max(last_reinj) - ts).max(0.05);
-    let t0 = ts - span * 0.6;
-    let t1 = ts + span * 1.4;
-    let in_window = |t: f64| t >= t0 && t <= t1;
+    let done = caught.unwrap_or(last_reinj).max(last_reinj);
+    let span = (done - ts).max(0.05);
+    let (t0, t1) = (ts - span * 0.5, done + span * 0.5);
     let (mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY);
-    // The out-of-order corner: the largest data-ACK jump during the
-    // transition (after the switch, within the transition window), where
-    // the data-ACK covers data that arrived out of order.
-    let mut best: Option<(f64, f64, f64, f64)> = None; // (jump, t, from, to)
-    let mut prev: Option<Ack> = None;
-    c.each(&mut |m| match m {
-        Mark::Segment(s) => {
-            if in_window(s.time) {
-                for y in [s.seq_start, s.seq_end] {
-                    y0 = f64::min(y0, y);
-                    y1 = f64::max(y1, y);
-                }
-            }
-        }
-        Mark::Ack(a) => {
-            if in_window(a.time) {
-                y0 = f64::min(y0, a.seq);
-                y1 = f64::max(y1, a.seq);
-            }
-            if let Some(p) = prev
-                && a.time >= ts
-                && a.time <= t1
-                && a.seq > p.seq
-            {
-                let jump = a.seq - p.seq;
-                if best.is_none_or(|b| jump > b.0) {
-                    best = Some((jump, a.time, p.seq, a.seq));
-                }
-            }
-            prev = Some(a);
+    c.each(&mut |m| {
+        let (t, lo, hi) = match m {
+            Mark::Segment(s) => (s.time, s.seq_start, s.seq_end),
+            Mark::Ack(a) => (a.time, a.seq, a.seq),
+        };
+        if t >= t0 && t <= t1 {
+            (y0, y1) = (y0.min(lo), y1.max(hi));
         }
     })?;
-    let transition = (y0 < y1).then(|| Zoom::new(t0..t1, y0..y1));
-    let ooo = best.filter(|b| b.0 > 0.0).map(|(jump, t, from, to)| {
-        // From the switch to just after the jump; the data-ACK's level
-        // before and after the jump with some room around.
+    Ok((y0 < y1).then(|| Zoom::new(t0..t1, y0..y1)))
+}
+
+/// The window centred on the largest data-ACK jump from when the
+/// out-of-order queue was largest until it emptied (`from`, `to`; the
+/// samples are `record.sample_interval` apart, so a little beyond).
+fn ooo_window<R: RecordSource + ?Sized>(c: &Conn0<R>, (peak, cleared): (f64, f64)) -> Result<Option<Zoom>, String> {
+    // (jump, time of the jump, time of the previous data-ACK, from, to)
+    let mut best: Option<(f64, f64, f64, f64, f64)> = None;
+    let mut prev: Option<Ack> = None;
+    c.acks(&mut |a| {
+        if let Some(p) = prev
+            && a.seq > p.seq
+            && a.time >= peak - 0.02
+            && a.time <= cleared + 0.02
+        {
+            let jump = a.seq - p.seq;
+            if best.is_none_or(|b| jump > b.0) {
+                best = Some((jump, a.time, p.time, p.seq, a.seq));
+            }
+        }
+        prev = Some(*a);
+    })?;
+    Ok(best.map(|(jump, t, tp, from, to)| {
+        let half = (t - tp).max(0.02);
         let margin_y = jump * 0.3;
-        let after = ((t - ts) * 0.25).max(0.01);
-        Zoom::new(ts..(t + after), (from - margin_y)..(to + margin_y))
-    });
-    Ok(Windows {
-        switch_s: Some(ts),
-        transition,
-        ooo,
-    })
+        Zoom::new((tp - half)..(t + half), (from - margin_y)..(to + margin_y))
+    }))
+}
+
+/// (time in seconds, data sequence in bytes) ranges.
+pub type Extent = (Range<f64>, Range<f64>);
+
+/// Where connection 0's data and data-ACKs lie in the sequence graph:
+/// (first, last) time in seconds and (lowest, highest) data sequence in
+/// bytes from the first data byte; `None` when it sent no data.
+pub fn sequence_extent<R: RecordSource + ?Sized>(records: &R) -> Result<Option<Extent>, String> {
+    let mut base: Option<u64> = None;
+    records.for_each(&mut |r| {
+        if r.conn == 0 && r.from_server && r.len > 0 {
+            base = Some(base.map_or(r.dsn, |b| b.min(r.dsn)));
+        }
+    })?;
+    let Some(base) = base else { return Ok(None) };
+    let (mut t0, mut t1, mut s0, mut s1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    Conn0::new(records, base).each(&mut |m| {
+        let (t, lo, hi) = match m {
+            Mark::Segment(s) => (s.time, s.seq_start, s.seq_end),
+            Mark::Ack(a) => (a.time, a.seq, a.seq),
+        };
+        (t0, t1, s0, s1) = (t0.min(t), t1.max(t), s0.min(lo), s1.max(hi));
+    })?;
+    Ok(Some((t0..t1, s0..s1)))
+}
+
+/// Refuses a zoom window of the sequence graph that holds none of the
+/// run's data (it would draw an empty figure): the error says where the
+/// data is, in the units of `--zoom` (seconds; megabytes from the first
+/// byte).
+pub fn check_zoom<R: RecordSource + ?Sized>(records: Option<&R>, zoom: &Zoom) -> Result<(), String> {
+    let Some(records) = records else {
+        return Err("the run recorded no sequence.csv (record: RecordSpec(sequence: false)); --zoom draws the sequence graph from it".into());
+    };
+    let Some((t, s)) = sequence_extent(records)? else {
+        return Err("connection 0 sent no data; there is no sequence graph to zoom into".into());
+    };
+    let overlaps =
+        |w: &Option<Range<f64>>, d: &Range<f64>| w.as_ref().is_none_or(|w| w.start <= d.end && w.end >= d.start);
+    if overlaps(&zoom.x, &t) && overlaps(&zoom.y, &s) {
+        return Ok(());
+    }
+    Err(format!(
+        "the window holds none of the run's data, which lies from {:.3} to {:.3} s and from {:.3} to {:.3} MB of data sequence; expected a window that overlaps it",
+        t.start,
+        t.end,
+        s.start / 1e6,
+        s.end / 1e6
+    ))
 }
 
 /// Writes every figure of a run into `dir` (the run directory `run_to_dir`
 /// wrote, whose `sequence.csv` it reads); returns the files written.
 pub fn write_figures(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, String> {
+    write_figures_sized(dir, out, &Output::default())
+}
+
+/// [`write_figures`] at the size and font scale of `output` (see
+/// [`preset`]).
+pub fn write_figures_sized(dir: &Path, out: &RunOutput, output: &Output) -> Result<Vec<PathBuf>, String> {
     let seq = SequenceFile {
         path: dir.join("sequence.csv"),
+        names: out.iface_names.clone(),
+    };
+    let opts = FigureOptions {
+        scenario: out.metrics.scenario.clone(),
+        output: output.clone(),
+        ..Default::default()
     };
     let mut files = if seq.path.exists() {
-        draw_figures(dir, &seq, &out.timeseries, &out.iface_names, &FigureOptions::default())?
+        draw_figures(dir, &seq, &out.timeseries, &out.iface_names, &opts)?
     } else {
         // A run that records no sequence (`record.sequence: false`): the
         // figures of the time series only.
         let none: &[SeqRecord] = &[];
-        draw_figures(dir, none, &out.timeseries, &out.iface_names, &FigureOptions::default())?
+        draw_figures(dir, none, &out.timeseries, &out.iface_names, &opts)?
     };
-    files.extend(draw_flow_cdfs(dir, &out.metrics)?);
+    files.extend(draw_flow_cdfs_sized(dir, &out.metrics, output)?);
     Ok(files)
 }
 
@@ -246,6 +337,11 @@ pub fn write_figures(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, String
 /// (`flows-goodput-cdf`) and of the completion times of those that
 /// completed (`flows-completion-cdf`).
 pub fn draw_flow_cdfs(dir: &Path, m: &crate::run::Metrics) -> Result<Vec<PathBuf>, String> {
+    draw_flow_cdfs_sized(dir, m, &Output::default())
+}
+
+/// [`draw_flow_cdfs`] at the size and font scale of `output`.
+pub fn draw_flow_cdfs_sized(dir: &Path, m: &crate::run::Metrics, output: &Output) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     if m.connections.len() < 2 {
         return Ok(files);
@@ -270,6 +366,7 @@ pub fn draw_flow_cdfs(dir: &Path, m: &crate::run::Metrics) -> Result<Vec<PathBuf
         x_label: "goodput (Mb/s)".into(),
         y_label: "fraction of connections".into(),
         lines: vec![Line::step("goodput", color(0), cdf(goodput))],
+        output: output.clone(),
         ..Default::default()
     };
     let r = plots::time_series(&ts, dir.join("flows-goodput-cdf")).map_err(|e| e.to_string())?;
@@ -285,6 +382,7 @@ pub fn draw_flow_cdfs(dir: &Path, m: &crate::run::Metrics) -> Result<Vec<PathBuf
             x_label: "completion time (s)".into(),
             y_label: "fraction of completed connections".into(),
             lines: vec![Line::step("completion", color(1), cdf(done))],
+            output: output.clone(),
             ..Default::default()
         };
         let r = plots::time_series(&ts, dir.join("flows-completion-cdf")).map_err(|e| e.to_string())?;
@@ -303,6 +401,63 @@ pub struct FigureOptions {
     pub kind: Option<String>,
     /// Also draw `seq-zoom` with this window (seconds, bytes from the first DSN).
     pub zoom: Option<Zoom>,
+    /// The scenario's name, at the head of every title (none when empty).
+    pub scenario: String,
+    /// Size and font scale of every figure (formats: PNG and SVG).
+    pub output: Output,
+}
+
+impl FigureOptions {
+    fn title(&self, what: &str) -> String {
+        if self.scenario.is_empty() {
+            what.to_string()
+        } else {
+            format!("{}: {what}", self.scenario)
+        }
+    }
+}
+
+/// Figure size presets: `paper` is a one-column figure of a two-column
+/// paper (700 x 450 pixels, about 3.5 x 2.25 inches at 200 dpi) with text
+/// 1.8 times larger than the size alone gives.
+pub fn preset(name: &str) -> Option<Output> {
+    match name {
+        "screen" => Some(Output::default()),
+        "paper" => Some(Output::new(700, 450).with_font_scale(1.8)),
+        _ => None,
+    }
+}
+
+/// The end of the time axes: a little after the last segment of any
+/// connection (`t_last` seconds), so that the figures do not run flat to
+/// the stop time after the transfers ended.
+fn axis_end(t_last: f64) -> f64 {
+    t_last + (t_last * 0.05).max(0.1)
+}
+
+/// The last time the series shows activity: a connection's data-ACK or a
+/// subflow's acknowledged bytes changed (for runs without sequence records).
+fn series_activity_end(ts: &timeseries::TimeSeries) -> Option<f64> {
+    let mut last: Option<f64> = None;
+    let mut seen: std::collections::BTreeMap<(u8, usize, usize), u64> = Default::default();
+    let s = &ts.subflows;
+    for i in 0..s.time_s.len() {
+        let key = (s.host[i] as u8, s.conn[i], s.subflow[i]);
+        if seen
+            .insert(key, s.bytes_acked[i])
+            .is_some_and(|v| v != s.bytes_acked[i])
+        {
+            last = Some(s.time_s[i]);
+        }
+    }
+    let c = &ts.conns;
+    for k in 0..c.time_s.len() {
+        let key = (c.host[k] as u8, c.conn[k], usize::MAX);
+        if seen.insert(key, c.data_ack[k]).is_some_and(|v| v != c.data_ack[k]) {
+            last = Some(c.time_s[k]);
+        }
+    }
+    last
 }
 
 /// Draws the figures of a run from its records and time series.
@@ -324,14 +479,14 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
     // interface from the server's data, in 100 ms bins.
     let bin = 0.1;
     let mut base: Option<u64> = None;
-    let mut t_end = 0.0;
+    let mut t_last: Option<f64> = None;
     let mut bytes: Vec<Vec<u64>> = vec![Vec::new(); names.len()];
     records.for_each(&mut |r| {
         if r.conn == 0 && r.from_server && r.len > 0 {
             base = Some(base.map_or(r.dsn, |b| b.min(r.dsn)));
         }
         let t = r.time.as_secs_f64();
-        t_end = f64::max(t_end, t);
+        t_last = Some(t_last.map_or(t, |l: f64| l.max(t)));
         if r.from_server
             && r.len > 0
             && let Some(b) = bytes.get_mut(r.iface)
@@ -343,9 +498,36 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
             b[k] += r.len;
         }
     })?;
+    // The values as timeseries.csv holds them, so that `mpsim plot`
+    // redraws the same figures from the run directory.
+    let ts = timeseries.rounded();
+    let mut ooo = Vec::new();
+    let c = &ts.conns;
+    for k in 0..c.time_s.len() {
+        if c.host[k] == HostSide::Client && c.conn[k] == 0 {
+            ooo.push((c.time_s[k], c.ooo_bytes[k] as f64 / 1000.0));
+        }
+    }
+    let had_ooo = ooo.iter().any(|p| p.1 > 0.0);
+    // When the queue was largest, and when it next emptied.
+    let ooo_peak = ooo
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.1 > 0.0)
+        .max_by(|a, b| a.1.1.total_cmp(&b.1.1).then(b.0.cmp(&a.0)))
+        .map(|(i, p)| {
+            let cleared = ooo[i..].iter().find(|q| q.1 == 0.0).map_or(p.0, |q| q.0);
+            (p.0, cleared)
+        });
+    let x_end = t_last.or_else(|| series_activity_end(&ts)).map(axis_end);
+    let x_zoom = Zoom {
+        x: x_end.map(|e| 0.0..e),
+        y: None,
+    };
+    let output = opts.output.clone();
     if let Some(base) = base {
         let data = Conn0::new(records, base);
-        let w = conn0_windows(&data)?;
+        let w = conn0_windows(&data, ooo_peak)?;
         let draw = |g: &SequenceGraph, stem: &str| {
             plots::sequence_graph_from(g, &data, dir.join(stem))
                 .map(|r| r.files)
@@ -353,33 +535,34 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
         };
         let base = SequenceGraph {
             series: series.clone(),
+            output: output.clone(),
             ..Default::default()
         };
         if want("seq") {
             let mut whole = base.clone();
-            whole.title = "Data sequence numbers (whole connection)".into();
+            whole.title = opts.title("data sequence numbers");
             files.extend(draw(&whole, "seq")?);
             if let Some(z) = &opts.zoom {
                 let mut g = base.clone();
-                g.title = "Data sequence numbers (zoom)".into();
+                g.title = opts.title("data sequence numbers (zoom)");
                 g.zoom = z.clone();
                 files.extend(draw(&g, "seq-zoom")?);
             }
         }
         if let Some(z) = w.transition.filter(|_| want("seq-transition")) {
             let mut g = base.clone();
-            g.title = "Transition between interfaces".into();
+            g.title = opts.title("transition between interfaces");
             g.zoom = z;
             files.extend(draw(&g, "seq-transition")?);
         }
         if let Some(z) = w.ooo.filter(|_| want("seq-ooo")) {
             let mut g = base;
-            g.title = "Out-of-order data and the data-ACK jump".into();
+            g.title = opts.title("out-of-order data and the data-ACK jump");
             g.zoom = z;
             files.extend(draw(&g, "seq-ooo")?);
         }
     }
-    let nbins = (t_end / bin).ceil() as usize + 1;
+    let nbins = (t_last.unwrap_or(0.0) / bin).ceil() as usize + 1;
     let mut lines = Vec::new();
     for (i, (n, mut bytes)) in names.iter().zip(bytes).enumerate() {
         bytes.resize(nbins, 0);
@@ -392,10 +575,11 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
     }
     if want("throughput") && !lines.is_empty() && nbins > 1 {
         let ts = TimeSeries {
-            title: "Throughput sent per subflow (server)".into(),
+            title: opts.title("throughput sent per subflow (server)"),
             y_label: "Mb/s".into(),
             lines,
-            output: Output::default(),
+            zoom: x_zoom.clone(),
+            output: output.clone(),
             ..Default::default()
         };
         files.extend(
@@ -405,12 +589,8 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
         );
     }
     // cwnd, srtt and the out-of-order queue from the time series.
-    if !timeseries.is_empty() {
-        // The values as timeseries.csv holds them, so that `mpsim plot`
-        // redraws the same figures from the run directory.
-        let ts = timeseries.rounded();
+    if !ts.is_empty() {
         let mut by_sf: std::collections::BTreeMap<(String, usize), (Points, Points)> = Default::default();
-        let mut ooo = Vec::new();
         let s = &ts.subflows;
         for i in 0..s.time_s.len() {
             if s.host[i] == HostSide::Server && s.conn[i] == 0 {
@@ -424,26 +604,22 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
                 }
             }
         }
-        let c = &ts.conns;
-        for k in 0..c.time_s.len() {
-            if c.host[k] == HostSide::Client && c.conn[k] == 0 {
-                ooo.push((c.time_s[k], c.ooo_bytes[k] as f64 / 1000.0));
-            }
-        }
         let (mut cw, mut rt) = (Vec::new(), Vec::new());
         for ((name, iface), (c, s)) in by_sf {
             cw.push(Line::new(name.clone(), color(iface), c));
             rt.push(Line::new(name, color(iface), s));
         }
         for (stem, title, y, lines) in [
-            ("cwnd", "Congestion window per subflow (server)", "cwnd (kB)", cw),
-            ("srtt", "Smoothed RTT per subflow (server)", "srtt (ms)", rt),
+            ("cwnd", "congestion window per subflow (server)", "cwnd (kB)", cw),
+            ("srtt", "smoothed RTT per subflow (server)", "srtt (ms)", rt),
         ] {
             if want(stem) && !lines.is_empty() {
                 let ts = TimeSeries {
-                    title: title.into(),
+                    title: opts.title(title),
                     y_label: y.into(),
                     lines,
+                    zoom: x_zoom.clone(),
+                    output: output.clone(),
                     ..Default::default()
                 };
                 files.extend(
@@ -453,11 +629,14 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
                 );
             }
         }
-        if want("ooo") && !ooo.is_empty() {
+        // The out-of-order queue only when there was one.
+        if want("ooo") && had_ooo {
             let ts = TimeSeries {
-                title: "Data-level out-of-order queue (client)".into(),
+                title: opts.title("data-level out-of-order queue (client)"),
                 y_label: "out-of-order bytes (kB)".into(),
                 lines: vec![Line::step("out-of-order", color(0), ooo)],
+                zoom: x_zoom,
+                output,
                 ..Default::default()
             };
             files.extend(

@@ -10,6 +10,7 @@ pub mod host;
 pub mod interrupt;
 pub mod oracle;
 pub mod pcap;
+pub mod progress;
 pub mod registry;
 pub mod run;
 pub mod scenario;

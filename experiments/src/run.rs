@@ -73,12 +73,15 @@ pub struct SeqRecord {
     pub iface: usize,
     /// The server sent it (false: the client).
     pub from_server: bool,
-    /// Data: first DSN and length; `len == 0` for a pure data-ACK.
+    /// Data: its first byte's data sequence number, relative: bytes from
+    /// the first data byte its sender sent on the connection (0 for the
+    /// first byte; 0 when `len == 0`, a pure data-ACK).
     pub dsn: u64,
     /// Payload bytes of the DSS mapping (0 for a segment without payload).
     pub len: u64,
     /// The cumulative data-ACK the segment's DSS carries (RFC 8684 3.3.2),
-    /// if any.
+    /// if any, relative as `dsn` is to the data it acknowledges (the
+    /// peer's): n acknowledges the peer's first n bytes.
     pub data_ack: Option<u64>,
     /// Some of its data sequence range was sent before over another client
     /// interface of the same connection.
@@ -121,6 +124,9 @@ pub struct RunObserver {
     /// sent a segment that arrives.
     client_ends: std::collections::BTreeSet<(u32, u16)>,
     keep_records: bool,
+    /// The run writes a run directory (its `timeseries.csv`, even
+    /// without `sequence.csv`).
+    writes_dir: bool,
     /// The sequence-graph records, in emission order (only with
     /// [`RunOptions::keep_records`]).
     pub records: Vec<SeqRecord>,
@@ -140,6 +146,13 @@ pub struct RunObserver {
     /// Per (host, conn, subflow): sum and count of srtt samples in ms.
     srtt_acc: BTreeMap<(u8, usize, usize), (f64, u64)>,
     addr_to_iface: Vec<u32>,
+    /// The client interfaces' names, by index (`sequence.csv` names them).
+    iface_names: Vec<String>,
+    /// Per (connection, sending side): the data sequence number of the
+    /// first data byte, what the records' and samples' relative sequence
+    /// numbers count from (the first value seen of the side's data or of
+    /// the peer's data-ACK: both are the initial DSN + 1).
+    dsn_base: BTreeMap<(usize, u8), u64>,
     /// Each subflow's life as its connection reported it, by (side,
     /// connection, subflow).
     lifecycle: BTreeMap<(u8, usize, usize), Lifecycle>,
@@ -168,10 +181,18 @@ impl RunObserver {
         self.addr_to_iface.iter().position(|&a| a == addr).unwrap_or(0)
     }
 
+    /// `dsn` of the data `sender` sends on `conn`, relative to its first
+    /// data byte (which the first value seen is).
+    fn relative_dsn(&mut self, conn: usize, sender: Side, dsn: u64) -> u64 {
+        let base = *self.dsn_base.entry((conn, sender as u8)).or_insert(dsn);
+        dsn.wrapping_sub(base)
+    }
+
     /// Whether the sequence records and the time series are kept: only
-    /// when something will write or return them (not in a sweep's runs).
+    /// when something will write or return them (a run directory; not in
+    /// a sweep's runs).
     fn records_series(&self) -> bool {
-        self.keep_records || self.sequence.is_some()
+        self.keep_records || self.sequence.is_some() || self.writes_dir
     }
 
     /// A segment with a DSS, as its connection reported it: one record of
@@ -194,6 +215,12 @@ impl RunObserver {
             return;
         };
         let iface = self.iface_of(life.client.0);
+        let peer = match side {
+            Side::Client => Side::Server,
+            Side::Server => Side::Client,
+        };
+        let dsn = if len > 0 { self.relative_dsn(conn, side, dsn) } else { 0 };
+        let data_ack = data_ack.map(|a| self.relative_dsn(conn, peer, a));
         let mut reinjected = false;
         if len > 0 {
             for (&(c, i), set) in &self.sent {
@@ -215,7 +242,7 @@ impl RunObserver {
         };
         if let Some(w) = &mut self.sequence
             && self.sequence_error.is_none()
-            && let Err(e) = write_sequence_row(w, &record)
+            && let Err(e) = write_sequence_row(w, &record, &self.iface_names)
         {
             self.sequence_error = Some(e.to_string());
         }
@@ -344,6 +371,11 @@ impl Observer<Host> for RunObserver {
                 }
             }
             ConnEvent::ReceiverSample { ooo_bytes, data_ack } if self.records_series() => {
+                let peer = match side {
+                    Side::Client => Side::Server,
+                    Side::Server => Side::Client,
+                };
+                let data_ack = self.relative_dsn(conn, peer, data_ack);
                 self.timeseries
                     .push_conn(now, host_side(side), conn, ooo_bytes, data_ack);
             }
@@ -614,12 +646,20 @@ impl From<RunError> for String {
 
 /// Runs a checked scenario.
 pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError> {
-    run_with_sequence(sc, opts, None)
+    run_with_sequence(sc, opts, None, None, false)
 }
 
 /// Runs a checked scenario, writing `sequence.csv` to `sequence_path` (if
-/// given) as the run goes.
-fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Path>) -> Result<RunOutput, RunError> {
+/// given) as the run goes, and telling `progress` (if given) the simulated
+/// time reached, a thousandth of the stop time at a time; `writes_dir`:
+/// the outputs go to a run directory (the time series is kept for it).
+fn run_with_sequence(
+    sc: &Scenario,
+    opts: &RunOptions,
+    sequence_path: Option<&Path>,
+    progress: Option<&crate::progress::RunProgress>,
+    writes_dir: bool,
+) -> Result<RunOutput, RunError> {
     let rng = RngStreams::new(sc.seed);
     let version = sc.mptcp_version.version();
     let trace_version = sc.record.pcap_flavor.map_or(version, |f| f.version());
@@ -670,6 +710,7 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         capture,
         client_ends: Default::default(),
         keep_records: opts.keep_records,
+        writes_dir,
         records: Vec::new(),
         signals: Vec::new(),
         sequence,
@@ -680,6 +721,8 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         timeseries: TimeSeries::default(),
         srtt_acc: BTreeMap::new(),
         addr_to_iface: iface_addrs,
+        iface_names: iface_names.clone(),
+        dsn_base: BTreeMap::new(),
         lifecycle: BTreeMap::new(),
     };
     let world = NetWorld::new(net, topo, hosts, observer);
@@ -734,7 +777,26 @@ fn run_with_sequence(sc: &Scenario, opts: &RunOptions, sequence_path: Option<&Pa
         sim.schedule(SimTime::ZERO, crate::world::Event::Sample)
             .map_err(|e| e.to_string())?;
     }
-    let outcome = sim.run_until(sc.stop);
+    let outcome = match progress {
+        None => sim.run_until(sc.stop),
+        Some(p) => {
+            // The same events in the same order as one run_until: each
+            // slice processes the events up to its end.
+            let slice = (sc.stop.as_nanos() / 1000).max(1);
+            let mut to = SimTime::ZERO;
+            loop {
+                to = SimTime::from_nanos(to.as_nanos().saturating_add(slice).min(sc.stop.as_nanos()));
+                let o = sim.run_until(to);
+                p.at(to);
+                if to >= sc.stop || !matches!(o, RunOutcome::ReachedStopTime) {
+                    break o;
+                }
+            }
+        }
+    };
+    if let Some(p) = progress {
+        p.finish();
+    }
     let events = sim.events_processed();
     // Where the run ended: its stop time, unless the budget or the
     // oracle stopped it earlier.
@@ -1115,6 +1177,17 @@ pub fn run_to_dir_with(
     out: &Path,
     finish: impl FnOnce(&Path, &RunOutput) -> Result<(), String>,
 ) -> Result<RunOutput, RunError> {
+    run_to_dir_observed(sc, out, None, finish)
+}
+
+/// [`run_to_dir_with`], showing the run's `progress` in simulated time
+/// (see [`crate::progress`]); the files written are the same.
+pub fn run_to_dir_observed(
+    sc: &Scenario,
+    out: &Path,
+    progress: Option<&crate::progress::RunProgress>,
+    finish: impl FnOnce(&Path, &RunOutput) -> Result<(), String>,
+) -> Result<RunOutput, RunError> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -1133,12 +1206,15 @@ pub fn run_to_dir_with(
             event_budget: None,
         };
         let sequence = sc.record.sequence.then(|| tmp.join("sequence.csv"));
-        let output = run_with_sequence(sc, &opts, sequence.as_deref())?;
+        let output = run_with_sequence(sc, &opts, sequence.as_deref(), progress, true)?;
         write_file(&tmp.join("scenario.ron"), &resolved_ron(sc)?)?;
         let json = serde_json::to_string_pretty(&output.metrics).map_err(|e| e.to_string())? + "\n";
         write_file(&tmp.join("metrics.json"), &json)?;
         if sc.record.timeseries {
-            write_file(&tmp.join("timeseries.csv"), &output.timeseries.write_csv())?;
+            write_file(
+                &tmp.join("timeseries.csv"),
+                &output.timeseries.write_csv(&output.iface_names),
+            )?;
         }
         let conns = sc.all_connections();
         if conns.len() >= 2 {
@@ -1173,14 +1249,15 @@ pub fn run_to_dir_with(
 
 const SEQUENCE_HEADER: &str = "time_ns,conn,iface,from_server,dsn,len,data_ack,reinjected";
 
-/// Writes one row of `sequence.csv`.
-fn write_sequence_row(out: &mut impl Write, r: &SeqRecord) -> std::io::Result<()> {
+/// Writes one row of `sequence.csv` (the interface by its name in `names`).
+fn write_sequence_row(out: &mut impl Write, r: &SeqRecord, names: &[String]) -> std::io::Result<()> {
+    let iface = names.get(r.iface).map_or("", String::as_str);
     write!(
         out,
         "{},{},{},{},{},{},",
         r.time.as_nanos(),
         r.conn,
-        r.iface,
+        iface,
         r.from_server as u8,
         r.dsn,
         r.len
@@ -1197,6 +1274,8 @@ fn write_sequence_row(out: &mut impl Write, r: &SeqRecord) -> std::io::Result<()
 pub struct SequenceFile {
     /// The path of the `sequence.csv` file.
     pub path: PathBuf,
+    /// The run's client interface names, which its `iface` column holds.
+    pub names: Vec<String>,
 }
 
 impl SequenceFile {
@@ -1219,7 +1298,7 @@ impl SequenceFile {
             loop {
                 let rest = &buf[start..end];
                 if n > 0
-                    && let Some((record, used)) = parse_plain_row(rest)
+                    && let Some((record, used)) = parse_plain_row(rest, &self.names)
                 {
                     n += 1;
                     start += used;
@@ -1249,8 +1328,8 @@ impl SequenceFile {
                     }
                     continue;
                 }
-                let record = parse_sequence_row(text)
-                    .ok_or_else(|| format!("{}:{n}: {}", self.path.display(), sequence_row_error(text)))?;
+                let record = parse_sequence_row(text, &self.names)
+                    .ok_or_else(|| format!("{}:{n}: {}", self.path.display(), sequence_row_error(text, &self.names)))?;
                 f(&record);
             }
             if eof {
@@ -1283,14 +1362,22 @@ impl SequenceFile {
 }
 
 /// A row of `sequence.csv` at the start of `b`, if it is every field plain
-/// decimal digits (at most 19 each; `data_ack` may be empty) ending in
-/// `\n`, and the bytes it takes; what [`parse_sequence_row`] makes of it.
+/// decimal digits (at most 19 each; `data_ack` may be empty) but `iface`,
+/// one of `names`, ending in `\n`, and the bytes it takes; what
+/// [`parse_sequence_row`] makes of it.
 #[inline]
-fn parse_plain_row(b: &[u8]) -> Option<(SeqRecord, usize)> {
+fn parse_plain_row(b: &[u8], names: &[String]) -> Option<(SeqRecord, usize)> {
     let mut f = [0u64; 8];
     let mut ack_empty = false;
     let mut i = 0;
     for (k, slot) in f.iter_mut().enumerate() {
+        if k == 2 {
+            let len = b.get(i..)?.iter().position(|&c| c == b',')?;
+            let name = &b[i..i + len];
+            *slot = names.iter().position(|n| n.as_bytes() == name)? as u64;
+            i += len + 1;
+            continue;
+        }
         let first = i;
         let mut v = 0u64;
         while let Some(&c) = b.get(i) {
@@ -1335,16 +1422,26 @@ fn parse_plain_row(b: &[u8]) -> Option<(SeqRecord, usize)> {
 /// What is wrong with a row of `sequence.csv` that
 /// [`parse_sequence_row`] refused: the field (1-based column) and what
 /// was expected.
-fn sequence_row_error(line: &[u8]) -> String {
+fn sequence_row_error(line: &[u8], names: &[String]) -> String {
     let Ok(text) = std::str::from_utf8(line) else {
-        return "not UTF-8 text; expected 8 comma-separated numbers".into();
+        return "not UTF-8 text; expected 8 comma-separated fields".into();
     };
     let fields: Vec<&str> = text.split(',').collect();
     if fields.len() != 8 {
         return format!("{} fields; expected 8 ({SEQUENCE_HEADER})", fields.len());
     }
-    let names: Vec<&str> = SEQUENCE_HEADER.split(',').collect();
+    let columns: Vec<&str> = SEQUENCE_HEADER.split(',').collect();
     for (k, f) in fields.iter().enumerate() {
+        if k == 2 {
+            if names.iter().any(|n| n == f) {
+                continue;
+            }
+            let short: String = f.chars().take(40).collect();
+            return format!(
+                "column 3 (iface) is {short:?}; expected the name of one of the run's interfaces: {}",
+                names.join(", ")
+            );
+        }
         if (k == 6 && f.is_empty()) || f.parse::<u64>().is_ok() {
             continue;
         }
@@ -1352,7 +1449,7 @@ fn sequence_row_error(line: &[u8]) -> String {
         return format!(
             "column {} ({}) is {short:?}; expected a whole number from 0 to {}{}",
             k + 1,
-            names[k],
+            columns[k],
             u64::MAX,
             if k == 6 { ", or nothing" } else { "" }
         );
@@ -1361,7 +1458,7 @@ fn sequence_row_error(line: &[u8]) -> String {
 }
 
 /// One row of `sequence.csv` (the rows the single-scan reader leaves to it).
-fn parse_sequence_row(line: &[u8]) -> Option<SeqRecord> {
+fn parse_sequence_row(line: &[u8], names: &[String]) -> Option<SeqRecord> {
     let text = std::str::from_utf8(line).ok()?;
     let mut f = [""; 8];
     let mut fields = text.split(',');
@@ -1375,7 +1472,7 @@ fn parse_sequence_row(line: &[u8]) -> Option<SeqRecord> {
     Some(SeqRecord {
         time: SimTime::from_nanos(num(0)?),
         conn: num(1)? as usize,
-        iface: num(2)? as usize,
+        iface: names.iter().position(|n| n == f[2])?,
         from_server: num(3)? == 1,
         dsn: num(4)?,
         len: num(5)?,
@@ -1385,19 +1482,26 @@ fn parse_sequence_row(line: &[u8]) -> Option<SeqRecord> {
 }
 
 /// What `mpsim plot` needs from a run directory: its `sequence.csv` (read
-/// through once here, so a malformed file is found before drawing), the
-/// time series and the interface names.
-pub fn open_run_dir(dir: &Path) -> Result<(SequenceFile, TimeSeries, Vec<String>), String> {
+/// through once here, so a malformed file is found before drawing; `None`
+/// for a run that records none, `record.sequence: false`), the time series
+/// and the interface names.
+pub fn open_run_dir(dir: &Path) -> Result<(Option<SequenceFile>, TimeSeries, Vec<String>), String> {
     let sc = Scenario::load(&dir.join("scenario.ron")).map_err(|e| e.to_string())?;
     let names = sc.iface_names();
     check_metrics_file(&dir.join("metrics.json"))?;
     let seq = SequenceFile {
         path: dir.join("sequence.csv"),
+        names: names.clone(),
     };
-    seq.for_each(&mut |_| {})?;
+    let seq = if sc.record.sequence || seq.path.exists() {
+        seq.for_each(&mut |_| {})?;
+        Some(seq)
+    } else {
+        None
+    };
     let path = dir.join("timeseries.csv");
     let ts = match std::fs::read_to_string(&path) {
-        Ok(text) => TimeSeries::from_csv(&path.display().to_string(), &text)?,
+        Ok(text) => TimeSeries::from_csv(&path.display().to_string(), &text, &names)?,
         // A run that recorded no time series has no file.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !sc.record.timeseries => TimeSeries::default(),
         Err(e) => {
@@ -1484,30 +1588,40 @@ mod tests {
     #[test]
     fn sequence_file_reads_what_the_slow_parser_reads() {
         let rows = [
-            "1,0,1,1,18446744073709551615,1420,,0",
-            "2,0,0,0,5,0,9999999999999999999,1",
-            "3,0,0,0,5,0,18446744073709551615,0\r",
-            "4,1,1,1,07,1,2,1",
+            "1,0,cell,1,18446744073709551615,1420,,0",
+            "2,0,wifi,0,5,0,9999999999999999999,1",
+            "3,0,wifi,0,5,0,18446744073709551615,0\r",
+            "4,1,cell,1,07,1,2,1",
         ];
         let mut text = format!("{SEQUENCE_HEADER}\n{}\n", rows.join("\n"));
-        text.push_str("5,0,0,1,1,1,,0"); // no newline at the end
+        text.push_str("5,0,wifi,1,1,1,,0"); // no newline at the end
         let path = std::env::temp_dir().join(format!("mpsim-seq-test-{}.csv", std::process::id()));
         std::fs::write(&path, &text).unwrap();
+        let names = vec!["wifi".to_string(), "cell".to_string()];
+        let file = SequenceFile {
+            path: path.clone(),
+            names: names.clone(),
+        };
         let mut got = Vec::new();
-        SequenceFile { path: path.clone() }
-            .for_each(&mut |r| got.push(*r))
-            .unwrap();
+        file.for_each(&mut |r| got.push(*r)).unwrap();
         let want: Vec<SeqRecord> = text
             .lines()
             .skip(1)
-            .map(|l| parse_sequence_row(l.as_bytes()).unwrap())
+            .map(|l| parse_sequence_row(l.as_bytes(), &names).unwrap())
             .collect();
         assert_eq!(got, want);
         assert_eq!(got[0].dsn, u64::MAX);
         assert_eq!(got[2].data_ack, Some(u64::MAX));
-        std::fs::write(&path, format!("{SEQUENCE_HEADER}\n1,0,0,1,1,1,,0\n\n")).unwrap();
-        let err = SequenceFile { path: path.clone() }.for_each(&mut |_| {}).unwrap_err();
+        assert_eq!((got[0].iface, got[1].iface), (1, 0));
+        std::fs::write(&path, format!("{SEQUENCE_HEADER}\n1,0,wifi,1,1,1,,0\n\n")).unwrap();
+        let err = file.for_each(&mut |_| {}).unwrap_err();
         assert!(err.contains(":3: 1 fields; expected 8"), "{err}");
+        std::fs::write(&path, format!("{SEQUENCE_HEADER}\n1,0,1,1,1,1,,0\n")).unwrap();
+        let err = file.for_each(&mut |_| {}).unwrap_err();
+        assert!(
+            err.contains(":2: column 3 (iface) is \"1\"; expected the name of one of the run's interfaces: wifi, cell"),
+            "{err}"
+        );
         std::fs::remove_file(&path).unwrap();
     }
 }

@@ -5,6 +5,12 @@
 //! [`TimeSeries::write_csv`] makes `timeseries.csv`, and
 //! [`TimeSeries::from_csv`] reads one back (for `mpsim plot`).
 //!
+//! The file names an interface by its name (as `metrics.json` and
+//! `sequence.csv` do); the columns hold its index into the run's client
+//! interfaces, and the names are given to [`TimeSeries::write_csv`] and
+//! [`TimeSeries::from_csv`]. The data-ACK is relative: bytes from the first
+//! data byte of the data it acknowledges (see `docs/outputs.md`).
+//!
 //! `timeseries.csv` interleaves the two kinds of rows as they were sampled
 //! (at each instant, per host, per connection: its subflows' rows, then
 //! its own); the columns keep that order. Times are written in seconds
@@ -73,7 +79,8 @@ pub struct ConnColumns {
     pub conn: Vec<usize>,
     /// The data-level out-of-order queue.
     pub ooo_bytes: Vec<u64>,
-    /// The data-ACK (absolute data sequence number).
+    /// The data-ACK, relative: 0 acknowledges nothing, n the first n bytes
+    /// the peer sent.
     pub data_ack: Vec<u64>,
     /// How many subflow rows were sampled before each connection row (the
     /// order of the file's rows).
@@ -145,8 +152,11 @@ impl TimeSeries {
         c.subflow_rows_before.push(self.subflows.time_s.len());
     }
 
-    fn subflow_row(&self, i: usize, out: &mut String) {
+    fn subflow_row(&self, i: usize, names: &[String], out: &mut String) {
         let c = &self.subflows;
+        let iface = names
+            .get(c.iface[i])
+            .map_or_else(|| c.iface[i].to_string(), String::clone);
         let _ = writeln!(
             out,
             "{:.6},{},{},{},{},{},{},{},{},,",
@@ -154,7 +164,7 @@ impl TimeSeries {
             c.host[i].name(),
             c.conn[i],
             c.subflow[i],
-            c.iface[i],
+            iface,
             c.cwnd_bytes[i],
             c.srtt_ms[i].map_or(String::new(), |v| format!("{v:.3}")),
             c.bytes_in_flight[i],
@@ -175,21 +185,22 @@ impl TimeSeries {
         );
     }
 
-    /// `timeseries.csv`: the header, then the rows in the order sampled.
-    pub fn write_csv(&self) -> String {
+    /// `timeseries.csv`: the header, then the rows in the order sampled;
+    /// `names`: the client interfaces' names, by index.
+    pub fn write_csv(&self, names: &[String]) -> String {
         let mut out = String::with_capacity(64 * (self.subflows.time_s.len() + self.conns.time_s.len() + 1));
         out.push_str(HEADER);
         out.push('\n');
         let mut i = 0;
         for k in 0..self.conns.time_s.len() {
             while i < self.conns.subflow_rows_before[k] {
-                self.subflow_row(i, &mut out);
+                self.subflow_row(i, names, &mut out);
                 i += 1;
             }
             self.conn_row(k, &mut out);
         }
         while i < self.subflows.time_s.len() {
-            self.subflow_row(i, &mut out);
+            self.subflow_row(i, names, &mut out);
             i += 1;
         }
         out
@@ -213,8 +224,9 @@ impl TimeSeries {
     }
 
     /// Reads `timeseries.csv` text; `what` names it in errors, which give
-    /// the line and the field that is wrong.
-    pub fn from_csv(what: &str, text: &str) -> Result<TimeSeries, String> {
+    /// the line and the field that is wrong; `names`: the client
+    /// interfaces' names, which the `iface` column holds.
+    pub fn from_csv(what: &str, text: &str, names: &[String]) -> Result<TimeSeries, String> {
         let mut lines = text.lines().enumerate();
         match lines.next() {
             Some((_, h)) if h == HEADER => {}
@@ -262,7 +274,12 @@ impl TimeSeries {
                         host,
                         conn,
                         subflow: idx(3)?,
-                        iface: idx(4)?,
+                        iface: names.iter().position(|n| n == f[4]).ok_or_else(|| {
+                            bad(
+                                4,
+                                &format!("not an interface of the run; expected one of {}", names.join(", ")),
+                            )
+                        })?,
                         cwnd_bytes: num(5)?,
                         srtt_ms,
                         bytes_in_flight: num(7)?,
@@ -293,6 +310,10 @@ mod tests {
         }
     }
 
+    fn names() -> Vec<String> {
+        vec!["wifi".into(), "cell".into()]
+    }
+
     fn series() -> TimeSeries {
         let mut ts = TimeSeries::default();
         let t = SimTime::from_nanos(10_000_123_456);
@@ -305,31 +326,37 @@ mod tests {
 
     #[test]
     fn the_csv_keeps_the_sampling_order_of_subflow_and_connection_rows() {
-        let text = series().write_csv();
+        let text = series().write_csv(&names());
         let rows: Vec<&str> = text.lines().collect();
         assert_eq!(rows[0], HEADER);
-        assert_eq!(rows[1], "10.000123,client,0,0,0,14600,20.123,2920,1000000,,");
-        assert_eq!(rows[2], "10.000123,client,0,1,1,14600,,2920,1000000,,");
+        assert_eq!(rows[1], "10.000123,client,0,0,wifi,14600,20.123,2920,1000000,,");
+        assert_eq!(rows[2], "10.000123,client,0,1,cell,14600,,2920,1000000,,");
         assert_eq!(rows[3], "10.000123,client,0,,,,,,,1460,77");
-        assert_eq!(rows[4], "10.000123,server,0,0,0,14600,21.000,2920,1000000,,");
+        assert_eq!(rows[4], "10.000123,server,0,0,wifi,14600,21.000,2920,1000000,,");
         assert_eq!(rows.len(), 5);
     }
 
     #[test]
     fn a_written_series_reads_back_as_its_rounded_values_and_writes_the_same_text() {
         let ts = series();
-        let text = ts.write_csv();
-        let back = TimeSeries::from_csv("t.csv", &text).unwrap();
+        let text = ts.write_csv(&names());
+        let back = TimeSeries::from_csv("t.csv", &text, &names()).unwrap();
         assert_eq!(back, ts.rounded());
-        assert_eq!(back.write_csv(), text);
+        assert_eq!(back.write_csv(&names()), text);
     }
 
     #[test]
     fn a_damaged_file_is_refused_with_its_line_and_column() {
-        let text = series().write_csv().replace("14600,,2920", "14600,,x");
-        let e = TimeSeries::from_csv("t.csv", &text).unwrap_err();
+        let text = series().write_csv(&names()).replace("14600,,2920", "14600,,x");
+        let e = TimeSeries::from_csv("t.csv", &text, &names()).unwrap_err();
         assert!(e.starts_with("t.csv:3: column 8"), "{e}");
-        let e = TimeSeries::from_csv("t.csv", "time,host\n").unwrap_err();
+        let text = series().write_csv(&names()).replace(",cell,", ",lte,");
+        let e = TimeSeries::from_csv("t.csv", &text, &names()).unwrap_err();
+        assert!(
+            e.starts_with("t.csv:3: column 5 (\"lte\"): not an interface of the run; expected one of wifi, cell"),
+            "{e}"
+        );
+        let e = TimeSeries::from_csv("t.csv", "time,host\n", &names()).unwrap_err();
         assert!(e.contains("expected \"time_s,host"), "{e}");
     }
 }

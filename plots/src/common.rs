@@ -30,8 +30,11 @@ pub(crate) struct Sizes {
 }
 
 impl Sizes {
-    pub(crate) fn for_image(width: u32, height: u32) -> Self {
-        let text = (f64::from(width.min(height * 3 / 2)) / 55.0).clamp(10.0, 30.0).round();
+    /// The sizes for a `width` x `height` image, times `scale`.
+    pub(crate) fn for_image(width: u32, height: u32, scale: f64) -> Self {
+        let text = ((f64::from(width.min(height * 3 / 2)) / 55.0).clamp(10.0, 30.0) * scale)
+            .round()
+            .max(6.0);
         Sizes {
             text,
             title: (text * 1.3).round(),
@@ -349,6 +352,8 @@ pub(crate) struct Frame<'s> {
     pub x: Range<f64>,
     pub y: Range<f64>,
     pub legend: &'s [LegendEntry],
+    /// [`crate::Output::font_scale`].
+    pub font_scale: f64,
 }
 
 pub(crate) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
@@ -362,7 +367,7 @@ pub(crate) fn cartesian_chart<'a, DB: DrawingBackend>(
     frame: &Frame<'_>,
 ) -> Result<Chart<'a, DB>, PlotError> {
     let (w, h) = root.dim_in_pixel();
-    let s = Sizes::for_image(w, h);
+    let s = Sizes::for_image(w, h, frame.font_scale);
     let font = text_style(s.text);
     let x_dec = tick_decimals(&frame.x, TICKS);
     let y_dec = tick_decimals(&frame.y, TICKS);
@@ -373,15 +378,14 @@ pub(crate) fn cartesian_chart<'a, DB: DrawingBackend>(
     let legend_w = legend_width(root, frame.legend, s)?;
     let margin = (s.text * 0.8) as u32;
 
+    let title_h = draw_title(root, frame.title, s, margin)?;
     let mut builder = ChartBuilder::on(root);
     builder
         .margin(margin)
+        .margin_top(margin + title_h)
         .margin_right(legend_w.max(margin) + margin)
         .x_label_area_size((s.text * 3.2) as u32)
         .y_label_area_size(y_tick_w + (s.text * 2.6) as u32);
-    if !frame.title.is_empty() {
-        builder.caption(frame.title, title_style(s.title));
-    }
     let mut chart = builder.build_cartesian_2d(frame.x.clone(), frame.y.clone())?;
     let x_fmt = |v: &f64| fmt_tick(*v, x_dec);
     let y_fmt = |v: &f64| fmt_tick(*v, y_dec);
@@ -402,6 +406,73 @@ pub(crate) fn cartesian_chart<'a, DB: DrawingBackend>(
     let top = plot_rect(chart.plotting_area()).top as i32;
     draw_legend(root, frame.legend, top, s)?;
     Ok(chart)
+}
+
+/// The title's lines and font size to fit `max_w` pixels: one line at
+/// the title size if it fits, else one line at a size down to the text
+/// size, else two lines broken at the space nearest the middle (at the
+/// text size, or smaller until both fit).
+pub(crate) fn fit_title<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    s: Sizes,
+    max_w: u32,
+) -> Result<(Vec<String>, f64), PlotError> {
+    let width =
+        |t: &str, size: f64| -> Result<u32, PlotError> { Ok(root.estimate_text_size(t, &title_style(size))?.0) };
+    let mut size = s.title;
+    while size >= s.text {
+        if width(title, size)? <= max_w {
+            return Ok((vec![title.to_string()], size));
+        }
+        size -= 1.0;
+    }
+    let mid = title.len() / 2;
+    let split = title
+        .match_indices(' ')
+        .map(|(i, _)| i)
+        .min_by_key(|&i| i.abs_diff(mid));
+    let lines: Vec<String> = match split {
+        Some(i) => vec![title[..i].to_string(), title[i + 1..].to_string()],
+        None => vec![title.to_string()],
+    };
+    let mut size = s.text;
+    while size > 6.0 {
+        let mut widest = 0;
+        for l in &lines {
+            widest = widest.max(width(l, size)?);
+        }
+        if widest <= max_w {
+            break;
+        }
+        size -= 1.0;
+    }
+    Ok((lines, size))
+}
+
+/// Draws `title` centred at the top of `root`, within its margins (never
+/// cut at the left or right edge, see [`fit_title`]); returns the height
+/// it takes, 0 for no title.
+pub(crate) fn draw_title<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    s: Sizes,
+    margin: u32,
+) -> Result<u32, PlotError> {
+    if title.is_empty() {
+        return Ok(0);
+    }
+    let (w, _) = root.dim_in_pixel();
+    let max_w = w.saturating_sub(2 * margin).max(1);
+    let (lines, size) = fit_title(root, title, s, max_w)?;
+    let style = title_style(size);
+    let line_h = (size * 1.25).ceil() as u32;
+    for (i, l) in lines.iter().enumerate() {
+        let tw = root.estimate_text_size(l, &style)?.0;
+        let x = (w.saturating_sub(tw) / 2).max(margin);
+        root.draw_text(l, &style, (x as i32, (margin + i as u32 * line_h) as i32))?;
+    }
+    Ok(line_h * lines.len() as u32)
 }
 
 /// The pixel rectangle of a drawing area.

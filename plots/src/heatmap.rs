@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::common::{
-    GRID_BOLD, INK, Sizes, check_range, fit_range, fmt_value, nice_ticks, plot_rect, text_style, title_style,
+    GRID_BOLD, INK, Sizes, check_range, draw_title, fit_range, fmt_value, nice_ticks, plot_rect, text_style,
 };
 use crate::{Figure, Output, PixelRect, PlotError, Rendered, Rgb, invalid, render};
 
@@ -127,7 +127,7 @@ impl Figure for Heatmap {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<PixelRect, PlotError> {
         let (w, h) = root.dim_in_pixel();
-        let s = Sizes::for_image(w, h);
+        let s = Sizes::for_image(w, h, self.output.font_scale);
         let font = text_style(s.text);
         let (ncols, nrows) = (self.columns.len(), self.rows.len());
         let scale = self.scale_range();
@@ -152,15 +152,14 @@ impl Figure for Heatmap {
             row_w = row_w.max(root.estimate_text_size(r, &font)?.0);
         }
         let margin = (s.text * 0.8) as u32;
+        let caption_h = draw_title(root, &self.title, s, margin)?;
         let mut builder = ChartBuilder::on(root);
         builder
             .margin(margin)
+            .margin_top(margin + caption_h)
             .margin_right(strip_w as u32 + margin)
             .x_label_area_size((s.text * 3.2) as u32)
             .y_label_area_size(row_w + (s.text * 2.6) as u32);
-        if !self.title.is_empty() {
-            builder.caption(&self.title, title_style(s.title));
-        }
         let mut chart = builder.build_cartesian_2d(-0.5..ncols as f64 - 0.5, -0.5..nrows as f64 - 0.5)?;
         let area = plot_rect(chart.plotting_area());
 

@@ -134,7 +134,7 @@ impl Format {
 }
 
 /// Figure size and the formats to write. Default: 1200 x 800 pixels, PNG and SVG.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Output {
     /// Width in pixels (at least [`Output::MIN_SIZE`].0).
     pub width: u32,
@@ -142,6 +142,9 @@ pub struct Output {
     pub height: u32,
     /// Formats to write, in order; duplicates are written once.
     pub formats: Vec<Format>,
+    /// Text sizes relative to what the figure's size gives (1: as sized
+    /// for the image; from [`Output::FONT_SCALE`]).
+    pub font_scale: f64,
 }
 
 impl Output {
@@ -149,6 +152,8 @@ impl Output {
     pub const MIN_SIZE: (u32, u32) = (320, 240);
     /// The largest accepted figure, (width, height).
     pub const MAX_SIZE: (u32, u32) = (10_000, 10_000);
+    /// The accepted font scales, (smallest, largest).
+    pub const FONT_SCALE: (f64, f64) = (0.25, 4.0);
 
     /// A figure of the given size, written as PNG and SVG.
     pub fn new(width: u32, height: u32) -> Self {
@@ -156,7 +161,14 @@ impl Output {
             width,
             height,
             formats: vec![Format::Png, Format::Svg],
+            font_scale: 1.0,
         }
+    }
+
+    /// Text `scale` times the size the figure's size gives.
+    pub fn with_font_scale(mut self, scale: f64) -> Self {
+        self.font_scale = scale;
+        self
     }
 
     /// Only these formats.
@@ -335,6 +347,10 @@ pub(crate) fn render<F: Figure>(figure: &F, stem: &Path) -> Result<Rendered, Plo
             Output::MIN_SIZE,
             Output::MAX_SIZE
         )));
+    }
+    let (lo, hi) = Output::FONT_SCALE;
+    if !(out.font_scale >= lo && out.font_scale <= hi) {
+        return Err(invalid(format!("font scale {} is outside {lo}..={hi}", out.font_scale)));
     }
     if out.formats.is_empty() {
         return Err(invalid("no output format requested"));

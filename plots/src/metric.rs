@@ -150,7 +150,7 @@ impl Figure for MetricVsParameter {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<PixelRect, PlotError> {
         let (w, h) = root.dim_in_pixel();
-        let s = Sizes::for_image(w, h);
+        let s = Sizes::for_image(w, h, self.output.font_scale);
         let (xr, yr) = self.ranges();
         let legend: Vec<LegendEntry> = self
             .series
@@ -167,6 +167,7 @@ impl Figure for MetricVsParameter {
             x: xr.clone(),
             y: yr.clone(),
             legend: &legend,
+            font_scale: self.output.font_scale,
         };
         let chart = cartesian_chart(root, &frame)?;
         let lw = line_width(s).max(2);

@@ -317,7 +317,7 @@ impl Figure for Graph<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<PixelRect, PlotError> {
         let spec = self.spec;
         let (w, h) = root.dim_in_pixel();
-        let s = Sizes::for_image(w, h);
+        let s = Sizes::for_image(w, h, spec.output.font_scale);
         let (xr, yr) = (self.summary.x.clone(), self.summary.y.clone());
         let legend = self.legend();
         let frame = Frame {
@@ -327,6 +327,7 @@ impl Figure for Graph<'_> {
             x: xr.clone(),
             y: yr.clone(),
             legend: &legend,
+            font_scale: spec.output.font_scale,
         };
         let chart = cartesian_chart(root, &frame)?;
         let div = spec.unit.divisor();

@@ -149,7 +149,7 @@ impl Figure for TimeSeries {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<PixelRect, PlotError> {
         let (w, h) = root.dim_in_pixel();
-        let s = Sizes::for_image(w, h);
+        let s = Sizes::for_image(w, h, self.output.font_scale);
         let (xr, yr) = self.ranges();
         let legend: Vec<LegendEntry> = self
             .lines
@@ -166,6 +166,7 @@ impl Figure for TimeSeries {
             x: xr.clone(),
             y: yr.clone(),
             legend: &legend,
+            font_scale: self.output.font_scale,
         };
         let chart = cartesian_chart(root, &frame)?;
         let lw = line_width(s).max(2);

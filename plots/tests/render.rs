@@ -752,3 +752,51 @@ fn empty_and_non_finite_data_still_give_a_blank_but_valid_figure() {
     time_series(&TimeSeries::default(), dir.join("ts")).unwrap();
     metric_vs_parameter(&MetricVsParameter::default(), dir.join("metric")).unwrap();
 }
+
+#[test]
+fn a_title_wider_than_the_figure_is_fitted_inside_it_not_cut_at_the_edges() {
+    let dir = out_dir("long-title");
+    let mut ts = throughput();
+    ts.title = "shared-bottleneck-fairness: first over second goodput (mean, 95% CI over 5 seeds)".into();
+    for (w, h) in [(900, 560), (400, 300)] {
+        ts.output = Output::new(w, h).with_formats(&[Format::Png]);
+        let r = time_series(&ts, dir.join(format!("t{w}"))).unwrap();
+        let img = decode_png(&r.files[0]);
+        let band = |left: u32, right: u32| PixelRect {
+            left,
+            top: 0,
+            right,
+            bottom: r.plot_area.top,
+        };
+        let dark = |rect: PixelRect| {
+            img.pixels_in(rect)
+                .filter(|&(_, _, (r, g, b))| r.max(g).max(b) < 100)
+                .count()
+        };
+        // Nothing in the outer 3 pixel columns of the title band, and the
+        // title drawn between them.
+        assert_eq!(dark(band(0, 3)), 0, "{w}x{h}: the title touches the left edge");
+        assert_eq!(dark(band(w - 3, w)), 0, "{w}x{h}: the title touches the right edge");
+        assert!(dark(band(3, w - 3)) > 200, "{w}x{h}: no title drawn");
+    }
+}
+
+#[test]
+fn a_larger_font_scale_draws_larger_text_and_a_smaller_plot_area() {
+    let dir = out_dir("font-scale");
+    let mut ts = throughput();
+    let mut tops = Vec::new();
+    for scale in [1.0, 1.6] {
+        ts.output = Output::new(700, 450)
+            .with_formats(&[Format::Png])
+            .with_font_scale(scale);
+        let r = time_series(&ts, dir.join(format!("s{scale}"))).unwrap();
+        tops.push((r.plot_area.top, r.plot_area.left));
+    }
+    assert!(tops[1].0 > tops[0].0 && tops[1].1 > tops[0].1, "{tops:?}");
+    ts.output = Output::new(700, 450).with_font_scale(0.0);
+    assert!(matches!(
+        time_series(&ts, dir.join("zero")),
+        Err(PlotError::InvalidInput(_))
+    ));
+}

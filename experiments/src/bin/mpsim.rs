@@ -45,6 +45,12 @@ enum Command {
         /// or v0 (RFC 6824 with 32-bit data sequence numbers, for mptcptrace).
         #[arg(long, value_name = "v1|v0")]
         pcap_flavor: Option<String>,
+        /// No progress on stderr (by default: a bar of simulated time on a
+        /// terminal, else a line every 5 s).
+        #[arg(long, short = 'q')]
+        quiet: bool,
+        #[command(flatten)]
+        figures: FigureArgs,
     },
     /// Reproduce a built-in experiment (see `mpsim list`) into a run directory.
     Reproduce {
@@ -53,10 +59,19 @@ enum Command {
         /// The run directory to write (replaced if it is a previous run).
         #[arg(long)]
         out: PathBuf,
+        /// Override the built-in scenario's master seed.
+        #[arg(long)]
+        seed: Option<u64>,
         /// MPTCP version in the trace: v1 (RFC 8684, for Wireshark/tshark)
         /// or v0 (RFC 6824 with 32-bit data sequence numbers, for mptcptrace).
         #[arg(long, value_name = "v1|v0")]
         pcap_flavor: Option<String>,
+        /// No progress on stderr (by default: a bar of simulated time on a
+        /// terminal, else a line every 5 s).
+        #[arg(long, short = 'q')]
+        quiet: bool,
+        #[command(flatten)]
+        figures: FigureArgs,
     },
     /// Redraw the figures of a run directory (all, or one kind), optionally
     /// with an extra zoom of the sequence graph (written as seq-zoom.png/.svg).
@@ -70,6 +85,8 @@ enum Command {
         /// data sequence from the first byte (e.g. 4.9:5.3,4.0:4.6).
         #[arg(long, value_name = "T0:T1[,S0:S1]")]
         zoom: Option<String>,
+        #[command(flatten)]
+        figures: FigureArgs,
     },
     /// Run a parameter sweep (a sweep file, or a built-in sweep from
     /// `mpsim list`) into a sweep directory: journal.csv as runs finish,
@@ -110,9 +127,13 @@ enum Command {
     },
     /// List the built-in scenarios and sweeps, one per line.
     List,
-    /// Check a scenario or sweep file without running it (exit 0 if valid,
-    /// 2 if not); for a sweep, count its runs and list invalid points.
-    Validate { scenario: PathBuf },
+    /// Check a scenario or sweep file, or a built-in scenario or sweep by
+    /// name, without running it (exit 0 if valid, 2 if not); for a sweep,
+    /// count its runs and list invalid points.
+    Validate {
+        /// A scenario or sweep file, or a name from `mpsim list`.
+        scenario: PathBuf,
+    },
     /// Run the engine demo (two links, loss, an interface going down and up)
     /// and print per-link statistics.
     Demo {
@@ -120,6 +141,59 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+/// Size and text of the figures (`run`, `reproduce`, `plot`).
+#[derive(clap::Args, Clone, Debug, Default)]
+struct FigureArgs {
+    /// Figure size preset: screen (1200 x 800) or paper (700 x 450,
+    /// text 1.8 times larger: one column of a two-column paper).
+    #[arg(long, value_name = "screen|paper")]
+    size: Option<String>,
+    /// Figure width in pixels (overrides the preset's).
+    #[arg(long)]
+    width: Option<u32>,
+    /// Figure height in pixels (overrides the preset's).
+    #[arg(long)]
+    height: Option<u32>,
+    /// Text size relative to the preset's (e.g. 1.5).
+    #[arg(long)]
+    font_scale: Option<f64>,
+}
+
+impl FigureArgs {
+    /// The figures' output, or why the options are not one (bad input).
+    fn output(&self) -> Result<plots::Output, String> {
+        let mut o = match self.size.as_deref() {
+            None => plots::Output::default(),
+            Some(name) => experiments::figures::preset(name)
+                .ok_or_else(|| format!("--size {name:?} is not a preset; expected screen or paper"))?,
+        };
+        if let Some(w) = self.width {
+            o.width = w;
+        }
+        if let Some(h) = self.height {
+            o.height = h;
+        }
+        if let Some(f) = self.font_scale {
+            o.font_scale *= f;
+        }
+        let ((w0, h0), (w1, h1)) = (plots::Output::MIN_SIZE, plots::Output::MAX_SIZE);
+        if !(w0..=w1).contains(&o.width) || !(h0..=h1).contains(&o.height) {
+            return Err(format!(
+                "figure size {}x{} is outside {w0}x{h0} to {w1}x{h1} pixels (--width, --height)",
+                o.width, o.height
+            ));
+        }
+        let (f0, f1) = plots::Output::FONT_SCALE;
+        if !(o.font_scale >= f0 && o.font_scale <= f1) {
+            return Err(format!(
+                "--font-scale gives a text scale of {}; expected {f0} to {f1}",
+                o.font_scale
+            ));
+        }
+        Ok(o)
+    }
 }
 
 /// Prints a line to stdout; a closed pipe (`mpsim list | head -1`) is not an error.
@@ -155,6 +229,24 @@ fn parse_zoom(text: &str) -> Result<plots::Zoom, String> {
     Ok(plots::Zoom { x: Some(x), y })
 }
 
+/// `1 subflow`, `2 subflows`.
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// `5 of 10 bytes delivered`, or for open-ended traffic (nothing
+/// requested) `5 bytes delivered (open-ended traffic)`.
+fn delivered(bytes: u64, requested: Option<u64>) -> String {
+    match requested {
+        Some(r) => format!("{bytes} of {r} bytes delivered"),
+        None => format!("{bytes} bytes delivered (open-ended traffic)"),
+    }
+}
+
 fn bad_input(msg: &str) -> ExitCode {
     eprintln!("{msg}");
     ExitCode::from(2)
@@ -175,7 +267,7 @@ fn flavor(sc: &mut Scenario, f: &Option<String>) -> Result<(), String> {
     }
 }
 
-fn run_and_report(sc: &Scenario, out: &Path, again: &str) -> ExitCode {
+fn run_and_report(sc: &Scenario, out: &Path, again: &str, quiet: bool, figure_output: &plots::Output) -> ExitCode {
     // Refuse to replace a directory that is not a previous run (bad input).
     if !out.join("scenario.ron").exists() && experiments::run::holds_files(out) {
         return bad_input(&format!(
@@ -186,13 +278,20 @@ fn run_and_report(sc: &Scenario, out: &Path, again: &str) -> ExitCode {
     // The figures are drawn in the temporary directory, before it is
     // renamed into place: a run directory is complete or absent.
     let mut figures = Vec::new();
-    let result = experiments::run::run_to_dir_with(sc, out, |tmp, output| {
+    let style = if quiet {
+        experiments::progress::ProgressStyle::Quiet
+    } else {
+        experiments::progress::ProgressStyle::Auto
+    };
+    let progress = experiments::progress::RunProgress::new(&sc.name, sc.stop, style);
+    let result = experiments::run::run_to_dir_observed(sc, out, Some(&progress), |tmp, output| {
         if std::env::var_os("MPSIM_INJECT_PANIC").is_some() {
             // A deliberate broken invariant while the temporary directory
             // exists, for the tests of the panic hook (tests/cli.rs).
             panic!("MPSIM_INJECT_PANIC is set: a deliberate internal error");
         }
-        let drawn = experiments::figures::write_figures(tmp, output).map_err(|e| format!("figures: {e}"))?;
+        let drawn = experiments::figures::write_figures_sized(tmp, output, figure_output)
+            .map_err(|e| format!("figures: {e}"))?;
         figures = drawn
             .iter()
             .filter_map(|f| f.file_name().map(|n| out.join(n)))
@@ -210,15 +309,17 @@ fn run_and_report(sc: &Scenario, out: &Path, again: &str) -> ExitCode {
                     (o, ..) => o.to_string(),
                 };
                 say!(
-                    "connection {i}: {} of {} bytes delivered, {done}, goodput {:.2} Mb/s, {} bytes reinjected, {} subflows",
-                    c.bytes_delivered,
-                    c.bytes_requested.map_or("-".to_string(), |b| b.to_string()),
+                    "connection {i}: {}, {done}, goodput {:.2} Mb/s, {} bytes reinjected, {}",
+                    delivered(c.bytes_delivered, c.bytes_requested),
                     c.goodput_bps / 1e6,
                     c.reinjected_bytes,
-                    c.subflows.len()
+                    plural(c.subflows.len(), "subflow")
                 );
             }
             say!("{} events; run directory: {}", output.metrics.events, out.display());
+            if !quiet && let Some(note) = mptcptrace_note(sc, &output.metrics) {
+                eprintln!("{note}");
+            }
             match output.metrics.outcome {
                 "event_budget_exhausted" => eprintln!(
                     "mpsim: warning: the run stopped early ({}); results cover the run up to there",
@@ -244,6 +345,17 @@ fn run_and_report(sc: &Scenario, out: &Path, again: &str) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A note when the run wrote an MPTCP v1 trace of MPTCP connections:
+/// mptcptrace reads only v0 and gives wrong results on v1 without saying so.
+fn mptcptrace_note(sc: &Scenario, m: &experiments::run::Metrics) -> Option<&'static str> {
+    let flavor = sc.record.pcap_flavor.unwrap_or(sc.mptcp_version).version();
+    let mptcp = m.connections.iter().any(|c| c.mptcp);
+    (sc.record.pcap && mptcp && flavor == models::segment::MptcpVersion::V1).then_some(
+        "mpsim: note: trace.pcap holds MPTCP v1 (for Wireshark and tshark); mptcptrace reads only v0 \
+         and gives wrong results on it: add --pcap-flavor v0 for mptcptrace (docs/outputs.md)",
+    )
 }
 
 /// Broken invariants in a single run (the third error channel) end it
@@ -277,7 +389,7 @@ fn install_signal_handlers() {
 /// the temporary directory).
 fn redraw(
     run_dir: &Path,
-    records: &experiments::run::SequenceFile,
+    records: Option<&experiments::run::SequenceFile>,
     ts: &experiments::timeseries::TimeSeries,
     names: &[String],
     opts: &experiments::figures::FigureOptions,
@@ -289,7 +401,14 @@ fn redraw(
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
     let result = (|| {
         experiments::interrupt::mark_owner(&tmp).map_err(|e| format!("cannot write in {}: {e}", tmp.display()))?;
-        let drawn = experiments::figures::draw_figures(&tmp, records, ts, names, opts)?;
+        let drawn = match records {
+            Some(r) => experiments::figures::draw_figures(&tmp, r, ts, names, opts)?,
+            // A run without sequence.csv: the figures of the time series.
+            None => {
+                let none: &[experiments::run::SeqRecord] = &[];
+                experiments::figures::draw_figures(&tmp, none, ts, names, opts)?
+            }
+        };
         let mut placed = Vec::new();
         for f in drawn {
             let Some(name) = f.file_name() else { continue };
@@ -315,6 +434,50 @@ fn report_figures(written: Result<Vec<PathBuf>, String>) -> ExitCode {
         Err(e) => {
             eprintln!("mpsim: figures: {e}");
             ExitCode::from(1)
+        }
+    }
+}
+
+/// The text of a built-in scenario or sweep named `name`, and whether it
+/// is a sweep.
+fn builtin_text(name: &Path) -> Option<(&'static str, bool)> {
+    let name = name.to_str()?;
+    experiments::builtin::get(name)
+        .map(|t| (t, false))
+        .or_else(|| experiments::builtin::sweep(name).map(|t| (t, true)))
+}
+
+/// `mpsim validate NAME` of a built-in scenario or sweep.
+fn validate_builtin(name: &str) -> ExitCode {
+    let Some((text, is_sweep)) = builtin_text(Path::new(name)) else {
+        return bad_input(&format!("{name}: no such file or built-in scenario or sweep"));
+    };
+    if is_sweep {
+        match experiments::sweep::Sweep::parse(Path::new(name), text, None) {
+            Ok(sw) => {
+                let invalid = sw.points.iter().filter(|p| p.is_err()).count();
+                say!(
+                    "{name}: valid built-in sweep: {} points x {} seeds = {} runs{}",
+                    sw.info.points.len(),
+                    sw.info.seeds.len(),
+                    sw.info.runs(),
+                    if invalid > 0 {
+                        format!("; {invalid} points fail the scenario checks and will be failed runs")
+                    } else {
+                        String::new()
+                    }
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => bad_input(&e.to_string()),
+        }
+    } else {
+        match Scenario::parse(Path::new(name), text) {
+            Ok(_) => {
+                say!("{name}: valid built-in scenario");
+                ExitCode::SUCCESS
+            }
+            Err(e) => bad_input(&e.to_string()),
         }
     }
 }
@@ -449,7 +612,13 @@ fn main() -> ExitCode {
             out,
             seed,
             pcap_flavor,
+            quiet,
+            figures,
         } => {
+            let figure_output = match figures.output() {
+                Ok(o) => o,
+                Err(e) => return bad_input(&e),
+            };
             let mut sc = match Scenario::load(&scenario) {
                 Ok(s) => s,
                 Err(e) => return bad_input(&e.to_string()),
@@ -471,9 +640,20 @@ fn main() -> ExitCode {
             }
             install_panic_hook(&sc, again.clone());
             install_signal_handlers();
-            run_and_report(&sc, &out, &again)
+            run_and_report(&sc, &out, &again, quiet, &figure_output)
         }
-        Command::Reproduce { name, out, pcap_flavor } => {
+        Command::Reproduce {
+            name,
+            out,
+            seed,
+            pcap_flavor,
+            quiet,
+            figures,
+        } => {
+            let figure_output = match figures.output() {
+                Ok(o) => o,
+                Err(e) => return bad_input(&e),
+            };
             let Some(text) = experiments::builtin::get(&name) else {
                 let names: Vec<&str> = experiments::builtin::BUILTIN.iter().map(|b| b.0).collect();
                 return bad_input(&format!(
@@ -485,18 +665,30 @@ fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(e) => return bad_input(&e.to_string()),
             };
+            if let Some(s) = seed {
+                sc.seed = s;
+            }
             if let Err(e) = flavor(&mut sc, &pcap_flavor) {
                 return bad_input(&e);
             }
-            let mut again = format!("mpsim reproduce {name} --out {}", out.display());
+            let mut again = format!("mpsim reproduce {name} --out {} --seed {}", out.display(), sc.seed);
             if let Some(f) = &pcap_flavor {
                 again.push_str(&format!(" --pcap-flavor {f}"));
             }
             install_panic_hook(&sc, again.clone());
             install_signal_handlers();
-            run_and_report(&sc, &out, &again)
+            run_and_report(&sc, &out, &again, quiet, &figure_output)
         }
-        Command::Plot { run_dir, kind, zoom } => {
+        Command::Plot {
+            run_dir,
+            kind,
+            zoom,
+            figures,
+        } => {
+            let figure_output = match figures.output() {
+                Ok(o) => o,
+                Err(e) => return bad_input(&e),
+            };
             if let Some(k) = &kind
                 && !experiments::figures::KINDS.contains(&k.as_str())
             {
@@ -505,6 +697,7 @@ fn main() -> ExitCode {
                     experiments::figures::KINDS.join(", ")
                 ));
             }
+            let zoom_text = zoom.clone();
             let zoom = match zoom.as_deref().map(parse_zoom).transpose() {
                 Ok(z) => z,
                 Err(e) => return bad_input(&e),
@@ -513,9 +706,20 @@ fn main() -> ExitCode {
                 Ok(x) => x,
                 Err(e) => return bad_input(&e),
             };
-            let opts = experiments::figures::FigureOptions { kind, zoom };
+            if let Some(z) = &zoom
+                && let Err(e) = experiments::figures::check_zoom(records.as_ref(), z)
+            {
+                return bad_input(&format!("--zoom {}: {e}", zoom_text.as_deref().unwrap_or_default()));
+            }
+            let scenario = Scenario::load(&run_dir.join("scenario.ron")).map_or(String::new(), |s| s.name);
+            let opts = experiments::figures::FigureOptions {
+                kind,
+                zoom,
+                scenario,
+                output: figure_output,
+            };
             install_signal_handlers();
-            report_figures(redraw(&run_dir, &records, &ts, &names, &opts))
+            report_figures(redraw(&run_dir, records.as_ref(), &ts, &names, &opts))
         }
         Command::List => {
             let all = || experiments::builtin::BUILTIN.iter().chain(experiments::builtin::SWEEPS);
@@ -547,6 +751,9 @@ fn main() -> ExitCode {
             }
             Err(e) => sweep_error(e),
         },
+        Command::Validate { scenario } if !scenario.exists() && builtin_text(&scenario).is_some() => {
+            validate_builtin(&scenario.display().to_string())
+        }
         Command::Validate { scenario } if is_sweep_file(&scenario) => {
             match experiments::sweep::Sweep::load(&scenario) {
                 Ok(sw) => {

@@ -112,6 +112,19 @@ pub fn num(x: f64) -> String {
     if x.is_finite() { format!("{x}") } else { String::new() }
 }
 
+/// A statistic as `summary.csv` writes it: rounded to 12 significant
+/// digits, then the shortest text of that value (`0.15`, not
+/// `0.15000000000000002`; the samples themselves have fewer digits than
+/// that of meaning).
+pub fn stat_num(x: f64) -> String {
+    if !x.is_finite() {
+        return String::new();
+    }
+    let rounded: f64 = format!("{x:.11e}").parse().unwrap_or(x);
+    // -0 reads as 0.
+    num(rounded + 0.0)
+}
+
 /// One CSV line (with its newline) of `fields`.
 pub fn csv_line(fields: &[String]) -> String {
     let mut w = csv::WriterBuilder::new()
@@ -165,12 +178,14 @@ pub fn results_csv(info: &PlanInfo, rows: &[Vec<String>]) -> String {
 /// Mean, sample standard deviation and 95% confidence half-width
 /// (Student's t) of finite samples; None for no sample. With one sample the
 /// spread is unknown: sd and interval are None (written empty).
+///
+/// The sums are taken of the differences from the first sample (the
+/// shifted-data algorithm), so identical samples have exactly their value
+/// as mean and exactly 0 as sd, not float noise such as 4e-15.
 pub fn stats(samples: &[f64]) -> Option<(f64, Option<f64>, Option<f64>)> {
     let n = samples.len();
-    if n == 0 {
-        return None;
-    }
-    let mean = samples.iter().sum::<f64>() / n as f64;
+    let &first = samples.first()?;
+    let mean = first + samples.iter().map(|v| v - first).sum::<f64>() / n as f64;
     if n == 1 {
         return Some((mean, None, None));
     }
@@ -206,9 +221,9 @@ pub fn summary_csv(info: &PlanInfo, rows: &[Vec<String>]) -> String {
             match stats(values) {
                 None => line.extend([String::new(), String::new(), String::new()]),
                 Some((mean, sd, ci)) => {
-                    line.push(num(mean));
-                    line.push(sd.map_or(String::new(), num));
-                    line.push(ci.map_or(String::new(), num));
+                    line.push(stat_num(mean));
+                    line.push(sd.map_or(String::new(), stat_num));
+                    line.push(ci.map_or(String::new(), stat_num));
                 }
             }
         }
@@ -285,6 +300,28 @@ mod tests {
     fn stats_of_one_sample_leave_spread_unknown() {
         assert_eq!(stats(&[5.0]), Some((5.0, None, None)));
         assert_eq!(stats(&[]), None);
+    }
+
+    #[test]
+    fn identical_samples_have_their_value_as_mean_and_an_sd_and_interval_of_exactly_0() {
+        for v in [0.1, 1.0 / 3.0, 47.123456789, 1e-7, 12_345_678.9] {
+            let (m, sd, ci) = stats(&[v; 5]).unwrap();
+            assert_eq!(m, v);
+            assert_eq!(sd, Some(0.0));
+            assert_eq!(ci, Some(0.0));
+            assert_eq!(stat_num(sd.unwrap()), "0");
+        }
+        // The plain mean of these has noise: (3 x 0.1) / 3 != 0.1.
+        assert_ne!([0.1; 3].iter().sum::<f64>() / 3.0, 0.1);
+    }
+
+    #[test]
+    fn summary_statistics_are_written_to_12_significant_digits() {
+        assert_eq!(stat_num((0.1 + 0.2) / 2.0), "0.15");
+        assert_eq!(stat_num(4.303 * 2.0 / 3f64.sqrt()), "4.96867641665");
+        assert_eq!(stat_num(28.0), "28");
+        assert_eq!(stat_num(-0.0), "0");
+        assert_eq!(stat_num(f64::NAN), "");
     }
 
     #[test]
