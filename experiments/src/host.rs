@@ -313,6 +313,7 @@ impl Host {
 fn client_app(t: &Traffic, now: SimTime) -> AppState {
     let mut a = AppState {
         last_progress_at: now,
+        oracle: DeliveryOracle::for_app(),
         ..AppState::default()
     };
     match *t {
@@ -340,6 +341,7 @@ fn client_app(t: &Traffic, now: SimTime) -> AppState {
 fn server_app(t: &Traffic, now: SimTime) -> AppState {
     let mut a = AppState {
         last_progress_at: now,
+        oracle: DeliveryOracle::for_app(),
         ..AppState::default()
     };
     match *t {
