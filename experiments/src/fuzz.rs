@@ -21,7 +21,8 @@
 //!   replaced by an edge value, a name replaced by another name).
 //!
 //! The property ([`check`]): parsing and running do not panic; the text is
-//! either refused with a located error (line and column) or it runs within
+//! either refused with a located error (line and column, and what is
+//! expected) or it runs within
 //! the run's event budget (the livelock guard; a run that exhausts it is a
 //! failure, not a pass), its delivery oracle holds, no connection delivers
 //! more than requested, and a connection is `completed` exactly when every
@@ -568,7 +569,9 @@ pub fn check(case: &Case) -> Verdict {
     let mut sc = match parsed {
         Err(p) => return Verdict::Failed(format!("panic while parsing: {}", panic_text(&*p))),
         Ok(Err(e)) if e.line == 0 || e.col == 0 => return Verdict::Failed(format!("an error without a place: {e}")),
-        Ok(Err(e)) if e.message.is_empty() => return Verdict::Failed(format!("an error without a message: {e}")),
+        Ok(Err(e)) if !e.message.contains("expected") => {
+            return Verdict::Failed(format!("an error that does not say what is expected: {e}"));
+        }
         Ok(Err(_)) => return Verdict::Refused,
         Ok(Ok(sc)) => sc,
     };

@@ -334,7 +334,10 @@ impl TopologySpec {
         }
         if let Some((h, i)) = end.split_once('.') {
             let Some(host) = self.host(h) else {
-                return Err(format!("{end:?} names no host {h:?}"));
+                return Err(format!(
+                    "{end:?} names no host {h:?}; expected HOST.IFACE with HOST one of {}",
+                    quoted(self.hosts.iter().map(|x| x.name.as_str()))
+                ));
             };
             return match self.hosts[host].interfaces.iter().position(|x| x.name == i) {
                 Some(iface) => Ok(End::Iface { host, iface }),
