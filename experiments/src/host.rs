@@ -386,6 +386,7 @@ impl Host {
 fn client_app(t: &Traffic, now: SimTime) -> AppState {
     let mut a = AppState {
         last_progress_at: now,
+        oracle: DeliveryOracle::for_app(),
         ..AppState::default()
     };
     match *t {
@@ -415,6 +416,7 @@ fn client_app(t: &Traffic, now: SimTime) -> AppState {
 fn server_app(t: &Traffic, now: SimTime, onoff_rng: Option<SimRng>) -> AppState {
     let mut a = AppState {
         last_progress_at: now,
+        oracle: DeliveryOracle::for_app(),
         ..AppState::default()
     };
     match *t {

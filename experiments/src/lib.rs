@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod demo;
 pub mod figures;
 pub mod flowstats;
+pub mod fuzz;
 pub mod host;
 pub mod interrupt;
 pub mod oracle;

@@ -96,6 +96,12 @@ impl fmt::Display for Violation {
     }
 }
 
+/// Set (to anything) in the environment, every oracle of the process
+/// expects its first byte one DSN later than it comes, so the first
+/// delivery is a violation: a deliberate fault for the test of the
+/// command line's exit code (`tests/cli.rs`), as `MPSIM_INJECT_PANIC` is.
+pub const INJECT_ENV: &str = "MPSIM_INJECT_DELIVERY_FAULT";
+
 /// The expected next DSN of one receiving application.
 #[derive(Clone, Debug, Default)]
 pub struct DeliveryOracle {
@@ -104,16 +110,30 @@ pub struct DeliveryOracle {
     /// The first data DSN, once known.
     first_dsn: u64,
     delivered_bytes: u64,
+    /// Added to the first expected DSN: 0, or 1 for the injected fault.
+    skew: u64,
 }
 
 impl DeliveryOracle {
+    /// The oracle of a receiving application: [`DeliveryOracle::default`],
+    /// or a deliberately wrong one when [`INJECT_ENV`] is set (read once
+    /// per process).
+    pub fn for_app() -> Self {
+        static INJECT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        DeliveryOracle {
+            skew: u64::from(*INJECT.get_or_init(|| std::env::var_os(INJECT_ENV).is_some())),
+            ..DeliveryOracle::default()
+        }
+    }
+
     /// Checks a delivery of `range`, the connection's first data DSN being
     /// `first_dsn`. On success, the next delivery must begin at
     /// `range.end`.
     pub fn on_delivery(&mut self, first_dsn: u64, range: Range<u64>) -> Result<(), Fault> {
+        let skew = self.skew;
         let expected = *self.next_dsn.get_or_insert_with(|| {
             self.first_dsn = first_dsn;
-            first_dsn
+            first_dsn.wrapping_add(skew)
         });
         if range.end <= range.start {
             return Err(Fault::Empty);

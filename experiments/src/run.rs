@@ -972,8 +972,9 @@ fn usable(sf: &models::mptcp::Subflow, host: &Host, peer: &Host) -> bool {
 ///   SND.UNA < the end of what its application wrote), its data-ACK has
 ///   not advanced for at least max([`STALL_RTOS`] x the largest base RTO
 ///   of its usable subflows, [`STALL_MIN`]), and it has a usable subflow
-///   now (see [`usable`]; a backup subflow counts only when no other is
-///   usable, as a backup is used only then). The time is that end's last
+///   now (open, ESTABLISHED or CLOSE-WAIT, both ends' interfaces up; a
+///   backup subflow counts only when no other is usable, as a backup is
+///   used only then). The time is that end's last
 ///   data-ACK advance (the earliest, if both ends stalled).
 /// - `incomplete`: none of these: the transfer was still progressing at
 ///   the stop (or never started).

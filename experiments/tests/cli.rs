@@ -311,6 +311,54 @@ fn an_internal_error_exits_70_with_the_seed_and_a_command_that_repeats_it() {
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
+/// A delivery that breaks the oracle (injected with
+/// MPSIM_INJECT_DELIVERY_FAULT: every oracle expects its first byte one
+/// DSN late) ends the run at once with its own exit code, 65, naming the
+/// connection, the range and the simulated time, then the seed and a
+/// command that repeats it; nothing is written.
+#[test]
+fn a_delivery_the_oracle_refuses_exits_65_naming_the_connection_range_and_time() {
+    let input = scratch("oracle-input");
+    let case = input.join("small.ron");
+    std::fs::write(&case, SMALL).unwrap();
+    let dir = scratch("oracle");
+    let out = dir.join("run");
+    let o = Command::new(env!("CARGO_BIN_EXE_mpsim"))
+        .args([
+            "run",
+            case.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--seed",
+            "4",
+        ])
+        .env("MPSIM_INJECT_DELIVERY_FAULT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(65), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("mpsim: delivery oracle: connection 0 (client end) at "),
+        "{e}"
+    );
+    assert!(e.contains("data sequence numbers "), "{e}");
+    assert!(e.contains("bytes delivered twice"), "{e}");
+    assert!(e.contains("seed 4"), "{e}");
+    assert!(e.contains("repeat it with: mpsim run"), "{e}");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    // Without the fault, the same run holds.
+    let o = mpsim(&[
+        "run",
+        case.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--seed",
+        "4",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 /// A run of `SMALL` long enough to be interrupted: 1 GB at 100 Mb/s.
 fn long_run() -> String {
     SMALL

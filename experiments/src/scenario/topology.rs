@@ -348,7 +348,7 @@ impl TopologySpec {
         if let Some((h, i)) = end.split_once('.') {
             let Some(host) = self.host(h) else {
                 return Err(format!(
-                    "{end:?} names no host {h:?}; expected HOST.IFACE with one of the hosts {}",
+                    "{end:?} names no host {h:?}; expected HOST.IFACE with HOST one of {}",
                     quoted(self.hosts.iter().map(|x| x.name.as_str()))
                 ));
             };

@@ -119,7 +119,12 @@ impl DataSender {
         if self.data_fin.is_some() {
             return 0;
         }
-        let n = len.min(self.free_bytes());
+        // Capped where the data sequence space ends (one DSN kept for the
+        // DATA_FIN): a send buffer near u64::MAX (a scenario's `snd_buf` of
+        // 2^64 - 1 bytes) took an open-ended writer's u64::MAX bytes at
+        // once and wrapped `write_end` below `snd_una` (found by the fuzzer:
+        // the delivery oracle saw more bytes delivered than written).
+        let n = len.min(self.free_bytes()).min(u64::MAX - 1 - self.write_end);
         self.write_end += n;
         n
     }
@@ -468,6 +473,18 @@ mod tests {
         assert_eq!(r.on_data(2001..3001), 2000);
         assert_eq!(r.read(u64::MAX), 3000);
         assert_eq!(r.window_bytes(), u64::MAX);
+    }
+
+    #[test]
+    fn a_send_buffer_of_u64_max_bytes_takes_writes_without_wrapping_the_data_sequence_space() {
+        let mut s = DataSender::new(1000, u64::MAX);
+        let n = s.write(u64::MAX);
+        assert_eq!(s.write_end(), u64::MAX - 1);
+        assert_eq!(n, u64::MAX - 1 - 1001);
+        assert!(s.write_end() > s.snd_una());
+        assert_eq!(s.write(5), 0);
+        s.close();
+        assert_eq!(s.data_fin(), Some(u64::MAX - 1));
     }
 
     #[test]

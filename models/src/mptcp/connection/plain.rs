@@ -4,6 +4,11 @@
 
 use super::*;
 
+/// The most bytes plain TCP hands its one subflow ahead of what it has
+/// sent: more than any default buffer (`snd_buf` is 4 MiB), so that
+/// behaviour is unchanged there.
+pub(super) const PLAIN_BACKLOG_BYTES: u64 = 64 << 20;
+
 impl Connection {
     /// Plain TCP (no MP_CAPABLE): the data sequence space is the subflow's
     /// own sequence space, so data-ACKs are TCP ACKs.
@@ -35,7 +40,18 @@ impl Connection {
             return;
         }
         loop {
-            let room = self.subflows[idx].tcp.send_space();
+            // At most PLAIN_BACKLOG_BYTES handed to the subflow and not yet
+            // sent: the rest waits in the connection's send buffer and
+            // follows as the subflow sends. A send buffer of 2^64 - 1 bytes
+            // (a scenario's `snd_buf`) and an open-ended writer queued
+            // 1 MiB chunks for ever and exhausted memory (found by the
+            // fuzzer). The subflow sends the same bytes either way: it
+            // always has unsent data while the connection does.
+            let backlog = self.subflows[idx].tcp.unsent_bytes();
+            let room = self.subflows[idx]
+                .tcp
+                .send_space()
+                .min(PLAIN_BACKLOG_BYTES.saturating_sub(backlog));
             let Some(r) = self.tx.take_new(idx, room.min(1 << 20)) else {
                 break;
             };

@@ -109,3 +109,19 @@ fn a_client_whose_syn_ack_has_no_mp_capable_falls_back_to_plain_tcp() {
     assert_eq!(n.client.read, 300_000);
     assert_eq!(n.server.read, 100_000);
 }
+
+#[test]
+fn plain_tcp_with_a_send_buffer_of_u64_max_bytes_hands_its_subflow_a_bounded_backlog() {
+    let mut client = cfg(Role::Client, Arc::new(IosNoneConfig {}));
+    client.snd_buf_bytes = u64::MAX;
+    let mut n = Net::with(client, cfg(Role::Server, linux_default()), &[(wifi(), 10)]);
+    n.client.to_write = u64::MAX - 1_000_000;
+    n.run(at_ms(2_000));
+    let sf = &n.a.subflows()[0].tcp;
+    assert!(
+        sf.unsent_bytes() <= super::super::plain::PLAIN_BACKLOG_BYTES,
+        "{} bytes queued on the subflow",
+        sf.unsent_bytes()
+    );
+    assert!(n.server.read > 1_000_000, "data flows: {} bytes read", n.server.read);
+}
