@@ -41,42 +41,34 @@ pub struct Assembled {
     pub host_addrs: Vec<Vec<u32>>,
 }
 
-fn link_config(l: &crate::scenario::LinkSpec) -> LinkConfig {
+/// The scenario's link traces, each file read and parsed once, by path.
+type Traces = std::collections::BTreeMap<String, std::sync::Arc<sim_core::DeliveryTrace>>;
+
+/// Reads every trace the scenario's links name (a FatTree may name one
+/// trace on hundreds of links). The scenario's check read them already, so
+/// an error here is a file changed since: an error, not a panic.
+fn load_traces(sc: &Scenario) -> Result<Traces, String> {
+    let mut traces = Traces::new();
+    for l in sc.link_specs() {
+        if let Some(path) = l.trace
+            && !traces.contains_key(&path)
+        {
+            let t = crate::scenario::load_trace(&path)?;
+            traces.insert(path, std::sync::Arc::new(t));
+        }
+    }
+    Ok(traces)
+}
+
+fn link_config(l: &crate::scenario::LinkSpec, traces: &Traces) -> LinkConfig {
     LinkConfig {
         rate: l.rate,
         delay: l.delay,
         buffer: l.resolved_buffer(),
         loss: l.loss.clone(),
         jitter: l.jitter,
-        trace: l
-            .trace
-            .as_deref()
-            .map(|p| load_cached_trace(p).expect("assemble loaded every trace first")),
+        trace: l.trace.as_ref().and_then(|p| traces.get(p).cloned()),
     }
-}
-
-/// A trace file, parsed once per content (a FatTree names the same trace
-/// on hundreds of links; a sweep on every run); the file is read each time,
-/// so a trace edited between runs is read anew. `assemble` loads each
-/// before it builds links, so an unreadable one (changed since the
-/// scenario was checked) is an error, not a panic.
-fn load_cached_trace(path: &str) -> Result<std::sync::Arc<sim_core::DeliveryTrace>, String> {
-    use std::collections::BTreeMap;
-    use std::sync::{Arc, Mutex, OnceLock};
-    type Cache = Mutex<BTreeMap<Vec<u8>, Arc<sim_core::DeliveryTrace>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let bytes = crate::scenario::read_input(std::path::Path::new(path))
-        .map_err(|e| format!("cannot read the trace {path}: {e}"))?;
-    let mut cache = CACHE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(t) = cache.get(&bytes) {
-        return Ok(t.clone());
-    }
-    let t = Arc::new(crate::scenario::parse_trace(path, &bytes)?);
-    cache.insert(bytes, t.clone());
-    Ok(t)
 }
 
 fn pm_kind(kind: IfaceKind) -> PmIfaceKind {
@@ -94,14 +86,10 @@ pub fn assemble(
     rng: &RngStreams,
     report_segments: bool,
 ) -> Result<Assembled, String> {
-    for l in sc.link_specs() {
-        if let Some(path) = &l.trace {
-            load_cached_trace(path)?;
-        }
-    }
+    let traces = load_traces(sc)?;
     match &sc.topology {
-        Some(t) => Ok(assemble_topology(sc, &t.graph(), conns, rng, report_segments)),
-        None => assemble_one_client(sc, rng, report_segments),
+        Some(t) => Ok(assemble_topology(sc, &t.graph(), conns, rng, report_segments, &traces)),
+        None => assemble_one_client(sc, rng, report_segments, &traces),
     }
 }
 
@@ -120,6 +108,7 @@ fn assemble_topology(
     conns: &[ConnectionSpec],
     rng: &RngStreams,
     report_segments: bool,
+    traces: &Traces,
 ) -> Assembled {
     use rand::Rng;
     let version = sc.mptcp_version.version();
@@ -128,8 +117,8 @@ fn assemble_topology(
     let mut attached: Vec<Vec<Vec<LinkId>>> = t.hosts.iter().map(|h| vec![Vec::new(); h.interfaces.len()]).collect();
     for l in &t.links {
         let name = l.resolved_name();
-        let ab = net.add_link(&format!("{name}.ab"), link_config(&l.forward), rng);
-        let ba = net.add_link(&format!("{name}.ba"), link_config(l.resolved_reverse()), rng);
+        let ab = net.add_link(&format!("{name}.ab"), link_config(&l.forward, traces), rng);
+        let ba = net.add_link(&format!("{name}.ba"), link_config(l.resolved_reverse(), traces), rng);
         link_ids.extend([ab, ba]);
         for end in [&l.between.0, &l.between.1] {
             if let Ok(End::Iface { host, iface }) = t.resolve(end) {
@@ -208,7 +197,12 @@ fn assemble_topology(
 }
 
 /// Builds the one-client form of a checked scenario.
-fn assemble_one_client(sc: &Scenario, rng: &RngStreams, report_segments: bool) -> Result<Assembled, String> {
+fn assemble_one_client(
+    sc: &Scenario,
+    rng: &RngStreams,
+    report_segments: bool,
+    traces: &Traces,
+) -> Result<Assembled, String> {
     let version = sc.mptcp_version.version();
     let mut net: Network<Segment> = Network::new();
     let mut topo = Topology::new();
@@ -233,8 +227,8 @@ fn assemble_one_client(sc: &Scenario, rng: &RngStreams, report_segments: bool) -
                 (ports[o], net.add_iface(&spec.name, &[]))
             }
             (None, Some(u), Some(d)) => {
-                let up = net.add_link(&format!("{}.up", spec.name), link_config(u), rng);
-                let down = net.add_link(&format!("{}.down", spec.name), link_config(d), rng);
+                let up = net.add_link(&format!("{}.up", spec.name), link_config(u, traces), rng);
+                let down = net.add_link(&format!("{}.down", spec.name), link_config(d, traces), rng);
                 link_ids.push(up);
                 link_ids.push(down);
                 let port = topo.add_port(&format!("client.{}", spec.name), CLIENT, 0);

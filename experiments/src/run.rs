@@ -676,7 +676,6 @@ fn run_with_sequence(
         host_names,
         host_addrs,
     } = crate::assemble::assemble(sc, &conns, &rng, report_segments)?;
-    let link_names: Vec<(LinkId, String)> = link_ids.iter().map(|&l| (l, net.link_name(l).to_string())).collect();
     let capture = capture_point(
         sc,
         &host_names,
@@ -684,7 +683,7 @@ fn run_with_sequence(
         &iface_names,
         &iface_addrs,
         &conn_hosts,
-        &link_names,
+        &|name| link_ids.iter().copied().find(|&l| net.link_name(l) == name),
     )?;
     let endpoint_addrs = iface_addrs.clone();
     let pcap = match &opts.pcap_path {
@@ -899,7 +898,7 @@ fn capture_point(
     iface_names: &[String],
     iface_addrs: &[u32],
     conn_hosts: &[(usize, usize)],
-    link_names: &[(LinkId, String)],
+    link_named: &dyn Fn(&str) -> Option<LinkId>,
 ) -> Result<Capture, String> {
     let Some(at) = &sc.record.pcap_at else {
         return Ok(Capture::Host {
@@ -910,8 +909,8 @@ fn capture_point(
     if let Some(h) = host_names.iter().position(|n| n == at) {
         return Ok(Capture::Host { host: h, addrs: None });
     }
-    if let Some((id, _)) = link_names.iter().find(|(_, n)| n == at) {
-        return Ok(Capture::Link(*id));
+    if let Some(id) = link_named(at) {
+        return Ok(Capture::Link(id));
     }
     let i = iface_names
         .iter()

@@ -62,12 +62,7 @@ pub struct LinkSpec {
 /// Reads and parses the trace file `path`; errors say where in it.
 pub fn load_trace(path: &str) -> Result<sim_core::DeliveryTrace, String> {
     let bytes = read_input(Path::new(path)).map_err(|e| format!("cannot read the trace {path}: {e}"))?;
-    parse_trace(path, &bytes)
-}
-
-/// Parses the bytes of the trace file `path`; errors say where in it.
-pub fn parse_trace(path: &str, bytes: &[u8]) -> Result<sim_core::DeliveryTrace, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| format!("the trace {path} is not UTF-8 text"))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| format!("the trace {path} is not UTF-8 text"))?;
     sim_core::DeliveryTrace::parse(text).map_err(|e| format!("{path}:{}:{}: {}", e.line, e.col, e.message))
 }
 

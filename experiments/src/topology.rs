@@ -274,12 +274,7 @@ mod tests {
             src_port: src.1,
             dst_addr: dst.0,
             dst_port: dst.1,
-            seq: 0,
-            ack: 0,
-            flags: Default::default(),
-            window: 0,
-            payload_len: 0,
-            options: Default::default(),
+            ..Default::default()
         }
     }
 

@@ -79,22 +79,35 @@ fn scenario_text(c: &Case) -> String {
     s
 }
 
+/// Parses a generated scenario and runs it with an event budget: the
+/// scenario as run (for failure messages) and the output. A parse error,
+/// a run error or a panic fails the case with the seed and the scenario.
+fn parse_and_run(name: &str, text: &str, seed: u64, budget: u64) -> (String, experiments::run::RunOutput) {
+    let sc = Scenario::parse(Path::new(name), text)
+        .unwrap_or_else(|e| panic!("generated scenario does not parse: {e}\n{text}"));
+    let shown = resolved_ron(&sc).unwrap();
+    let out = std::panic::catch_unwind(|| {
+        run(
+            &sc,
+            &RunOptions {
+                event_budget: Some(budget),
+                ..Default::default()
+            },
+        )
+    });
+    match out {
+        Ok(Ok(o)) => (shown, o),
+        Ok(Err(e)) => panic!("run failed: {e}\nseed {seed}\n{shown}"),
+        Err(_) => panic!("run panicked\nseed {seed}\n{shown}"),
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn every_byte_arrives_once_in_order_and_no_run_panics_or_livelocks(c in case()) {
-        let text = scenario_text(&c);
-        let sc = Scenario::parse(Path::new("random.ron"), &text)
-            .unwrap_or_else(|e| panic!("generated scenario does not parse: {e}\n{text}"));
-        let shown = resolved_ron(&sc).unwrap();
-        let budget = 3_000_000;
-        let out = std::panic::catch_unwind(|| run(&sc, &RunOptions { event_budget: Some(budget), ..Default::default() }));
-        let out = match out {
-            Ok(Ok(o)) => o,
-            Ok(Err(e)) => panic!("run failed: {e}\nseed {}\n{shown}", c.seed),
-            Err(_) => panic!("run panicked\nseed {}\n{shown}", c.seed),
-        };
+        let (shown, out) = parse_and_run("random.ron", &scenario_text(&c), c.seed, 3_000_000);
         let m = &out.metrics;
         prop_assert_ne!(m.outcome, "event_budget_exhausted", "event budget exhausted (livelock?)\nseed {}\n{}", c.seed, shown);
         let conn = &m.connections[0];
@@ -259,17 +272,8 @@ proptest! {
 
     #[test]
     fn over_random_topologies_every_byte_arrives_once_and_no_run_panics_or_livelocks(c in topo_case()) {
-        let text = topo_text(&c);
-        let sc = Scenario::parse(Path::new("random-topology.ron"), &text)
-            .unwrap_or_else(|e| panic!("generated scenario does not parse: {e}\n{text}"));
-        let shown = resolved_ron(&sc).unwrap();
         let budget = 5_000_000;
-        let out = std::panic::catch_unwind(|| run(&sc, &RunOptions { event_budget: Some(budget), ..Default::default() }));
-        let out = match out {
-            Ok(Ok(o)) => o,
-            Ok(Err(e)) => panic!("run failed: {e}\nseed {}\n{shown}", c.seed),
-            Err(_) => panic!("run panicked\nseed {}\n{shown}", c.seed),
-        };
+        let (shown, out) = parse_and_run("random-topology.ron", &topo_text(&c), c.seed, budget);
         let m = &out.metrics;
         prop_assert!(m.events < budget, "event budget exhausted (livelock?)\nseed {}\n{}", c.seed, shown);
         // Loss only on router links, at most 3%, and flaps of at most 3 s

@@ -90,15 +90,23 @@ fn sweep_cli(file: &Path, out: &Path, extra: &[&str]) -> Output {
     o
 }
 
-#[test]
-fn results_are_byte_identical_with_one_thread_and_with_two() {
-    let d = fresh_dir("threads");
-    let f = write(&d, "s.ron", &small());
+/// Runs the sweep `body` with `--jobs 1` and `--jobs 2` in a fresh `dir`,
+/// asserts both results.csv and both summary.csv are identical, and
+/// returns results.csv.
+fn results_at_one_and_two_threads(dir: &str, body: &str) -> String {
+    let d = fresh_dir(dir);
+    let f = write(&d, "s.ron", body);
     sweep_cli(&f, &d.join("j1"), &["--jobs", "1"]);
     sweep_cli(&f, &d.join("j2"), &["--jobs", "2"]);
     let (a, b) = (read(&d.join("j1/results.csv")), read(&d.join("j2/results.csv")));
     assert_eq!(a, b);
     assert_eq!(read(&d.join("j1/summary.csv")), read(&d.join("j2/summary.csv")));
+    a
+}
+
+#[test]
+fn results_are_byte_identical_with_one_thread_and_with_two() {
+    let a = results_at_one_and_two_threads("threads", &small());
     // 2 x 2 points x 2 seeds, all finished, in run order.
     let rows: Vec<&str> = a.lines().collect();
     assert_eq!(rows.len(), 1 + 8, "{a}");
@@ -798,13 +806,7 @@ const FAT_TREE_SWEEP: &str = r#"Sweep(
 
 #[test]
 fn a_sweep_over_many_hosts_is_byte_identical_with_one_thread_and_with_two() {
-    let d = fresh_dir("threads-many-hosts");
-    let f = write(&d, "s.ron", FAT_TREE_SWEEP);
-    sweep_cli(&f, &d.join("j1"), &["--jobs", "1"]);
-    sweep_cli(&f, &d.join("j2"), &["--jobs", "2"]);
-    let (a, b) = (read(&d.join("j1/results.csv")), read(&d.join("j2/results.csv")));
-    assert_eq!(a, b);
-    assert_eq!(read(&d.join("j1/summary.csv")), read(&d.join("j2/summary.csv")));
+    let a = results_at_one_and_two_threads("threads-many-hosts", FAT_TREE_SWEEP);
     let rows: Vec<&str> = a.lines().collect();
     assert_eq!(rows.len(), 1 + 6, "{a}");
     assert!(

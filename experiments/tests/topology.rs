@@ -248,12 +248,7 @@ fn probe(src: u32, dst: u32) -> models::segment::Segment {
         dst_addr: dst,
         src_port: 40000,
         dst_port: 80,
-        seq: 0,
-        ack: 0,
-        flags: Default::default(),
-        window: 0,
-        payload_len: 0,
-        options: Default::default(),
+        ..Default::default()
     }
 }
 

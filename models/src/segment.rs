@@ -339,8 +339,9 @@ pub struct TcpOptions {
     pub mptcp: MptcpOptions,
 }
 
-/// One TCP segment. Addresses identify the subflow's 4-tuple.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// One TCP segment. Addresses identify the subflow's 4-tuple. The default
+/// is an empty segment between addresses 0 (for fixtures and route probes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Segment {
     /// Source IPv4 address.
     pub src_addr: u32,

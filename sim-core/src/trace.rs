@@ -141,9 +141,9 @@ impl DeliveryTrace {
         let n = self.ms.len() as u64;
         let period_ns = self.period_ms() as u128 * 1_000_000;
         let cycle = (t.as_nanos() as u128 / period_ns) as u64;
-        // Within this cycle, or the next (an opportunity at the period's
-        // last ms is also the next cycle's time 0 when the trace starts at 0).
-        for c in [cycle.saturating_sub(1), cycle, cycle + 1] {
+        // Within this cycle, or else the next (every opportunity of the
+        // cycles before is at or before this cycle's start, so not after t).
+        for c in [cycle, cycle + 1] {
             let base = c as u128 * period_ns;
             let i = self
                 .ms

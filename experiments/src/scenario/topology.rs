@@ -762,13 +762,6 @@ fn probe_segment(src: u32, dst: u32) -> models::segment::Segment {
     models::segment::Segment {
         src_addr: src,
         dst_addr: dst,
-        src_port: 0,
-        dst_port: 0,
-        seq: 0,
-        ack: 0,
-        flags: Default::default(),
-        window: 0,
-        payload_len: 0,
-        options: Default::default(),
+        ..Default::default()
     }
 }

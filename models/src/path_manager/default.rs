@@ -47,6 +47,18 @@ impl LinuxDefault {
     }
 }
 
+impl LinuxDefault {
+    /// Which side this path manager runs for.
+    pub(super) fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Queues an action of a path manager built on this core (`ndiffports`).
+    pub(super) fn push_action(&mut self, action: PmAction) {
+        self.actions.push_back(action);
+    }
+}
+
 impl PathManager for LinuxDefault {
     fn name(&self) -> &'static str {
         "default"

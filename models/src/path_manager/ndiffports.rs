@@ -21,48 +21,26 @@
 //! Simplified: the module's worker releases the socket lock between subflows;
 //! here all the MP_JOINs are asked for at once (their SYNs leave back to back).
 
-use std::collections::{BTreeMap, VecDeque};
-
 use sim_core::SimTime;
 
-use super::{IfaceId, Interfaces, PathManager, Phase, PmAction, PmEvent, RemoteAddr, Role, SubflowId};
+use super::default::LinuxDefault;
+use super::{PathManager, PmAction, PmEvent, RemoteAddr, Role};
 
-/// Linux "ndiffports": `num_subflows` subflows over one address pair.
+/// Linux "ndiffports": `num_subflows` subflows over one address pair. The
+/// MPTCP core's behaviour (the initial subflow, joins accepted, REMOVE_ADDR)
+/// is `default`'s; this module only adds the extra subflows.
 #[derive(Debug)]
 pub struct NDiffPorts {
-    role: Role,
+    core: LinuxDefault,
     num_subflows: u32,
-    ifaces: Interfaces,
-    phase: Phase,
-    /// Live subflows and the peer address id each goes to.
-    subflows: BTreeMap<SubflowId, u8>,
-    actions: VecDeque<PmAction>,
 }
 
 impl NDiffPorts {
     /// A path manager for the `role` side that aims at `num_subflows`.
     pub fn new(role: Role, num_subflows: u32) -> Self {
         NDiffPorts {
-            role,
+            core: LinuxDefault::new(role),
             num_subflows,
-            ifaces: Interfaces::default(),
-            phase: Phase::Idle,
-            subflows: BTreeMap::new(),
-            actions: VecDeque::new(),
-        }
-    }
-
-    fn open_more(&mut self, iface: IfaceId, remote_addr: u32) {
-        // Linux mptcp_ndiffports.c create_subflow_worker: while
-        // cnt_subflows < num_subflows, mptcp_init4_subsockets from the
-        // initial subflow's local address (id 0) to the peer's (id 0).
-        for _ in 1..self.num_subflows {
-            self.actions.push_back(PmAction::OpenSubflow {
-                iface,
-                local_addr_id: 0,
-                remote: RemoteAddr::initial(remote_addr),
-                backup: false,
-            });
         }
     }
 }
@@ -72,58 +50,38 @@ impl PathManager for NDiffPorts {
         "ndiffports"
     }
 
-    fn handle_event(&mut self, _now: SimTime, event: PmEvent) {
-        match event {
-            PmEvent::InterfaceUp { iface, info } => {
-                self.ifaces.set_up(iface, info);
-                self.actions.extend(self.phase.interface_up(&self.ifaces, true));
-            }
-            PmEvent::InterfaceDown { iface } => {
-                self.ifaces.set_down(iface);
-            }
-            PmEvent::ConnectRequested { remote_addr } => {
-                let connect = self.phase.connect_requested(self.role, &self.ifaces, remote_addr, true);
-                self.actions.extend(connect);
-            }
+    fn handle_event(&mut self, now: SimTime, event: PmEvent) {
+        let opened_on = match event {
             PmEvent::ConnectionEstablished {
-                subflow,
                 iface,
                 remote_addr,
-                mptcp,
-            } => {
-                self.phase = if mptcp { Phase::Established } else { Phase::PlainTcp };
-                self.subflows.insert(subflow, 0);
-                if mptcp && self.role == Role::Client {
-                    self.open_more(iface, remote_addr);
-                }
+                mptcp: true,
+                ..
+            } if self.core.role() == Role::Client => Some((iface, remote_addr)),
+            _ => None,
+        };
+        self.core.handle_event(now, event);
+        if let Some((iface, remote_addr)) = opened_on {
+            // Linux mptcp_ndiffports.c create_subflow_worker: while
+            // cnt_subflows < num_subflows, mptcp_init4_subsockets from the
+            // initial subflow's local address (id 0) to the peer's (id 0).
+            for _ in 1..self.num_subflows {
+                self.core.push_action(PmAction::OpenSubflow {
+                    iface,
+                    local_addr_id: 0,
+                    remote: RemoteAddr::initial(remote_addr),
+                    backup: false,
+                });
             }
-            PmEvent::SubflowEstablished { subflow, remote, .. } => {
-                self.subflows.insert(subflow, remote.id);
-            }
-            PmEvent::SubflowClosed { subflow, .. } => {
-                self.subflows.remove(&subflow);
-            }
-            PmEvent::AddressRemoved { id } => {
-                super::reset_subflows(&mut self.subflows, &mut self.actions, |&rem_id| rem_id == id);
-            }
-            PmEvent::ConnectionClosing => self.phase = Phase::Closing,
-            PmEvent::InterfaceBackupChanged { .. }
-            | PmEvent::SubflowHealth(_)
-            | PmEvent::AddressAnnounced { .. }
-            | PmEvent::WifiAdvisory { .. }
-            | PmEvent::ConnectionFullyEstablished
-            | PmEvent::EndpointAdded { .. }
-            | PmEvent::EndpointRemoved { .. }
-            | PmEvent::EndpointChanged { .. } => {}
         }
     }
 
     fn poll_action(&mut self) -> Option<PmAction> {
-        self.actions.pop_front()
+        self.core.poll_action()
     }
 
     fn accepts_joins(&self) -> bool {
-        true
+        self.core.accepts_joins()
     }
 }
 
@@ -163,6 +121,7 @@ impl crate::policy::PathManagerFactory for NDiffPortsConfig {
 
 #[cfg(test)]
 mod tests {
+    use super::super::SubflowId;
     use super::super::testkit::*;
     use super::*;
 
