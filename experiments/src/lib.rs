@@ -20,5 +20,6 @@ pub mod tcp_run;
 pub mod theory;
 pub mod timeseries;
 pub mod topology;
+pub mod traces;
 pub mod transcode;
 pub mod world;

@@ -54,13 +54,18 @@ pub struct LinkSpec {
     /// decides when packets leave instead of `rate`; `rate` is only
     /// nominal (the default buffer's bandwidth-delay product). A relative
     /// path is from the scenario file's directory; the scenario written
-    /// back holds the path resolved. See `sim_core::trace`.
+    /// back holds the path resolved. `builtin:NAME` names a trace mpsim
+    /// ships ([`crate::traces::SHIPPED`]). See `sim_core::trace`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
 }
 
 /// Reads and parses the trace file `path`; errors say where in it.
 pub fn load_trace(path: &str) -> Result<sim_core::DeliveryTrace, String> {
+    if let Some(text) = crate::traces::shipped(path) {
+        let text = text?;
+        return sim_core::DeliveryTrace::parse(text).map_err(|e| format!("{path}:{}:{}: {}", e.line, e.col, e.message));
+    }
     let bytes = read_input(Path::new(path)).map_err(|e| format!("cannot read the trace {path}: {e}"))?;
     let text = std::str::from_utf8(&bytes).map_err(|_| format!("the trace {path} is not UTF-8 text"))?;
     sim_core::DeliveryTrace::parse(text).map_err(|e| format!("{path}:{}:{}: {}", e.line, e.col, e.message))
@@ -70,6 +75,7 @@ impl LinkSpec {
     /// A relative trace path made relative to `dir` (the scenario file's).
     fn resolve_trace(&mut self, dir: &Path) {
         if let Some(t) = &mut self.trace
+            && !t.starts_with(crate::traces::BUILTIN_PREFIX)
             && Path::new(t.as_str()).is_relative()
             && !dir.as_os_str().is_empty()
         {

@@ -5,7 +5,17 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const VERBS: &[&str] = &["run", "reproduce", "plot", "list", "validate", "demo", "sweep", "merge"];
+const VERBS: &[&str] = &[
+    "run",
+    "reproduce",
+    "plot",
+    "list",
+    "validate",
+    "demo",
+    "sweep",
+    "merge",
+    "trace",
+];
 
 /// A short valid run: two paths, a 1 MB download, stop at 5 s.
 const SMALL: &str = r#"Scenario(

@@ -8,6 +8,7 @@
 //! - [`loss`]: loss models (none, Bernoulli, Gilbert-Elliott, exact drop list).
 //! - [`link`]: one direction of a path (rate or trace, delay, jitter, drop-tail buffer, up/down).
 //! - [`trace`]: Mahimahi delivery-opportunity traces and how a link serves them.
+//! - [`trace_gen`]: generators of such traces (constant, steps, on/off, a seeded random walk).
 //! - [`net`]: links grouped into interfaces, interface up/down as scheduled events.
 //! - [`sim`]: `Simulation<W: World>`, the only event loop.
 
@@ -19,6 +20,7 @@ pub mod rng;
 pub mod sim;
 pub mod time;
 pub mod trace;
+pub mod trace_gen;
 
 pub use link::{BufferLimit, DropCause, Jitter, JitterModel, Link, LinkConfig, LinkCounters};
 pub use loss::{LossModel, LossProcess};

@@ -134,6 +134,16 @@ enum Command {
         /// A scenario or sweep file, or a name from `mpsim list`.
         scenario: PathBuf,
     },
+    /// Write a Mahimahi delivery trace (one line per 1504-byte delivery
+    /// opportunity, in ms) for a link's `trace` field: constant, steps,
+    /// on/off, or a seeded cellular-like random walk.
+    Trace {
+        #[command(subcommand)]
+        shape: TraceCmd,
+        /// The trace file to write (default: standard output).
+        #[arg(long, global = true)]
+        out: Option<PathBuf>,
+    },
     /// Run the engine demo (two links, loss, an interface going down and up)
     /// and print per-link statistics.
     Demo {
@@ -141,6 +151,102 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+/// The shapes of `mpsim trace` (sim_core::trace_gen says how each places
+/// its opportunities).
+#[derive(Subcommand)]
+enum TraceCmd {
+    /// One rate: N = round(period x rate / 12,032 bits) evenly spread
+    /// opportunities, the last at the period.
+    Constant {
+        /// e.g. 12Mbps.
+        #[arg(long)]
+        rate: String,
+        /// Whole milliseconds, e.g. 1s.
+        #[arg(long)]
+        period: String,
+    },
+    /// Rates one after the other, looping: RATE:DURATION,... (0 for silence).
+    Steps {
+        /// e.g. 24Mbps:5s,6Mbps:5s.
+        #[arg(long)]
+        steps: String,
+    },
+    /// RATE for ON, then silence for OFF, looping (one opportunity closes
+    /// each cycle, since a trace's period is its last timestamp).
+    OnOff {
+        #[arg(long)]
+        rate: String,
+        #[arg(long)]
+        on: String,
+        #[arg(long)]
+        off: String,
+    },
+    /// A seeded cellular-like random walk of the rate, mean-reverting,
+    /// changing every STEP, with bursty opportunities within each step.
+    RandomWalk {
+        #[arg(long)]
+        seed: u64,
+        #[arg(long)]
+        mean: String,
+        #[arg(long)]
+        min: String,
+        #[arg(long)]
+        max: String,
+        /// How often the rate changes, e.g. 100ms.
+        #[arg(long)]
+        step: String,
+        /// The trace's length (its period), a whole number of steps.
+        #[arg(long)]
+        duration: String,
+        /// Volatility: the standard deviation of the relative rate change
+        /// per step, in [0, 1].
+        #[arg(long, default_value_t = 0.2)]
+        sigma: f64,
+    },
+}
+
+fn trace_command(shape: &TraceCmd, out: Option<&Path>) -> ExitCode {
+    use experiments::traces;
+    let shape = match shape {
+        TraceCmd::Constant { rate, period } => traces::constant(rate, period),
+        TraceCmd::Steps { steps } => traces::steps(steps),
+        TraceCmd::OnOff { rate, on, off } => traces::on_off(rate, on, off),
+        TraceCmd::RandomWalk {
+            seed,
+            mean,
+            min,
+            max,
+            step,
+            duration,
+            sigma,
+        } => traces::random_walk(&traces::WalkArgs {
+            seed: *seed,
+            mean,
+            min,
+            max,
+            step,
+            duration,
+            sigma: *sigma,
+        }),
+    };
+    let shape = match shape {
+        Ok(s) => s,
+        Err(e) => return bad_input(&e),
+    };
+    match traces::generate(&shape, out) {
+        Ok(Some(text)) => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Ok(None) => ExitCode::SUCCESS,
+        Err(e) if e.starts_with("cannot") => {
+            eprintln!("mpsim: {e}");
+            ExitCode::from(1)
+        }
+        Err(e) => bad_input(&e),
+    }
 }
 
 /// Size and text of the figures (`run`, `reproduce`, `plot`).
@@ -785,6 +891,7 @@ fn main() -> ExitCode {
             }
             Err(e) => bad_input(&e.to_string()),
         },
+        Command::Trace { shape, out } => trace_command(&shape, out.as_deref()),
         Command::Demo { seed } => {
             let _ = write!(std::io::stdout().lock(), "{}", experiments::demo::run_demo(seed));
             ExitCode::SUCCESS
