@@ -317,6 +317,29 @@ impl SimBuilder {
         });
         self
     }
+    /// At `at`, Symptoms' Wi-Fi advisory (about Wi-Fi interface `name`'s
+    /// host) becomes OK (`true`) or bad.
+    pub fn wifi_advisory(mut self, at: SimTime, name: &str, ok: bool) -> Self {
+        self.timeline.push(TimelineEvent::WifiAdvisory {
+            at,
+            iface: name.to_string(),
+            status: if ok {
+                crate::scenario::WifiStatus::Ok
+            } else {
+                crate::scenario::WifiStatus::Bad
+            },
+        });
+        self
+    }
+    /// At `at`, Wi-Fi interface `name`'s signal level becomes `rssi_dbm`.
+    pub fn wifi_signal(mut self, at: SimTime, name: &str, rssi_dbm: i32) -> Self {
+        self.timeline.push(TimelineEvent::WifiSignal {
+            at,
+            iface: name.to_string(),
+            rssi_dbm,
+        });
+        self
+    }
     /// A connection, described by `f` from the defaults (in_kernel,
     /// burst, cubic, upstream recovery; the server sends until the stop time).
     pub fn connection(mut self, f: impl FnOnce(ConnBuilder) -> ConnBuilder) -> Self {
@@ -361,6 +384,7 @@ impl SimBuilder {
             topology: None,
             flows: Vec::new(),
             timeline: self.timeline,
+            symptoms: Default::default(),
             connections,
             mptcp_version: self.mptcp_version,
             record: self.record,

@@ -211,6 +211,9 @@ pub struct Host {
     events: VecDeque<(usize, Side, ConnEvent)>,
     /// The first delivery that broke the oracle; the run ends at it.
     violation: Option<Violation>,
+    /// Symptoms' Wi-Fi advisory, host-wide as XNU's `mptcp_advisory`
+    /// (`SYMPTOMS_ADVISORY_WIFI_OK` at boot: mptcp_subr.c `mptcp_init`).
+    wifi_ok: bool,
 }
 
 impl Host {
@@ -231,6 +234,7 @@ impl Host {
             touched_sorted: true,
             events: Default::default(),
             violation: None,
+            wifi_ok: true,
         }
     }
 
@@ -340,7 +344,11 @@ impl Host {
                 let p = self.pending.remove(i);
                 let rng = self.rng.stream(&format!("conn/{}/client", p.index));
                 let ifaces = self.ifaces.clone();
-                let conn = Connection::client(now, p.cfg, rng, ifaces, p.server_addr);
+                let mut conn = Connection::client(now, p.cfg, rng, ifaces, p.server_addr);
+                if !self.wifi_ok {
+                    // The path manager starts from the host's advisory.
+                    conn.handle_wifi_advisory(now, false);
+                }
                 let app = client_app(&p.traffic, now);
                 self.push_slot(ConnSlot::new(conn, app, p.index));
             } else {
@@ -628,6 +636,18 @@ impl Stack for Host {
     fn handle_endpoint(&mut self, now: SimTime, addr: u32, change: models::path_manager::EndpointChange) {
         for s in 0..self.conns.len() {
             self.conns[s].conn.handle_endpoint(now, addr, change);
+            self.after_input(s);
+        }
+    }
+
+    fn handle_wifi_advisory(&mut self, now: SimTime, wifi_ok: bool) {
+        // XNU mptcp_symptoms_ctl_send: connections hear of a change only.
+        if wifi_ok == self.wifi_ok {
+            return;
+        }
+        self.wifi_ok = wifi_ok;
+        for s in 0..self.conns.len() {
+            self.conns[s].conn.handle_wifi_advisory(now, wifi_ok);
             self.after_input(s);
         }
     }

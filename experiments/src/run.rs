@@ -741,6 +741,28 @@ fn run_with_sequence(
         sim.schedule(c.start, opener).map_err(|e| e.to_string())?;
     }
     for ev in &sc.timeline {
+        if let Some(wifi_ok) = ev.wifi_advisory(&sc.symptoms) {
+            // Symptoms' verdict, to the host of the interface: no network
+            // event.
+            let k = iface_names
+                .iter()
+                .position(|n| n == ev.iface())
+                .ok_or("unknown interface")?;
+            let addr = endpoint_addrs[k];
+            let host = host_addrs
+                .iter()
+                .position(|a| a.contains(&addr))
+                .ok_or("unknown interface")?;
+            sim.schedule(
+                ev.at(),
+                crate::world::Event::WifiAdvisory {
+                    host: host as u32,
+                    wifi_ok,
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            continue;
+        }
         if let Some(change) = ev.endpoint_change() {
             // A connection manager's command: no network event.
             let k = iface_names

@@ -196,6 +196,41 @@ fn is_true(b: &bool) -> bool {
     *b
 }
 
+/// Symptoms' Wi-Fi advisory (XNU mptcp_var.h `SYMPTOMS_ADVISORY_WIFI_OK`,
+/// `_BAD`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WifiStatus {
+    /// `SYMPTOMS_ADVISORY_WIFI_OK`.
+    Ok,
+    /// `SYMPTOMS_ADVISORY_WIFI_BAD`.
+    Bad,
+}
+
+/// How mpsim stands in for Apple's Symptoms framework, which turns Wi-Fi
+/// measurements into the advisory the kernel reads (closed source).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SymptomsSpec {
+    /// A `WifiSignal` below this level (dBm) makes the advisory `Bad`; at
+    /// or above it, `Ok`. Default -75 (XNU's own RSSI threshold in its
+    /// target-based mode, mptcp_var.h `MPTCP_TARGET_BASED_RSSI_THRESHOLD`).
+    pub wifi_bad_below_dbm: i32,
+}
+
+impl Default for SymptomsSpec {
+    fn default() -> Self {
+        SymptomsSpec {
+            wifi_bad_below_dbm: -75,
+        }
+    }
+}
+
+impl SymptomsSpec {
+    fn is_default(&self) -> bool {
+        *self == SymptomsSpec::default()
+    }
+}
+
 /// A timeline entry.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -249,6 +284,34 @@ pub enum TimelineEvent {
         /// `backup` and/or `fullmesh`, or empty.
         flags: Vec<EndpointFlag>,
     },
+    /// Apple's Symptoms framework gives its Wi-Fi advisory at `at`:
+    /// `status: Bad` (`SYMPTOMS_ADVISORY_WIFI_BAD`) or `Ok`. XNU keeps one
+    /// advisory per host (`mptcp_advisory`, OK at boot) and tells each
+    /// connection's path manager when it changes
+    /// (`mptcp_wifi_status_changed`); only the iOS path managers react.
+    /// The interface is unaffected: it stays up, with its links as they are.
+    WifiAdvisory {
+        /// When, no later than the scenario's stop time.
+        at: SimTime,
+        /// The Wi-Fi interface the advisory is about (its host's advisory).
+        iface: String,
+        /// `Ok` or `Bad`.
+        status: WifiStatus,
+    },
+    /// The Wi-Fi signal level of interface `iface` becomes `rssi_dbm` at
+    /// `at`. mpsim stands in for Symptoms (closed source): the advisory is
+    /// `Bad` below `symptoms.wifi_bad_below_dbm` (default -75 dBm, the
+    /// RSSI threshold XNU itself applies in its target-based mode,
+    /// mptcp_var.h `MPTCP_TARGET_BASED_RSSI_THRESHOLD`), else `Ok`, as a
+    /// [`TimelineEvent::WifiAdvisory`] at the same instant.
+    WifiSignal {
+        /// When, no later than the scenario's stop time.
+        at: SimTime,
+        /// The Wi-Fi interface.
+        iface: String,
+        /// The received signal strength, in dBm (e.g. -60 good, -85 poor).
+        rssi_dbm: i32,
+    },
     /// Link `link` of the topology form (both directions) comes up at `at`.
     LinkUp {
         /// When, no later than the scenario's stop time.
@@ -276,6 +339,8 @@ impl TimelineEvent {
             | TimelineEvent::EndpointAdd { at, .. }
             | TimelineEvent::EndpointRemove { at, .. }
             | TimelineEvent::EndpointFlags { at, .. }
+            | TimelineEvent::WifiAdvisory { at, .. }
+            | TimelineEvent::WifiSignal { at, .. }
             | TimelineEvent::LinkUp { at, .. }
             | TimelineEvent::LinkDown { at, .. } => *at,
         }
@@ -287,7 +352,9 @@ impl TimelineEvent {
             | TimelineEvent::IfaceDown { iface, .. }
             | TimelineEvent::EndpointAdd { iface, .. }
             | TimelineEvent::EndpointRemove { iface, .. }
-            | TimelineEvent::EndpointFlags { iface, .. } => iface,
+            | TimelineEvent::EndpointFlags { iface, .. }
+            | TimelineEvent::WifiAdvisory { iface, .. }
+            | TimelineEvent::WifiSignal { iface, .. } => iface,
             TimelineEvent::LinkUp { link, .. } | TimelineEvent::LinkDown { link, .. } => link,
         }
     }
@@ -298,7 +365,9 @@ impl TimelineEvent {
             | TimelineEvent::IfaceDown { .. }
             | TimelineEvent::EndpointAdd { .. }
             | TimelineEvent::EndpointRemove { .. }
-            | TimelineEvent::EndpointFlags { .. } => "iface",
+            | TimelineEvent::EndpointFlags { .. }
+            | TimelineEvent::WifiAdvisory { .. }
+            | TimelineEvent::WifiSignal { .. } => "iface",
             TimelineEvent::LinkUp { .. } | TimelineEvent::LinkDown { .. } => "link",
         }
     }
@@ -318,6 +387,22 @@ impl TimelineEvent {
             }),
             _ => None,
         }
+    }
+    /// The Wi-Fi advisory it gives (`true`: OK), if it is an advisory or
+    /// a signal level, with Symptoms' threshold `symptoms`.
+    pub fn wifi_advisory(&self, symptoms: &SymptomsSpec) -> Option<bool> {
+        match self {
+            TimelineEvent::WifiAdvisory { status, .. } => Some(*status == WifiStatus::Ok),
+            TimelineEvent::WifiSignal { rssi_dbm, .. } => Some(*rssi_dbm >= symptoms.wifi_bad_below_dbm),
+            _ => None,
+        }
+    }
+    /// Whether it must name a Wi-Fi interface.
+    pub fn needs_wifi(&self) -> bool {
+        matches!(
+            self,
+            TimelineEvent::WifiAdvisory { .. } | TimelineEvent::WifiSignal { .. }
+        )
     }
     /// Why its flags are refused, if they are.
     fn flags_problem(&self) -> Option<String> {
@@ -923,6 +1008,10 @@ pub struct Scenario {
     /// take effect in the order written. Default: none.
     #[serde(default)]
     pub timeline: Vec<TimelineEvent>,
+    /// How Wi-Fi signal levels on the timeline become Symptoms'
+    /// advisories. Default: `Bad` below -75 dBm.
+    #[serde(default, skip_serializing_if = "SymptomsSpec::is_default")]
+    pub symptoms: SymptomsSpec,
     /// The connections from the client to the server, at least one
     /// (required; in the topology form, possibly empty when `flows`
     /// generates some).
@@ -1176,6 +1265,19 @@ impl Scenario {
             }
             if let Some(m) = ev.flags_problem() {
                 return err(&[F("timeline"), I(k), F("flags")], m);
+            }
+            if ev.needs_wifi()
+                && let Some(i) = self.client.interfaces.iter().find(|i| i.name == ev.iface())
+                && i.kind != IfaceKind::Wifi
+            {
+                return err(
+                    &[F("timeline"), I(k), F("iface")],
+                    format!(
+                        "a Wi-Fi advisory names {:?}, a {:?} interface; expected a Wifi interface",
+                        ev.iface(),
+                        i.kind
+                    ),
+                );
             }
             if ev.at() > self.stop {
                 return err(

@@ -43,6 +43,11 @@ pub trait Stack {
     fn handle_endpoint(&mut self, now: SimTime, addr: u32, change: models::path_manager::EndpointChange) {
         let _ = (now, addr, change);
     }
+    /// Apple's Symptoms framework says Wi-Fi is OK (`true`) or bad
+    /// (XNU's host-wide `mptcp_advisory`). Default: nothing.
+    fn handle_wifi_advisory(&mut self, now: SimTime, wifi_ok: bool) {
+        let _ = (now, wifi_ok);
+    }
     /// The next unit an input touched (each once, lowest first), to be
     /// drained with `run_app`, `poll_transmit` and `poll_timeout`.
     fn next_touched(&mut self) -> Option<usize>;
@@ -85,6 +90,13 @@ pub enum Event {
     },
     /// Periodic sampling for time series.
     Sample,
+    /// Host `host`'s Wi-Fi advisory becomes `wifi_ok`.
+    WifiAdvisory {
+        /// Index into the world's hosts.
+        host: u32,
+        /// `SYMPTOMS_ADVISORY_WIFI_OK` (true) or `_BAD`.
+        wifi_ok: bool,
+    },
     /// The endpoint of address `addr` of host `host` changes.
     Endpoint {
         /// Index into the world's hosts.
@@ -248,6 +260,11 @@ impl<H: Stack, O: Observer<H>> World for NetWorld<H, O> {
             Event::Endpoint { host, addr, change } => {
                 let h = host as usize;
                 self.hosts[h].handle_endpoint(now, addr, change);
+                self.flush(ctx, h);
+            }
+            Event::WifiAdvisory { host, wifi_ok } => {
+                let h = host as usize;
+                self.hosts[h].handle_wifi_advisory(now, wifi_ok);
                 self.flush(ctx, h);
             }
             Event::Timer { host, unit } => {

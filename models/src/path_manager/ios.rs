@@ -55,7 +55,9 @@
 //!   cellular subflows are allowed. Symptoms is assumed
 //!   to say "Wi-Fi OK" whenever a [`IfaceKind::Preferred`] interface is up
 //!   and "lossy" when none is, unless a [`PmEvent::WifiAdvisory`] says
-//!   otherwise; the app is first-party by default ([`AppKind`]). Consequence:
+//!   otherwise (a scenario raises it with the timeline's `WifiAdvisory`, or
+//!   `WifiSignal` through a threshold standing in for Symptoms'
+//!   measurements); the app is first-party by default ([`AppKind`]). Consequence:
 //!   a first-party handover connection (quality `Unsure`) moves to cellular
 //!   only after two RTOs on Wi-Fi with data pending, which a client that only
 //!   downloads never has: such a client hands over when the Wi-Fi interface

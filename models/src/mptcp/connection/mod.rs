@@ -912,6 +912,16 @@ impl Connection {
         self.after_input(now);
     }
 
+    /// Apple's Symptoms framework changed its Wi-Fi advisory (XNU
+    /// mptcp_subr.c `mptcp_symptoms_ctl_send` -> `mptcp_wifi_status_changed`,
+    /// which the host calls only when the status differs): `wifi_ok` is
+    /// `SYMPTOMS_ADVISORY_WIFI_OK`, else `_BAD`. Only the iOS path managers
+    /// read it.
+    pub fn handle_wifi_advisory(&mut self, now: SimTime, wifi_ok: bool) {
+        self.pm.handle_event(now, PmEvent::WifiAdvisory { wifi_ok });
+        self.after_input(now);
+    }
+
     /// Reports subflow `idx`'s window and RTT if they changed from
     /// `before` (taken only when the connection reports segments).
     fn report_window(&mut self, idx: usize, before: Option<(u64, Option<SimDuration>)>) {
