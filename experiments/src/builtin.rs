@@ -87,6 +87,11 @@ pub const SWEEPS: &[(&str, &str, &str)] = &[
         include_str!("../sweeps/shared-bottleneck-fairness.ron"),
     ),
     (
+        "cellular-trace-aggregate",
+        "sweep: iOS handover, interactive and aggregate over Wi-Fi plus a cellular trace, per scheduler (goodput, reordering)",
+        include_str!("../sweeps/cellular-trace-aggregate.ron"),
+    ),
+    (
         "fattree-permutation",
         "sweep: Raiciu et al. 2011, k=8 fat tree, permutation traffic, 1/2/4/8 subflows (minutes per run: shard it)",
         include_str!("../sweeps/fattree-permutation.ron"),
