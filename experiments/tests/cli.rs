@@ -574,3 +574,27 @@ fn a_device_a_fifo_a_directory_or_an_oversized_file_is_refused_at_once() {
         }
     }
 }
+
+#[test]
+fn open_ended_traffic_running_at_the_stop_is_no_warning_but_a_cut_transfer_is() {
+    let dir = scratch("outcome_warning");
+    let run = |name: &str, text: &str| {
+        let file = dir.join(format!("{name}.ron"));
+        std::fs::write(&file, text).unwrap();
+        let o = mpsim(&["run", path_str(&file), "--out", path_str(&dir.join(name)), "-q"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stderr(&o)
+    };
+    // DownloadFor to the stop: incomplete by definition, and said so on
+    // the connection's line only.
+    let open = SMALL.replace(
+        r#"traffic: Download(bytes: "1MB")"#,
+        r#"traffic: DownloadFor(duration: "5s")"#,
+    );
+    let err = run("open", &open);
+    assert!(!err.contains("warning: outcome"), "{err}");
+    // A bounded download cut by the stop is worth a warning.
+    let cut = SMALL.replace(r#"bytes: "1MB""#, r#"bytes: "100MB""#);
+    let err = run("cut", &cut);
+    assert!(err.contains("warning: outcome incomplete"), "{err}");
+}
