@@ -431,13 +431,13 @@ pub fn preset(name: &str) -> Option<Output> {
 /// The end of the time axes: a little after the last segment of any
 /// connection (`t_last` seconds), so that the figures do not run flat to
 /// the stop time after the transfers ended.
-fn axis_end(t_last: f64) -> f64 {
+pub(crate) fn axis_end(t_last: f64) -> f64 {
     t_last + (t_last * 0.05).max(0.1)
 }
 
 /// The last time the series shows activity: a connection's data-ACK or a
 /// subflow's acknowledged bytes changed (for runs without sequence records).
-fn series_activity_end(ts: &timeseries::TimeSeries) -> Option<f64> {
+pub(crate) fn series_activity_end(ts: &timeseries::TimeSeries) -> Option<f64> {
     let mut last: Option<f64> = None;
     let mut seen: std::collections::BTreeMap<(u8, usize, usize), u64> = Default::default();
     let s = &ts.subflows;
