@@ -489,7 +489,7 @@
       root.setAttribute("data-plots", "0");
       root.setAttribute("data-ready", "1");
     }
-    root.appendChild(el("p", { cls: "help", text: "Drag to zoom into a time range (the sequence graph fits its vertical range to what is visible), wheel to zoom (on the sequence graph also vertically), shift-drag or middle-drag to pan, double-click to reset. The time axes of every plot move together. Open as report.html#t=4.9:5.3 to start zoomed into 4.9 to 5.3 s." }));
+    if (expected) root.appendChild(el("p", { cls: "help", text: "Drag to zoom into a time range (the sequence graph fits its vertical range to what is visible), wheel to zoom (on the sequence graph also vertically), shift-drag or middle-drag to pan, double-click to reset. The time axes of every plot move together. Open as report.html#t=4.9:5.3 to start zoomed into 4.9 to 5.3 s." }));
     for (const p of plots) p.setScale("x", { min: xFull[0], max: xFull[1] });
     // report.html#t=T0:T1 opens zoomed into T0..T1 seconds.
     const m = /[#&]t=([0-9.]+):([0-9.]+)/.exec(window.location.hash);
