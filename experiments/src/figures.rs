@@ -49,6 +49,9 @@ fn color(i: usize) -> Rgb {
 pub struct Windows {
     /// When data first went out on another interface than the first data.
     pub switch_s: Option<f64>,
+    /// The interface that carried the first data (the one that stops at
+    /// the transition).
+    pub first_iface: Option<usize>,
     pub transition: Option<Zoom>,
     pub ooo: Option<Zoom>,
 }
@@ -134,6 +137,7 @@ impl<R: RecordSource + ?Sized> SequenceData for Conn0<'_, R> {
 
 const NO_WINDOWS: Windows = Windows {
     switch_s: None,
+    first_iface: None,
     transition: None,
     ooo: None,
 };
@@ -141,7 +145,7 @@ const NO_WINDOWS: Windows = Windows {
 /// The zoom windows, from a few reads of connection 0's data and data-ACKs.
 ///
 /// A transition is when the interface that carried the first data stops
-/// carrying data while another goes on: its last data segment is sent
+/// carrying new data while another goes on: its last new data is sent
 /// before 90% of the transfer's time, and other interfaces carry at least
 /// a tenth of the bytes after it (not the tail of a transfer that the
 /// slower path finishes). The window is centred on the time
@@ -152,16 +156,20 @@ const NO_WINDOWS: Windows = Windows {
 /// centred on the largest data-ACK jump between the two (the jump over the
 /// data that had arrived out of order).
 fn conn0_windows<R: RecordSource + ?Sized>(c: &Conn0<R>, ooo_peak: Option<(f64, f64)>) -> Result<Windows, String> {
-    // The first segment's interface, when it last carried data, and the
-    // span of the data.
+    // The first segment's interface, when it last carried new data
+    // (beyond the highest byte sent before: not a retransmission, which a
+    // dead interface's subflow keeps sending on its timer after the
+    // transition), and the span of the data.
     let mut first: Option<usize> = None;
     let mut first_last = 0.0;
+    let mut highest = f64::NEG_INFINITY;
     let (mut t_begin, mut t_end) = (f64::INFINITY, 0.0f64);
     c.segments(&mut |s| {
         let f = *first.get_or_insert(s.series);
-        if s.series == f && !s.reinjected {
+        if s.series == f && !s.reinjected && s.seq_end > highest {
             first_last = s.time;
         }
+        highest = highest.max(s.seq_end);
         t_begin = t_begin.min(s.time);
         t_end = t_end.max(s.time);
     })?;
@@ -187,6 +195,7 @@ fn conn0_windows<R: RecordSource + ?Sized>(c: &Conn0<R>, ooo_peak: Option<(f64, 
     };
     Ok(Windows {
         switch_s: switch,
+        first_iface: Some(first),
         transition,
         ooo,
     })
@@ -431,13 +440,13 @@ pub fn preset(name: &str) -> Option<Output> {
 /// The end of the time axes: a little after the last segment of any
 /// connection (`t_last` seconds), so that the figures do not run flat to
 /// the stop time after the transfers ended.
-fn axis_end(t_last: f64) -> f64 {
+pub(crate) fn axis_end(t_last: f64) -> f64 {
     t_last + (t_last * 0.05).max(0.1)
 }
 
 /// The last time the series shows activity: a connection's data-ACK or a
 /// subflow's acknowledged bytes changed (for runs without sequence records).
-fn series_activity_end(ts: &timeseries::TimeSeries) -> Option<f64> {
+pub(crate) fn series_activity_end(ts: &timeseries::TimeSeries) -> Option<f64> {
     let mut last: Option<f64> = None;
     let mut seen: std::collections::BTreeMap<(u8, usize, usize), u64> = Default::default();
     let s = &ts.subflows;
@@ -553,6 +562,10 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
             let mut g = base.clone();
             g.title = opts.title("transition between interfaces");
             g.zoom = z;
+            // The interface that stops is the subject: its last data stays
+            // visible where another interface's data interleaves with it
+            // (both carry data at once in the aggregate mode).
+            g.on_top = w.first_iface;
             files.extend(draw(&g, "seq-transition")?);
         }
         if let Some(z) = w.ooo.filter(|_| want("seq-ooo")) {
@@ -647,4 +660,49 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
         }
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_core::SimTime;
+
+    fn seg(t_ms: u64, iface: usize, dsn: u64) -> SeqRecord {
+        SeqRecord {
+            time: SimTime::from_millis(t_ms),
+            iface,
+            from_server: true,
+            dsn,
+            len: 1000,
+            data_ack: None,
+            reinjected: false,
+            conn: 0,
+        }
+    }
+
+    #[test]
+    fn a_dead_interfaces_retransmissions_after_the_transition_do_not_hide_it() {
+        // wifi carries new data until 4 s, then cell until 12 s; wifi's
+        // subflow keeps retransmitting old data on its timer (5, 7, 11 s).
+        let mut recs = Vec::new();
+        let mut dsn = 0;
+        for t in (0..4000).step_by(10) {
+            recs.push(seg(t, 0, dsn));
+            dsn += 1000;
+        }
+        for t in (4000..12_000).step_by(10) {
+            recs.push(seg(t, 1, dsn));
+            dsn += 1000;
+            if [5000, 7000, 11_000].contains(&t) {
+                recs.push(seg(t, 0, 399_000));
+            }
+        }
+        let records: &[SeqRecord] = &recs;
+        let w = conn0_windows(&Conn0::new(records, 0), None).expect("windows");
+        assert_eq!(w.first_iface, Some(0));
+        assert_eq!(w.switch_s, Some(3.99));
+        let z = w.transition.expect("a transition window");
+        let x = z.x.expect("a time range");
+        assert!(x.start < 3.99 && x.end > 3.99, "{x:?}");
+    }
 }

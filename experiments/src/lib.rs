@@ -13,6 +13,7 @@ pub mod oracle;
 pub mod pcap;
 pub mod progress;
 pub mod registry;
+pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod sweep;

@@ -32,14 +32,22 @@ pub(crate) struct Sizes {
 impl Sizes {
     /// The sizes for a `width` x `height` image, times `scale`.
     pub(crate) fn for_image(width: u32, height: u32, scale: f64) -> Self {
-        let text = ((f64::from(width.min(height * 3 / 2)) / 55.0).clamp(10.0, 30.0) * scale)
-            .round()
-            .max(6.0);
+        let text = even((f64::from(width.min(height * 3 / 2)) / 55.0).clamp(10.0, 30.0) * scale).max(6.0);
         Sizes {
             text,
-            title: (text * 1.3).round(),
+            title: even(text * 1.3),
         }
     }
+}
+
+/// The even number of pixels nearest `size`. plotters places each glyph
+/// at `(size / 2 + its top) as i32` below the text's position, which
+/// truncates toward zero: at an odd size, glyphs that reach above half
+/// the size land half a pixel lower and the others half a pixel higher,
+/// so a title's letters do not share one baseline. At an even size the
+/// offset is a whole number of pixels for every glyph.
+pub(crate) fn even(size: f64) -> f64 {
+    (size / 2.0).round() * 2.0
 }
 
 pub(crate) fn text_style(size: f64) -> TextStyle<'static> {
@@ -420,12 +428,13 @@ pub(crate) fn fit_title<DB: DrawingBackend>(
 ) -> Result<(Vec<String>, f64), PlotError> {
     let width =
         |t: &str, size: f64| -> Result<u32, PlotError> { Ok(root.estimate_text_size(t, &title_style(size))?.0) };
+    // Even sizes only (see `even`).
     let mut size = s.title;
     while size >= s.text {
         if width(title, size)? <= max_w {
             return Ok((vec![title.to_string()], size));
         }
-        size -= 1.0;
+        size -= 2.0;
     }
     let mid = title.len() / 2;
     let split = title
@@ -445,7 +454,7 @@ pub(crate) fn fit_title<DB: DrawingBackend>(
         if widest <= max_w {
             break;
         }
-        size -= 1.0;
+        size -= 2.0;
     }
     Ok((lines, size))
 }
@@ -576,6 +585,50 @@ fn flush(runs: &mut Vec<Vec<(f64, f64)>>, run: &mut Vec<(f64, f64)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lowest fully inked row of each glyph of `text` drawn as a
+    /// title at `size` (glyphs told apart by blank columns).
+    fn glyph_bottoms(text: &str, size: f64) -> Vec<usize> {
+        crate::register_fonts().expect("fonts");
+        let (w, h) = (400usize, 100usize);
+        let mut rgb = vec![0u8; w * h * 3];
+        {
+            let root =
+                plotters::prelude::BitMapBackend::with_buffer(&mut rgb, (w as u32, h as u32)).into_drawing_area();
+            root.fill(&plotters::style::WHITE).expect("fill");
+            root.draw_text(text, &title_style(size), (10, 30)).expect("text");
+            root.present().expect("present");
+        }
+        let dark = |x: usize, y: usize| rgb[(y * w + x) * 3] < 64;
+        let mut bottoms = Vec::new();
+        let mut x = 0;
+        while x < w {
+            if (0..h).any(|y| dark(x, y)) {
+                let mut bottom = 0;
+                while x < w && (0..h).any(|y| dark(x, y)) {
+                    bottom = bottom.max((0..h).filter(|&y| dark(x, y)).max().unwrap_or(0));
+                    x += 1;
+                }
+                bottoms.push(bottom);
+            }
+            x += 1;
+        }
+        bottoms
+    }
+
+    #[test]
+    fn a_titles_letters_share_one_baseline_at_the_sizes_used() {
+        // Tall (h, 1, l) and short (n, m) glyphs without descenders.
+        let text = "h n 1 m l";
+        for (w, h, scale) in [(1200, 800, 1.0), (700, 450, 1.8), (900, 550, 1.0), (640, 480, 1.3)] {
+            let s = Sizes::for_image(w, h, scale);
+            for size in [s.title, s.text] {
+                let b = glyph_bottoms(text, size);
+                assert_eq!(b.len(), 5, "{size}: {b:?}");
+                assert!(b.iter().all(|&y| y == b[0]), "size {size}: glyph bottoms {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn a_segment_crossing_the_window_is_cut_at_its_edges() {

@@ -104,6 +104,10 @@ pub struct SequenceGraph {
     pub reinjected_label: String,
     /// Visible window (seconds, bytes). Default: fit all data.
     pub zoom: Zoom,
+    /// The series drawn last, above the others where their marks overlap
+    /// (two interfaces carrying interleaved data of one range at once);
+    /// default `None`: in series order, the last on top.
+    pub on_top: Option<usize>,
     /// Size and formats.
     pub output: Output,
 }
@@ -121,6 +125,7 @@ impl Default for SequenceGraph {
             ack_label: "data-ACK".into(),
             reinjected_label: "reinjected".into(),
             zoom: Zoom::none(),
+            on_top: None,
             output: Output::default(),
         }
     }
@@ -398,8 +403,10 @@ impl Figure for Graph<'_> {
             root.draw(&Cross::new(p, cross, ack_style))?;
         }
         let (lines, dots, rings) = (&marks.lines, &marks.dots, &marks.rings);
-        for (i, series) in spec.series.iter().enumerate() {
-            let color = series.color.to_plotters();
+        let top = spec.on_top.filter(|&t| t < spec.series.len());
+        let order = (0..spec.series.len()).filter(|&i| Some(i) != top).chain(top);
+        for i in order {
+            let color = spec.series[i].color.to_plotters();
             for line in &lines[i] {
                 root.draw(&PathElement::new(line.to_vec(), color.stroke_width(lw)))?;
             }

@@ -800,3 +800,42 @@ fn a_larger_font_scale_draws_larger_text_and_a_smaller_plot_area() {
         Err(PlotError::InvalidInput(_))
     ));
 }
+
+#[test]
+fn the_series_on_top_stays_visible_where_two_series_overlap() {
+    let dir = out_dir("seq_on_top");
+    // Both series carry the same data sequence range at the same times.
+    let segments: Vec<Segment> = (0..200)
+        .flat_map(|k| {
+            let seq = f64::from(k) * 1400.0;
+            [0, 1].map(|series| Segment {
+                time: f64::from(k) * 0.01,
+                seq_start: seq,
+                seq_end: seq + 1400.0,
+                series,
+                reinjected: false,
+            })
+        })
+        .collect();
+    let draw = |on_top, name: &str| {
+        let spec = SequenceGraph {
+            series: vec![Series::new("wifi", WIFI), Series::new("cell", CELL)],
+            segments: segments.clone(),
+            on_top,
+            output: Output::new(800, 600).with_formats(&[Format::Png]),
+            ..SequenceGraph::default()
+        };
+        let r = sequence_graph(&spec, dir.join(name)).unwrap();
+        let img = decode_png(&r.files[0]);
+        (
+            count_close(&img, r.plot_area, WIFI),
+            count_close(&img, r.plot_area, CELL),
+        )
+    };
+    // By default the last series is drawn over the first ...
+    let (wifi, cell) = draw(None, "default");
+    assert!(cell > 100 && wifi < cell / 10, "wifi {wifi}, cell {cell}");
+    // ... and `on_top` puts the first over it.
+    let (wifi, cell) = draw(Some(0), "wifi_on_top");
+    assert!(wifi > 100 && cell < wifi / 10, "wifi {wifi}, cell {cell}");
+}

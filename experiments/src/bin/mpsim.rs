@@ -402,6 +402,7 @@ fn run_and_report(sc: &Scenario, out: &Path, again: &str, quiet: bool, figure_ou
             .iter()
             .filter_map(|f| f.file_name().map(|n| out.join(n)))
             .collect();
+        experiments::report::write_report(tmp, output, sc).map_err(|e| format!("report.html: {e}"))?;
         Ok(())
     });
     match result {
@@ -423,6 +424,7 @@ fn run_and_report(sc: &Scenario, out: &Path, again: &str, quiet: bool, figure_ou
                 );
             }
             say!("{} events; run directory: {}", output.metrics.events, out.display());
+            say!("report: {}", out.join(experiments::report::FILE).display());
             if !quiet && let Some(note) = mptcptrace_note(sc, &output.metrics) {
                 eprintln!("{note}");
             }
