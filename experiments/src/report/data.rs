@@ -205,6 +205,10 @@ pub fn markers(sc: &Scenario, m: &Metrics) -> Vec<Marker> {
             TimelineEvent::EndpointAdd { .. } => ("endpoint", "endpoint added"),
             TimelineEvent::EndpointRemove { .. } => ("endpoint", "endpoint removed"),
             TimelineEvent::EndpointFlags { .. } => ("endpoint", "endpoint flags"),
+            TimelineEvent::WifiAdvisory { .. } | TimelineEvent::WifiSignal { .. } => {
+                let ok = e.wifi_advisory(&sc.symptoms) == Some(true);
+                ("advisory", if ok { "Wi-Fi advisory OK" } else { "Wi-Fi advisory bad" })
+            }
         };
         out.push(Marker {
             t: e.at().as_secs_f64(),

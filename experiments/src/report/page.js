@@ -17,7 +17,7 @@
 
   const ACK = "#0000ff";
   const REINJECTED = "#c80000";
-  const MARK = { down: "#d62728", up: "#2a9d2a", first: "#444444", join: "#444444", closed: "#999999", endpoint: "#8c564b" };
+  const MARK = { down: "#d62728", up: "#2a9d2a", first: "#444444", join: "#444444", closed: "#999999", endpoint: "#8c564b", advisory: "#e6a700" };
   const pr = () => (window.devicePixelRatio || 1);
 
   // --- small DOM helpers -------------------------------------------------
