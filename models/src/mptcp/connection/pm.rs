@@ -18,6 +18,7 @@ impl Connection {
     pub(super) fn after_input(&mut self, now: SimTime) {
         self.apply_pm_actions(now);
         self.update_meta_rtx(now);
+        self.drive_close(now);
     }
 
     pub(super) fn apply_pm_actions(&mut self, now: SimTime) {
