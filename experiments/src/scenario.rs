@@ -612,6 +612,35 @@ impl TcpSpec {
 
     /// The first field that cannot run, with why.
     fn problem(&self) -> Option<(&'static str, String)> {
+        // RACK-TLP (RFC 8985) in RFC 6675 recovery with neither PRR nor
+        // Linux's loss response: the first fast recovery after a slow-start
+        // overshoot never ends (RFC 6675 sends whenever pipe < cwnd, with
+        // ssthresh from a FlightSize that counts SACKed data; RACK marks the
+        // retransmissions that overflow the queue lost an RTT later and each
+        // ACK sends about two more; RFC 6675 alone would have broken the
+        // loop with an RTO). Linux runs RACK-TLP with PRR and
+        // `tcp_enter_loss` (docs/validation.md). Refused rather than run.
+        let cfg = self.config(models::tcp::DEFAULT_PEER_MSS_BYTES);
+        if cfg.rack_tlp
+            && cfg.sack
+            && cfg.recovery == Recovery::Sack
+            && !cfg.prr
+            && cfg.loss_response == LossResponse::Rfc5681
+        {
+            let field = if self.rack_tlp.is_some() {
+                "rack_tlp"
+            } else if self.prr.is_some() {
+                "prr"
+            } else if self.loss_response.is_some() {
+                "loss_response"
+            } else {
+                "profile"
+            };
+            return Some((
+                field,
+                "rack_tlp: true with RFC 6675 recovery, no PRR and the RFC 5681 loss response never leaves its first fast recovery after a slow-start overshoot (docs/validation.md); expected prr: true or loss_response: Linux with it, or rack_tlp: false".to_string(),
+            ));
+        }
         if !(1..=1000).contains(&self.initial_window_segments) {
             return Some((
                 "initial_window_segments",

@@ -15,7 +15,8 @@ use crate::topology::Topology;
 use crate::world::{NetWorld, NoObserver, Side, Stack};
 
 /// One TCP endpoint with a bulk application: the sender writes `to_send`
-/// bytes (u64::MAX: forever); the receiver reads everything at once.
+/// bytes (u64::MAX: forever) and then closes; the receiver reads everything
+/// at once and closes when the sender's FIN has arrived.
 pub struct BulkTcp {
     ep: Option<TcpEndpoint>,
     cfg: TcpConfig,
@@ -119,9 +120,12 @@ impl Stack for BulkTcp {
     }
     fn run_app(&mut self, now: SimTime, _unit: usize) {
         let Some(ep) = &mut self.ep else { return };
+        let mut peer_fin = false;
         while let Some(ev) = ep.poll_event() {
-            if let TcpEvent::Closed { .. } = ev {
-                self.closed = true;
+            match ev {
+                TcpEvent::Closed { .. } => self.closed = true,
+                TcpEvent::PeerFin => peer_fin = true,
+                _ => {}
             }
         }
         if self.to_send > 0 {
@@ -141,6 +145,11 @@ impl Stack for BulkTcp {
             self.next_rx_seq = Some(seq + len);
             self.received_bytes += len;
             self.last_rx = now;
+        }
+        // The peer is done and everything was read: close this end too (its
+        // FIN ends the connection: CLOSE-WAIT -> LAST-ACK, RFC 9293 3.10.4).
+        if peer_fin && self.to_send == 0 {
+            ep.close();
         }
     }
     fn wire_len(&self, seg: &Segment) -> u32 {

@@ -572,6 +572,34 @@ fn tcp_settings_that_cannot_run_are_reported_at_the_setting() {
 }
 
 #[test]
+fn rack_tlp_in_rfc6675_recovery_without_prr_or_the_linux_loss_response_is_refused_at_the_switch() {
+    // It never leaves its first fast recovery (docs/validation.md).
+    let text = edit(
+        "traffic: Download(bytes: \"1MB\"),",
+        "traffic: Download(bytes: \"1MB\"), tcp: TcpSpec(profile: Rfc6675, rack_tlp: true),",
+    );
+    assert_refused_at(&text, "rack_tlp: |true", &["prr: true", "loss_response: Linux"]);
+    let text = edit(
+        "traffic: Download(bytes: \"1MB\"),",
+        "traffic: Download(bytes: \"1MB\"), tcp: TcpSpec(profile: Linux6, prr: false, loss_response: Rfc5681),",
+    );
+    assert_refused_at(&text, "prr: |false", &["rack_tlp: false"]);
+    // With PRR, with Linux's loss response, or without SACK it runs.
+    for ok in [
+        "TcpSpec(profile: Rfc6675, rack_tlp: true, prr: true)",
+        "TcpSpec(profile: Rfc6675, rack_tlp: true, loss_response: Linux)",
+        "TcpSpec(profile: Rfc6675, rack_tlp: true, sack: false)",
+        "TcpSpec(profile: Linux6, prr: false)",
+    ] {
+        let text = edit(
+            "traffic: Download(bytes: \"1MB\"),",
+            &format!("traffic: Download(bytes: \"1MB\"), tcp: {ok},"),
+        );
+        Scenario::parse(Path::new("case.ron"), &text).unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+}
+
+#[test]
 fn a_tcp_profile_and_its_switches_are_read_and_an_unknown_one_is_reported_at_it() {
     let text = edit(
         "traffic: Download(bytes: \"1MB\"),",

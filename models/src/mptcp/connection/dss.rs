@@ -220,11 +220,11 @@ impl Connection {
             mapping,
             data_fin: false,
         };
-        // DATA_FIN: on a mapping that ends at it, or alone on an ACK (RFC 8684 3.3.3).
-        if let Some(fin) = self.tx.data_fin()
-            && self.tx.snd_nxt() == fin
-            && self.tx.snd_una() <= fin
-        {
+        // DATA_FIN: on a mapping that ends at it, or alone on an ACK (RFC
+        // 8684 3.3.3; Linux options.c `mptcp_write_data_fin`), until the
+        // peer acknowledges it (Linux `mptcp_check_data_fin_ack` clears
+        // `snd_data_fin_enable`).
+        if let Some(fin) = self.data_fin_pending() {
             match &mut dss.mapping {
                 Some(m) if m.dsn + m.len as u64 == fin => {
                     m.len += 1;

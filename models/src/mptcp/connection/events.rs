@@ -137,4 +137,8 @@ pub struct ConnStats {
     /// Subflow windows halved by the opportunistic penalisation (one per
     /// penalised subflow).
     pub penalisations: u64,
+    /// Times the DATA_FIN retransmission timer resent the DATA_FIN on an
+    /// ACK on every subflow (Linux `__mptcp_retrans` with the DATA_FIN
+    /// enabled; see `close`).
+    pub data_fin_retransmits: u64,
 }

@@ -11,7 +11,8 @@
 //! each job is a submodule of it (in the manner of quinn-proto's
 //! `connection/`), as `impl Connection` blocks over the same state:
 //! `handshake` (MP_CAPABLE, MP_JOIN), `dss` (mappings, data-ACK,
-//! DATA_FIN), `subflow` (the subflows and the policies' views of them),
+//! DATA_FIN), `close` (the orderly close: DATA_FIN announced, resent and
+//! data-acknowledged, then every subflow closed with a FIN), `subflow` (the subflows and the policies' views of them),
 //! `schedule` (driving the scheduler), `pm` (applying the path manager's
 //! actions), `plain` (plain-TCP mode) and `events`.
 //!
@@ -87,6 +88,7 @@ use crate::tcp::{CloseReason, RecoveryPhase, TcpConfig, TcpEndpoint, TcpEvent, T
 
 pub use crate::path_manager::Role;
 
+mod close;
 mod dss;
 mod events;
 mod handshake;
@@ -214,6 +216,8 @@ pub struct Connection {
     out_queue: VecDeque<Segment>,
     orphan_deadline: Option<SimTime>,
     peer_fin_reported: bool,
+    /// The orderly close (see `close`).
+    close: close::CloseState,
     closed: bool,
     rr_start: usize,
     stats: ConnStats,
@@ -265,6 +269,7 @@ impl Connection {
             out_queue: VecDeque::new(),
             orphan_deadline: None,
             peer_fin_reported: false,
+            close: close::CloseState::default(),
             closed: false,
             rr_start: 0,
             stats: ConnStats::default(),
@@ -568,6 +573,7 @@ impl Connection {
         for idx in 0..self.subflows.len() {
             self.join_ack_timer(now, idx);
         }
+        self.data_fin_timer(now);
         if self.meta_rtx_at.is_some_and(|t| t <= now) {
             self.meta_retransmit_timer(now);
         }
@@ -1124,6 +1130,7 @@ impl Connection {
     pub fn poll_timeout(&self) -> Option<SimTime> {
         let mut t = SimTime::earliest(self.pm.poll_timeout(), self.orphan_deadline);
         t = SimTime::earliest(t, self.meta_rtx_at);
+        t = SimTime::earliest(t, self.close.data_fin_rtx.map(|(at, _)| at));
         for s in &self.subflows {
             if s.is_open() {
                 t = SimTime::earliest(t, s.tcp.poll_timeout());
@@ -1147,6 +1154,7 @@ impl Connection {
         }
         self.schedule(now);
         self.update_meta_rtx(now);
+        self.drive_close(now);
         let n = self.subflows.len();
         let window = self.rx.as_ref().map(|r| r.window_bytes());
         for k in 0..n {

@@ -18,6 +18,7 @@ impl Connection {
     pub(super) fn after_input(&mut self, now: SimTime) {
         self.apply_pm_actions(now);
         self.update_meta_rtx(now);
+        self.drive_close(now);
     }
 
     pub(super) fn apply_pm_actions(&mut self, now: SimTime) {
@@ -89,6 +90,11 @@ impl Connection {
                 PmAction::CloseSubflow { subflow } => {
                     // Linux pm.c mptcp_pm_rm_addr_or_subflow: shutdown (a FIN
                     // after what the subflow holds), then mptcp_close_ssk.
+                    // That is a FIN, not a RST: protocol.c __mptcp_close_ssk
+                    // calls `__tcp_close(ssk, 0)` for a joined subflow and
+                    // `tcp_shutdown(ssk, SEND_SHUTDOWN)` for the first one;
+                    // it resets only when fast-closing
+                    // (`__mptcp_subflow_disconnect` -> `tcp_disconnect`).
                     // The connection no longer sends new data on it: its
                     // state is FIN-WAIT from now on.
                     if let Some(sf) = self.slot_of(subflow.0 as usize).map(|i| &mut self.subflows[i])

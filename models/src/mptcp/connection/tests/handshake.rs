@@ -167,12 +167,16 @@ fn a_join_carries_the_path_managers_address_id_so_remove_addr_closes_exactly_tha
         .collect();
     assert_eq!(removed, vec![announced]);
     // ... and the server closed its cellular subflow, and only that one,
-    // within a Wi-Fi round trip.
-    let closed = n.server.find(|e| matches!(e, ConnEvent::SubflowClosed { .. }));
+    // within a Wi-Fi round trip (the Wi-Fi subflow closes later, in order,
+    // once the download is over and both DATA_FINs are acknowledged).
+    let closed = n
+        .server
+        .find(|e| matches!(e, ConnEvent::SubflowClosed { reason, .. } if *reason != CloseReason::Fin));
     assert_eq!(closed.len(), 1, "{closed:?}");
     assert!(matches!(closed[0].1, ConnEvent::SubflowClosed { subflow: 1, .. }));
     assert!(closed[0].0 <= down + SimDuration::from_millis(30), "{closed:?}");
-    assert!(n.s().subflows()[0].is_open());
+    let wifi_sf = &n.s().subflows()[0];
+    assert!(wifi_sf.is_open() || wifi_sf.close_reason == Some(CloseReason::Fin));
 
     n.run(at_ms(20_000));
     assert_eq!(n.client.read, total);
