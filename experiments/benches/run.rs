@@ -8,6 +8,12 @@
 //! is to be at most 4 times one pop+push. After criterion's report, the
 //! bench prints that ratio from its own timing (the best of 5 of each, one
 //! after the other), since criterion does not hand its estimates to code.
+//!
+//! With `MPSIM_HTSIM` naming htsim's perf-2path driver (built outside the
+//! repository as BENCHMARKS.md describes), the bench then runs it and
+//! `perf-2path` 5 times each, interleaved, and prints both costs per data
+//! packet (min and median) and their ratio: the head-to-head of the speed
+//! issue. Run it when the machine is quiet: it measures wall time.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -118,9 +124,53 @@ fn ratio_report() {
     );
 }
 
+/// Min and median of `v`.
+fn min_median(mut v: Vec<f64>) -> (f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[0], v[v.len() / 2])
+}
+
+/// The htsim comparison (see the module docs); `bin` is the driver, which
+/// prints `... N data packets, W s wall, ...` for its 60 s run.
+fn htsim_report(bin: &str) {
+    let sc = builtin("perf-2path");
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let (mut our_pkts, mut their_pkts) = (0, 0);
+    for _ in 0..5 {
+        let out = std::process::Command::new(bin).output().expect("the htsim driver runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let field = |after: &str| -> f64 {
+            let i = text.find(after).expect("the driver's summary line");
+            let head = text[..i].trim_end();
+            head[head.rfind(' ').map_or(0, |j| j + 1)..].parse().expect("a number")
+        };
+        their_pkts = field(" data packets") as u64;
+        theirs.push(field(" s wall") / their_pkts as f64);
+        let t = Instant::now();
+        let m = run(&sc, &opts()).unwrap().metrics;
+        our_pkts = data_packets(&m);
+        ours.push(t.elapsed().as_secs_f64() / our_pkts as f64);
+    }
+    let (hmin, hmed) = min_median(theirs);
+    let (mmin, mmed) = min_median(ours);
+    println!(
+        "htsim check (5 interleaved runs, ns per data packet, min / median): htsim {:.0} / {:.0} ({their_pkts} packets), \
+         mpsim {:.0} / {:.0} ({our_pkts} packets); mpsim / htsim {:.2}x median (target: at most 1)",
+        hmin * 1e9,
+        hmed * 1e9,
+        mmin * 1e9,
+        mmed * 1e9,
+        mmed / hmed
+    );
+}
+
 criterion_group!(benches, runs);
 
 fn main() {
+    if let Ok(bin) = std::env::var("MPSIM_HTSIM") {
+        htsim_report(&bin);
+        return;
+    }
     benches();
     ratio_report();
     Criterion::default().configure_from_args().final_summary();

@@ -12,7 +12,9 @@
 //! requests. The receiving application reads everything at once (an
 //! application that never stalls the receive window).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::fxhash::FxHashMap;
 
 use models::mptcp::{ConnConfig, ConnEvent, Connection, LocalIface, Role};
 use models::segment::{MpJoin, MptcpOption, MptcpVersion, Segment};
@@ -195,14 +197,14 @@ pub struct Host {
     /// The connections, in the order opened or accepted.
     pub conns: Vec<ConnSlot>,
     pending: Vec<Pending>,
-    expected: HashMap<(u32, u16), Expected>,
+    expected: FxHashMap<(u32, u16), Expected>,
     ifaces: Vec<LocalIface>,
     rng: RngStreams,
     version: MptcpVersion,
     last_now: SimTime,
     /// Lookups only (never iterated, so hashing order decides nothing).
-    by_tuple: HashMap<FourTuple, usize>,
-    by_token: HashMap<u32, Vec<usize>>,
+    by_tuple: FxHashMap<FourTuple, usize>,
+    by_token: FxHashMap<u32, Vec<usize>>,
     /// Units inputs touched, and whether each is listed.
     touched: Vec<usize>,
     listed: Vec<bool>,
@@ -222,13 +224,13 @@ impl Host {
         Host {
             conns: Vec::new(),
             pending: Vec::new(),
-            expected: HashMap::new(),
+            expected: FxHashMap::default(),
             ifaces,
             rng,
             version,
             last_now: SimTime::ZERO,
-            by_tuple: HashMap::new(),
-            by_token: HashMap::new(),
+            by_tuple: FxHashMap::default(),
+            by_token: FxHashMap::default(),
             touched: Vec::new(),
             listed: Vec::new(),
             touched_sorted: true,

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod figures;
 pub mod flowstats;
 pub mod fuzz;
+pub mod fxhash;
 pub mod host;
 pub mod interrupt;
 pub mod oracle;

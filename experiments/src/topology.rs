@@ -20,10 +20,10 @@
 //! tables and drops what it is offered (there is no routing protocol to
 //! converge), as a router with static routes and no link monitoring would.
 
-use std::collections::HashMap;
-
 use models::segment::Segment;
 use sim_core::{IfaceId, LinkId, mix64};
+
+use crate::fxhash::FxHashMap;
 
 /// A vertex of the graph: a router or a host interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -69,7 +69,7 @@ pub struct Topology {
     links: Vec<Option<Ends>>,
     /// Address to the interface that holds it (lookups only, never
     /// iterated: iteration order would not be deterministic).
-    addrs: HashMap<u32, NodeId>,
+    addrs: FxHashMap<u32, NodeId>,
     /// Per network interface (`IfaceId`): the (host, address) pairs to
     /// tell when it goes down or up.
     iface_addrs: Vec<Vec<(usize, u32)>>,

@@ -27,10 +27,20 @@ impl TcpEndpoint {
     }
 
     /// The next segment to send, if any.
+    ///
+    /// A quiet endpoint (nothing to send since its last `None`, and no input
+    /// since) answers here, inlined into the caller; only the others pay
+    /// for the call into the full decision, whose frame is large.
+    #[inline]
     pub fn poll_transmit(&mut self, now: SimTime) -> Option<Transmit> {
         if self.quiet {
             return None;
         }
+        self.poll_transmit_loud(now)
+    }
+
+    #[inline(never)]
+    fn poll_transmit_loud(&mut self, now: SimTime) -> Option<Transmit> {
         let t = self.poll_transmit_inner(now);
         self.quiet = t.is_none();
         t

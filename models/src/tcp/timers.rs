@@ -57,58 +57,83 @@ impl Timer {
 }
 
 /// Deadlines of the armed timers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+///
+/// Kept as plain times with a bit per armed timer, not as `Option`s: the
+/// owner asks for [`TimerTable::earliest`] after every event, and a minimum
+/// over six plain integers is a few branch-free instructions. A slot not
+/// armed holds `SimTime::MAX`, so it never lowers the minimum; a timer armed
+/// at `SimTime::MAX` itself is still told apart by its bit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimerTable {
-    deadline: [Option<SimTime>; 6],
+    deadline: [SimTime; 6],
+    /// Bit `Timer::index()` set: that timer is armed.
+    armed: u8,
+}
+
+impl Default for TimerTable {
+    fn default() -> Self {
+        TimerTable {
+            deadline: [SimTime::MAX; 6],
+            armed: 0,
+        }
+    }
 }
 
 impl TimerTable {
     /// Arms (or re-arms) `t` to fire at `at`.
+    #[inline]
     pub fn set(&mut self, t: Timer, at: SimTime) {
-        self.deadline[t.index()] = Some(at);
+        self.deadline[t.index()] = at;
+        self.armed |= 1 << t.index();
     }
 
     /// Arms `t` only if it is not armed already (RFC 6298 5.1 "if the timer
     /// is not running, start it").
+    #[inline]
     pub fn set_if_unarmed(&mut self, t: Timer, at: SimTime) {
-        let d = &mut self.deadline[t.index()];
-        if d.is_none() {
-            *d = Some(at);
+        if !self.is_armed(t) {
+            self.set(t, at);
         }
     }
 
     /// Disarms `t`.
+    #[inline]
     pub fn cancel(&mut self, t: Timer) {
-        self.deadline[t.index()] = None;
+        self.deadline[t.index()] = SimTime::MAX;
+        self.armed &= !(1 << t.index());
     }
 
     /// Disarms every timer.
     pub fn cancel_all(&mut self) {
-        self.deadline = [None; 6];
+        *self = TimerTable::default();
     }
 
     /// The deadline of `t`; `None` when it is not armed.
+    #[inline]
     pub fn get(&self, t: Timer) -> Option<SimTime> {
-        self.deadline[t.index()]
+        self.is_armed(t).then_some(self.deadline[t.index()])
     }
 
     /// Whether `t` is armed.
+    #[inline]
     pub fn is_armed(&self, t: Timer) -> bool {
-        self.deadline[t.index()].is_some()
+        self.armed & (1 << t.index()) != 0
     }
 
     /// The earliest armed deadline.
+    #[inline]
     pub fn earliest(&self) -> Option<SimTime> {
-        self.deadline.iter().fold(None, |m, &d| SimTime::earliest(m, d))
+        let d = &self.deadline;
+        let m = d[0].min(d[1]).min(d[2]).min(d[3]).min(d[4]).min(d[5]);
+        (self.armed != 0).then_some(m)
     }
 
     /// Disarms and returns the first timer (in [`Timer::ALL`] order) whose
     /// deadline is at or before `now`.
     pub fn take_due(&mut self, now: SimTime) -> Option<Timer> {
         for t in Timer::ALL {
-            let d = &mut self.deadline[t.index()];
-            if matches!(*d, Some(at) if at <= now) {
-                *d = None;
+            if self.is_armed(t) && self.deadline[t.index()] <= now {
+                self.cancel(t);
                 return Some(t);
             }
         }
@@ -161,11 +186,53 @@ mod tests {
     }
 
     #[test]
+    fn a_timer_armed_at_the_end_of_time_is_still_armed() {
+        let mut t = TimerTable::default();
+        t.set(Timer::TimeWait, SimTime::MAX);
+        assert_eq!(t.earliest(), Some(SimTime::MAX));
+        assert_eq!(t.get(Timer::TimeWait), Some(SimTime::MAX));
+        assert_eq!(t.take_due(SimTime::MAX), Some(Timer::TimeWait));
+        assert_eq!(t.earliest(), None);
+        assert_eq!(t, TimerTable::default());
+    }
+
+    #[test]
     fn arming_an_armed_timer_only_if_unarmed_keeps_the_old_deadline() {
         let mut t = fixture();
         t.set_if_unarmed(Timer::Retransmit, ms(900));
         assert_eq!(t.get(Timer::Retransmit), Some(ms(300)));
         t.set_if_unarmed(Timer::Persist, ms(900));
         assert_eq!(t.get(Timer::Persist), Some(ms(900)));
+    }
+
+    proptest::proptest! {
+        /// The table answers as one `Option` per timer would (the form it
+        /// had before the armed bits), whatever the operations.
+        #[test]
+        fn the_table_matches_one_option_per_timer(ops in proptest::collection::vec((0u8..4, 0usize..6, 0u64..5), 0..60)) {
+            let mut t = TimerTable::default();
+            let mut model: [Option<SimTime>; 6] = [None; 6];
+            for (op, k, v) in ops {
+                let timer = Timer::ALL[k];
+                let i = timer.index();
+                // Deadlines from a few values, the end of time included.
+                let at = if v == 4 { SimTime::MAX } else { ms(v * 10) };
+                match op {
+                    0 => { t.set(timer, at); model[i] = Some(at); }
+                    1 => { t.set_if_unarmed(timer, at); model[i] = model[i].or(Some(at)); }
+                    2 => { t.cancel(timer); model[i] = None; }
+                    _ => {
+                        let due = Timer::ALL.into_iter().find(|x| model[x.index()].is_some_and(|d| d <= at));
+                        if let Some(x) = due { model[x.index()] = None; }
+                        proptest::prop_assert_eq!(t.take_due(at), due);
+                    }
+                }
+                let earliest = model.iter().fold(None, |m, &d| SimTime::earliest(m, d));
+                proptest::prop_assert_eq!(t.earliest(), earliest);
+                for x in Timer::ALL {
+                    proptest::prop_assert_eq!(t.get(x), model[x.index()]);
+                }
+            }
+        }
     }
 }

@@ -62,6 +62,7 @@
 
 mod buffer;
 mod frto;
+mod live;
 mod plan;
 mod prr;
 mod rack;
@@ -131,6 +132,8 @@ pub struct Sender {
     pub snd_buf_bytes: u64,
     chunks: VecDeque<Chunk>,
     records: VecDeque<SentRec>,
+    /// Which records RACK's loss walk must look at (`live`).
+    rack_live: live::LiveBits,
     /// The SACK scoreboard (RFC 6675 3): what the peer SACKed above SND.UNA.
     pub sb: Scoreboard,
     /// What the scoreboard held when a retransmission timeout cleared it
@@ -235,6 +238,7 @@ impl Sender {
             snd_buf_bytes,
             chunks: VecDeque::new(),
             records: VecDeque::new(),
+            rack_live: live::LiveBits::default(),
             sb: Scoreboard::default(),
             pre_rto_sacked: Scoreboard::default(),
             phase: Phase::Open,

@@ -402,6 +402,7 @@ impl Sender {
                     lost: false,
                     rtx_out: false,
                 });
+                self.rack_live.push(true);
                 self.snd_max = end;
                 if p.fin {
                     self.fin_sent = true;
@@ -461,6 +462,7 @@ impl Sender {
             // `tcp_retransmit_skb`); the probe's copy does not count as a
             // retransmission there (`__tcp_retransmit_skb`).
             r.rtx_out = r.lost;
+            self.sync_rack_live(i);
             i += 1;
         }
     }

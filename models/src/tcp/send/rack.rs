@@ -223,8 +223,21 @@ impl Rack {
         reo_wnd: SimDuration,
         segs: impl IntoIterator<Item = SegView>,
     ) -> Detection {
+        self.detect_loss_indexed(now, reo_wnd, segs.into_iter().enumerate())
+    }
+
+    /// [`Rack::detect_loss`] over segments that carry their indices (still
+    /// in sequence order): a caller may leave out segments the walk skips
+    /// (SACKed, or lost and not resent) without reading them, and the
+    /// indices in [`Detection::lost`] still name its records.
+    pub fn detect_loss_indexed(
+        &self,
+        now: SimTime,
+        reo_wnd: SimDuration,
+        segs: impl IntoIterator<Item = (usize, SegView)>,
+    ) -> Detection {
         let mut d = Detection::default();
-        for (i, seg) in segs.into_iter().enumerate() {
+        for (i, seg) in segs {
             if seg.sacked || seg.lost_unsent {
                 continue;
             }

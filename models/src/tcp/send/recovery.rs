@@ -7,7 +7,7 @@
 use sim_core::{SimDuration, SimTime};
 
 use super::rack::{AckFlags, SegView};
-use super::{DUP_THRESH, Frto, FrtoStep, LossAck, Rack, Sender, TlpAck};
+use super::{DUP_THRESH, Frto, FrtoStep, LossAck, Rack, Sender, SentRec, TlpAck};
 use crate::segment::SackBlock;
 
 /// Loss-recovery phase.
@@ -201,6 +201,7 @@ impl Sender {
                     self.lost_segs -= 1;
                 }
                 self.records.pop_front();
+                self.rack_live.pop_front();
             }
             // RFC 6298 3 (Karn): no sample if retransmitted data is acked;
             // the oldest newly acknowledged segment gives it (Linux
@@ -484,6 +485,7 @@ impl Sender {
                             self.records[i].rtx_out = false;
                         }
                     }
+                    self.sync_rack_live(i);
                     if !r.retransmitted {
                         first = Some(first.map_or(r.sent_at, |f| f.min(r.sent_at)));
                         last = Some(last.map_or(r.sent_at, |l| l.max(r.sent_at)));
@@ -576,6 +578,9 @@ impl Sender {
             for r in &mut self.records {
                 r.lost = false;
                 r.rtx_out = false;
+            }
+            for i in 0..self.records.len() {
+                self.sync_rack_live(i);
             }
             self.tlp.clear();
             self.tlp_pending = false;
@@ -674,14 +679,22 @@ impl Sender {
         let reo_wnd = self
             .rack
             .reo_wnd(self.phase == Phase::Recovery, self.sacked_segs, min_rtt, srtt);
-        let views = self.records.iter().map(|r| SegView {
-            xmit_ts: r.xmit_ts,
-            end_seq: r.end,
-            retransmitted: r.retransmitted,
-            sacked: r.sacked,
-            lost_unsent: r.lost && !r.rtx_out,
-        });
-        let d = self.rack.detect_loss(now, reo_wnd, views);
+        // Only the records the walk does not skip (`live`), each read once.
+        let records = &self.records;
+        let walk = self.rack_live.iter().map(|i| (i, records[i].rack_view()));
+        let d = self.rack.detect_loss_indexed(now, reo_wnd, walk);
+        // Debug builds walk every record too, and check the bits.
+        debug_assert_eq!(
+            d,
+            self.rack
+                .detect_loss(now, reo_wnd, self.records.iter().map(SentRec::rack_view))
+        );
+        debug_assert!(
+            self.records
+                .iter()
+                .enumerate()
+                .all(|(i, r)| self.rack_live.get(i) == r.rack_live())
+        );
         for &i in &d.lost {
             self.mark_lost(i);
         }
@@ -702,6 +715,7 @@ impl Sender {
             self.lost_retransmissions += 1;
         }
         let (start, end) = (r.start.max(self.snd_una), r.end);
+        self.sync_rack_live(i);
         let mut s = start;
         while s < end {
             s = self.sb.next_unsacked(s);
@@ -749,6 +763,34 @@ impl Sender {
     /// Whether the next transmission is the loss probe.
     pub fn loss_probe_pending(&self) -> bool {
         self.tlp_pending
+    }
+}
+
+impl SentRec {
+    /// The record as RACK sees it.
+    fn rack_view(&self) -> SegView {
+        SegView {
+            xmit_ts: self.xmit_ts,
+            end_seq: self.end,
+            retransmitted: self.retransmitted,
+            sacked: self.sacked,
+            lost_unsent: self.lost && !self.rtx_out,
+        }
+    }
+
+    /// Whether RACK's walk looks at it: not wholly SACKed, not lost and
+    /// waiting to be resent (`Rack::detect_loss` skips those).
+    pub(super) fn rack_live(&self) -> bool {
+        !self.sacked && (!self.lost || self.rtx_out)
+    }
+}
+
+impl Sender {
+    /// Brings record `i`'s bit in `rack_live` up to date after its tags
+    /// changed.
+    pub(super) fn sync_rack_live(&mut self, i: usize) {
+        let live = self.records[i].rack_live();
+        self.rack_live.set(i, live);
     }
 }
 
