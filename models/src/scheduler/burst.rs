@@ -17,7 +17,13 @@
 //! - The chosen subflow gets a burst: up to `MPTCP_SEND_BURST_SIZE` bytes
 //!   (and no more than the peer's data-level window left) before the choice
 //!   is made again, unless its send buffer fills or it stops being active
-//!   first (`__subflow_push_pending`).
+//!   first (`__subflow_push_pending`). A burst lasts one push at most: the
+//!   next push (after an ACK, a timer or a write) chooses afresh. Linux
+//!   kept the last subflow across pushes while its burst lasted
+//!   (`msk->last_snd`) until 6.6 (commit "mptcp: refactor push_pending
+//!   logic", Geliang Tang, 2023, which moved the burst checks from
+//!   `mptcp_subflow_get_send` into `__subflow_push_pending`); here the
+//!   decisions at one instant are one push.
 //! - Each choice folds the subflow's current pacing rate into its average,
 //!   weighted by the burst against what it holds: `avg = (avg * wmem + pacing
 //!   * burst) / (burst + wmem)`; the average starts at the pacing rate.
@@ -89,6 +95,8 @@ pub struct Burst {
     /// The subflow of the current burst and the bytes left in it
     /// (`msk->snd_burst`).
     burst: Option<(usize, u64)>,
+    /// The instant of the push the burst belongs to.
+    burst_at: SimTime,
 }
 
 impl Default for Burst {
@@ -96,6 +104,7 @@ impl Default for Burst {
         Burst {
             avg_pacing: vec![0; MAX_SUBFLOWS],
             burst: None,
+            burst_at: SimTime::ZERO,
         }
     }
 }
@@ -149,10 +158,13 @@ impl Burst {
         Some((i, burst))
     }
 
-    fn decide(&mut self, conn: &ConnView, subflows: &[SubflowView], seg: &SegView) -> Decision {
-        // The current burst goes on while its subflow is active with room
-        // (__subflow_push_pending).
+    fn decide(&mut self, now: SimTime, conn: &ConnView, subflows: &[SubflowView], seg: &SegView) -> Decision {
+        // The current burst goes on within its push while its subflow is
+        // active with room (__subflow_push_pending); a new push chooses
+        // afresh (__mptcp_push_pending, __mptcp_subflow_push_pending call
+        // mptcp_subflow_get_send at each round).
         if let Some((id, left)) = self.burst
+            && now == self.burst_at
             && left > 0
             && let Some(v) = subflows.iter().find(|v| v.id == id)
             && active(v)
@@ -167,6 +179,7 @@ impl Burst {
             Some((i, burst)) => {
                 let id = subflows[i].id;
                 self.burst = Some((id, burst));
+                self.burst_at = now;
                 Decision::Send {
                     subflow: id,
                     // burst 0 (the peer's window is full): the connection's
@@ -189,16 +202,16 @@ impl Scheduler for Burst {
 
     fn next_for_new_data(
         &mut self,
-        _now: SimTime,
+        now: SimTime,
         conn: &ConnView,
         subflows: &[SubflowView],
         seg: &SegView,
     ) -> Decision {
-        self.decide(conn, subflows, seg)
+        self.decide(now, conn, subflows, seg)
     }
 
-    fn reinject_target(&mut self, _now: SimTime, conn: &ConnView, subflows: &[SubflowView], seg: &SegView) -> Decision {
-        self.decide(conn, subflows, seg)
+    fn reinject_target(&mut self, now: SimTime, conn: &ConnView, subflows: &[SubflowView], seg: &SegView) -> Decision {
+        self.decide(now, conn, subflows, seg)
     }
 
     fn on_sent(&mut self, _now: SimTime, sent: &Sent) {
@@ -318,6 +331,37 @@ mod tests {
         assert_eq!(
             send(s.next_for_new_data(at_ms(0), &conn(), &full0, &new_seg(5_001, 1000))),
             Some(1)
+        );
+    }
+
+    #[test]
+    fn a_burst_ends_with_its_push_and_the_next_push_chooses_afresh() {
+        // Linux 6.6+: the burst bounds one push; the next push (a later
+        // instant here) asks mptcp_subflow_get_send again.
+        let mut s = Burst::new();
+        let subflows = [sf(0, 10), sf(1, 40)];
+        assert_eq!(
+            send(s.next_for_new_data(at_ms(0), &conn(), &subflows, &new_seg(1, 1000))),
+            Some(0)
+        );
+        s.on_sent(
+            at_ms(0),
+            &Sent {
+                subflow: 0,
+                dsn: 1,
+                len_bytes: 5_000,
+                kind: SentKind::NewData,
+            },
+        );
+        // 1 ms later subflow 0 holds 5 kB and subflow 1 nothing: the lower
+        // linger time wins although the burst had 60 kB left.
+        let busy = [with_wmem(sf(0, 10), 5_000), sf(1, 40)];
+        assert_eq!(
+            s.next_for_new_data(at_ms(1), &conn(), &busy, &new_seg(5_001, 1000)),
+            Decision::Send {
+                subflow: 1,
+                max_bytes: SEND_BURST_BYTES
+            }
         );
     }
 
