@@ -1606,7 +1606,10 @@ pub fn resolved_ron(sc: &Scenario) -> Result<String, String> {
     let mut r = sc.clone();
     for i in &mut r.client.interfaces {
         for l in [&mut i.uplink, &mut i.downlink].into_iter().flatten() {
-            l.buffer = Some(l.resolved_buffer());
+            // An AQM has its own limit: no buffer beside it.
+            if !l.qdisc.as_ref().is_some_and(|q| q.has_own_limit()) {
+                l.buffer = Some(l.resolved_buffer());
+            }
         }
     }
     let cfg = ron::ser::PrettyConfig::new().depth_limit(8).struct_names(true);
