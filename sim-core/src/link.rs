@@ -450,12 +450,14 @@ impl<P> Link<P> {
     /// if it is known now (the precomputed path), `None` if a queue
     /// discipline will decide, or why it will not arrive. The caller should
     /// then [`Link::poll_wake`].
+    #[inline(always)]
     pub fn offer(&mut self, now: SimTime, size_bytes: u32, pkt: P) -> Result<Option<SimTime>, DropCause> {
         self.offer_flow(now, size_bytes, FlowTuple::default(), pkt)
     }
 
     /// [`Link::offer`] with the packet's 5-tuple, which FQ-CoDel hashes
     /// (the other paths ignore it).
+    #[inline(always)]
     pub fn offer_flow(
         &mut self,
         now: SimTime,
@@ -504,6 +506,7 @@ impl<P> Link<P> {
 
     /// Puts a packet that left the sender at `depart` in flight; returns
     /// its arrival.
+    #[inline(always)]
     fn propagate(&mut self, depart: SimTime, size_bytes: u32, pkt: P, jitter: SimDuration) -> SimTime {
         let mut arrival = depart + self.cfg.delay + jitter;
         let reorder = self.cfg.jitter.is_some_and(|j| j.allow_reorder);
@@ -531,6 +534,7 @@ impl<P> Link<P> {
 
     /// The lazy path's offer: catch up to `now`, then hand the packet to
     /// the discipline (or straight to the wire on an idle link).
+    #[inline(never)]
     fn offer_lazy(&mut self, now: SimTime, size_bytes: u32, flow: FlowTuple, pkt: P) -> Result<(), DropCause> {
         self.serve(now);
         let lz = self.lazy.as_mut().expect("lazy");
@@ -611,7 +615,15 @@ impl<P> Link<P> {
     /// Serves a lazy link's queue up to `now`: every packet whose
     /// serialisation starts by `now` is dequeued at the instant the link
     /// became free.
+    #[inline]
     fn serve(&mut self, now: SimTime) {
+        if self.lazy.is_some() {
+            self.serve_lazy(now);
+        }
+    }
+
+    #[inline(never)]
+    fn serve_lazy(&mut self, now: SimTime) {
         loop {
             let Some(lz) = self.lazy.as_mut() else { return };
             if self.busy_until > now || lz.qdisc.len_pkts() == 0 {
@@ -630,6 +642,7 @@ impl<P> Link<P> {
 
     /// The next instant a lazy link must act: its next service start if it
     /// holds packets.
+    #[inline]
     fn next_service(&self) -> Option<SimTime> {
         let lz = self.lazy.as_ref()?;
         (lz.qdisc.len_pkts() > 0).then_some(self.busy_until)

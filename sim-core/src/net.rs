@@ -213,6 +213,7 @@ impl<P> Network<P> {
 
     /// Sends a packet on a link at `ctx.now()`, arming the link's wake-up.
     /// Returns its arrival time if known now (see [`Link::offer`]).
+    #[inline(always)]
     pub fn send<E: From<NetEvent>>(
         &mut self,
         ctx: &mut Ctx<'_, E>,
@@ -431,5 +432,81 @@ mod tests {
         });
         sim.run_until(SimTime::from_millis(45));
         assert!(sim.world().net.link(link).is_up());
+    }
+
+    fn cbr_world(cfg: LinkConfig) -> (Simulation<Cbr>, LinkId) {
+        let rng = RngStreams::new(1);
+        let mut net = Network::new();
+        let link = net.add_link("wifi.down", cfg, &rng);
+        net.add_iface("wifi", &[link]);
+        let mut sim = Simulation::new(Cbr {
+            net,
+            link,
+            sent: 0,
+            arrived: vec![],
+            lost_down: vec![],
+            changes: vec![],
+        });
+        sim.schedule(SimTime::ZERO, Ev::Send).unwrap();
+        (sim, link)
+    }
+
+    #[test]
+    fn a_blackhole_event_drops_the_send_at_its_instant_and_restore_lets_the_next_through() {
+        // 1000 B every 1 ms on 8 Mb/s, 20 ms: packet i leaves at i + 1 ms.
+        // Blackholed at 50 ms (scheduled before the sends, so it applies
+        // first at equal times), restored at 70 ms: packets 50..=69 are
+        // dropped, 49 (sent at 49 ms, arriving at 70 ms) still arrives.
+        let cfg = LinkConfig::new(
+            Bandwidth::from_mbps(8).unwrap(),
+            SimDuration::from_millis(20),
+            BufferLimit::Packets(100),
+        );
+        let (mut sim, link) = cbr_world(cfg);
+        sim.with_ctx(|w, ctx| {
+            w.net
+                .schedule_link_change(ctx, SimTime::from_millis(50), link, LinkChange::Blackhole(true))
+                .unwrap();
+            w.net
+                .schedule_link_change(ctx, SimTime::from_millis(70), link, LinkChange::Blackhole(false))
+                .unwrap();
+        });
+        sim.run_until(SimTime::from_secs(1));
+        let got: Vec<u32> = sim.world().arrived.iter().map(|a| a.1).collect();
+        let want: Vec<u32> = (0..50).chain(70..100).collect();
+        assert_eq!(got, want);
+        let c = sim.world().net.counters(link);
+        assert_eq!((c.dropped_blackhole_pkts, c.dropped_down_pkts), (20, 0));
+        assert!(sim.world().changes.is_empty(), "no interface event");
+    }
+
+    #[test]
+    fn a_rate_change_event_applies_to_the_send_at_its_instant() {
+        // A lazily served link: from 50 ms the rate halves, so packet 50
+        // (sent at 50 ms) takes 2 ms instead of 1; packet 49 (sent 1 ns
+        // earlier in effect: at 49 ms, on the wire until 50 ms) keeps 1 ms.
+        let mut cfg = LinkConfig::new(
+            Bandwidth::from_mbps(8).unwrap(),
+            SimDuration::from_millis(20),
+            BufferLimit::Packets(100),
+        );
+        cfg.qdisc = Some(crate::qdisc::QdiscConfig::Fifo);
+        let (mut sim, link) = cbr_world(cfg);
+        sim.with_ctx(|w, ctx| {
+            w.net
+                .schedule_link_change(
+                    ctx,
+                    SimTime::from_millis(50),
+                    link,
+                    LinkChange::Rate(Bandwidth::from_mbps(4).unwrap()),
+                )
+                .unwrap();
+        });
+        sim.run_until(SimTime::from_millis(200));
+        let arrived = &sim.world().arrived;
+        assert_eq!(arrived[49], (SimTime::from_millis(70), 49));
+        assert_eq!(arrived[50], (SimTime::from_millis(72), 50));
+        // Then one every 2 ms: the link is the bottleneck, a queue builds.
+        assert_eq!(arrived[51], (SimTime::from_millis(74), 51));
     }
 }
