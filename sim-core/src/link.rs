@@ -62,7 +62,8 @@
 //! qdisc change` would:
 //! - rate and delay are taken when a packet starts serialising on a lazy
 //!   link: the packet on the wire finishes at the old rate, waiting ones
-//!   are re-planned. On the precomputed path they apply to packets offered
+//!   are re-planned, and one that starts at the change instant takes the
+//!   new values. On the precomputed path they apply to packets offered
 //!   from `now` (the others keep their planned times), which is why a run
 //!   whose timeline changes a link's rate or delay serves that link lazily
 //!   (`experiments` does). netem computes a packet's time to send at
@@ -378,7 +379,7 @@ impl<P> Link<P> {
     /// packets offered from `now`). No effect on a trace-driven link's
     /// departures.
     pub fn set_rate(&mut self, now: SimTime, rate: Bandwidth) {
-        self.serve(now);
+        self.serve_before(now);
         self.cfg.rate = rate;
     }
 
@@ -386,14 +387,14 @@ impl<P> Link<P> {
     /// serialising from `now` on (lazy) or are offered from `now` on
     /// (precomputed); see the module docs.
     pub fn set_delay(&mut self, now: SimTime, delay: SimDuration) {
-        self.serve(now);
+        self.serve_before(now);
         self.cfg.delay = delay;
     }
 
     /// Sets the buffer (or the discipline's limit) at `now`; it applies on
     /// enqueue, so nothing waiting is dropped.
     pub fn set_buffer(&mut self, now: SimTime, buffer: BufferLimit) {
-        self.serve(now);
+        self.serve_before(now);
         self.cfg.buffer = buffer;
         if let Some(l) = &mut self.lazy {
             l.qdisc.set_limit(buffer);
@@ -619,6 +620,15 @@ impl<P> Link<P> {
     fn serve(&mut self, now: SimTime) {
         if self.lazy.is_some() {
             self.serve_lazy(now);
+        }
+    }
+
+    /// Serves what started serialising strictly before `t`: a change at
+    /// `t` then applies to a packet whose serialisation starts at `t`, as to
+    /// one offered at `t`.
+    fn serve_before(&mut self, t: SimTime) {
+        if let Some(before) = t.as_nanos().checked_sub(1) {
+            self.serve(SimTime::from_nanos(before));
         }
     }
 

@@ -265,16 +265,30 @@ fn a_rate_change_applies_to_a_packet_offered_at_its_instant_not_one_nanosecond_b
 
 #[test]
 fn a_rate_change_replans_waiting_packets_and_lets_the_one_on_the_wire_finish() {
-    // Three packets at 0 on 12 Mb/s: the first on the wire 0..1 ms. At
-    // 0.5 ms the rate halves: the first still leaves at 1 ms, the others
-    // take 2 ms each (1..3, 3..5 ms).
+    // Four packets at 0 on 12 Mb/s: on the wire 0..1, 1..2, 2..3 ms. At
+    // 1.5 ms (no wake-up served in between) the rate halves: the second,
+    // on the wire since 1 ms, still leaves at 2 ms; the others take 2 ms
+    // each (2..4, 4..6 ms).
     let mut l = fifo(12, 10);
-    for i in 0..3 {
+    for i in 0..4 {
         l.offer(SimTime::ZERO, 1500, i).unwrap();
     }
-    l.set_rate(SimTime::from_micros(500), Bandwidth::from_mbps(6).unwrap());
+    l.set_rate(SimTime::from_micros(1500), Bandwidth::from_mbps(6).unwrap());
     let ms = SimTime::from_millis;
-    assert_eq!(arrivals(&mut l), [ms(11), ms(13), ms(15)]);
+    assert_eq!(arrivals(&mut l), [ms(11), ms(12), ms(14), ms(16)]);
+}
+
+#[test]
+fn a_packet_that_starts_serialising_at_the_change_instant_takes_the_new_rate() {
+    // The second packet's serialisation starts at 1 ms, the change's
+    // instant: 2 ms at the new rate (as a packet offered at 1 ms would).
+    let mut l = fifo(12, 10);
+    for i in 0..2 {
+        l.offer(SimTime::ZERO, 1500, i).unwrap();
+    }
+    l.set_rate(SimTime::from_millis(1), Bandwidth::from_mbps(6).unwrap());
+    let ms = SimTime::from_millis;
+    assert_eq!(arrivals(&mut l), [ms(11), ms(13)]);
 }
 
 #[test]
