@@ -60,7 +60,10 @@ fn load_traces(sc: &Scenario) -> Result<Traces, String> {
     Ok(traces)
 }
 
-fn link_config(l: &crate::scenario::LinkSpec, traces: &Traces) -> LinkConfig {
+/// The engine's link for a direction; `lazy`: the timeline changes its
+/// rate or delay, so a drop-tail link is served lazily (see
+/// `sim_core::link`).
+fn link_config(l: &crate::scenario::LinkSpec, traces: &Traces, lazy: bool) -> LinkConfig {
     LinkConfig {
         rate: l.rate,
         delay: l.delay,
@@ -68,6 +71,24 @@ fn link_config(l: &crate::scenario::LinkSpec, traces: &Traces) -> LinkConfig {
         loss: l.loss.clone(),
         jitter: l.jitter,
         trace: l.trace.as_ref().and_then(|p| traces.get(p).cloned()),
+        qdisc: crate::scenario::QdiscSpec::config(l.qdisc.as_ref(), lazy),
+    }
+}
+
+/// Whether the timeline re-plans link direction `name` (changes its rate
+/// or delay).
+fn replanned(sc: &Scenario, name: &str) -> bool {
+    sc.timeline.iter().any(|e| e.replans() && e.iface() == name)
+}
+
+/// A segment's 5-tuple, for FQ-CoDel.
+fn flow_of(seg: &Segment) -> sim_core::FlowTuple {
+    sim_core::FlowTuple {
+        src_addr: seg.src_addr,
+        dst_addr: seg.dst_addr,
+        src_port: seg.src_port,
+        dst_port: seg.dst_port,
+        proto: 6,
     }
 }
 
@@ -113,12 +134,18 @@ fn assemble_topology(
     use rand::Rng;
     let version = sc.mptcp_version.version();
     let mut net: Network<Segment> = Network::new();
+    net.set_flow_of(flow_of);
     let mut link_ids = Vec::new();
     let mut attached: Vec<Vec<Vec<LinkId>>> = t.hosts.iter().map(|h| vec![Vec::new(); h.interfaces.len()]).collect();
     for l in &t.links {
         let name = l.resolved_name();
-        let ab = net.add_link(&format!("{name}.ab"), link_config(&l.forward, traces), rng);
-        let ba = net.add_link(&format!("{name}.ba"), link_config(l.resolved_reverse(), traces), rng);
+        let (ab_name, ba_name) = (format!("{name}.ab"), format!("{name}.ba"));
+        let ab = net.add_link(&ab_name, link_config(&l.forward, traces, replanned(sc, &ab_name)), rng);
+        let ba = net.add_link(
+            &ba_name,
+            link_config(l.resolved_reverse(), traces, replanned(sc, &ba_name)),
+            rng,
+        );
         link_ids.extend([ab, ba]);
         for end in [&l.between.0, &l.between.1] {
             if let Ok(End::Iface { host, iface }) = t.resolve(end) {
@@ -205,6 +232,7 @@ fn assemble_one_client(
 ) -> Result<Assembled, String> {
     let version = sc.mptcp_version.version();
     let mut net: Network<Segment> = Network::new();
+    net.set_flow_of(flow_of);
     let mut topo = Topology::new();
     const CLIENT: usize = 0;
     const SERVER: usize = 1;
@@ -227,8 +255,9 @@ fn assemble_one_client(
                 (ports[o], net.add_iface(&spec.name, &[]))
             }
             (None, Some(u), Some(d)) => {
-                let up = net.add_link(&format!("{}.up", spec.name), link_config(u, traces), rng);
-                let down = net.add_link(&format!("{}.down", spec.name), link_config(d, traces), rng);
+                let (up_name, down_name) = (format!("{}.up", spec.name), format!("{}.down", spec.name));
+                let up = net.add_link(&up_name, link_config(u, traces, replanned(sc, &up_name)), rng);
+                let down = net.add_link(&down_name, link_config(d, traces, replanned(sc, &down_name)), rng);
                 link_ids.push(up);
                 link_ids.push(down);
                 let port = topo.add_port(&format!("client.{}", spec.name), CLIENT, 0);

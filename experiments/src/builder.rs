@@ -59,6 +59,7 @@ impl Link {
             loss: LossModel::None,
             jitter: None,
             trace: None,
+            qdisc: None,
         })
     }
     /// `rate_mbps` Mb/s and `delay_ms` one way, for both directions of a path.

@@ -63,6 +63,16 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         "Linux reference: wifi dies at 3.8 s, the wifi endpoint is deleted at +23 ms, cell is a backup, 12 s",
         include_str!("../scenarios/linux-wifi-down-pm.ron"),
     ),
+    (
+        "bufferbloat",
+        "bufferbloat: wifi 20 Mb/s beside a cellular 10 Mb/s 40 ms downlink with a 2 MB drop-tail buffer, min-RTT, 20 s (sweep bufferbloat-aqm: CoDel, FQ-CoDel)",
+        include_str!("../scenarios/bufferbloat.ron"),
+    ),
+    (
+        "silent-blackhole",
+        "silent blackhole: the primary 40 ms RTT path drops everything from 5 s with its interface up; the backup takes over",
+        include_str!("../scenarios/silent-blackhole.ron"),
+    ),
 ];
 
 /// Built-ins too costly for every test run (minutes of CPU): the golden
@@ -95,6 +105,11 @@ pub const SWEEPS: &[(&str, &str, &str)] = &[
         "fattree-permutation",
         "sweep: Raiciu et al. 2011, k=8 fat tree, permutation traffic, 1/2/4/8 subflows (minutes per run: shard it)",
         include_str!("../sweeps/fattree-permutation.ron"),
+    ),
+    (
+        "bufferbloat-aqm",
+        "sweep: drop-tail (2 MB) vs CoDel vs FQ-CoDel on the bufferbloat built-in's cellular downlink, per receive buffer",
+        include_str!("../sweeps/bufferbloat-aqm.ron"),
     ),
 ];
 

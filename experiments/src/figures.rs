@@ -328,6 +328,7 @@ pub fn write_figures_sized(dir: &Path, out: &RunOutput, output: &Output) -> Resu
     let opts = FigureOptions {
         scenario: out.metrics.scenario.clone(),
         output: output.clone(),
+        capacity: capacity_of(dir),
         ..Default::default()
     };
     let mut files = if seq.path.exists() {
@@ -340,6 +341,14 @@ pub fn write_figures_sized(dir: &Path, out: &RunOutput, output: &Output) -> Resu
     };
     files.extend(draw_flow_cdfs_sized(dir, &out.metrics, output)?);
     Ok(files)
+}
+
+/// The capacity lines of the run in `dir`, from its `scenario.ron` (none
+/// if it cannot be read).
+pub fn capacity_of(dir: &Path) -> Vec<crate::capacity::CapacityLine> {
+    crate::scenario::Scenario::load(&dir.join("scenario.ron"))
+        .map(|sc| crate::capacity::capacity_lines(&sc, 0.1))
+        .unwrap_or_default()
 }
 
 /// With several connections: the CDFs of their goodput
@@ -401,7 +410,16 @@ pub fn draw_flow_cdfs_sized(dir: &Path, m: &crate::run::Metrics, output: &Output
 }
 
 /// The figure kinds, as `mpsim plot --kind` names them.
-pub const KINDS: &[&str] = &["seq", "seq-transition", "seq-ooo", "throughput", "cwnd", "srtt", "ooo"];
+pub const KINDS: &[&str] = &[
+    "seq",
+    "seq-transition",
+    "seq-ooo",
+    "throughput",
+    "capacity",
+    "cwnd",
+    "srtt",
+    "ooo",
+];
 
 /// Which figures to draw, and an optional extra zoom of the sequence graph.
 #[derive(Clone, Debug, Default)]
@@ -414,6 +432,10 @@ pub struct FigureOptions {
     pub scenario: String,
     /// Size and font scale of every figure (formats: PNG and SVG).
     pub output: Output,
+    /// The capacity of the run's dynamic links (traces, timed rate
+    /// changes): the `capacity` figure, drawn only when there is one (see
+    /// [`crate::capacity`]).
+    pub capacity: Vec<crate::capacity::CapacityLine>,
 }
 
 impl FigureOptions {
@@ -585,6 +607,34 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
             .map(|(k, b)| (k as f64 * bin, *b as f64 * 8.0 / bin / 1e6))
             .collect();
         lines.push(Line::step(n.clone(), color(i), pts));
+    }
+    if want("capacity") && !opts.capacity.is_empty() && nbins > 1 {
+        // Each dynamic link's capacity, then the throughput of the
+        // subflows of its interface on top.
+        let mut cap = Vec::new();
+        for c in &opts.capacity {
+            cap.push(Line::step(
+                format!("{} capacity", c.link),
+                Rgb(150, 150, 150),
+                c.points.clone(),
+            ));
+            if let Some(l) = lines.get(c.iface) {
+                cap.push(l.clone());
+            }
+        }
+        let ts = TimeSeries {
+            title: opts.title("link capacity and throughput sent per subflow (server)"),
+            y_label: "Mb/s".into(),
+            lines: cap,
+            zoom: x_zoom.clone(),
+            output: output.clone(),
+            ..Default::default()
+        };
+        files.extend(
+            plots::time_series(&ts, dir.join("capacity"))
+                .map_err(|e| e.to_string())?
+                .files,
+        );
     }
     if want("throughput") && !lines.is_empty() && nbins > 1 {
         let ts = TimeSeries {

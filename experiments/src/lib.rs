@@ -3,6 +3,7 @@
 pub mod assemble;
 pub mod builder;
 pub mod builtin;
+pub mod capacity;
 pub mod demo;
 pub mod figures;
 pub mod flowstats;

@@ -524,6 +524,10 @@ pub struct ConnMetrics {
     pub subflows: Vec<SubflowMetrics>,
 }
 
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
 /// Per-link counters.
 #[derive(Clone, Debug, Serialize)]
 pub struct LinkMetrics {
@@ -541,6 +545,13 @@ pub struct LinkMetrics {
     /// Packets lost because the link was down, or went down while holding
     /// them.
     pub dropped_down_pkts: u64,
+    /// Packets the queue discipline's AQM dropped (CoDel, FQ-CoDel, RED);
+    /// absent when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dropped_aqm_pkts: u64,
+    /// Packets dropped while the link was blackholed; absent when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dropped_blackhole_pkts: u64,
     /// Bytes of the delivered packets, as IP packet lengths (IP and TCP
     /// headers and options included).
     pub delivered_bytes: u64,
@@ -785,11 +796,32 @@ fn run_with_sequence(
             .map_err(|e| e.to_string())?;
             continue;
         }
+        if let Some(changes) = ev.link_changes() {
+            // One link direction changes (rate, delay, loss, buffer).
+            let link = sim.world().net.link_by_name(ev.iface()).ok_or("unknown link")?;
+            for change in changes {
+                sim.with_ctx(|w, ctx| w.net.schedule_link_change(ctx, ev.at(), link, change))
+                    .map_err(|e| e.to_string())?;
+            }
+            continue;
+        }
         let group = match ev.target_field() {
             "link" => crate::assemble::link_group_name(ev.iface()),
             _ => ev.iface().to_string(),
         };
         let iface = sim.world().net.iface_by_name(&group).ok_or("unknown interface")?;
+        if let Some(on) = ev.blackhole() {
+            // Every link of the interface (or both directions of the link).
+            let links = sim.world().net.iface_links(iface).to_vec();
+            for link in links {
+                sim.with_ctx(|w, ctx| {
+                    w.net
+                        .schedule_link_change(ctx, ev.at(), link, sim_core::LinkChange::Blackhole(on))
+                })
+                .map_err(|e| e.to_string())?;
+            }
+            continue;
+        }
         let up = ev.is_up();
         sim.schedule(ev.at(), sim_core::NetEvent::Iface { iface, up }.into())
             .map_err(|e| e.to_string())?;
@@ -880,6 +912,8 @@ fn run_with_sequence(
                 dropped_queue_pkts: c.dropped_queue_pkts,
                 dropped_loss_pkts: c.dropped_loss_pkts,
                 dropped_down_pkts: c.dropped_down_pkts,
+                dropped_aqm_pkts: c.dropped_aqm_pkts,
+                dropped_blackhole_pkts: c.dropped_blackhole_pkts,
                 delivered_bytes: c.delivered_bytes,
                 utilisation: c.delivered_bytes as f64 * 8.0
                     / (world.net.link(l).config().rate.bps() as f64 * sc.stop.as_secs_f64()),
@@ -1594,7 +1628,10 @@ pub fn resolved_ron(sc: &Scenario) -> Result<String, String> {
     let mut r = sc.clone();
     for i in &mut r.client.interfaces {
         for l in [&mut i.uplink, &mut i.downlink].into_iter().flatten() {
-            l.buffer = Some(l.resolved_buffer());
+            // An AQM has its own limit: no buffer beside it.
+            if !l.qdisc.as_ref().is_some_and(|q| q.has_own_limit()) {
+                l.buffer = Some(l.resolved_buffer());
+            }
         }
     }
     let cfg = ron::ser::PrettyConfig::new().depth_limit(8).struct_names(true);

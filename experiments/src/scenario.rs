@@ -17,9 +17,11 @@ use std::path::Path;
 
 use models::tcp::{LossResponse, Recovery, RtoEstimator, RtoMinRule, SlowStartExit, TcpConfig, TcpProfile};
 
+mod dynamic;
 mod flows;
 mod topology;
 
+pub use dynamic::QdiscSpec;
 pub use flows::{FlowsSpec, Pattern, SizeDist, Starts};
 pub use topology::{End, HostIfaceSpec, HostSpec, TopoLinkSpec, TopologyForm, TopologySpec, graph as topology_graph};
 
@@ -58,6 +60,12 @@ pub struct LinkSpec {
     /// ships ([`crate::traces::SHIPPED`]). See `sim_core::trace`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
+    /// The queue discipline: `DropTail` (the default, limited by
+    /// `buffer`), `CoDel(...)`, `FqCoDel(...)` or `Red(...)`, with Linux
+    /// tc's parameter names and defaults; an AQM has its own `limit`, so
+    /// `buffer` is then refused. See `sim_core::qdisc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qdisc: Option<QdiscSpec>,
 }
 
 /// Reads and parses the trace file `path`; errors say where in it.
@@ -328,6 +336,63 @@ pub enum TimelineEvent {
         /// The link's `name` (default `A-B`).
         link: String,
     },
+    /// One link direction changes at `at` (as `tc qdisc change`): the
+    /// fields given are set, the others kept. Rate and delay apply to the
+    /// packets not yet on the wire (the one being serialised finishes at
+    /// the old rate), loss to packets offered from `at`, a buffer on
+    /// enqueue (a smaller one drops nothing already waiting). See
+    /// `sim_core::link`.
+    SetLink {
+        /// When, no later than the scenario's stop time.
+        at: SimTime,
+        /// The direction: `IFACE.up` / `IFACE.down`, or `LINK.ab` /
+        /// `LINK.ba` in the topology form.
+        link: String,
+        /// New rate.
+        #[serde(default)]
+        rate: Option<Bandwidth>,
+        /// New one-way propagation delay.
+        #[serde(default)]
+        delay: Option<SimDuration>,
+        /// New loss model.
+        #[serde(default)]
+        loss: Option<LossModel>,
+        /// New buffer (the drop-tail limit, or the discipline's `limit`).
+        #[serde(default)]
+        buffer: Option<BufferLimit>,
+    },
+    /// Interface `iface`'s links are blackholed at `at`: the interface
+    /// stays up and nothing tells the hosts, but every packet offered to
+    /// its links is dropped (cause `blackhole`); packets already on them
+    /// still arrive (as `tc qdisc change ... netem loss 100%`).
+    Blackhole {
+        /// When, no later than the scenario's stop time.
+        at: SimTime,
+        /// The interface's `name`.
+        iface: String,
+    },
+    /// Interface `iface`'s links stop blackholing at `at`.
+    Restore {
+        /// When, no later than the scenario's stop time.
+        at: SimTime,
+        /// The interface's `name`.
+        iface: String,
+    },
+    /// Link `link` of the topology form (both directions) is blackholed at
+    /// `at`, as `Blackhole`.
+    LinkBlackhole {
+        /// When, no later than the scenario's stop time.
+        at: SimTime,
+        /// The link's `name`.
+        link: String,
+    },
+    /// Link `link` of the topology form stops blackholing at `at`.
+    LinkRestore {
+        /// When, no later than the scenario's stop time.
+        at: SimTime,
+        /// The link's `name`.
+        link: String,
+    },
 }
 
 impl TimelineEvent {
@@ -342,7 +407,12 @@ impl TimelineEvent {
             | TimelineEvent::WifiAdvisory { at, .. }
             | TimelineEvent::WifiSignal { at, .. }
             | TimelineEvent::LinkUp { at, .. }
-            | TimelineEvent::LinkDown { at, .. } => *at,
+            | TimelineEvent::LinkDown { at, .. }
+            | TimelineEvent::SetLink { at, .. }
+            | TimelineEvent::Blackhole { at, .. }
+            | TimelineEvent::Restore { at, .. }
+            | TimelineEvent::LinkBlackhole { at, .. }
+            | TimelineEvent::LinkRestore { at, .. } => *at,
         }
     }
     /// The name of the interface or link it concerns.
@@ -354,8 +424,14 @@ impl TimelineEvent {
             | TimelineEvent::EndpointRemove { iface, .. }
             | TimelineEvent::EndpointFlags { iface, .. }
             | TimelineEvent::WifiAdvisory { iface, .. }
-            | TimelineEvent::WifiSignal { iface, .. } => iface,
-            TimelineEvent::LinkUp { link, .. } | TimelineEvent::LinkDown { link, .. } => link,
+            | TimelineEvent::WifiSignal { iface, .. }
+            | TimelineEvent::Blackhole { iface, .. }
+            | TimelineEvent::Restore { iface, .. } => iface,
+            TimelineEvent::LinkUp { link, .. }
+            | TimelineEvent::LinkDown { link, .. }
+            | TimelineEvent::SetLink { link, .. }
+            | TimelineEvent::LinkBlackhole { link, .. }
+            | TimelineEvent::LinkRestore { link, .. } => link,
         }
     }
     /// The field that names it: `iface` or `link`.
@@ -367,8 +443,79 @@ impl TimelineEvent {
             | TimelineEvent::EndpointRemove { .. }
             | TimelineEvent::EndpointFlags { .. }
             | TimelineEvent::WifiAdvisory { .. }
-            | TimelineEvent::WifiSignal { .. } => "iface",
-            TimelineEvent::LinkUp { .. } | TimelineEvent::LinkDown { .. } => "link",
+            | TimelineEvent::WifiSignal { .. }
+            | TimelineEvent::Blackhole { .. }
+            | TimelineEvent::Restore { .. } => "iface",
+            TimelineEvent::LinkUp { .. }
+            | TimelineEvent::LinkDown { .. }
+            | TimelineEvent::SetLink { .. }
+            | TimelineEvent::LinkBlackhole { .. }
+            | TimelineEvent::LinkRestore { .. } => "link",
+        }
+    }
+    /// Whether it names one link direction (`SetLink`), not an interface
+    /// or a whole link.
+    pub fn names_direction(&self) -> bool {
+        matches!(self, TimelineEvent::SetLink { .. })
+    }
+    /// The changes a `SetLink` makes, in order.
+    pub fn link_changes(&self) -> Option<Vec<sim_core::LinkChange>> {
+        match self {
+            TimelineEvent::SetLink {
+                rate,
+                delay,
+                loss,
+                buffer,
+                ..
+            } => Some(dynamic::set_link_changes(*rate, *delay, loss.as_ref(), *buffer)),
+            _ => None,
+        }
+    }
+    /// Whether it changes a rate or delay (so that its link must be served
+    /// lazily to apply it to waiting packets).
+    pub fn replans(&self) -> bool {
+        matches!(self, TimelineEvent::SetLink { rate, delay, .. } if rate.is_some() || delay.is_some())
+    }
+    /// `Some(true)` to blackhole its target, `Some(false)` to restore it.
+    pub fn blackhole(&self) -> Option<bool> {
+        match self {
+            TimelineEvent::Blackhole { .. } | TimelineEvent::LinkBlackhole { .. } => Some(true),
+            TimelineEvent::Restore { .. } | TimelineEvent::LinkRestore { .. } => Some(false),
+            _ => None,
+        }
+    }
+    /// What is wrong with a `SetLink`'s values: the field and why.
+    fn change_problem(&self) -> Option<(&'static str, String)> {
+        let TimelineEvent::SetLink {
+            rate,
+            delay,
+            loss,
+            buffer,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        if rate.is_none() && delay.is_none() && loss.is_none() && buffer.is_none() {
+            return Some((
+                "link",
+                "SetLink changes nothing; expected at least one of rate, delay, loss, buffer".into(),
+            ));
+        }
+        if let Some(l) = loss
+            && let Err(e) = l.validate()
+        {
+            return Some(("loss", format!("loss: {e}")));
+        }
+        match buffer {
+            Some(BufferLimit::Packets(0)) => Some(("buffer", "a buffer of 0 packets; expected at least 1".into())),
+            Some(BufferLimit::Bytes(b)) if b.bytes() < MIN_BUFFER_BYTES => Some((
+                "buffer",
+                format!(
+                    "a buffer of {b} holds no packet; expected at least {MIN_BUFFER_BYTES}B (one 1500-byte packet)"
+                ),
+            )),
+            _ => None,
         }
     }
     /// Whether it brings its target up.
@@ -1282,8 +1429,29 @@ impl Scenario {
                 format!("stop {} is too long; expected at most 100 years ({LONGEST})", self.stop),
             );
         }
+        let directions = self.link_direction_names();
         for (k, ev) in self.timeline.iter().enumerate() {
-            if self.topology.is_none() && (!names.contains(&ev.iface()) || ev.target_field() != "iface") {
+            if ev.names_direction() && !directions.iter().any(|d| d == ev.iface()) {
+                return err(
+                    &[F("timeline"), I(k), F("link")],
+                    format!(
+                        "the timeline names link direction {:?}, which is not defined; expected one of {}",
+                        ev.iface(),
+                        directions
+                            .iter()
+                            .map(|n| format!("{n:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+            if let Some((field, m)) = ev.change_problem() {
+                return err(&[F("timeline"), I(k), F(field)], m);
+            }
+            if self.topology.is_none()
+                && !ev.names_direction()
+                && (!names.contains(&ev.iface()) || ev.target_field() != "iface")
+            {
                 return err(
                     &[F("timeline"), I(k), F(ev.target_field())],
                     format!(
@@ -1457,6 +1625,20 @@ fn link_problem(l: &LinkSpec) -> Option<(Vec<PathSeg<'static>>, String)> {
         let mut path = vec![F("loss")];
         path.extend(bad_probability(&l.loss).map(F));
         return Some((path, format!(" loss: {e}")));
+    }
+    if let Some(q) = &l.qdisc {
+        if let Some((field, m)) = q.problem() {
+            return Some((vec![F("qdisc"), F(field)], format!(" qdisc {}: {m}", q.name())));
+        }
+        if q.has_own_limit() && l.buffer.is_some() {
+            return Some((
+                vec![F("buffer")],
+                format!(
+                    ": a buffer with qdisc {}, which has its own `limit` (as in tc); expected no buffer (set the qdisc's limit)",
+                    q.name()
+                ),
+            ));
+        }
     }
     match l.buffer {
         Some(BufferLimit::Packets(0)) => {

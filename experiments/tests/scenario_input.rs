@@ -515,6 +515,112 @@ fn apply(text: &str, m: &Mutation) -> String {
     chars.into_iter().collect()
 }
 
+const CELL_LINK: &str = "uplink: LinkSpec(rate: \"10Mbps\", delay: \"60ms\"),";
+
+#[test]
+fn queue_disciplines_with_tc_parameters_are_accepted() {
+    for q in [
+        "qdisc: CoDel(target: \"5ms\", interval: \"100ms\", limit: 1000)",
+        "qdisc: CoDel()",
+        "qdisc: FqCoDel(limit: 10240, flows: 1024, quantum: 1514, target: \"5ms\", interval: \"100ms\", drop_batch: 64)",
+        "qdisc: Red(limit: \"400KB\", min: \"30KB\", max: \"90KB\", avpkt: \"1000B\", burst: 55, probability: 0.02, bandwidth: \"10Mbps\")",
+        "qdisc: Red(limit: \"400KB\")",
+        "qdisc: DropTail, buffer: Packets(50)",
+    ] {
+        let text = edit(
+            CELL_LINK,
+            &format!("uplink: LinkSpec(rate: \"10Mbps\", delay: \"60ms\", {q}),"),
+        );
+        Scenario::parse(Path::new("q.ron"), &text).unwrap_or_else(|e| panic!("{q}: {e}"));
+    }
+}
+
+#[test]
+fn a_bad_qdisc_parameter_is_reported_at_the_value() {
+    let q = |p: &str| {
+        edit(
+            CELL_LINK,
+            &format!("uplink: LinkSpec(rate: \"10Mbps\", delay: \"60ms\", qdisc: {p}),"),
+        )
+    };
+    assert_refused_at(
+        &q("CoDel(target: \"0ms\")"),
+        "target: |\"0ms\"",
+        &["CoDel", "target of 0"],
+    );
+    assert_refused_at(&q("CoDel(interval: \"0s\")"), "interval: |\"0s\"", &["interval of 0"]);
+    assert_refused_at(&q("CoDel(limit: 0)"), "limit: |0", &["limit of 0"]);
+    assert_refused_at(&q("FqCoDel(flows: 70000)"), "flows: |70000", &["1 to 65536"]);
+    assert_refused_at(&q("FqCoDel(quantum: 100)"), "quantum: |100", &["at least 256"]);
+    assert_refused_at(
+        &q("Red(limit: \"400KB\", min: \"90KB\", max: \"90KB\")"),
+        "min: |\"90KB\"",
+        &["min is not smaller than max"],
+    );
+    assert_refused_at(
+        &q("Red(limit: \"400KB\", max: \"500KB\")"),
+        "max: |\"500KB\"",
+        &["larger than limit"],
+    );
+    assert_refused_at(
+        &q("Red(limit: \"400KB\", probability: 1.5)"),
+        "probability: |1.5",
+        &["(0, 1]"],
+    );
+    assert_refused_at(&q("Red(limit: \"400KB\", burst: 1)"), "burst: |1", &["too small"]);
+    assert_refused_at(&q("CoDel(taget: \"5ms\")"), "|taget", &["target"]);
+    assert_refused_at(&q("Codel()"), "qdisc: |Codel()", &["CoDel"]);
+}
+
+#[test]
+fn a_buffer_beside_an_aqm_is_refused_as_tc_has_no_such_thing() {
+    let text = edit(
+        CELL_LINK,
+        "uplink: LinkSpec(rate: \"10Mbps\", delay: \"60ms\", buffer: Packets(50), qdisc: CoDel()),",
+    );
+    assert_refused_at(&text, "buffer: |Packets(50)", &["own `limit`", "expected no buffer"]);
+}
+
+#[test]
+fn link_changes_name_a_link_direction_and_change_something() {
+    let ok = edit(
+        "IfaceUp(at: \"5s\", iface: \"wifi\"),",
+        "IfaceUp(at: \"5s\", iface: \"wifi\"),\n        SetLink(at: \"6s\", link: \"cell.down\", rate: \"2Mbps\", delay: \"80ms\", loss: Bernoulli(p: 0.01), buffer: Packets(20)),\n        Blackhole(at: \"7s\", iface: \"cell\"),\n        Restore(at: \"8s\", iface: \"cell\"),",
+    );
+    Scenario::parse(Path::new("ok.ron"), &ok).unwrap_or_else(|e| panic!("{e}"));
+    let ev = |e: &str| edit("IfaceUp(at: \"5s\", iface: \"wifi\"),", e);
+    assert_refused_at(
+        &ev("SetLink(at: \"6s\", link: \"cell\", rate: \"2Mbps\"),"),
+        "link: |\"cell\"",
+        &["link direction", "\"cell.down\""],
+    );
+    assert_refused_at(
+        &ev("SetLink(at: \"6s\", link: \"cell.up\"),"),
+        "link: |\"cell.up\"",
+        &["changes nothing"],
+    );
+    assert_refused_at(
+        &ev("SetLink(at: \"6s\", link: \"cell.up\", loss: Bernoulli(p: 2.0)),"),
+        "loss: |Bernoulli",
+        &["loss"],
+    );
+    assert_refused_at(
+        &ev("SetLink(at: \"6s\", link: \"cell.up\", buffer: Packets(0)),"),
+        "buffer: |Packets(0)",
+        &["0 packets"],
+    );
+    assert_refused_at(
+        &ev("Blackhole(at: \"6s\", iface: \"lte\"),"),
+        "iface: |\"lte\"",
+        &["not defined"],
+    );
+    assert_refused_at(
+        &ev("SetLink(at: \"60s\", link: \"cell.up\", rate: \"1Mbps\"),"),
+        "at: |\"60s\"",
+        &["after the stop time"],
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
 

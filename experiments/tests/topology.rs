@@ -137,6 +137,35 @@ fn a_timeline_that_names_an_unknown_link_is_refused_with_the_links_listed() {
 }
 
 #[test]
+fn a_blackholed_topology_link_drops_what_is_offered_in_both_directions_and_stays_up() {
+    // The last link to b carries everything: blackholed from 0 s to 0.5 s,
+    // its data and ACKs are dropped (cause blackhole, not down) and the
+    // transfers finish after it is restored. A SetLink names one
+    // direction (`a-r0.ab`), not a whole link.
+    let text = diamond(2).replace(
+        "    record:",
+        "    timeline: [\n        LinkBlackhole(at: \"0s\", link: \"r3-b\"),\n        LinkRestore(at: \"500ms\", link: \"r3-b\"),\n        SetLink(at: \"0s\", link: \"a-r0.ab\", delay: \"7ms\"),\n    ],\n    record:",
+    );
+    let sc = Scenario::parse(Path::new("diamond.ron"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let out = run(&sc, &RunOptions::default()).unwrap();
+    let m = &out.metrics;
+    let link = |name: &str| m.links.iter().find(|l| l.name == name).unwrap().clone();
+    // The SYNs toward b are dropped (so b, which never hears them, sends
+    // nothing back while it lasts); nothing counts as down.
+    assert!(link("r3-b.ab").dropped_blackhole_pkts > 0);
+    for d in ["r3-b.ab", "r3-b.ba"] {
+        assert_eq!(link(d).dropped_down_pkts, 0, "{d}");
+    }
+    assert_eq!(link("r0-r1.ab").dropped_blackhole_pkts, 0);
+    for c in &m.connections {
+        assert_eq!(c.bytes_delivered, 200_000);
+    }
+    let bad = text.replace("link: \"a-r0.ab\"", "link: \"a-r0\"");
+    let e = refused(&bad);
+    assert!(e.message.contains("link direction"), "{e}");
+}
+
+#[test]
 fn flows_of_one_host_pair_spread_over_both_equal_cost_paths_and_all_complete() {
     let sc = Scenario::parse(Path::new("diamond.ron"), &diamond(16)).unwrap();
     let out = run(&sc, &RunOptions::default()).unwrap();

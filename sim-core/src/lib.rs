@@ -9,12 +9,14 @@
 //! - [`link`]: one direction of a path (rate or trace, delay, jitter, drop-tail buffer, up/down).
 //! - [`trace`]: Mahimahi delivery-opportunity traces and how a link serves them.
 //! - [`trace_gen`]: generators of such traces (constant, steps, on/off, a seeded random walk).
+//! - [`qdisc`]: queue disciplines (FIFO, CoDel, FQ-CoDel, RED) a link can serve lazily.
 //! - [`net`]: links grouped into interfaces, interface up/down as scheduled events.
 //! - [`sim`]: `Simulation<W: World>`, the only event loop.
 
 pub mod link;
 pub mod loss;
 pub mod net;
+pub mod qdisc;
 pub mod queue;
 pub mod rng;
 pub mod sim;
@@ -24,7 +26,8 @@ pub mod trace_gen;
 
 pub use link::{BufferLimit, DropCause, Jitter, JitterModel, Link, LinkConfig, LinkCounters};
 pub use loss::{LossModel, LossProcess};
-pub use net::{IfaceId, LinkId, NetEvent, NetOutput, Network};
+pub use net::{IfaceId, LinkChange, LinkId, NetEvent, NetOutput, Network};
+pub use qdisc::{CoDelConfig, FlowTuple, FqCoDelConfig, QdiscConfig, RedConfig};
 pub use queue::{EventQueue, ScheduleError};
 pub use rng::{RngStreams, SimRng, mix64};
 pub use sim::{Ctx, RunOutcome, Simulation, World};

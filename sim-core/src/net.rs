@@ -9,14 +9,22 @@
 //!
 //! The network asks for one wake-up per link at the arrival of the link's
 //! head packet ([`NetEvent::LinkWake`]), never one event per packet.
+//!
+//! A link's rate, delay, loss, buffer and blackhole can change at a
+//! scheduled instant ([`NetEvent::LinkChange`], [`LinkChange`]): the same
+//! seam as interface events, applied to one link direction (see
+//! `crate::link` for what each change means for the packets it holds).
 
 use serde::{Deserialize, Serialize};
 
-use crate::link::{DropCause, Link, LinkConfig, LinkCounters};
+use crate::link::{BufferLimit, DropCause, Link, LinkConfig, LinkCounters};
+use crate::loss::LossModel;
+use crate::qdisc::FlowTuple;
 use crate::queue::ScheduleError;
 use crate::rng::RngStreams;
 use crate::sim::Ctx;
 use crate::time::SimTime;
+use crate::time::{Bandwidth, SimDuration};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct LinkId(pub u32);
@@ -31,6 +39,20 @@ pub enum NetEvent {
     LinkWake(LinkId),
     /// An interface goes up or down.
     Iface { iface: IfaceId, up: bool },
+    /// Change number `change` of the network's table (see
+    /// [`Network::schedule_link_change`]) applies to `link`.
+    LinkChange { link: LinkId, change: u32 },
+}
+
+/// A change to one link direction at an instant.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LinkChange {
+    Rate(Bandwidth),
+    Delay(SimDuration),
+    Loss(LossModel),
+    Buffer(BufferLimit),
+    /// Blackhole (true) or restore (false).
+    Blackhole(bool),
 }
 
 /// What handling a [`NetEvent`] produced for the world.
@@ -59,6 +81,10 @@ pub struct Network<P> {
     ifaces: Vec<Iface>,
     /// The interfaces each link belongs to.
     link_ifaces: Vec<Vec<IfaceId>>,
+    /// Scheduled link changes, by the index their events carry.
+    changes: Vec<LinkChange>,
+    /// A packet's 5-tuple, for links whose discipline hashes flows.
+    flow_of: fn(&P) -> FlowTuple,
 }
 
 impl<P> Default for Network<P> {
@@ -68,6 +94,8 @@ impl<P> Default for Network<P> {
             link_names: Vec::new(),
             ifaces: Vec::new(),
             link_ifaces: Vec::new(),
+            changes: Vec::new(),
+            flow_of: |_| FlowTuple::default(),
         }
     }
 }
@@ -77,13 +105,21 @@ impl<P> Network<P> {
         Self::default()
     }
 
+    /// How to read a packet's 5-tuple (for FQ-CoDel); default: all
+    /// packets are one flow.
+    pub fn set_flow_of(&mut self, f: fn(&P) -> FlowTuple) {
+        self.flow_of = f;
+    }
+
     /// Adds a link; its loss and jitter draw from the streams
-    /// `link/<name>/loss` and `link/<name>/jitter`.
+    /// `link/<name>/loss` and `link/<name>/jitter`, its queue discipline
+    /// (if any) from `link/<name>/aqm`.
     pub fn add_link(&mut self, name: &str, cfg: LinkConfig, rng: &RngStreams) -> LinkId {
         let id = LinkId(self.links.len() as u32);
         let loss = rng.stream(&format!("link/{name}/loss"));
         let jitter = rng.stream(&format!("link/{name}/jitter"));
-        self.links.push(Link::new(cfg, loss, jitter));
+        let aqm = cfg.qdisc.is_some().then(|| rng.stream(&format!("link/{name}/aqm")));
+        self.links.push(Link::with_aqm_rng(cfg, loss, jitter, aqm));
         self.link_names.push(name.to_string());
         self.link_ifaces.push(Vec::new());
         id
@@ -106,6 +142,9 @@ impl<P> Network<P> {
     pub fn link(&self, id: LinkId) -> &Link<P> {
         &self.links[id.0 as usize]
     }
+    pub fn link_by_name(&self, name: &str) -> Option<LinkId> {
+        self.link_names.iter().position(|n| n == name).map(|i| LinkId(i as u32))
+    }
     pub fn link_name(&self, id: LinkId) -> &str {
         &self.link_names[id.0 as usize]
     }
@@ -120,6 +159,10 @@ impl<P> Network<P> {
             .iter()
             .position(|i| i.name == name)
             .map(|i| IfaceId(i as u32))
+    }
+    /// The links interface `id` owns.
+    pub fn iface_links(&self, id: IfaceId) -> &[LinkId] {
+        &self.ifaces[id.0 as usize].links
     }
     pub fn iface_is_up(&self, id: IfaceId) -> bool {
         self.ifaces[id.0 as usize].up
@@ -155,16 +198,36 @@ impl<P> Network<P> {
         ctx.schedule_at(at, NetEvent::Iface { iface, up }.into())
     }
 
+    /// Schedules `change` to link `link` at `at`.
+    pub fn schedule_link_change<E: From<NetEvent>>(
+        &mut self,
+        ctx: &mut Ctx<'_, E>,
+        at: SimTime,
+        link: LinkId,
+        change: LinkChange,
+    ) -> Result<(), ScheduleError> {
+        let idx = self.changes.len() as u32;
+        self.changes.push(change);
+        ctx.schedule_at(at, NetEvent::LinkChange { link, change: idx }.into())
+    }
+
     /// Sends a packet on a link at `ctx.now()`, arming the link's wake-up.
+    /// Returns its arrival time if known now (see [`Link::offer`]).
+    #[inline(always)]
     pub fn send<E: From<NetEvent>>(
         &mut self,
         ctx: &mut Ctx<'_, E>,
         id: LinkId,
         size_bytes: u32,
         pkt: P,
-    ) -> Result<SimTime, DropCause> {
+    ) -> Result<Option<SimTime>, DropCause> {
         let link = &mut self.links[id.0 as usize];
-        let r = link.offer(ctx.now(), size_bytes, pkt);
+        let r = if link.is_lazy() {
+            let flow = (self.flow_of)(&pkt);
+            link.offer_flow(ctx.now(), size_bytes, flow, pkt)
+        } else {
+            link.offer(ctx.now(), size_bytes, pkt)
+        };
         if let Some(t) = link.poll_wake() {
             ctx.schedule_at(t, NetEvent::LinkWake(id).into())
                 .expect("arrivals are never in the past");
@@ -213,6 +276,22 @@ impl<P> Network<P> {
                     }
                 }
                 NetOutput::IfaceChanged { iface, up }
+            }
+            NetEvent::LinkChange { link, change } => {
+                let l = &mut self.links[link.0 as usize];
+                match self.changes[change as usize].clone() {
+                    LinkChange::Rate(r) => l.set_rate(now, r),
+                    LinkChange::Delay(d) => l.set_delay(now, d),
+                    LinkChange::Loss(m) => l.set_loss(m),
+                    LinkChange::Buffer(b) => l.set_buffer(now, b),
+                    LinkChange::Blackhole(on) => l.set_blackhole(on),
+                }
+                // A re-planned queue may need an earlier wake-up.
+                if let Some(t) = l.poll_wake() {
+                    ctx.schedule_at(t, NetEvent::LinkWake(link).into())
+                        .expect("wake-ups are never in the past");
+                }
+                NetOutput::None
             }
         }
     }
@@ -353,5 +432,81 @@ mod tests {
         });
         sim.run_until(SimTime::from_millis(45));
         assert!(sim.world().net.link(link).is_up());
+    }
+
+    fn cbr_world(cfg: LinkConfig) -> (Simulation<Cbr>, LinkId) {
+        let rng = RngStreams::new(1);
+        let mut net = Network::new();
+        let link = net.add_link("wifi.down", cfg, &rng);
+        net.add_iface("wifi", &[link]);
+        let mut sim = Simulation::new(Cbr {
+            net,
+            link,
+            sent: 0,
+            arrived: vec![],
+            lost_down: vec![],
+            changes: vec![],
+        });
+        sim.schedule(SimTime::ZERO, Ev::Send).unwrap();
+        (sim, link)
+    }
+
+    #[test]
+    fn a_blackhole_event_drops_the_send_at_its_instant_and_restore_lets_the_next_through() {
+        // 1000 B every 1 ms on 8 Mb/s, 20 ms: packet i leaves at i + 1 ms.
+        // Blackholed at 50 ms (scheduled before the sends, so it applies
+        // first at equal times), restored at 70 ms: packets 50..=69 are
+        // dropped, 49 (sent at 49 ms, arriving at 70 ms) still arrives.
+        let cfg = LinkConfig::new(
+            Bandwidth::from_mbps(8).unwrap(),
+            SimDuration::from_millis(20),
+            BufferLimit::Packets(100),
+        );
+        let (mut sim, link) = cbr_world(cfg);
+        sim.with_ctx(|w, ctx| {
+            w.net
+                .schedule_link_change(ctx, SimTime::from_millis(50), link, LinkChange::Blackhole(true))
+                .unwrap();
+            w.net
+                .schedule_link_change(ctx, SimTime::from_millis(70), link, LinkChange::Blackhole(false))
+                .unwrap();
+        });
+        sim.run_until(SimTime::from_secs(1));
+        let got: Vec<u32> = sim.world().arrived.iter().map(|a| a.1).collect();
+        let want: Vec<u32> = (0..50).chain(70..100).collect();
+        assert_eq!(got, want);
+        let c = sim.world().net.counters(link);
+        assert_eq!((c.dropped_blackhole_pkts, c.dropped_down_pkts), (20, 0));
+        assert!(sim.world().changes.is_empty(), "no interface event");
+    }
+
+    #[test]
+    fn a_rate_change_event_applies_to_the_send_at_its_instant() {
+        // A lazily served link: from 50 ms the rate halves, so packet 50
+        // (sent at 50 ms) takes 2 ms instead of 1; packet 49 (sent 1 ns
+        // earlier in effect: at 49 ms, on the wire until 50 ms) keeps 1 ms.
+        let mut cfg = LinkConfig::new(
+            Bandwidth::from_mbps(8).unwrap(),
+            SimDuration::from_millis(20),
+            BufferLimit::Packets(100),
+        );
+        cfg.qdisc = Some(crate::qdisc::QdiscConfig::Fifo);
+        let (mut sim, link) = cbr_world(cfg);
+        sim.with_ctx(|w, ctx| {
+            w.net
+                .schedule_link_change(
+                    ctx,
+                    SimTime::from_millis(50),
+                    link,
+                    LinkChange::Rate(Bandwidth::from_mbps(4).unwrap()),
+                )
+                .unwrap();
+        });
+        sim.run_until(SimTime::from_millis(200));
+        let arrived = &sim.world().arrived;
+        assert_eq!(arrived[49], (SimTime::from_millis(70), 49));
+        assert_eq!(arrived[50], (SimTime::from_millis(72), 50));
+        // Then one every 2 ms: the link is the bottleneck, a queue builds.
+        assert_eq!(arrived[51], (SimTime::from_millis(74), 51));
     }
 }

@@ -834,6 +834,7 @@ fn main() -> ExitCode {
                 zoom,
                 scenario,
                 output: figure_output,
+                capacity: experiments::figures::capacity_of(&run_dir),
             };
             install_signal_handlers();
             report_figures(redraw(&run_dir, records.as_ref(), &ts, &names, &opts))

@@ -205,6 +205,9 @@ pub fn markers(sc: &Scenario, m: &Metrics) -> Vec<Marker> {
             TimelineEvent::EndpointAdd { .. } => ("endpoint", "endpoint added"),
             TimelineEvent::EndpointRemove { .. } => ("endpoint", "endpoint removed"),
             TimelineEvent::EndpointFlags { .. } => ("endpoint", "endpoint flags"),
+            TimelineEvent::SetLink { .. } => ("link", "link change"),
+            TimelineEvent::Blackhole { .. } | TimelineEvent::LinkBlackhole { .. } => ("down", "blackholed"),
+            TimelineEvent::Restore { .. } | TimelineEvent::LinkRestore { .. } => ("up", "restored"),
             TimelineEvent::WifiAdvisory { .. } | TimelineEvent::WifiSignal { .. } => {
                 let ok = e.wifi_advisory(&sc.symptoms) == Some(true);
                 ("advisory", if ok { "Wi-Fi advisory OK" } else { "Wi-Fi advisory bad" })

@@ -286,6 +286,7 @@ fn dumbbell(clients: usize, paths: &[LinkSpec], access: Option<&LinkSpec>) -> To
                 buffer: None,
                 loss: Default::default(),
                 jitter: None,
+                qdisc: None,
                 ..path.clone()
             });
             links.push(link(format!("c{c}.p{p}"), format!("left{p}"), &a));
@@ -309,6 +310,7 @@ fn dumbbell(clients: usize, paths: &[LinkSpec], access: Option<&LinkSpec>) -> To
         loss: Default::default(),
         jitter: None,
         trace: None,
+        qdisc: None,
     };
     links.push(link("gw".into(), "server".into(), &fast));
     TopologySpec { hosts, routers, links }
@@ -594,6 +596,10 @@ pub(super) fn check(sc: &super::Scenario, form: &TopologyForm, err: ErrFn<'_>) -
         .map(|(h, j)| t.iface_name(h, j))
         .collect();
     for (k, ev) in sc.timeline.iter().enumerate() {
+        if ev.names_direction() {
+            // Checked with the one-client form's (link directions).
+            continue;
+        }
         let (known, what) = if ev.target_field() == "iface" {
             (&ifaces, "interface")
         } else {

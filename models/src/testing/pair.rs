@@ -279,7 +279,7 @@ impl<T> Direction<T> {
         let fate = self.link.offer(now, bytes, (self.log.len(), seg));
         self.log.push(Sent {
             at: now,
-            arrives: fate.ok(),
+            arrives: fate.ok().flatten(),
             dropped: fate.is_err(),
             seg,
             tx,
