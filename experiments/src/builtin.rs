@@ -29,6 +29,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../scenarios/ios-aggregate-wifi-lost.ron"),
     ),
     (
+        "walk-away",
+        "iOS handover while Wi-Fi degrades (rate down, loss up, signal advisory) before it is lost at 5.5 s",
+        include_str!("../scenarios/walk-away.ron"),
+    ),
+    (
         "perf-2path",
         "performance reference (htsim's two-path scenario): 2 x 100 Mb/s, RTT 20/80 ms, LIA, 60 s, no traces",
         include_str!("../scenarios/perf-2path.ron"),

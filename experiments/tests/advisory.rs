@@ -127,3 +127,35 @@ fn an_advisory_naming_a_cellular_interface_is_a_located_error() {
     let line = text.lines().position(|l| l.contains("WifiAdvisory")).unwrap() + 1;
     assert_eq!(e.line, line, "{e}");
 }
+
+/// The walk-away built-in: the advisory at 4.5 s opens the cellular
+/// subflow a second before Wi-Fi is lost, which saves the join's round
+/// trip when it goes; a first-party app joins only at the loss.
+#[test]
+fn walking_away_a_third_party_app_is_on_cellular_a_join_earlier_than_a_first_party_one() {
+    let text = experiments::builtin::get("walk-away").unwrap();
+    let first_cell_data = |text: &str| {
+        let sc = Scenario::parse(Path::new("walk-away"), text).unwrap_or_else(|e| panic!("{e}"));
+        let opts = RunOptions {
+            keep_records: true,
+            ..RunOptions::default()
+        };
+        let out = run(&sc, &opts).unwrap();
+        let c = &out.metrics.connections[0];
+        assert_eq!(c.bytes_delivered, 40_000_000);
+        let cell = out.iface_names.iter().position(|n| n == "cell").unwrap();
+        let first = out
+            .records
+            .iter()
+            .find(|r| r.iface == cell && r.from_server && r.len > 0)
+            .map(|r| r.time.as_secs_f64())
+            .expect("data on cellular");
+        (cell_opened_s(c).expect("a cellular subflow"), first)
+    };
+    let (opened, first) = first_cell_data(text);
+    assert!((4.5..4.501).contains(&opened), "opened at {opened} s");
+    let (opened1, first1) = first_cell_data(&text.replace("app: third_party", "app: first_party"));
+    assert!((5.5..5.501).contains(&opened1), "opened at {opened1} s");
+    // One cellular RTT (120 ms) apart, both after the loss at 5.5 s.
+    assert!(first > 5.5 && first1 - first > 0.1, "{first} against {first1}");
+}
