@@ -751,49 +751,30 @@ fn run_with_sequence(
         };
         sim.schedule(c.start, opener).map_err(|e| e.to_string())?;
     }
+    // The address of a timeline event's interface and the host that has it.
+    let iface_host = |name: &str| -> Result<(u32, u32), String> {
+        let k = iface_names.iter().position(|n| n == name).ok_or("unknown interface")?;
+        let addr = endpoint_addrs[k];
+        let host = host_addrs
+            .iter()
+            .position(|a| a.contains(&addr))
+            .ok_or("unknown interface")?;
+        Ok((addr, host as u32))
+    };
     for ev in &sc.timeline {
         if let Some(wifi_ok) = ev.wifi_advisory(&sc.symptoms) {
             // Symptoms' verdict, to the host of the interface: no network
             // event.
-            let k = iface_names
-                .iter()
-                .position(|n| n == ev.iface())
-                .ok_or("unknown interface")?;
-            let addr = endpoint_addrs[k];
-            let host = host_addrs
-                .iter()
-                .position(|a| a.contains(&addr))
-                .ok_or("unknown interface")?;
-            sim.schedule(
-                ev.at(),
-                crate::world::Event::WifiAdvisory {
-                    host: host as u32,
-                    wifi_ok,
-                },
-            )
-            .map_err(|e| e.to_string())?;
+            let (_, host) = iface_host(ev.iface())?;
+            sim.schedule(ev.at(), crate::world::Event::WifiAdvisory { host, wifi_ok })
+                .map_err(|e| e.to_string())?;
             continue;
         }
         if let Some(change) = ev.endpoint_change() {
             // A connection manager's command: no network event.
-            let k = iface_names
-                .iter()
-                .position(|n| n == ev.iface())
-                .ok_or("unknown interface")?;
-            let addr = endpoint_addrs[k];
-            let host = host_addrs
-                .iter()
-                .position(|a| a.contains(&addr))
-                .ok_or("unknown interface")?;
-            sim.schedule(
-                ev.at(),
-                crate::world::Event::Endpoint {
-                    host: host as u32,
-                    addr,
-                    change,
-                },
-            )
-            .map_err(|e| e.to_string())?;
+            let (addr, host) = iface_host(ev.iface())?;
+            sim.schedule(ev.at(), crate::world::Event::Endpoint { host, addr, change })
+                .map_err(|e| e.to_string())?;
             continue;
         }
         if let Some(changes) = ev.link_changes() {
