@@ -544,12 +544,19 @@ impl TimelineEvent {
             _ => None,
         }
     }
-    /// Whether it must name a Wi-Fi interface.
-    pub fn needs_wifi(&self) -> bool {
-        matches!(
+    /// Why it cannot name an interface of `kind`: an advisory is about
+    /// Wi-Fi.
+    pub(crate) fn iface_kind_problem(&self, kind: IfaceKind) -> Option<String> {
+        let advisory = matches!(
             self,
             TimelineEvent::WifiAdvisory { .. } | TimelineEvent::WifiSignal { .. }
-        )
+        );
+        (advisory && kind != IfaceKind::Wifi).then(|| {
+            format!(
+                "a Wi-Fi advisory names {:?}, a {kind:?} interface; expected a Wifi interface",
+                self.iface()
+            )
+        })
     }
     /// Why its flags are refused, if they are.
     fn flags_problem(&self) -> Option<String> {
@@ -1463,18 +1470,10 @@ impl Scenario {
             if let Some(m) = ev.flags_problem() {
                 return err(&[F("timeline"), I(k), F("flags")], m);
             }
-            if ev.needs_wifi()
-                && let Some(i) = self.client.interfaces.iter().find(|i| i.name == ev.iface())
-                && i.kind != IfaceKind::Wifi
+            if let Some(i) = self.client.interfaces.iter().find(|i| i.name == ev.iface())
+                && let Some(m) = ev.iface_kind_problem(i.kind)
             {
-                return err(
-                    &[F("timeline"), I(k), F("iface")],
-                    format!(
-                        "a Wi-Fi advisory names {:?}, a {:?} interface; expected a Wifi interface",
-                        ev.iface(),
-                        i.kind
-                    ),
-                );
+                return err(&[F("timeline"), I(k), F("iface")], m);
             }
             if ev.at() > self.stop {
                 return err(

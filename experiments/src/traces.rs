@@ -9,8 +9,6 @@
 //! exactly its output, so none is edited by hand. How the shapes place
 //! their opportunities is in [`sim_core::trace_gen`].
 
-use std::path::Path;
-
 use sim_core::trace_gen::TraceShape;
 use sim_core::{Bandwidth, SimDuration};
 
@@ -120,18 +118,9 @@ pub fn random_walk(a: &WalkArgs) -> Result<TraceShape, String> {
     })
 }
 
-/// The trace's text, written to `out` (whole, through a temporary file
-/// renamed into place) or returned for standard output.
-pub fn generate(shape: &TraceShape, out: Option<&Path>) -> Result<Option<String>, String> {
-    let text = sim_core::trace_gen::to_text(&sim_core::trace_gen::generate(shape)?);
-    let Some(out) = out else { return Ok(Some(text)) };
-    let name = out
-        .file_name()
-        .ok_or_else(|| format!("--out {}: expected a file name", out.display()))?;
-    let tmp = out.with_file_name(format!(".{}.tmp", name.to_string_lossy()));
-    std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, out).map_err(|e| format!("cannot move the trace into {}: {e}", out.display()))?;
-    Ok(None)
+/// The trace's text (mahimahi's format), or why the shape gives none.
+pub fn generate(shape: &TraceShape) -> Result<String, String> {
+    Ok(sim_core::trace_gen::to_text(&sim_core::trace_gen::generate(shape)?))
 }
 
 #[cfg(test)]

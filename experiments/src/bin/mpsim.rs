@@ -235,17 +235,20 @@ fn trace_command(shape: &TraceCmd, out: Option<&Path>) -> ExitCode {
         Ok(s) => s,
         Err(e) => return bad_input(&e),
     };
-    match traces::generate(&shape, out) {
-        Ok(Some(text)) => {
+    let text = match traces::generate(&shape) {
+        Ok(t) => t,
+        Err(e) => return bad_input(&e),
+    };
+    match out {
+        // Whole or not at all: through a temporary sibling and a rename.
+        Some(out) => match experiments::sweep::exec::write_atomic(out, &text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => sweep_error(e),
+        },
+        None => {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
             ExitCode::SUCCESS
         }
-        Ok(None) => ExitCode::SUCCESS,
-        Err(e) if e.starts_with("cannot") => {
-            eprintln!("mpsim: {e}");
-            ExitCode::from(1)
-        }
-        Err(e) => bad_input(&e),
     }
 }
 

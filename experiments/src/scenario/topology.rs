@@ -615,20 +615,12 @@ pub(super) fn check(sc: &super::Scenario, form: &TopologyForm, err: ErrFn<'_>) -
                 ),
             );
         }
-        if ev.needs_wifi()
-            && let Some((h, j)) = (0..t.hosts.len())
-                .flat_map(|h| (0..t.hosts[h].interfaces.len()).map(move |j| (h, j)))
-                .find(|&(h, j)| t.iface_name(h, j) == ev.iface())
-            && t.hosts[h].interfaces[j].kind != IfaceKind::Wifi
+        if let Some((h, j)) = (0..t.hosts.len())
+            .flat_map(|h| (0..t.hosts[h].interfaces.len()).map(move |j| (h, j)))
+            .find(|&(h, j)| t.iface_name(h, j) == ev.iface())
+            && let Some(m) = ev.iface_kind_problem(t.hosts[h].interfaces[j].kind)
         {
-            return err(
-                &[F("timeline"), I(k), F("iface")],
-                format!(
-                    "a Wi-Fi advisory names {:?}, a {:?} interface; expected a Wifi interface",
-                    ev.iface(),
-                    t.hosts[h].interfaces[j].kind
-                ),
-            );
+            return err(&[F("timeline"), I(k), F("iface")], m);
         }
     }
     // Generators of connections: their parameters.
