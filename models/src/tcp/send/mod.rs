@@ -62,11 +62,11 @@
 
 mod buffer;
 mod frto;
-mod live;
 mod plan;
 mod prr;
 mod rack;
 mod recovery;
+mod tsorted;
 
 use std::collections::VecDeque;
 
@@ -103,6 +103,8 @@ struct SentRec {
     /// Resent after RACK marked it lost, and that copy is in flight (Linux
     /// `TCPCB_SACKED_RETRANS`).
     rtx_out: bool,
+    /// The generation of its entry in `Sender::tsorted` (`tsorted`).
+    ts_gen: u32,
 }
 
 /// Send-side state (RFC 9293 3.3.1 send sequence variables and the RFC
@@ -132,8 +134,11 @@ pub struct Sender {
     pub snd_buf_bytes: u64,
     chunks: VecDeque<Chunk>,
     records: VecDeque<SentRec>,
-    /// Which records RACK's loss walk must look at (`live`).
-    rack_live: live::LiveBits,
+    /// Records acknowledged and gone from the front of `records`: record
+    /// `i` there has id `records_popped + i` in `tsorted`.
+    records_popped: u64,
+    /// The records in transmit-time order, for RACK's loss walk (`tsorted`).
+    tsorted: tsorted::TsOrder,
     /// The SACK scoreboard (RFC 6675 3): what the peer SACKed above SND.UNA.
     pub sb: Scoreboard,
     /// What the scoreboard held when a retransmission timeout cleared it
@@ -238,7 +243,8 @@ impl Sender {
             snd_buf_bytes,
             chunks: VecDeque::new(),
             records: VecDeque::new(),
-            rack_live: live::LiveBits::default(),
+            records_popped: 0,
+            tsorted: tsorted::TsOrder::default(),
             sb: Scoreboard::default(),
             pre_rto_sacked: Scoreboard::default(),
             phase: Phase::Open,

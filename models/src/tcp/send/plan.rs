@@ -392,6 +392,7 @@ impl Sender {
         match p.kind {
             SegKind::New => {
                 debug_assert_eq!(p.start, self.snd_max);
+                let ts_gen = self.tsorted.push(self.records_popped + self.records.len() as u64);
                 self.records.push_back(SentRec {
                     start: p.start,
                     end,
@@ -401,8 +402,8 @@ impl Sender {
                     sacked: false,
                     lost: false,
                     rtx_out: false,
+                    ts_gen,
                 });
-                self.rack_live.push(true);
                 self.snd_max = end;
                 if p.fin {
                     self.fin_sent = true;
@@ -454,7 +455,11 @@ impl Sender {
     fn mark_retransmitted(&mut self, start: u64, end: u64, now: SimTime) {
         let mut i = self.records.partition_point(|r| r.end <= start);
         while i < self.records.len() && self.records[i].start < end {
+            // It moves to the tail of the transmit-time order (Linux
+            // `tcp_update_skb_after_send`).
+            let ts_gen = self.tsorted.push(self.records_popped + i as u64);
             let r = &mut self.records[i];
+            r.ts_gen = ts_gen;
             r.retransmitted = true;
             // RFC 8985 6.1: the segment's transmit time is its latest.
             r.xmit_ts = now;
@@ -462,7 +467,6 @@ impl Sender {
             // `tcp_retransmit_skb`); the probe's copy does not count as a
             // retransmission there (`__tcp_retransmit_skb`).
             r.rtx_out = r.lost;
-            self.sync_rack_live(i);
             i += 1;
         }
     }

@@ -196,7 +196,7 @@ impl Rack {
     /// loop body: `None` when it was not sent before RACK.xmit_ts (it
     /// cannot be judged yet), `Some(Ok(()))` when it is lost, `Some(Err(w))`
     /// when it will be after `w`.
-    fn judge(&self, now: SimTime, seg: &SegView, reo_wnd: SimDuration) -> Option<Result<(), SimDuration>> {
+    pub(super) fn judge(&self, now: SimTime, seg: &SegView, reo_wnd: SimDuration) -> Option<Result<(), SimDuration>> {
         let rack_ts = self.xmit_ts?;
         if !sent_after(rack_ts, seg.xmit_ts, self.end_seq, seg.end_seq) {
             return None;

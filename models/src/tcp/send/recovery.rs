@@ -6,7 +6,10 @@
 
 use sim_core::{SimDuration, SimTime};
 
-use super::rack::{AckFlags, SegView};
+use std::collections::VecDeque;
+
+use super::rack::{AckFlags, Detection, SegView};
+use super::tsorted::Step;
 use super::{DUP_THRESH, Frto, FrtoStep, LossAck, Rack, Sender, SentRec, TlpAck};
 use crate::segment::SackBlock;
 
@@ -201,8 +204,13 @@ impl Sender {
                     self.lost_segs -= 1;
                 }
                 self.records.pop_front();
-                self.rack_live.pop_front();
+                self.records_popped += 1;
             }
+            // The acknowledged records' entries at the front of the
+            // transmit-time order go with them.
+            let (records, popped) = (&self.records, self.records_popped);
+            self.tsorted
+                .trim_front(|id, ts_gen| live_entry(records, popped, id, ts_gen).is_some());
             // RFC 6298 3 (Karn): no sample if retransmitted data is acked;
             // the oldest newly acknowledged segment gives it (Linux
             // `seq_rtt_us` from `first_ackt`).
@@ -485,7 +493,6 @@ impl Sender {
                             self.records[i].rtx_out = false;
                         }
                     }
-                    self.sync_rack_live(i);
                     if !r.retransmitted {
                         first = Some(first.map_or(r.sent_at, |f| f.min(r.sent_at)));
                         last = Some(last.map_or(r.sent_at, |l| l.max(r.sent_at)));
@@ -579,9 +586,7 @@ impl Sender {
                 r.lost = false;
                 r.rtx_out = false;
             }
-            for i in 0..self.records.len() {
-                self.sync_rack_live(i);
-            }
+            self.rebuild_tsorted();
             self.tlp.clear();
             self.tlp_pending = false;
         }
@@ -679,26 +684,70 @@ impl Sender {
         let reo_wnd = self
             .rack
             .reo_wnd(self.phase == Phase::Recovery, self.sacked_segs, min_rtt, srtt);
-        // Only the records the walk does not skip (`live`), each read once.
-        let records = &self.records;
-        let walk = self.rack_live.iter().map(|i| (i, records[i].rack_view()));
-        let d = self.rack.detect_loss_indexed(now, reo_wnd, walk);
-        // Debug builds walk every record too, and check the bits.
-        debug_assert_eq!(
-            d,
-            self.rack
-                .detect_loss(now, reo_wnd, self.records.iter().map(SentRec::rack_view))
-        );
-        debug_assert!(
-            self.records
-                .iter()
-                .enumerate()
-                .all(|(i, r)| self.rack_live.get(i) == r.rack_live())
-        );
+        // Linux `tcp_rack_detect_loss`: the walk over the transmit-time
+        // order from the oldest transmission, up to RACK.xmit_ts. Entries
+        // of records no longer live leave as it passes them; so do the
+        // records it marks lost (`list_del_init`).
+        let mut d = Detection::default();
+        if let Some(rack_ts) = self.rack.xmit_ts() {
+            let (records, popped, rack) = (&self.records, self.records_popped, &self.rack);
+            self.tsorted.walk(|id, ts_gen| {
+                let Some(i) = live_entry(records, popped, id, ts_gen) else {
+                    return Step::Drop;
+                };
+                let seg = records[i].rack_view();
+                // Entries are in the order of their transmit times: all
+                // after this one were sent after RACK.xmit_ts too.
+                if seg.xmit_ts > rack_ts {
+                    return Step::Stop;
+                }
+                match rack.judge(now, &seg, reo_wnd) {
+                    // Sent at RACK.xmit_ts, not before it (RFC 8985 6.2
+                    // `RACK_sent_after`'s sequence tie-break).
+                    None => Step::Keep,
+                    Some(Ok(())) => {
+                        d.lost.push(i);
+                        Step::Drop
+                    }
+                    Some(Err(w)) => {
+                        d.wait = Some(d.wait.map_or(w, |x| x.max(w)));
+                        Step::Keep
+                    }
+                }
+            });
+        }
+        // Debug builds and the tests walk every record in sequence order
+        // too (RFC 8985 6.2 step 5 as written) and compare: the same
+        // records lost, the same wait.
+        #[cfg(any(test, debug_assertions))]
+        {
+            let mut by_seq = d.clone();
+            by_seq.lost.sort_unstable();
+            assert_eq!(
+                by_seq,
+                self.rack
+                    .detect_loss(now, reo_wnd, self.records.iter().map(SentRec::rack_view))
+            );
+        }
         for &i in &d.lost {
             self.mark_lost(i);
         }
         (d.lost.len(), d.wait)
+    }
+
+    /// Puts every live record into the transmit-time order afresh, oldest
+    /// transmission first (after a retransmission timeout made records
+    /// marked lost live again).
+    fn rebuild_tsorted(&mut self) {
+        let mut live: Vec<(SimTime, u64, usize)> = (self.records.iter().enumerate())
+            .filter(|(_, r)| r.rack_live())
+            .map(|(i, r)| (r.xmit_ts, r.end, i))
+            .collect();
+        live.sort_unstable();
+        self.tsorted.clear();
+        for (_, _, i) in live {
+            self.records[i].ts_gen = self.tsorted.push(self.records_popped + i as u64);
+        }
     }
 
     /// Linux `tcp_mark_skb_lost`: record `i` is lost; its unSACKed bytes
@@ -715,7 +764,6 @@ impl Sender {
             self.lost_retransmissions += 1;
         }
         let (start, end) = (r.start.max(self.snd_una), r.end);
-        self.sync_rack_live(i);
         let mut s = start;
         while s < end {
             s = self.sb.next_unsacked(s);
@@ -785,13 +833,13 @@ impl SentRec {
     }
 }
 
-impl Sender {
-    /// Brings record `i`'s bit in `rack_live` up to date after its tags
-    /// changed.
-    pub(super) fn sync_rack_live(&mut self, i: usize) {
-        let live = self.records[i].rack_live();
-        self.rack_live.set(i, live);
-    }
+/// The index in `records` of the record that entry `(id, ts_gen)` of the
+/// transmit-time order names, if it still names it (not acknowledged, not
+/// resent since) and the record is live (RACK's walk looks at it).
+fn live_entry(records: &VecDeque<SentRec>, popped: u64, id: u64, ts_gen: u32) -> Option<usize> {
+    let i = usize::try_from(id.checked_sub(popped)?).ok()?;
+    let r = records.get(i)?;
+    (r.ts_gen == ts_gen && r.rack_live()).then_some(i)
 }
 
 #[cfg(test)]
@@ -799,6 +847,75 @@ mod tests {
     use super::super::fixtures::*;
     use super::super::*;
     use super::*;
+
+    proptest::proptest! {
+        /// RACK's walk in transmit-time order finds what the walk over every
+        /// record in sequence order finds (RFC 8985 6.2 step 5 as
+        /// written): `rack_mark_lost` compares the two in tests, here
+        /// through sends, retransmissions of what RACK marked lost, loss
+        /// probes, cumulative ACKs, SACKs, reordering timeouts and RTOs at
+        /// random.
+        #[test]
+        fn the_transmit_time_walk_finds_what_the_sequence_walk_finds(
+            ops in proptest::collection::vec((0u8..6, 0u64..6, 0u64..12, 1u64..5, 0u64..15), 1..120)
+        ) {
+            let mut s = fixture(true, 1 << 24, 0);
+            s.rack_enabled = true;
+            let mss = MSS as u64;
+            let (srtt, min) = (Some(SimDuration::from_millis(20)), Some(SimDuration::from_millis(10)));
+            let mut now = t(0);
+            for (op, a, b, c, dt) in ops {
+                now += SimDuration::from_millis(dt);
+                match op {
+                    0 | 1 => {
+                        // Up to a + 1 transmissions (new data, or what
+                        // RACK marked lost first).
+                        for _ in 0..=a {
+                            if let Plan::Send(p) = s.plan(&ctx(64 * mss)) {
+                                s.on_sent(&p, now, 64 * mss);
+                            }
+                        }
+                    }
+                    2 | 3 => {
+                        // A cumulative ACK `a` segments on and a SACK of
+                        // `c` segments `b` after it.
+                        let ack = (s.snd_una + a * mss).min(s.snd_max);
+                        let left = (ack + b * mss).min(s.snd_max);
+                        let right = (left + c * mss).min(s.snd_max);
+                        let blocks = [SackBlock { left, right }];
+                        let sack: &[SackBlock] = if left < right { &blocks } else { &[] };
+                        let mut o = s.on_ack(now, 0, ack, 1 << 30, sack, sack.is_empty());
+                        s.rack_after_ack(now, srtt, min, &mut o);
+                    }
+                    4 => {
+                        s.rack_reo_timeout(now, srtt, min);
+                        if s.arm_loss_probe()
+                            && let Plan::Send(p) = s.plan(&ctx(64 * mss))
+                        {
+                            s.on_sent(&p, now, 64 * mss);
+                        }
+                    }
+                    _ => {
+                        if !s.all_acked() && b == 0 {
+                            s.on_rto();
+                        }
+                    }
+                }
+                // Every live record has exactly one entry naming it.
+                let popped = s.records_popped;
+                let mut named = vec![0u32; s.records.len()];
+                s.tsorted.walk(|id, g| {
+                    if let Some(i) = live_entry(&s.records, popped, id, g) {
+                        named[i] += 1;
+                    }
+                    Step::Keep
+                });
+                for (i, r) in s.records.iter().enumerate() {
+                    proptest::prop_assert_eq!(named[i], u32::from(r.rack_live()), "record {}", i);
+                }
+            }
+        }
+    }
 
     #[test]
     fn a_cumulative_ack_gives_an_rtt_sample_from_the_oldest_acked_segment() {
