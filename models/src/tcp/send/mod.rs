@@ -61,6 +61,7 @@
 //!   retransmission timeout ([`Sender::on_rto`]).
 
 mod buffer;
+mod fast;
 mod frto;
 mod plan;
 mod prr;
@@ -109,7 +110,7 @@ struct SentRec {
 
 /// Send-side state (RFC 9293 3.3.1 send sequence variables and the RFC
 /// 6675 / RFC 6582 recovery variables).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sender {
     /// ISS, the initial send sequence number (RFC 9293 3.3.1); the SYN
     /// occupies it.

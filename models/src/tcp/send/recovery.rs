@@ -150,9 +150,37 @@ impl Sender {
     }
 
     /// Processes the ACK fields of an acceptable segment (RFC 9293
-    /// 3.10.7.4 fifth check, RFC 5681, RFC 6675, RFC 6582).
-    #[allow(clippy::too_many_arguments)]
+    /// 3.10.7.4 fifth check, RFC 5681, RFC 6675, RFC 6582). The common
+    /// ACK, with nothing SACKed, lost or in recovery, takes the fast path
+    /// (`fast`); tests and debug builds run the general path beside it on
+    /// a copy of the sender and assert the same outcome and state.
     pub fn on_ack(
+        &mut self,
+        now: SimTime,
+        seg_seq: u64,
+        ack: u64,
+        wnd: u64,
+        sack: &[SackBlock],
+        is_pure: bool,
+    ) -> AckOutcome {
+        if !self.ack_is_predicted(ack, sack, is_pure) {
+            return self.on_ack_general(now, seg_seq, ack, wnd, sack, is_pure);
+        }
+        #[cfg(any(test, debug_assertions))]
+        let mut general = self.clone();
+        let out = self.on_ack_fast(now, seg_seq, ack, wnd, is_pure);
+        #[cfg(any(test, debug_assertions))]
+        {
+            let want = general.on_ack_general(now, seg_seq, ack, wnd, sack, is_pure);
+            assert_eq!(out, want, "the fast path's outcome");
+            assert_eq!(*self, general, "the sender after the fast path");
+        }
+        out
+    }
+
+    /// [`Sender::on_ack`] for every ACK: RFC 9293 3.10.7.4, RFC 5681,
+    /// RFC 6675, RFC 6582, RFC 8985.
+    fn on_ack_general(
         &mut self,
         now: SimTime,
         seg_seq: u64,
@@ -206,11 +234,7 @@ impl Sender {
                 self.records.pop_front();
                 self.records_popped += 1;
             }
-            // The acknowledged records' entries at the front of the
-            // transmit-time order go with them.
-            let (records, popped) = (&self.records, self.records_popped);
-            self.tsorted
-                .trim_front(|id, ts_gen| live_entry(records, popped, id, ts_gen).is_some());
+            self.trim_tsorted_front();
             // RFC 6298 3 (Karn): no sample if retransmitted data is acked;
             // the oldest newly acknowledged segment gives it (Linux
             // `seq_rtt_us` from `first_ackt`).
@@ -735,6 +759,15 @@ impl Sender {
         (d.lost.len(), d.wait)
     }
 
+    /// The acknowledged records' entries at the front of the transmit-time
+    /// order go with them (and any other entry there that names no live
+    /// record).
+    pub(super) fn trim_tsorted_front(&mut self) {
+        let (records, popped) = (&self.records, self.records_popped);
+        self.tsorted
+            .trim_front(|id, ts_gen| live_entry(records, popped, id, ts_gen).is_some());
+    }
+
     /// Puts every live record into the transmit-time order afresh, oldest
     /// transmission first (after a retransmission timeout made records
     /// marked lost live again).
@@ -848,6 +881,84 @@ mod tests {
     use super::super::*;
     use super::*;
 
+    /// One step of the random drives below: `(op, a, b, c, dt_ms, off)`.
+    type Op = (u8, u64, u64, u64, u64, u64);
+
+    /// Drives `s` through `ops`: sends (new data, or what RACK marked lost
+    /// first), ACKs (cumulative to any byte, a SACK block, data on the
+    /// segment or not, the window moving), reordering timeouts with loss
+    /// probes, and RTOs. After each step, every live record has exactly one
+    /// entry naming it in the transmit-time order. `Sender::on_ack` and
+    /// `rack_mark_lost` compare their fast forms with the general ones in
+    /// tests, so the drive checks those too.
+    fn drive(s: &mut Sender, ops: &[Op]) -> Result<(), proptest::test_runner::TestCaseError> {
+        let mss = MSS as u64;
+        let (srtt, min) = (Some(SimDuration::from_millis(20)), Some(SimDuration::from_millis(10)));
+        let mut now = t(0);
+        let mut peer_seq = 0;
+        for &(op, a, b, c, dt, off) in ops {
+            now += SimDuration::from_millis(dt);
+            match op {
+                0 | 1 => {
+                    for _ in 0..=a {
+                        if let Plan::Send(p) = s.plan(&ctx(64 * mss)) {
+                            s.on_sent(&p, now, 64 * mss);
+                        }
+                    }
+                }
+                2 | 3 => {
+                    // A cumulative ACK `a` segments (and, for one in
+                    // three, `off % mss` bytes) on, a SACK of `c` segments
+                    // `b` after it (none when `b` is 0), data on the
+                    // segment when `off` is odd, the window changing
+                    // rarely (duplicate ACKs need it unchanged).
+                    let bytes = if off >= 2000 { off % mss } else { 0 };
+                    let ack = (s.snd_una + a * mss + bytes).min(s.snd_max);
+                    let left = (ack + b * mss).min(s.snd_max);
+                    let right = (left + c * mss).min(s.snd_max);
+                    let blocks = [SackBlock { left, right }];
+                    let sack: &[SackBlock] = if b > 0 && left < right { &blocks } else { &[] };
+                    let data = off % 2 == 1;
+                    if data {
+                        peer_seq += 100;
+                    }
+                    let wnd = if off % 11 == 5 { 1 << 29 } else { 1 << 30 };
+                    let mut o = s.on_ack(now, peer_seq, ack, wnd, sack, !data);
+                    s.rack_after_ack(now, srtt, min, &mut o);
+                }
+                4 => {
+                    s.rack_reo_timeout(now, srtt, min);
+                    if s.arm_loss_probe()
+                        && let Plan::Send(p) = s.plan(&ctx(64 * mss))
+                    {
+                        s.on_sent(&p, now, 64 * mss);
+                    }
+                }
+                _ => {
+                    if !s.all_acked() && b == 0 {
+                        s.on_rto();
+                    }
+                }
+            }
+            let popped = s.records_popped;
+            let mut named = vec![0u32; s.records.len()];
+            s.tsorted.walk(|id, g| {
+                if let Some(i) = live_entry(&s.records, popped, id, g) {
+                    named[i] += 1;
+                }
+                Step::Keep
+            });
+            for (i, r) in s.records.iter().enumerate() {
+                proptest::prop_assert_eq!(named[i], u32::from(r.rack_live()), "record {}", i);
+            }
+        }
+        Ok(())
+    }
+
+    fn ops() -> impl proptest::strategy::Strategy<Value = Vec<Op>> {
+        proptest::collection::vec((0u8..6, 0u64..6, 0u64..12, 1u64..5, 0u64..15, 0u64..3000), 1..120)
+    }
+
     proptest::proptest! {
         /// RACK's walk in transmit-time order finds what the walk over every
         /// record in sequence order finds (RFC 8985 6.2 step 5 as
@@ -856,64 +967,27 @@ mod tests {
         /// probes, cumulative ACKs, SACKs, reordering timeouts and RTOs at
         /// random.
         #[test]
-        fn the_transmit_time_walk_finds_what_the_sequence_walk_finds(
-            ops in proptest::collection::vec((0u8..6, 0u64..6, 0u64..12, 1u64..5, 0u64..15), 1..120)
-        ) {
+        fn the_transmit_time_walk_finds_what_the_sequence_walk_finds(ops in ops()) {
             let mut s = fixture(true, 1 << 24, 0);
             s.rack_enabled = true;
-            let mss = MSS as u64;
-            let (srtt, min) = (Some(SimDuration::from_millis(20)), Some(SimDuration::from_millis(10)));
-            let mut now = t(0);
-            for (op, a, b, c, dt) in ops {
-                now += SimDuration::from_millis(dt);
-                match op {
-                    0 | 1 => {
-                        // Up to a + 1 transmissions (new data, or what
-                        // RACK marked lost first).
-                        for _ in 0..=a {
-                            if let Plan::Send(p) = s.plan(&ctx(64 * mss)) {
-                                s.on_sent(&p, now, 64 * mss);
-                            }
-                        }
-                    }
-                    2 | 3 => {
-                        // A cumulative ACK `a` segments on and a SACK of
-                        // `c` segments `b` after it.
-                        let ack = (s.snd_una + a * mss).min(s.snd_max);
-                        let left = (ack + b * mss).min(s.snd_max);
-                        let right = (left + c * mss).min(s.snd_max);
-                        let blocks = [SackBlock { left, right }];
-                        let sack: &[SackBlock] = if left < right { &blocks } else { &[] };
-                        let mut o = s.on_ack(now, 0, ack, 1 << 30, sack, sack.is_empty());
-                        s.rack_after_ack(now, srtt, min, &mut o);
-                    }
-                    4 => {
-                        s.rack_reo_timeout(now, srtt, min);
-                        if s.arm_loss_probe()
-                            && let Plan::Send(p) = s.plan(&ctx(64 * mss))
-                        {
-                            s.on_sent(&p, now, 64 * mss);
-                        }
-                    }
-                    _ => {
-                        if !s.all_acked() && b == 0 {
-                            s.on_rto();
-                        }
-                    }
-                }
-                // Every live record has exactly one entry naming it.
-                let popped = s.records_popped;
-                let mut named = vec![0u32; s.records.len()];
-                s.tsorted.walk(|id, g| {
-                    if let Some(i) = live_entry(&s.records, popped, id, g) {
-                        named[i] += 1;
-                    }
-                    Step::Keep
-                });
-                for (i, r) in s.records.iter().enumerate() {
-                    proptest::prop_assert_eq!(named[i], u32::from(r.rack_live()), "record {}", i);
-                }
-            }
+            drive(&mut s, &ops)?;
+        }
+
+        /// The ACK fast path (header prediction) leaves the sender and
+        /// answers as the general path does, with SACK or without, RACK or
+        /// RFC 6675, limited transmit or not: `Sender::on_ack` runs both in
+        /// tests and compares.
+        #[test]
+        fn the_ack_fast_path_leaves_the_sender_as_the_general_path_does(
+            sack in proptest::bool::ANY,
+            rack in proptest::bool::ANY,
+            limited in proptest::bool::ANY,
+            ops in ops(),
+        ) {
+            let mut s = fixture(sack, 1 << 24, 0);
+            s.rack_enabled = sack && rack;
+            s.limited_transmit = limited;
+            drive(&mut s, &ops)?;
         }
     }
 
