@@ -64,15 +64,44 @@ impl Sender {
 
     pub(super) fn chunk_at(&self, seq: u64) -> &Chunk {
         // The send head is usually in the newest chunk (one mapping per
-        // hand-over from the connection): check it before the binary search.
+        // hand-over from the connection): check it first. Else it is
+        // usually in the chunk found last time or the next one (the
+        // connection handed over several mappings): check those before the
+        // binary search. The chunk holding `seq` is one, so each way finds
+        // the same (tests compare).
         if let Some(c) = self.chunks.back()
             && c.start <= seq
             && seq < c.end()
         {
             return c;
         }
+        let hint = self.chunk_hint.get().saturating_sub(self.chunks_popped) as usize;
+        for i in [hint, hint + 1] {
+            if let Some(c) = self.chunks.get(i)
+                && c.start <= seq
+                && seq < c.end()
+            {
+                #[cfg(test)]
+                assert_eq!(i, self.chunks.partition_point(|c| c.end() <= seq));
+                self.chunk_hint.set(self.chunks_popped + i as u64);
+                return c;
+            }
+        }
         let i = self.chunks.partition_point(|c| c.end() <= seq);
+        self.chunk_hint.set(self.chunks_popped + i as u64);
         &self.chunks[i]
+    }
+
+    /// The cumulative ACK reached `ack`: the chunks wholly below it leave.
+    pub(super) fn pop_acked_chunks(&mut self, ack: u64) {
+        while let Some(c) = self.chunks.front() {
+            if c.end() <= ack {
+                self.chunks.pop_front();
+                self.chunks_popped += 1;
+            } else {
+                break;
+            }
+        }
     }
 }
 

@@ -84,13 +84,7 @@ impl Sender {
                 out.rtt_sample = first_sent.map(|t| now.saturating_since(t));
                 out.ca_rtt_sample = last_sent.map(|t| now.saturating_since(t));
             }
-            while let Some(c) = self.chunks.front() {
-                if c.end() <= ack {
-                    self.chunks.pop_front();
-                } else {
-                    break;
-                }
-            }
+            self.pop_acked_chunks(ack);
             out.acked = ack - old_una;
             // Nothing was SACKed: every byte acknowledged is delivered now.
             out.delivered = out.acked;

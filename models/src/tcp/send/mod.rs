@@ -69,6 +69,7 @@ mod rack;
 mod recovery;
 mod tsorted;
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 
 use sim_core::{SimDuration, SimTime};
@@ -134,6 +135,12 @@ pub struct Sender {
     /// Send buffer size, in bytes: queued data not yet acknowledged.
     pub snd_buf_bytes: u64,
     chunks: VecDeque<Chunk>,
+    /// Chunks acknowledged and gone from the front of `chunks`: chunk `i`
+    /// there is number `chunks_popped + i` counted from the first.
+    chunks_popped: u64,
+    /// The number of the chunk `chunk_at` last found (`buffer`): where it
+    /// looks first, with the one after it, before searching.
+    chunk_hint: Cell<u64>,
     records: VecDeque<SentRec>,
     /// Records acknowledged and gone from the front of `records`: record
     /// `i` there has id `records_popped + i` in `tsorted`.
@@ -243,6 +250,8 @@ impl Sender {
             max_snd_wnd: 0,
             snd_buf_bytes,
             chunks: VecDeque::new(),
+            chunks_popped: 0,
+            chunk_hint: Cell::new(0),
             records: VecDeque::new(),
             records_popped: 0,
             tsorted: tsorted::TsOrder::default(),

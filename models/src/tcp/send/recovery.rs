@@ -242,13 +242,7 @@ impl Sender {
                 out.rtt_sample = first_sent.map(|t| now.saturating_since(t));
                 out.ca_rtt_sample = last_sent.map(|t| now.saturating_since(t));
             }
-            while let Some(c) = self.chunks.front() {
-                if c.end() <= ack {
-                    self.chunks.pop_front();
-                } else {
-                    break;
-                }
-            }
+            self.pop_acked_chunks(ack);
             // Bytes SACKed before an RTO cleared the scoreboard were
             // delivered then; those not SACKed again since are not new now.
             let stale_sacked = self.pre_rto_sacked.sacked_in(old_una, ack)
