@@ -73,6 +73,7 @@ impl Sender {
             && c.start <= seq
             && seq < c.end()
         {
+            self.chunk_hint.set(self.chunks_popped + self.chunks.len() as u64 - 1);
             return c;
         }
         let hint = self.chunk_hint.get().saturating_sub(self.chunks_popped) as usize;
