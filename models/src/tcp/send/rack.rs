@@ -217,6 +217,9 @@ impl Rack {
     /// transmissions leave in sequence order, and a retransmission goes
     /// out after its original, so every later segment was sent later too
     /// (Linux walks its time-sorted list and stops at the same point).
+    /// The sender walks its records in transmit-time order instead
+    /// (`tsorted`, with `Rack::judge` per record) and compares its
+    /// finding with this walk in tests and debug builds.
     pub fn detect_loss(
         &self,
         now: SimTime,
