@@ -3,6 +3,12 @@
 //! documented in `crate::scheduler` (reinjections first, then new data,
 //! the receive-buffer optimisation when the peer's window blocks), and
 //! iOS's per-packet choice when the client's path manager makes it.
+//!
+//! The scheduler's views of the subflows are built once per call; after a
+//! hand-over only the views of the subflows that got data are rebuilt
+//! (debug builds rebuild them all and compare). A scheduler that answers
+//! Wait whenever no subflow is available
+//! (`Scheduler::waits_when_none_available`) is asked only while one is.
 
 use super::*;
 
@@ -27,15 +33,36 @@ impl Connection {
         // head, then new data), get Wait both times and stop, changing
         // nothing. The iOS path manager's per-packet choice (a client
         // asks it before the scheduler) may have side effects: ask it.
-        if self.scheduler.waits_when_none_available()
-            && !(self.cfg.role == Role::Client && self.pm.chooses_sender_subflow())
-            && !self.subflows.iter().any(Subflow::available_to_scheduler)
-        {
+        let vouched = self.scheduler.waits_when_none_available()
+            && !(self.cfg.role == Role::Client && self.pm.chooses_sender_subflow());
+        if vouched && !self.subflows.iter().any(Subflow::available_to_scheduler) {
             return;
         }
         let mss = self.cfg.tcp.mss_bytes as u64;
+        // The views are built once; a hand-over changes only the subflows
+        // it went to (and the data level, whose view is rebuilt each
+        // round), so only their views are rebuilt after it.
+        self.scheduler_views();
+        let mut handed = SubflowSet::EMPTY;
         for _ in 0..4096 {
-            self.scheduler_views();
+            if !handed.is_empty() {
+                // As before the loop: with no subflow available, the
+                // scheduler would answer Wait twice and the loop stop, so
+                // it is not asked (nor the changed views rebuilt).
+                if vouched && !self.any_available_after(handed) {
+                    break;
+                }
+                for i in handed.iter() {
+                    self.views[i] = self.subflows[i].scheduler_view();
+                }
+                handed = SubflowSet::EMPTY;
+                #[cfg(debug_assertions)]
+                {
+                    let kept = self.views.clone();
+                    self.scheduler_views();
+                    debug_assert_eq!(kept, self.views, "a hand-over changed a view it was not expected to");
+                }
+            }
             let conn = ConnView {
                 mss_bytes: self.cfg.tcp.mss_bytes,
                 data_acked_dsn: self.tx.snd_una(),
@@ -68,6 +95,7 @@ impl Connection {
                             let n = r.end - r.start;
                             self.stats.reinjected_bytes += n;
                             self.subflows[subflow].tcp.send_mapped(n, r.start);
+                            handed.insert(subflow);
                             self.report_sent(
                                 now,
                                 Sent {
@@ -92,6 +120,7 @@ impl Connection {
                                 let n = r.end - r.start;
                                 self.stats.reinjected_bytes += n;
                                 self.subflows[sfi].tcp.send_mapped(n, r.start);
+                                handed.insert(sfi);
                                 any = true;
                                 // Reported to the owner only: the scheduler is
                                 // not told of a redundant reinjection (as before).
@@ -140,6 +169,7 @@ impl Connection {
                         Some(r) => {
                             let n = r.end - r.start;
                             self.subflows[subflow].tcp.send_mapped(n, r.start);
+                            handed.insert(subflow);
                             self.report_sent(
                                 now,
                                 Sent {
@@ -168,6 +198,7 @@ impl Connection {
                             self.tx.record_on(sfi, r.clone());
                         }
                         self.subflows[sfi].tcp.send_mapped(n, r.start);
+                        handed.insert(sfi);
                         self.report_sent(
                             now,
                             Sent {
@@ -205,6 +236,22 @@ impl Connection {
                 Decision::Wait => break,
             }
         }
+    }
+
+    /// Whether a subflow is available to the scheduler
+    /// ([`Subflow::available_to_scheduler`]), where only the subflows in
+    /// `handed` changed since `self.views` were built: the others are
+    /// judged from their views.
+    fn any_available_after(&self, handed: SubflowSet) -> bool {
+        let any = self.views.iter().enumerate().any(|(i, v)| {
+            if handed.contains(i) {
+                self.subflows[i].available_to_scheduler()
+            } else {
+                v.available(0)
+            }
+        });
+        debug_assert_eq!(any, self.subflows.iter().any(Subflow::available_to_scheduler));
+        any
     }
 
     /// The client-side iOS per-packet choice (XNU mptcp_get_subflow), if
