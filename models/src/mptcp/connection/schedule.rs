@@ -9,34 +9,37 @@
 //! (debug builds rebuild them all and compare). A scheduler that answers
 //! Wait whenever no subflow is available
 //! (`Scheduler::waits_when_none_available`) is asked only while one is.
+//! The call reports why it stopped when the reason lasts until an input
+//! ([`Settled`]), so that the next poll may skip it (see `poll`).
 
+use super::poll::Settled;
 use super::*;
 
 impl Connection {
-    /// Hands data from the connection to subflows, as the scheduler decides.
-    pub(super) fn schedule(&mut self, now: SimTime) {
+    /// Hands data from the connection to subflows, as the scheduler
+    /// decides; returns why it stopped, if the reason holds until an input
+    /// (see `poll`).
+    pub(super) fn schedule(&mut self, now: SimTime) -> Settled {
         if self.subflows.is_empty() {
-            return;
+            return Settled::No;
         }
         if !self.mptcp {
             self.plain_schedule();
-            return;
+            return Settled::No;
         }
         // Nothing to place: the loop below would build the views and stop
         // at once (empty reinject queue, no unsent data; the scheduler is
         // not asked then).
         if self.tx.reinject_queue().is_empty() && self.tx.unsent_bytes() == 0 {
-            return;
+            return Settled::NothingToPlace;
         }
         // No subflow can take data and the scheduler then answers Wait
         // without side effects: the loop below would ask once (reinject
         // head, then new data), get Wait both times and stop, changing
-        // nothing. The iOS path manager's per-packet choice (a client
-        // asks it before the scheduler) may have side effects: ask it.
-        let vouched = self.scheduler.waits_when_none_available()
-            && !(self.cfg.role == Role::Client && self.pm.chooses_sender_subflow());
+        // nothing.
+        let vouched = self.schedule_waits();
         if vouched && !self.subflows.iter().any(Subflow::available_to_scheduler) {
-            return;
+            return Settled::NoneAvailable;
         }
         let mss = self.cfg.tcp.mss_bytes as u64;
         // The views are built once; a hand-over changes only the subflows
@@ -50,7 +53,7 @@ impl Connection {
                 // scheduler would answer Wait twice and the loop stop, so
                 // it is not asked (nor the changed views rebuilt).
                 if vouched && !self.any_available_after(handed) {
-                    break;
+                    return Settled::NoneAvailable;
                 }
                 for i in handed.iter() {
                     self.views[i] = self.subflows[i].scheduler_view();
@@ -236,6 +239,16 @@ impl Connection {
                 Decision::Wait => break,
             }
         }
+        Settled::No
+    }
+
+    /// Whether the scheduler answers Wait, without side effects, whenever
+    /// no subflow is available ([`scheduler::Scheduler::waits_when_none_available`]),
+    /// and nothing else is asked first: the iOS path manager's per-packet
+    /// choice (a client asks it before the scheduler) may have side effects.
+    pub(super) fn schedule_waits(&self) -> bool {
+        self.scheduler.waits_when_none_available()
+            && !(self.cfg.role == Role::Client && self.pm.chooses_sender_subflow())
     }
 
     /// Whether a subflow is available to the scheduler
