@@ -445,6 +445,11 @@ impl Connection {
     pub fn poll_event(&mut self) -> Option<ConnEvent> {
         self.events.pop_front()
     }
+    /// Whether [`Connection::poll_event`] has an event to give.
+    #[inline]
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
 
     // ------------------------------------------------------------------
     // Application side.
