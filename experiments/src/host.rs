@@ -319,8 +319,17 @@ impl Host {
     }
 
     /// Moves slot `s`'s events to the host's queue, registering the
-    /// subflows and token they announce.
+    /// subflows and token they announce. Called after every input and
+    /// every segment sent; most find no event, and return here.
+    #[inline]
     fn drain(&mut self, s: usize) {
+        if self.conns[s].conn.has_events() {
+            self.drain_events(s);
+        }
+    }
+
+    #[inline(never)]
+    fn drain_events(&mut self, s: usize) {
         let slot = &mut self.conns[s];
         let side = slot.side();
         while let Some(ev) = slot.conn.poll_event() {

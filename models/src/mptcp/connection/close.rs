@@ -132,6 +132,7 @@ impl Connection {
             self.close.data_fin_announced = true;
             self.ack_on_every_subflow();
             self.close.data_fin_rtx = Some((now + self.data_fin_rto(0), 0));
+            self.mark_input();
         }
         if self.tx.data_fin().is_some() && self.tx.all_acked() {
             self.close.data_fin_rtx = None;
@@ -142,10 +143,12 @@ impl Connection {
         if peer_fin && !self.close.peer_data_fin_acked {
             self.close.peer_data_fin_acked = true;
             self.ack_on_every_subflow();
+            self.mark_input();
         }
         // 4. Both DATA_FINs done: shut every subflow.
         if !self.close.subflows_shut && peer_fin && self.tx.data_fin().is_some() && self.tx.all_acked() {
             self.close.subflows_shut = true;
+            self.mark_input();
             for idx in 0..self.subflows.len() {
                 let sf = &mut self.subflows[idx];
                 if !sf.is_open() {
@@ -161,6 +164,21 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// Whether `drive_close` would change nothing now (debug checks of the
+    /// poll's skips): each of its steps has happened or is not due.
+    #[cfg(debug_assertions)]
+    pub(super) fn close_settled(&self) -> bool {
+        if !self.mptcp || self.closed {
+            return true;
+        }
+        let fin_acked = self.tx.data_fin().is_some() && self.tx.all_acked();
+        let peer_fin = self.rx.as_ref().is_some_and(DataReceiver::fin_received);
+        !(!self.close.data_fin_announced && self.data_fin_pending().is_some())
+            && !(fin_acked && self.close.data_fin_rtx.is_some())
+            && !(peer_fin && !self.close.peer_data_fin_acked)
+            && !(!self.close.subflows_shut && peer_fin && fin_acked)
     }
 
     /// The DATA_FIN retransmission timer (Linux `__mptcp_retrans` with

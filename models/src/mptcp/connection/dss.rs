@@ -243,6 +243,8 @@ impl Connection {
             }
             if dss.data_fin {
                 self.tx.mark_data_fin_sent();
+                // The data level changed: the next poll runs everything.
+                self.mark_input();
             }
         }
         if self.cfg.report_segments {

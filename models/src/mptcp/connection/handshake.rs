@@ -44,6 +44,7 @@ impl Connection {
 
     /// An additional subflow from a received MP_JOIN SYN (server side).
     pub fn accept_join(&mut self, now: SimTime, syn: &Segment) {
+        self.mark_input();
         let Some(MptcpOption::MpJoin(MpJoin::Syn {
             backup, addr_id, nonce, ..
         })) = syn

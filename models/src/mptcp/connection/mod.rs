@@ -13,8 +13,10 @@
 //! `handshake` (MP_CAPABLE, MP_JOIN), `dss` (mappings, data-ACK,
 //! DATA_FIN), `close` (the orderly close: DATA_FIN announced, resent and
 //! data-acknowledged, then every subflow closed with a FIN), `subflow` (the subflows and the policies' views of them),
-//! `schedule` (driving the scheduler), `pm` (applying the path manager's
-//! actions), `plain` (plain-TCP mode) and `events`.
+//! `schedule` (driving the scheduler), `poll` (`poll_transmit`, and the
+//! work a poll skips when nothing has changed since the last one), `pm`
+//! (applying the path manager's actions), `plain` (plain-TCP mode) and
+//! `events`.
 //!
 //! What happens where:
 //! - MP_CAPABLE on the first subflow (RFC 8684 3.1): the client offers it on
@@ -94,6 +96,7 @@ mod events;
 mod handshake;
 mod plain;
 mod pm;
+mod poll;
 mod sample;
 mod schedule;
 mod subflow;
@@ -222,6 +225,8 @@ pub struct Connection {
     rr_start: usize,
     stats: ConnStats,
     views: Vec<SubflowView>,
+    /// What the last polls established, for the next one to skip.
+    poll: poll::PollState,
     cc_buf: Vec<SubflowCcView>,
     /// The connection-level retransmission timer (Linux v0.95 the meta
     /// socket's ICSK_TIME_RETRANS, mptcp_meta_retransmit_timer): when it
@@ -274,6 +279,7 @@ impl Connection {
             rr_start: 0,
             stats: ConnStats::default(),
             views: Vec::new(),
+            poll: poll::PollState::default(),
             cc_buf: Vec::new(),
             meta_rtx_at: None,
             meta_rtx_una: 0,
@@ -439,13 +445,22 @@ impl Connection {
     pub fn poll_event(&mut self) -> Option<ConnEvent> {
         self.events.pop_front()
     }
+    /// Whether [`Connection::poll_event`] has an event to give.
+    #[inline]
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
 
     // ------------------------------------------------------------------
     // Application side.
 
     /// Writes `len` bytes (lengths only); returns how many fit the send buffer.
     pub fn write(&mut self, len: u64) -> u64 {
-        self.tx.write(len)
+        let n = self.tx.write(len);
+        if n > 0 {
+            self.mark_input();
+        }
+        n
     }
     /// Room in the send buffer.
     pub fn write_space(&self) -> u64 {
@@ -453,17 +468,24 @@ impl Connection {
     }
     /// Reads up to `max` in-order bytes.
     pub fn read(&mut self, max: u64) -> u64 {
-        self.rx.as_mut().map_or(0, |r| r.read(max))
+        let n = self.rx.as_mut().map_or(0, |r| r.read(max));
+        if n > 0 {
+            self.mark_input();
+        }
+        n
     }
     /// Reads up to `max` in-order bytes: the data sequence numbers read
     /// (plain TCP: the subflow's sequence numbers), one in-order run at a
     /// time; `None` when nothing is readable. A delivery oracle checks
     /// that each range begins where the previous one ended.
     pub fn read_range(&mut self, max: u64) -> Option<std::ops::Range<u64>> {
-        self.rx.as_mut()?.read_range(max)
+        let r = self.rx.as_mut()?.read_range(max)?;
+        self.mark_input();
+        Some(r)
     }
     /// No more data will be written: a DATA_FIN follows the last byte.
     pub fn close(&mut self, now: SimTime) {
+        self.mark_input();
         // The DATA_FIN (or, for plain TCP, the FIN) goes out after the last
         // byte has been handed to a subflow (see `schedule`).
         self.tx.close();
@@ -473,6 +495,7 @@ impl Connection {
     /// Abort the whole connection at once (RFC 8684 3.5): MP_FASTCLOSE with
     /// the peer's key on one subflow's ACK, then a RST on every subflow.
     pub fn abort(&mut self, now: SimTime) {
+        self.mark_input();
         if self.closed {
             return;
         }
@@ -512,6 +535,7 @@ impl Connection {
     /// A segment for one of this connection's subflows (or a join SYN the
     /// owner matched with [`Connection::accepts_join`]).
     pub fn handle_segment(&mut self, now: SimTime, seg: &Segment) {
+        self.mark_input();
         if seg.flags.syn
             && !seg.flags.ack
             && !self.owns(seg)
@@ -555,6 +579,7 @@ impl Connection {
 
     /// Timers due at `now`.
     pub fn handle_timeout(&mut self, now: SimTime) {
+        self.mark_input();
         for idx in 0..self.subflows.len() {
             if self.subflows[idx].is_open() && self.subflows[idx].tcp.poll_timeout().is_some_and(|t| t <= now) {
                 let views = self.cc_views();
@@ -669,6 +694,18 @@ impl Connection {
                 MetaRecovery::Upstream { .. } => self.upstream_timer_interval(now),
             };
             self.meta_rtx_at = Some(now + self.meta_rto);
+        }
+    }
+
+    /// Whether `update_meta_rtx` would change nothing now (debug checks of
+    /// the poll's skips).
+    #[cfg(debug_assertions)]
+    pub(super) fn meta_rtx_settled(&self) -> bool {
+        let una = self.tx.snd_una();
+        if !self.mptcp || una == self.tx.snd_nxt() {
+            self.meta_rtx_at.is_none() && self.meta_rtx_una == una && self.meta_rtx_fired == 0
+        } else {
+            una == self.meta_rtx_una && self.meta_rtx_at.is_some()
         }
     }
 
@@ -796,6 +833,7 @@ impl Connection {
 
     /// A local interface went up or down (client side).
     pub fn handle_iface(&mut self, now: SimTime, addr: u32, up: bool) {
+        self.mark_input();
         let Some(pos) = self.ifaces.iter().position(|i| i.addr == addr) else {
             return;
         };
@@ -901,6 +939,7 @@ impl Connection {
     /// mptcp endpoint add/delete/change`, as a connection manager such as
     /// mptcpd makes it), for the path manager.
     pub fn handle_endpoint(&mut self, now: SimTime, addr: u32, change: EndpointChange) {
+        self.mark_input();
         let Some(pos) = self.ifaces.iter().position(|i| i.addr == addr) else {
             return;
         };
@@ -924,6 +963,7 @@ impl Connection {
     /// `SYMPTOMS_ADVISORY_WIFI_OK`, else `_BAD`. Only the iOS path managers
     /// read it.
     pub fn handle_wifi_advisory(&mut self, now: SimTime, wifi_ok: bool) {
+        self.mark_input();
         self.pm.handle_event(now, PmEvent::WifiAdvisory { wifi_ok });
         self.after_input(now);
     }
@@ -1140,47 +1180,6 @@ impl Connection {
             }
         }
         t
-    }
-
-    /// The next segment to send, with its MPTCP options: first the
-    /// connection's own control segments (a zero-window ACK built when the
-    /// path manager asked for it), then, after the scheduler has handed the
-    /// subflows what they may send, the subflows' segments in turn. Only
-    /// emits: what arrived was taken in by the `handle_*` call that
-    /// brought it (a TCP endpoint reports nothing while it transmits).
-    pub fn poll_transmit(&mut self, now: SimTime) -> Option<Segment> {
-        if let Some(seg) = self.out_queue.pop_front() {
-            return Some(seg);
-        }
-        self.schedule(now);
-        self.update_meta_rtx(now);
-        self.drive_close(now);
-        let n = self.subflows.len();
-        let window = self.rx.as_ref().map(|r| r.window_bytes());
-        for k in 0..n {
-            let idx = (self.rr_start + k) % n;
-            if self.mptcp {
-                self.subflows[idx].tcp.set_external_rcv_window(window);
-            }
-            if let Some(tx) = self.subflows[idx].tcp.poll_transmit(now) {
-                self.rr_start = (idx + 1) % n;
-                return Some(self.decorate(now, idx, tx));
-            }
-        }
-        None
-    }
-
-    /// Adds the MPTCP options a subflow's segment carries.
-    fn decorate(&mut self, _now: SimTime, idx: usize, tx: Transmit) -> Segment {
-        let mut seg = tx.seg;
-        if seg.flags.rst {
-            return seg;
-        }
-        if self.handshake_options(idx, &mut seg) {
-            return seg;
-        }
-        self.dss_options(idx, tx.mapping, &mut seg);
-        seg
     }
 }
 

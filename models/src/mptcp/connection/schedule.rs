@@ -3,39 +3,69 @@
 //! documented in `crate::scheduler` (reinjections first, then new data,
 //! the receive-buffer optimisation when the peer's window blocks), and
 //! iOS's per-packet choice when the client's path manager makes it.
+//!
+//! The scheduler's views of the subflows are built once per call; after a
+//! hand-over only the views of the subflows that got data are rebuilt
+//! (debug builds rebuild them all and compare). A scheduler that answers
+//! Wait whenever no subflow is available
+//! (`Scheduler::waits_when_none_available`) is asked only while one is.
+//! The call reports why it stopped when the reason lasts until an input
+//! ([`Settled`]), so that the next poll may skip it (see `poll`).
 
+use super::poll::Settled;
 use super::*;
 
 impl Connection {
-    /// Hands data from the connection to subflows, as the scheduler decides.
-    pub(super) fn schedule(&mut self, now: SimTime) {
+    /// Hands data from the connection to subflows, as the scheduler
+    /// decides; returns why it stopped, if the reason holds until an input
+    /// (see `poll`).
+    pub(super) fn schedule(&mut self, now: SimTime) -> Settled {
         if self.subflows.is_empty() {
-            return;
+            return Settled::No;
         }
         if !self.mptcp {
             self.plain_schedule();
-            return;
+            return Settled::No;
         }
         // Nothing to place: the loop below would build the views and stop
         // at once (empty reinject queue, no unsent data; the scheduler is
         // not asked then).
         if self.tx.reinject_queue().is_empty() && self.tx.unsent_bytes() == 0 {
-            return;
+            return Settled::NothingToPlace;
         }
         // No subflow can take data and the scheduler then answers Wait
         // without side effects: the loop below would ask once (reinject
         // head, then new data), get Wait both times and stop, changing
-        // nothing. The iOS path manager's per-packet choice (a client
-        // asks it before the scheduler) may have side effects: ask it.
-        if self.scheduler.waits_when_none_available()
-            && !(self.cfg.role == Role::Client && self.pm.chooses_sender_subflow())
-            && !self.subflows.iter().any(Subflow::available_to_scheduler)
-        {
-            return;
+        // nothing.
+        let vouched = self.schedule_waits();
+        if vouched && !self.subflows.iter().any(Subflow::available_to_scheduler) {
+            return Settled::NoneAvailable;
         }
         let mss = self.cfg.tcp.mss_bytes as u64;
+        // The views are built once; a hand-over changes only the subflows
+        // it went to (and the data level, whose view is rebuilt each
+        // round), so only their views are rebuilt after it.
+        self.scheduler_views();
+        let mut handed = SubflowSet::EMPTY;
         for _ in 0..4096 {
-            self.scheduler_views();
+            if !handed.is_empty() {
+                // As before the loop: with no subflow available, the
+                // scheduler would answer Wait twice and the loop stop, so
+                // it is not asked (nor the changed views rebuilt).
+                if vouched && !self.any_available_after(handed) {
+                    return Settled::NoneAvailable;
+                }
+                for i in handed.iter() {
+                    self.views[i] = self.subflows[i].scheduler_view();
+                }
+                handed = SubflowSet::EMPTY;
+                #[cfg(debug_assertions)]
+                {
+                    let kept = self.views.clone();
+                    self.scheduler_views();
+                    debug_assert_eq!(kept, self.views, "a hand-over changed a view it was not expected to");
+                }
+            }
             let conn = ConnView {
                 mss_bytes: self.cfg.tcp.mss_bytes,
                 data_acked_dsn: self.tx.snd_una(),
@@ -68,6 +98,7 @@ impl Connection {
                             let n = r.end - r.start;
                             self.stats.reinjected_bytes += n;
                             self.subflows[subflow].tcp.send_mapped(n, r.start);
+                            handed.insert(subflow);
                             self.report_sent(
                                 now,
                                 Sent {
@@ -92,6 +123,7 @@ impl Connection {
                                 let n = r.end - r.start;
                                 self.stats.reinjected_bytes += n;
                                 self.subflows[sfi].tcp.send_mapped(n, r.start);
+                                handed.insert(sfi);
                                 any = true;
                                 // Reported to the owner only: the scheduler is
                                 // not told of a redundant reinjection (as before).
@@ -140,6 +172,7 @@ impl Connection {
                         Some(r) => {
                             let n = r.end - r.start;
                             self.subflows[subflow].tcp.send_mapped(n, r.start);
+                            handed.insert(subflow);
                             self.report_sent(
                                 now,
                                 Sent {
@@ -168,6 +201,7 @@ impl Connection {
                             self.tx.record_on(sfi, r.clone());
                         }
                         self.subflows[sfi].tcp.send_mapped(n, r.start);
+                        handed.insert(sfi);
                         self.report_sent(
                             now,
                             Sent {
@@ -205,6 +239,32 @@ impl Connection {
                 Decision::Wait => break,
             }
         }
+        Settled::No
+    }
+
+    /// Whether the scheduler answers Wait, without side effects, whenever
+    /// no subflow is available ([`scheduler::Scheduler::waits_when_none_available`]),
+    /// and nothing else is asked first: the iOS path manager's per-packet
+    /// choice (a client asks it before the scheduler) may have side effects.
+    pub(super) fn schedule_waits(&self) -> bool {
+        self.scheduler.waits_when_none_available()
+            && !(self.cfg.role == Role::Client && self.pm.chooses_sender_subflow())
+    }
+
+    /// Whether a subflow is available to the scheduler
+    /// ([`Subflow::available_to_scheduler`]), where only the subflows in
+    /// `handed` changed since `self.views` were built: the others are
+    /// judged from their views.
+    fn any_available_after(&self, handed: SubflowSet) -> bool {
+        let any = self.views.iter().enumerate().any(|(i, v)| {
+            if handed.contains(i) {
+                self.subflows[i].available_to_scheduler()
+            } else {
+                v.available(0)
+            }
+        });
+        debug_assert_eq!(any, self.subflows.iter().any(Subflow::available_to_scheduler));
+        any
     }
 
     /// The client-side iOS per-packet choice (XNU mptcp_get_subflow), if

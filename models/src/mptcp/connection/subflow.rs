@@ -110,6 +110,30 @@ impl Subflow {
         }
         .available(0)
     }
+    /// The scheduler's view of this subflow (`Connection::scheduler_views`).
+    pub(super) fn scheduler_view(&self) -> SubflowView {
+        let tcp = &self.tcp;
+        let rtt = tcp.rtt_estimator();
+        SubflowView {
+            id: self.slot,
+            state: self.view_state(),
+            potentially_failed: self.unavailable_mark(),
+            backup: self.backup_local || self.backup_remote,
+            srtt: tcp.srtt(),
+            rttvar: rtt.rttvar(),
+            mss_bytes: tcp.smss_bytes(),
+            cwnd_bytes: tcp.cwnd_bytes(),
+            ssthresh_bytes: tcp.ssthresh_bytes(),
+            in_slow_start: tcp.cwnd_bytes() < tcp.ssthresh_bytes(),
+            bytes_in_flight: tcp.bytes_in_flight(),
+            queued_bytes: tcp.unsent_bytes(),
+            snd_wnd_bytes: tcp.send_window_bytes(),
+            in_loss_recovery: tcp.recovery_phase() == RecoveryPhase::Loss,
+            in_fast_recovery: tcp.recovery_phase() == RecoveryPhase::Recovery,
+            in_order_dsn: None,
+            last_penalty_at: self.last_penalty_at,
+        }
+    }
     /// The scheduler's "potentially failed": v0.95's `pf`, or upstream's
     /// stale subflow on which nothing arrived since (protocol.c
     /// `mptcp_subflow_active`).
@@ -336,31 +360,10 @@ impl Connection {
         views
     }
 
+    /// Builds the scheduler's view of every subflow.
     pub(super) fn scheduler_views(&mut self) {
         self.views.clear();
-        for s in &self.subflows {
-            let tcp = &s.tcp;
-            let rtt = tcp.rtt_estimator();
-            self.views.push(SubflowView {
-                id: s.slot,
-                state: s.view_state(),
-                potentially_failed: s.unavailable_mark(),
-                backup: s.backup_local || s.backup_remote,
-                srtt: tcp.srtt(),
-                rttvar: rtt.rttvar(),
-                mss_bytes: tcp.smss_bytes(),
-                cwnd_bytes: tcp.cwnd_bytes(),
-                ssthresh_bytes: tcp.ssthresh_bytes(),
-                in_slow_start: tcp.cwnd_bytes() < tcp.ssthresh_bytes(),
-                bytes_in_flight: tcp.bytes_in_flight(),
-                queued_bytes: tcp.unsent_bytes(),
-                snd_wnd_bytes: tcp.send_window_bytes(),
-                in_loss_recovery: tcp.recovery_phase() == RecoveryPhase::Loss,
-                in_fast_recovery: tcp.recovery_phase() == RecoveryPhase::Recovery,
-                in_order_dsn: None,
-                last_penalty_at: s.last_penalty_at,
-            });
-        }
+        self.views.extend(self.subflows.iter().map(Subflow::scheduler_view));
     }
 
     pub(super) fn report_health(&mut self, now: SimTime, idx: usize) {

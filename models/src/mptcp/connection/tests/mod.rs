@@ -23,6 +23,7 @@ mod fallback;
 mod handover;
 mod handshake;
 mod in_kernel;
+mod poll;
 mod reinjection;
 mod subflow_numbers;
 mod upstream_rtx;
