@@ -26,7 +26,8 @@
 //! A link that goes down loses everything it holds, queued or in flight, as
 //! a radio that disappears (cause `Down`), and accepts nothing while down.
 //!
-//! The link keeps its in-flight packets itself, sorted by arrival, and asks
+//! The link keeps its in-flight packets itself, sorted by arrival (a plain
+//! FIFO unless jitter lets packets overtake), and asks
 //! for one wake-up at the head's arrival ([`Link::poll_wake`]), so the event
 //! queue holds one entry per link, not one per packet.
 //!
@@ -523,14 +524,32 @@ impl<P> Link<P> {
             size: size_bytes,
             pkt,
         };
-        // Sorted insert; in FIFO mode this is always at the back.
-        let pos = self
-            .in_flight
+        if reorder {
+            self.insert_sorted(item);
+        } else {
+            // Without reordering an arrival is never earlier than the one
+            // before (it was raised to `last_arrival` above) and `seq` grows,
+            // so the sorted place is the back: a plain FIFO.
+            debug_assert_eq!(self.sorted_position(arrival, seq), self.in_flight.len());
+            self.in_flight.push_back(item);
+        }
+        arrival
+    }
+
+    /// Where `(arrival, seq)` goes in the in-flight queue sorted by
+    /// `(arrival, seq)`: after every packet that is not later.
+    fn sorted_position(&self, arrival: SimTime, seq: u64) -> usize {
+        self.in_flight
             .iter()
             .rposition(|f| (f.arrival, f.seq) <= (arrival, seq))
-            .map_or(0, |i| i + 1);
+            .map_or(0, |i| i + 1)
+    }
+
+    /// Sorted insert, for links whose jitter lets packets overtake.
+    #[inline(never)]
+    fn insert_sorted(&mut self, item: InFlight<P>) {
+        let pos = self.sorted_position(item.arrival, item.seq);
         self.in_flight.insert(pos, item);
-        arrival
     }
 
     /// The lazy path's offer: catch up to `now`, then hand the packet to
