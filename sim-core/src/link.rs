@@ -212,7 +212,6 @@ impl LinkCounters {
 #[derive(Debug)]
 struct InFlight<P> {
     arrival: SimTime,
-    seq: u64,
     size: u32,
     pkt: P,
 }
@@ -287,10 +286,9 @@ pub struct Link<P> {
     /// start > now are waiting in the buffer.
     waiting: VecDeque<(SimTime, u32)>,
     waiting_bytes: u64,
-    /// Packets that will arrive, sorted by (arrival, seq).
+    /// Packets that will arrive, sorted by arrival, then offer order.
     in_flight: VecDeque<InFlight<P>>,
     last_arrival: SimTime,
-    next_seq: u64,
     loss: LossProcess,
     jitter_rng: SimRng,
     counters: LinkCounters,
@@ -333,7 +331,6 @@ impl<P> Link<P> {
             waiting_bytes: 0,
             in_flight: VecDeque::new(),
             last_arrival: SimTime::ZERO,
-            next_seq: 0,
             loss,
             jitter_rng,
             counters: LinkCounters::default(),
@@ -516,11 +513,8 @@ impl<P> Link<P> {
             arrival = arrival.max(self.last_arrival);
         }
         self.last_arrival = self.last_arrival.max(arrival);
-        let seq = self.next_seq;
-        self.next_seq += 1;
         let item = InFlight {
             arrival,
-            seq,
             size: size_bytes,
             pkt,
         };
@@ -528,27 +522,29 @@ impl<P> Link<P> {
             self.insert_sorted(item);
         } else {
             // Without reordering an arrival is never earlier than the one
-            // before (it was raised to `last_arrival` above) and `seq` grows,
-            // so the sorted place is the back: a plain FIFO.
-            debug_assert_eq!(self.sorted_position(arrival, seq), self.in_flight.len());
+            // before (it was raised to `last_arrival` above), and every packet
+            // held was offered before it, so the sorted place is the back: a FIFO.
+            debug_assert_eq!(self.sorted_position(arrival), self.in_flight.len());
             self.in_flight.push_back(item);
         }
         arrival
     }
 
-    /// Where `(arrival, seq)` goes in the in-flight queue sorted by
-    /// `(arrival, seq)`: after every packet that is not later.
-    fn sorted_position(&self, arrival: SimTime, seq: u64) -> usize {
+    /// Where a packet arriving at `arrival` goes in the in-flight queue
+    /// sorted by arrival: after every packet that is not later, so that
+    /// packets arriving at the same instant keep their offer order (every
+    /// packet held was offered before it).
+    fn sorted_position(&self, arrival: SimTime) -> usize {
         self.in_flight
             .iter()
-            .rposition(|f| (f.arrival, f.seq) <= (arrival, seq))
+            .rposition(|f| f.arrival <= arrival)
             .map_or(0, |i| i + 1)
     }
 
     /// Sorted insert, for links whose jitter lets packets overtake.
     #[inline(never)]
     fn insert_sorted(&mut self, item: InFlight<P>) {
-        let pos = self.sorted_position(item.arrival, item.seq);
+        let pos = self.sorted_position(item.arrival);
         self.in_flight.insert(pos, item);
     }
 
