@@ -393,7 +393,7 @@ mod tests {
                 // Vary the fields that enter the checksums, including
                 // payloads that make the sums carry.
                 for k in 0..64u64 {
-                    let mut s = base;
+                    let mut s = base.clone();
                     s.seq = base.seq.wrapping_add(k.wrapping_mul(0x0123_4567_89ab));
                     s.ack = base.ack.wrapping_add(k * 0xfedc_ba98);
                     s.window = base.window.wrapping_add((k * 977) as u16);

@@ -73,10 +73,31 @@ pub struct Topology {
     /// Per network interface (`IfaceId`): the (host, address) pairs to
     /// tell when it goes down or up.
     iface_addrs: Vec<Vec<(usize, u32)>>,
-    /// Hop distance of every vertex to a destination vertex, by
-    /// destination, computed on first use.
-    dist: Vec<Option<Box<[u32]>>>,
+    /// The next hops of every vertex towards a destination vertex, by
+    /// destination, computed on first use (see [`NextHops`]).
+    next_hops: Vec<Option<NextHops>>,
 }
+
+/// Where every vertex sends a packet for one destination: per vertex one
+/// word, [`NO_ROUTE`], one link (`LinkId`, the high bit clear), or, with
+/// the high bit set, the index of its equal-cost links in `ecmp`. As many
+/// words as the hop-distance table it is made from, so a topology with
+/// many destinations keeps the memory it had; a packet finds its next hop
+/// without scanning the vertex's out links (issue 18).
+#[derive(Clone, Debug)]
+struct NextHops {
+    hop: Box<[u32]>,
+    /// Equal-cost next hops of the vertices that have several, each run in
+    /// out-link order: (start, count) in `links`.
+    ecmp: Vec<(u32, u32)>,
+    links: Vec<LinkId>,
+}
+
+/// No next hop: the destination is unreachable from the vertex (or is the
+/// vertex).
+const NO_ROUTE: u32 = u32::MAX;
+/// The high bit of a [`NextHops`] word: an index into its `ecmp` runs.
+const ECMP_BIT: u32 = 1 << 31;
 
 impl Topology {
     /// An empty graph.
@@ -93,7 +114,7 @@ impl Topology {
             out_links: Vec::new(),
             in_links: Vec::new(),
         });
-        self.dist.clear();
+        self.next_hops.clear();
         id
     }
 
@@ -122,7 +143,7 @@ impl Topology {
         self.links[i] = Some(Ends { from, to });
         self.nodes[from.0 as usize].out_links.push(link);
         self.nodes[to.0 as usize].in_links.push(link);
-        self.dist.clear();
+        self.next_hops.clear();
     }
 
     /// Records that host `host` is told about network interface `iface`
@@ -167,33 +188,73 @@ impl Topology {
 
     /// Hop distances to `dst` from every router (and 0 at `dst`): the
     /// distance of an out link's far end, which picks next hops.
-    fn distances(&mut self, dst: NodeId) -> &[u32] {
+    fn distances(&self, dst: NodeId) -> Box<[u32]> {
         let d = dst.0 as usize;
-        if self.dist.len() < self.nodes.len() {
-            self.dist.resize(self.nodes.len(), None);
-        }
-        if self.dist[d].is_none() {
-            let mut dist = vec![UNREACHABLE; self.nodes.len()].into_boxed_slice();
-            dist[d] = 0;
-            let mut queue = std::collections::VecDeque::from([dst]);
-            while let Some(v) = queue.pop_front() {
-                let next = dist[v.0 as usize] + 1;
-                for &l in &self.nodes[v.0 as usize].in_links {
-                    let Some(Some(e)) = self.links.get(l.0 as usize) else {
-                        continue;
-                    };
-                    let u = e.from.0 as usize;
-                    // A host interface is a source, never a relay: only
-                    // routers (and the destination) have a distance.
-                    if dist[u] == UNREACHABLE && self.nodes[u].kind == NodeKind::Router {
-                        dist[u] = next;
-                        queue.push_back(e.from);
-                    }
+        let mut dist = vec![UNREACHABLE; self.nodes.len()].into_boxed_slice();
+        dist[d] = 0;
+        let mut queue = std::collections::VecDeque::from([dst]);
+        while let Some(v) = queue.pop_front() {
+            let next = dist[v.0 as usize] + 1;
+            for &l in &self.nodes[v.0 as usize].in_links {
+                let Some(Some(e)) = self.links.get(l.0 as usize) else {
+                    continue;
+                };
+                let u = e.from.0 as usize;
+                // A host interface is a source, never a relay: only
+                // routers (and the destination) have a distance.
+                if dist[u] == UNREACHABLE && self.nodes[u].kind == NodeKind::Router {
+                    dist[u] = next;
+                    queue.push_back(e.from);
                 }
             }
-            self.dist[d] = Some(dist);
         }
-        self.dist[d].as_deref().expect("computed above")
+        dist
+    }
+
+    /// The out links of `node` on a shortest path by `dist`, in out-link
+    /// order: those whose far end is nearest the destination.
+    fn best_links<'a>(&'a self, node: &'a Node, dist: &'a [u32]) -> impl Iterator<Item = LinkId> + 'a {
+        let to = |l: LinkId| self.links[l.0 as usize].expect("a topology link").to.0 as usize;
+        let best = node.out_links.iter().map(|&l| dist[to(l)]).min().unwrap_or(UNREACHABLE);
+        node.out_links
+            .iter()
+            .copied()
+            .filter(move |&l| best != UNREACHABLE && dist[to(l)] == best)
+    }
+
+    /// The next hops towards `dst`, computed on first use.
+    fn next_hops(&mut self, dst: NodeId) -> &NextHops {
+        let d = dst.0 as usize;
+        if self.next_hops.len() < self.nodes.len() {
+            self.next_hops.resize(self.nodes.len(), None);
+        }
+        if self.next_hops[d].is_none() {
+            let dist = self.distances(dst);
+            let mut t = NextHops {
+                hop: vec![NO_ROUTE; self.nodes.len()].into_boxed_slice(),
+                ecmp: Vec::new(),
+                links: Vec::new(),
+            };
+            for (v, node) in self.nodes.iter().enumerate() {
+                let start = t.links.len();
+                t.links.extend(self.best_links(node, &dist));
+                let count = t.links.len() - start;
+                // Link ids are indices into the network's links: far below 2^31.
+                debug_assert!(t.links[start..].iter().all(|l| l.0 < ECMP_BIT));
+                t.hop[v] = match count {
+                    0 => NO_ROUTE,
+                    1 => t.links.pop().expect("one link").0,
+                    _ => {
+                        t.ecmp.push((start as u32, count as u32));
+                        ECMP_BIT | (t.ecmp.len() - 1) as u32
+                    }
+                };
+                // A lone next hop is the word itself, out of `links`.
+                debug_assert!(count == 1 || t.hop[v] == NO_ROUTE || t.hop[v] & ECMP_BIT != 0);
+            }
+            self.next_hops[d] = Some(t);
+        }
+        self.next_hops[d].as_ref().expect("computed above")
     }
 
     /// The link `seg` takes out of vertex `at`: one of the out links on a
@@ -201,34 +262,36 @@ impl Topology {
     /// equals by the 5-tuple hash. `None`: no route.
     pub fn next_link(&mut self, at: NodeId, seg: &Segment) -> Option<LinkId> {
         let dst = self.node_of_addr(seg.dst_addr)?;
-        self.distances(dst);
-        let dist = self.dist[dst.0 as usize].as_deref().expect("computed");
-        let node = &self.nodes[at.0 as usize];
-        let to = |l: LinkId| self.links[l.0 as usize].expect("a topology link").to.0 as usize;
-        let mut best = UNREACHABLE;
-        let mut count = 0u32;
-        for &l in &node.out_links {
-            let d = dist[to(l)];
-            if d < best {
-                best = d;
-                count = 1;
-            } else if d == best {
-                count += 1;
-            }
-        }
-        if best == UNREACHABLE {
-            return None;
-        }
-        let pick = if count == 1 {
-            0
+        let hop = self.next_hops(dst).hop[at.0 as usize];
+        if hop == NO_ROUTE {
+            None
+        } else if hop & ECMP_BIT == 0 {
+            Some(LinkId(hop))
         } else {
-            (ecmp_hash(node.salt, seg) % count as u64) as u32
+            let t = self.next_hops[dst.0 as usize].as_ref().expect("computed");
+            let (start, count) = t.ecmp[(hop & !ECMP_BIT) as usize];
+            let salt = self.nodes[at.0 as usize].salt;
+            let pick = (ecmp_hash(salt, seg) % count as u64) as u32;
+            Some(t.links[(start + pick) as usize])
+        }
+    }
+
+    /// [`Topology::next_link`] computed from the hop distances and the out
+    /// links at each call, as it was before the table: the reference the
+    /// table is checked against in the tests (a breadth-first search per
+    /// call: too slow for debug builds of large runs).
+    #[cfg(test)]
+    fn next_link_by_scan(&self, at: NodeId, seg: &Segment) -> Option<LinkId> {
+        let dst = self.node_of_addr(seg.dst_addr)?;
+        let dist = self.distances(dst);
+        let node = &self.nodes[at.0 as usize];
+        let best: Vec<LinkId> = self.best_links(node, &dist).collect();
+        let pick = match best.len() {
+            0 => return None,
+            1 => 0,
+            n => (ecmp_hash(node.salt, seg) % n as u64) as usize,
         };
-        node.out_links
-            .iter()
-            .copied()
-            .filter(|&l| dist[to(l)] == best)
-            .nth(pick as usize)
+        Some(best[pick])
     }
 
     /// The first link of `seg` out of the host interface holding its
@@ -368,5 +431,52 @@ mod tests {
         for i in 0..3u32 {
             assert_eq!(t.first_link(&seg((100, 80), (1 + i, 40000))), Some(down[i as usize]));
         }
+    }
+
+    #[test]
+    fn the_next_hop_table_picks_the_link_the_scan_of_out_links_picks() {
+        // The diamond (two equal-cost paths) and a two-level tree with
+        // three equal-cost cores, from every vertex, for many 5-tuples.
+        let (diamond, _) = diamond();
+        let mut tree = Topology::new();
+        let mut next = 0u32;
+        let mut link = |t: &mut Topology, a: NodeId, b: NodeId| {
+            t.connect(LinkId(next), a, b);
+            t.connect(LinkId(next + 1), b, a);
+            next += 2;
+        };
+        let cores: Vec<NodeId> = (0..3).map(|i| tree.add_router(&format!("core{i}"), 7 + i)).collect();
+        for e in 0..4u32 {
+            let edge = tree.add_router(&format!("edge{e}"), 50 + e as u64);
+            for &c in &cores {
+                link(&mut tree, edge, c);
+            }
+            for h in 0..2u32 {
+                let p = tree.add_port(&format!("h{e}{h}.eth0"), (2 * e + h) as usize, 0);
+                tree.add_address(p, 100 + 2 * e + h);
+                link(&mut tree, p, edge);
+            }
+        }
+        // An address with no route: a port linked to nothing.
+        let lone = tree.add_port("lone.eth0", 99, 0);
+        tree.add_address(lone, 999);
+        let mut addrs: Vec<u32> = (100..108).collect();
+        addrs.extend([10, 11, 999, 12345]);
+        let mut checked = 0;
+        for mut t in [diamond, tree] {
+            for at in 0..t.nodes.len() as u32 {
+                for &src in &addrs {
+                    for &dst in &addrs {
+                        for port in 0..8u16 {
+                            let s = seg((src, 40000 + port), (dst, 80));
+                            let scan = t.next_link_by_scan(NodeId(at), &s);
+                            assert_eq!(t.next_link(NodeId(at), &s), scan, "at {at}: {src} -> {dst}");
+                            checked += scan.is_some() as u32;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked} routed lookups");
     }
 }

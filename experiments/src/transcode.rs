@@ -132,7 +132,7 @@ impl Transcoder {
 
     /// `seg`, sent by `side`, as the trace's version carries it.
     pub fn rewrite(&mut self, side: Side, seg: &Segment) -> Segment {
-        let mut out = *seg;
+        let mut out = seg.clone();
         if seg.options.mptcp.is_empty() {
             return out;
         }

@@ -199,7 +199,7 @@ impl<H: Stack, O: Observer<H>> NetWorld<H, O> {
                 let len = self.hosts[h].wire_len(&seg);
                 match self.topo.first_link(&seg) {
                     Some(link) => {
-                        let accepted = self.net.send(ctx, link, len, seg).is_ok();
+                        let accepted = self.net.send(ctx, link, len, seg.clone()).is_ok();
                         self.observer.on_send(now, h, side, &seg, link, accepted);
                     }
                     None => self.counters.unroutable_pkts += 1,

@@ -71,12 +71,29 @@ pub struct SackBlock {
 }
 
 /// At most 4 SACK blocks fit in the option space (RFC 2018 3); fewer when
-/// timestamps or MPTCP options are present. Fixed-size so a segment needs no
-/// allocation.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// timestamps or MPTCP options are present. The blocks live out of line,
+/// allocated by the first `push`: most segments carry none, and a segment
+/// waiting in a link's queue then takes 16 bytes for them instead of 72
+/// (issue 18: the in-flight packets are what the many-connection runs'
+/// cache misses are made of).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SackBlocks {
-    blocks: [SackBlock; 4],
+    blocks: Option<Box<[SackBlock; 4]>>,
     len: u8,
+}
+
+impl PartialEq for SackBlocks {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for SackBlocks {}
+
+impl std::hash::Hash for SackBlocks {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
 }
 
 impl SackBlocks {
@@ -85,7 +102,8 @@ impl SackBlocks {
     /// Appends a block; returns false (and changes nothing) when full.
     pub fn push(&mut self, b: SackBlock) -> bool {
         if (self.len as usize) < Self::MAX {
-            self.blocks[self.len as usize] = b;
+            let blocks = self.blocks.get_or_insert_with(Default::default);
+            blocks[self.len as usize] = b;
             self.len += 1;
             true
         } else {
@@ -98,7 +116,10 @@ impl SackBlocks {
     }
     /// The blocks, in the order they were pushed.
     pub fn as_slice(&self) -> &[SackBlock] {
-        &self.blocks[..self.len as usize]
+        match &self.blocks {
+            Some(b) => &b[..self.len as usize],
+            None => &[],
+        }
     }
     /// The number of blocks.
     pub fn len(&self) -> usize {
@@ -284,34 +305,39 @@ pub enum MptcpOption {
     },
 }
 
-/// At most two MPTCP options per segment (for example DSS + MP_PRIO), fixed-size.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// At most two MPTCP options per segment (for example DSS + MP_PRIO): the
+/// first inline, the second, which few segments carry, out of line (issue
+/// 18: a compact in-flight packet).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MptcpOptions {
-    opts: [Option<MptcpOption>; 2],
+    first: Option<MptcpOption>,
+    second: Option<Box<MptcpOption>>,
 }
 
 impl MptcpOptions {
     /// Adds an option; returns false (and changes nothing) when both slots are used.
     pub fn push(&mut self, o: MptcpOption) -> bool {
-        for slot in &mut self.opts {
-            if slot.is_none() {
-                *slot = Some(o);
-                return true;
-            }
+        if self.first.is_none() {
+            self.first = Some(o);
+            true
+        } else if self.second.is_none() {
+            self.second = Some(Box::new(o));
+            true
+        } else {
+            false
         }
-        false
     }
     /// The options, mutably (a trace writer re-encoding another version).
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut MptcpOption> {
-        self.opts.iter_mut().flatten()
+        self.first.iter_mut().chain(self.second.as_deref_mut())
     }
     /// The options present, in the order they were added.
     pub fn iter(&self) -> impl Iterator<Item = &MptcpOption> {
-        self.opts.iter().flatten()
+        self.first.iter().chain(self.second.as_deref())
     }
     /// Whether no option is present.
     pub fn is_empty(&self) -> bool {
-        self.opts[0].is_none() && self.opts[1].is_none()
+        self.first.is_none()
     }
     /// The DSS option, if present.
     pub fn dss(&self) -> Option<&Dss> {
@@ -323,7 +349,7 @@ impl MptcpOptions {
 }
 
 /// TCP options other than MPTCP (RFC 9293, RFC 7323, RFC 2018).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TcpOptions {
     /// Maximum segment size, SYN only.
     pub mss: Option<u16>,
@@ -341,7 +367,7 @@ pub struct TcpOptions {
 
 /// One TCP segment. Addresses identify the subflow's 4-tuple. The default
 /// is an empty segment between addresses 0 (for fixtures and route probes).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Segment {
     /// Source IPv4 address.
     pub src_addr: u32,
@@ -370,5 +396,64 @@ impl Segment {
     /// Sequence space the segment occupies: payload + SYN + FIN (RFC 9293 3.4).
     pub fn seq_len(&self) -> u64 {
         self.payload_len as u64 + self.flags.syn as u64 + self.flags.fin as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_segment_in_flight_keeps_its_sack_blocks_and_second_mptcp_option_out_of_line() {
+        // Issue 18: what a link's queue holds per packet. The header, the
+        // SYN options, the timestamps and one MPTCP option stay inline.
+        let size = std::mem::size_of::<Segment>();
+        assert!(size <= 136, "{size}");
+        assert_eq!(std::mem::size_of::<SackBlocks>(), 16);
+    }
+
+    #[test]
+    fn sack_blocks_compare_and_hash_by_the_blocks_they_hold() {
+        use std::hash::BuildHasher;
+        let b = |l, r| SackBlock { left: l, right: r };
+        let mut a = SackBlocks::default();
+        assert!(a.push(b(10, 20)) && a.push(b(30, 40)));
+        a.truncate(1);
+        let mut c = SackBlocks::default();
+        assert!(c.push(b(10, 20)));
+        assert_eq!(a, c);
+        let h = std::hash::RandomState::new();
+        assert_eq!(h.hash_one(&a), h.hash_one(&c));
+        a.truncate(0);
+        assert_eq!(a, SackBlocks::default());
+        assert!(a.as_slice().is_empty());
+        for k in 0..3 {
+            assert!(c.push(b(100 + k, 110 + k)));
+        }
+        assert!(!c.push(b(1, 2)), "a fifth block does not fit");
+        assert_eq!(c.as_slice()[0], b(10, 20));
+        assert_eq!(c.len(), SackBlocks::MAX);
+    }
+
+    #[test]
+    fn mptcp_options_keep_the_order_they_were_added_in() {
+        let dss = MptcpOption::Dss(Dss {
+            data_ack: None,
+            mapping: None,
+            data_fin: false,
+        });
+        let prio = MptcpOption::MpPrio { backup: true };
+        let mut o = MptcpOptions::default();
+        assert!(o.is_empty());
+        assert!(o.push(prio) && o.push(dss));
+        assert!(!o.push(prio), "a third option does not fit");
+        assert_eq!(o.iter().copied().collect::<Vec<_>>(), vec![prio, dss]);
+        assert!(o.dss().is_some());
+        for opt in o.iter_mut() {
+            if let MptcpOption::MpPrio { backup } = opt {
+                *backup = false;
+            }
+        }
+        assert_eq!(o.iter().next(), Some(&MptcpOption::MpPrio { backup: false }));
     }
 }

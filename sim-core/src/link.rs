@@ -26,7 +26,8 @@
 //! A link that goes down loses everything it holds, queued or in flight, as
 //! a radio that disappears (cause `Down`), and accepts nothing while down.
 //!
-//! The link keeps its in-flight packets itself, sorted by arrival, and asks
+//! The link keeps its in-flight packets itself, sorted by arrival (a plain
+//! FIFO unless jitter lets packets overtake), and asks
 //! for one wake-up at the head's arrival ([`Link::poll_wake`]), so the event
 //! queue holds one entry per link, not one per packet.
 //!
@@ -211,7 +212,6 @@ impl LinkCounters {
 #[derive(Debug)]
 struct InFlight<P> {
     arrival: SimTime,
-    seq: u64,
     size: u32,
     pkt: P,
 }
@@ -286,10 +286,9 @@ pub struct Link<P> {
     /// start > now are waiting in the buffer.
     waiting: VecDeque<(SimTime, u32)>,
     waiting_bytes: u64,
-    /// Packets that will arrive, sorted by (arrival, seq).
+    /// Packets that will arrive, sorted by arrival, then offer order.
     in_flight: VecDeque<InFlight<P>>,
     last_arrival: SimTime,
-    next_seq: u64,
     loss: LossProcess,
     jitter_rng: SimRng,
     counters: LinkCounters,
@@ -332,7 +331,6 @@ impl<P> Link<P> {
             waiting_bytes: 0,
             in_flight: VecDeque::new(),
             last_arrival: SimTime::ZERO,
-            next_seq: 0,
             loss,
             jitter_rng,
             counters: LinkCounters::default(),
@@ -515,22 +513,39 @@ impl<P> Link<P> {
             arrival = arrival.max(self.last_arrival);
         }
         self.last_arrival = self.last_arrival.max(arrival);
-        let seq = self.next_seq;
-        self.next_seq += 1;
         let item = InFlight {
             arrival,
-            seq,
             size: size_bytes,
             pkt,
         };
-        // Sorted insert; in FIFO mode this is always at the back.
-        let pos = self
-            .in_flight
-            .iter()
-            .rposition(|f| (f.arrival, f.seq) <= (arrival, seq))
-            .map_or(0, |i| i + 1);
-        self.in_flight.insert(pos, item);
+        if reorder {
+            self.insert_sorted(item);
+        } else {
+            // Without reordering an arrival is never earlier than the one
+            // before (it was raised to `last_arrival` above), and every packet
+            // held was offered before it, so the sorted place is the back: a FIFO.
+            debug_assert_eq!(self.sorted_position(arrival), self.in_flight.len());
+            self.in_flight.push_back(item);
+        }
         arrival
+    }
+
+    /// Where a packet arriving at `arrival` goes in the in-flight queue
+    /// sorted by arrival: after every packet that is not later, so that
+    /// packets arriving at the same instant keep their offer order (every
+    /// packet held was offered before it).
+    fn sorted_position(&self, arrival: SimTime) -> usize {
+        self.in_flight
+            .iter()
+            .rposition(|f| f.arrival <= arrival)
+            .map_or(0, |i| i + 1)
+    }
+
+    /// Sorted insert, for links whose jitter lets packets overtake.
+    #[inline(never)]
+    fn insert_sorted(&mut self, item: InFlight<P>) {
+        let pos = self.sorted_position(item.arrival);
+        self.in_flight.insert(pos, item);
     }
 
     /// The lazy path's offer: catch up to `now`, then hand the packet to

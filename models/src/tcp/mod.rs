@@ -225,7 +225,7 @@ pub struct Mapping {
 }
 
 /// A segment to put on the wire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transmit {
     /// The segment.
     pub seg: Segment,

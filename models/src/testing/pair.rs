@@ -161,7 +161,7 @@ pub fn unbounded(rate: Bandwidth, delay: SimDuration) -> LinkConfig {
 }
 
 /// One segment offered to a direction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sent<T> {
     /// When it was offered.
     pub at: SimTime,
@@ -276,7 +276,7 @@ impl<T> Direction<T> {
 
     fn offer(&mut self, now: SimTime, version: MptcpVersion, seg: Segment, tx: T) {
         let bytes = crate::wire::ip_packet_len(&seg, version) as u32;
-        let fate = self.link.offer(now, bytes, (self.log.len(), seg));
+        let fate = self.link.offer(now, bytes, (self.log.len(), seg.clone()));
         self.log.push(Sent {
             at: now,
             arrives: fate.ok().flatten(),
@@ -347,7 +347,7 @@ impl<E: Endpoint> Pair<E> {
     pub fn transmit_a(&mut self) -> bool {
         let mut sent = false;
         while let Some(t) = self.a.poll_transmit(self.now) {
-            let seg = *E::segment(&t);
+            let seg = E::segment(&t).clone();
             self.ab.offer(self.now, self.version, seg, t);
             sent = true;
         }
@@ -361,7 +361,7 @@ impl<E: Endpoint> Pair<E> {
         };
         let mut sent = false;
         while let Some(t) = b.poll_transmit(self.now) {
-            let seg = *E::segment(&t);
+            let seg = E::segment(&t).clone();
             self.ba.offer(self.now, self.version, seg, t);
             sent = true;
         }
@@ -566,7 +566,7 @@ impl<E: Endpoint> MultiPair<E> {
     pub fn transmit_a(&mut self) -> bool {
         let mut sent = false;
         while let Some(t) = self.a.poll_transmit(self.now) {
-            let seg = *E::segment(&t);
+            let seg = E::segment(&t).clone();
             let i = self
                 .index(seg.src_addr)
                 .unwrap_or_else(|| panic!("no path for A's segment {seg:?}"));
@@ -584,7 +584,7 @@ impl<E: Endpoint> MultiPair<E> {
         };
         let mut sent = false;
         while let Some(t) = b.poll_transmit(self.now) {
-            let seg = *E::segment(&t);
+            let seg = E::segment(&t).clone();
             let i = self
                 .paths
                 .iter()

@@ -504,7 +504,7 @@ fn encoding_always_writes_exactly_tcp_options_len_bytes_of_well_formed_options()
                 }
             }
             for set in sets {
-                let opts = with_mptcp(*base, &set);
+                let opts = with_mptcp(base.clone(), &set);
                 let len = tcp_options_len(&opts, v);
                 let mut buf = [0u8; MAX_OPTION_BYTES];
                 match encode_tcp_options(&opts, v, &mut buf) {

@@ -95,7 +95,11 @@ fn the_sender_never_exceeds_the_peers_window() {
     // Each data segment ends within the window B last offered before it
     // was sent: check against B's buffer from the ACK clock.
     let mut right = 0;
-    let mut acks = p.ba.log.iter().filter_map(|s| s.arrives.map(|t| (t, s.seg))).peekable();
+    let mut acks =
+        p.ba.log
+            .iter()
+            .filter_map(|s| s.arrives.map(|t| (t, s.seg.clone())))
+            .peekable();
     for s in p.ab.data() {
         while let Some((t, seg)) = acks.peek() {
             if *t > s.at {

@@ -81,7 +81,7 @@ fn the_handshake_negotiates_mss_window_scale_sack_and_timestamps() {
     // A offers 6 MiB (shift 7), B 1 MiB (shift 5).
     assert_eq!(p.a.window_scales(), Some((7, 5)));
     assert_eq!(p.b().window_scales(), Some((5, 7)));
-    let syn = p.ab.log[0].seg;
+    let syn = p.ab.log[0].seg.clone();
     assert_eq!(syn.options.mss, Some(1460));
     assert_eq!(syn.options.window_scale, Some(7));
     assert!(syn.options.sack_permitted);
@@ -103,7 +103,7 @@ fn options_are_used_only_when_both_sides_offer_them() {
     assert_eq!(p.delivered, 100_000);
     assert_eq!(p.a.window_scales(), None);
     assert!(!p.a.sack_negotiated() && !p.a.timestamps_negotiated());
-    let synack = p.ba.log[0].seg;
+    let synack = p.ba.log[0].seg.clone();
     assert_eq!(synack.options.window_scale, None);
     assert!(!synack.options.sack_permitted);
     assert!(synack.options.timestamps.is_none());
@@ -118,7 +118,7 @@ fn options_are_used_only_when_both_sides_offer_them() {
 fn a_rst_answering_the_syn_refuses_the_connection() {
     let mut a = TcpEndpoint::connect(SimTime::ZERO, A, B, ISN_A, plain(), reno(&plain()));
     let syn = a.poll_transmit(SimTime::ZERO).unwrap().seg;
-    let mut rst = syn;
+    let mut rst = syn.clone();
     rst.src_addr = syn.dst_addr;
     rst.dst_addr = syn.src_addr;
     rst.src_port = syn.dst_port;

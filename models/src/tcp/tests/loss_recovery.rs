@@ -18,7 +18,7 @@ fn one_loss_repaired_by_fast_retransmit(cfg: TcpConfig) {
     assert_eq!(s.rto_count, 0, "no RTO");
     assert_eq!(s.fast_retransmits, 1);
     assert_eq!(s.segments_retransmitted, 1, "exactly one retransmission");
-    let lost = p.ab.log[2 + k].seg;
+    let lost = p.ab.log[2 + k].seg.clone();
     let rtx: Vec<_> = p.ab.log.iter().filter(|s| s.tx.is_retransmission).collect();
     assert_eq!(rtx.len(), 1);
     assert_eq!(rtx[0].seg.seq, lost.seq);

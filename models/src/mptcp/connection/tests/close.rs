@@ -29,8 +29,12 @@ fn data_fins(log: &[pair::Sent<Segment>]) -> Vec<(pair::Sent<Segment>, DssMappin
     log.iter()
         .filter_map(|s| {
             let d = s.seg.options.mptcp.dss()?;
-            d.data_fin
-                .then(|| (*s, d.mapping.expect("RFC 8684 3.3.3: a DATA_FIN comes with a mapping")))
+            d.data_fin.then(|| {
+                (
+                    s.clone(),
+                    d.mapping.expect("RFC 8684 3.3.3: a DATA_FIN comes with a mapping"),
+                )
+            })
         })
         .collect()
 }

@@ -38,7 +38,7 @@ fn a_client_with_the_none_path_manager_sends_no_mptcp_option_and_completes_as_pl
     assert_eq!(path.ba.log.iter().filter(|s| s.seg.flags.fin).count(), 1);
     // The client's data sequence space is its subflow's: the server's
     // data-ACK is the TCP ACK of its last byte and FIN.
-    let syn = path.ab.log[0].seg;
+    let syn = path.ab.log[0].seg.clone();
     assert_eq!(n.a.sender().snd_una(), syn.seq + 1 + 100_000);
     assert!(n.a.sender().all_acked());
     let closed = vec![ConnEvent::Closed { timed_out: false }];
@@ -56,7 +56,7 @@ fn a_client_with_the_none_path_manager_sends_no_mptcp_option_and_completes_as_pl
 fn a_server_that_receives_a_syn_without_mp_capable_runs_plain_tcp() {
     let n = plain_transfer(Arc::new(IosNoneConfig {}), linux_default());
     let path = n.path(WIFI);
-    let syn = path.ab.log[0].seg;
+    let syn = path.ab.log[0].seg.clone();
     assert!(syn.flags.syn && syn.options.mptcp.is_empty());
     let s = n.s();
     assert!(!s.is_mptcp());

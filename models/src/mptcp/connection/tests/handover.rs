@@ -35,7 +35,7 @@ fn when_wifi_comes_up_the_cellular_subflow_sends_a_bare_zero_window_ack_then_a_r
         .iter()
         .position(|s| s.seg.window == 0)
         .expect("a zero window on the cellular subflow");
-    let (zw, rst) = (cell_up[k], cell_up[k + 1]);
+    let (zw, rst) = (cell_up[k].clone(), cell_up[k + 1].clone());
     // A bare ACK: the 20-byte header, no option, no payload, window 0.
     assert_eq!(
         zw.seg.flags,
@@ -54,7 +54,7 @@ fn when_wifi_comes_up_the_cellular_subflow_sends_a_bare_zero_window_ack_then_a_r
     assert_eq!(rst.seg.seq, zw.seg.seq);
     assert_eq!(cell_up.len(), k + 2);
     // The moment the Wi-Fi join completed at the client (its SYN/ACK arrived).
-    let wifi_synack = n.path(WIFI).ba.log[0];
+    let wifi_synack = n.path(WIFI).ba.log[0].clone();
     assert!(join(&wifi_synack.seg).is_some_and(|j| matches!(j, MpJoin::SynAck { .. })));
     assert_eq!(zw.at, wifi_synack.arrives.unwrap());
     // The server's cellular subflow is reset; the download completes on

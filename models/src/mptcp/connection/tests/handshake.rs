@@ -37,7 +37,11 @@ fn a_join_carries_the_servers_token_and_hmacs_that_verify_and_carries_data_only_
     n.run_until(at_ms(2000), |n| n.path(CELL).ab.log.len() >= 2);
     let (ck, sk) = (n.client.key(), n.server.key());
     let v = MptcpVersion::V1;
-    let (syn, synack, ack3) = (n.path(CELL).ab.log[0], n.path(CELL).ba.log[0], n.path(CELL).ab.log[1]);
+    let (syn, synack, ack3) = (
+        n.path(CELL).ab.log[0].clone(),
+        n.path(CELL).ba.log[0].clone(),
+        n.path(CELL).ab.log[1].clone(),
+    );
 
     // SYN: MP_JOIN with the token of the server's key (RFC 8684 3.2).
     assert!(syn.seg.flags.syn && !syn.seg.flags.ack, "{syn:?}");
@@ -94,7 +98,7 @@ fn a_join_carries_the_servers_token_and_hmacs_that_verify_and_carries_data_only_
     // once with a DSS (its first segment after the SYN/ACK).
     let s_sf = &n.s().subflows()[1];
     assert!(matches!(s_sf.handshake, Handshake::Join { verified: true, .. }));
-    let fourth = n.path(CELL).ba.log[1];
+    let fourth = n.path(CELL).ba.log[1].clone();
     assert_eq!(fourth.at, ack3.arrives.unwrap());
     assert_eq!(fourth.seg.payload_len, 0);
     assert!(fourth.seg.options.mptcp.dss().is_some_and(|d| d.data_ack.is_some()));

@@ -32,7 +32,7 @@ fn deleting_the_wifi_endpoint_sends_remove_addr_on_the_cellular_backup_at_once_a
     n.run(at_ms(1000));
     // The cellular join, with the B bit, right after full establishment
     // (the first data from the server, two Wi-Fi round trips in).
-    let join_syn = n.path(CELL).ab.log[0];
+    let join_syn = n.path(CELL).ab.log[0].clone();
     assert!(matches!(join(&join_syn.seg), Some(MpJoin::Syn { backup: true, .. })));
     assert!(join_syn.at <= at_ms(45), "{:?}", join_syn.at);
     // While both work, the server leaves the backup idle.

@@ -107,7 +107,7 @@ fn a_join_beyond_64_live_subflows_is_reset_and_a_closed_subflows_slot_takes_the_
     n.server.to_write = 1_000_000;
     n.run(at_ms(200));
     let server_key = n.server.key();
-    let mut syn = n.path(WIFI).ab.log[0].seg;
+    let mut syn = n.path(WIFI).ab.log[0].seg.clone();
     syn.options.mptcp = Default::default();
     syn.options.mptcp.push(MptcpOption::MpJoin(MpJoin::Syn {
         backup: false,
@@ -144,7 +144,7 @@ fn a_join_beyond_64_live_subflows_is_reset_and_a_closed_subflows_slot_takes_the_
     // over), and the next join takes it with the next number, 64.
     let victim = s.subflows()[5].tcp.remote();
     let syn_ack = out.iter().find(|seg| seg.dst_port == victim.1).expect("its SYN/ACK");
-    let mut rst = syn;
+    let mut rst = syn.clone();
     rst.src_port = victim.1;
     rst.flags = crate::segment::TcpFlags {
         rst: true,
