@@ -138,6 +138,9 @@ pub struct RunObserver {
     sequence_error: Option<String>,
     /// DSN ranges sent so far per (conn, iface), to mark reinjections.
     sent: BTreeMap<(usize, usize), RangeSet>,
+    /// Per connection: the highest end of the ranges in `sent` (over all
+    /// its interfaces); data from there on overlaps nothing sent before.
+    sent_end: Vec<u64>,
     sample_every: Option<SimDuration>,
     stop: SimTime,
     /// The sampled time series, one sample every `record.sample_interval`
@@ -152,7 +155,7 @@ pub struct RunObserver {
     /// first data byte, what the records' and samples' relative sequence
     /// numbers count from (the first value seen of the side's data or of
     /// the peer's data-ACK: both are the initial DSN + 1).
-    dsn_base: BTreeMap<(usize, u8), u64>,
+    dsn_base: Vec<[Option<u64>; 2]>,
     /// Each subflow's life as its connection reported it, by (side,
     /// connection, subflow).
     lifecycle: BTreeMap<(u8, usize, usize), Lifecycle>,
@@ -184,7 +187,7 @@ impl RunObserver {
     /// `dsn` of the data `sender` sends on `conn`, relative to its first
     /// data byte (which the first value seen is).
     fn relative_dsn(&mut self, conn: usize, sender: Side, dsn: u64) -> u64 {
-        let base = *self.dsn_base.entry((conn, sender as u8)).or_insert(dsn);
+        let base = *self.dsn_base[conn][sender as usize].get_or_insert(dsn);
         dsn.wrapping_sub(base)
     }
 
@@ -223,11 +226,24 @@ impl RunObserver {
         let data_ack = data_ack.map(|a| self.relative_dsn(conn, peer, a));
         let mut reinjected = false;
         if len > 0 {
-            for (&(c, i), set) in &self.sent {
-                if c == conn && i != iface && set.overlaps(dsn..dsn + len) {
-                    reinjected = true;
-                }
+            // New data beyond everything the connection sent before (nearly
+            // every segment) overlaps nothing: only data below that end is
+            // looked up, in the connection's own interfaces' sets.
+            let top = &mut self.sent_end[conn];
+            if dsn < *top {
+                reinjected = self
+                    .sent
+                    .range((conn, 0)..=(conn, usize::MAX))
+                    .any(|(&(_, i), set)| i != iface && set.overlaps(dsn..dsn + len));
             }
+            *top = (*top).max(dsn + len);
+            debug_assert_eq!(
+                reinjected,
+                self.sent
+                    .iter()
+                    .any(|(&(c, i), set)| c == conn && i != iface && set.overlaps(dsn..dsn + len)),
+                "the reinjection shortcut disagrees with the scan of every set"
+            );
             self.sent.entry((conn, iface)).or_default().insert(dsn..dsn + len);
         }
         let record = SeqRecord {
@@ -726,13 +742,14 @@ fn run_with_sequence(
         sequence,
         sequence_error: None,
         sent: BTreeMap::new(),
+        sent_end: vec![0; conns.len()],
         sample_every: sc.record.timeseries.then_some(sc.record.sample_interval),
         stop: sc.stop,
         timeseries: TimeSeries::default(),
         srtt_acc: BTreeMap::new(),
         addr_to_iface: iface_addrs,
         iface_names: iface_names.clone(),
-        dsn_base: BTreeMap::new(),
+        dsn_base: vec![[None; 2]; conns.len()],
         lifecycle: BTreeMap::new(),
     };
     let world = NetWorld::new(net, topo, hosts, observer);
