@@ -645,7 +645,7 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
             }
         }
         let ts = TimeSeries {
-            title: opts.title("link capacity and throughput sent per subflow (server)"),
+            title: opts.title("link capacity and throughput sent per interface (server)"),
             y_label: "Mb/s".into(),
             lines: cap,
             zoom: x_zoom.clone(),
@@ -660,7 +660,7 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
     }
     if want("throughput") && !lines.is_empty() && nbins > 1 {
         let ts = TimeSeries {
-            title: opts.title("throughput sent per subflow (server)"),
+            title: opts.title("throughput sent per interface (server)"),
             y_label: "Mb/s".into(),
             lines,
             zoom: x_zoom.clone(),
