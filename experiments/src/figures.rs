@@ -1,8 +1,9 @@
 //! The figures of a run, drawn from its records with the `plots` crate:
 //! the mptcptrace-style sequence graph of the whole connection and two
 //! zooms chosen from the run itself (the switch between interfaces, and
-//! the data-ACK jump over the out-of-order data), throughput per subflow,
-//! cwnd and srtt per subflow, and the data-level out-of-order queue.
+//! the data-ACK jump over the out-of-order data), the server's throughput
+//! per interface (100 ms bins), cwnd and srtt per subflow, and the
+//! data-level out-of-order queue.
 //!
 //! The records are read from a [`RecordSource`] a few times over (a run's
 //! `sequence.csv`, or records in memory) rather than collected, so drawing
@@ -16,6 +17,24 @@ use plots::{Ack, Line, Mark, Output, PlotError, Rgb, SequenceData, SequenceGraph
 
 use crate::run::{RunOutput, SeqRecord, SequenceFile};
 use crate::timeseries::{self, HostSide};
+use sim_core::SimTime;
+
+/// The width of a throughput bin (`throughput.png`, `capacity.png` and
+/// `report.html`'s throughput at its finest): 100 ms.
+pub const THROUGHPUT_BIN_NS: u64 = 100_000_000;
+
+/// The throughput bin of a record sent at `t`: bin `k` holds
+/// `[k x 100 ms, (k + 1) x 100 ms)`, found in integer nanoseconds.
+pub fn throughput_bin(t: SimTime) -> usize {
+    (t.as_nanos() / THROUGHPUT_BIN_NS) as usize
+}
+
+/// How many throughput bins a plot has whose last record was sent at
+/// `t_last` (none: no record): up to and including the bin that starts at
+/// or after it.
+pub fn throughput_bins(t_last: Option<SimTime>) -> usize {
+    t_last.map_or(0, |t| t.as_nanos().div_ceil(THROUGHPUT_BIN_NS) as usize) + 1
+}
 
 /// Sequence records that can be read several times, in order.
 pub trait RecordSource {
@@ -507,22 +526,24 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
         .map(|(i, n)| Series::new(n.clone(), color(i)))
         .collect();
     // One read for connection 0's first DSN and the throughput per
-    // interface from the server's data, in 100 ms bins.
-    let bin = 0.1;
+    // interface from the server's data, in 100 ms bins. A record's bin is
+    // found in integer nanoseconds: in floating point 0.3 s / 0.1 s is
+    // 2.999..., which put a record at 300 ms into the bin of 200 ms.
+    let bin = THROUGHPUT_BIN_NS as f64 / 1e9;
     let mut base: Option<u64> = None;
-    let mut t_last: Option<f64> = None;
+    let mut t_last_ns: Option<u64> = None;
     let mut bytes: Vec<Vec<u64>> = vec![Vec::new(); names.len()];
     records.for_each(&mut |r| {
         if r.conn == 0 && r.from_server && r.len > 0 {
             base = Some(base.map_or(r.dsn, |b| b.min(r.dsn)));
         }
-        let t = r.time.as_secs_f64();
-        t_last = Some(t_last.map_or(t, |l: f64| l.max(t)));
+        let t_ns = r.time.as_nanos();
+        t_last_ns = Some(t_last_ns.map_or(t_ns, |l| l.max(t_ns)));
         if r.from_server
             && r.len > 0
             && let Some(b) = bytes.get_mut(r.iface)
         {
-            let k = (t / bin) as usize;
+            let k = throughput_bin(r.time);
             if b.len() <= k {
                 b.resize(k + 1, 0);
             }
@@ -550,6 +571,7 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
             let cleared = ooo[i..].iter().find(|q| q.1 == 0.0).map_or(p.0, |q| q.0);
             (p.0, cleared)
         });
+    let t_last = t_last_ns.map(|ns| SimTime::from_nanos(ns).as_secs_f64());
     let x_end = t_last.or_else(|| series_activity_end(&ts)).map(axis_end);
     let x_zoom = Zoom {
         x: x_end.map(|e| 0.0..e),
@@ -597,7 +619,7 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
             files.extend(draw(&g, "seq-ooo")?);
         }
     }
-    let nbins = (t_last.unwrap_or(0.0) / bin).ceil() as usize + 1;
+    let nbins = throughput_bins(t_last_ns.map(SimTime::from_nanos));
     let mut lines = Vec::new();
     for (i, (n, mut bytes)) in names.iter().zip(bytes).enumerate() {
         bytes.resize(nbins, 0);
@@ -623,7 +645,7 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
             }
         }
         let ts = TimeSeries {
-            title: opts.title("link capacity and throughput sent per subflow (server)"),
+            title: opts.title("link capacity and throughput sent per interface (server)"),
             y_label: "Mb/s".into(),
             lines: cap,
             zoom: x_zoom.clone(),
@@ -638,7 +660,7 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
     }
     if want("throughput") && !lines.is_empty() && nbins > 1 {
         let ts = TimeSeries {
-            title: opts.title("throughput sent per subflow (server)"),
+            title: opts.title("throughput sent per interface (server)"),
             y_label: "Mb/s".into(),
             lines,
             zoom: x_zoom.clone(),
@@ -715,7 +737,17 @@ pub fn draw_figures<R: RecordSource + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sim_core::SimTime;
+
+    #[test]
+    fn a_record_at_a_bins_start_is_binned_there_in_integer_time() {
+        // (0.3 / 0.1) as usize is 2 in floating point.
+        assert_eq!(throughput_bin(SimTime::from_millis(300)), 3);
+        assert_eq!(throughput_bin(SimTime::from_nanos(299_999_999)), 2);
+        assert_eq!(throughput_bin(SimTime::from_millis(700)), 7);
+        assert_eq!(throughput_bins(None), 1);
+        assert_eq!(throughput_bins(Some(SimTime::from_millis(300))), 4);
+        assert_eq!(throughput_bins(Some(SimTime::from_nanos(300_000_001))), 5);
+    }
 
     fn seg(t_ms: u64, iface: usize, dsn: u64) -> SeqRecord {
         SeqRecord {

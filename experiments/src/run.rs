@@ -138,6 +138,9 @@ pub struct RunObserver {
     sequence_error: Option<String>,
     /// DSN ranges sent so far per (conn, iface), to mark reinjections.
     sent: BTreeMap<(usize, usize), RangeSet>,
+    /// Per connection: the highest end of the ranges in `sent` (over all
+    /// its interfaces); data from there on overlaps nothing sent before.
+    sent_end: Vec<u64>,
     sample_every: Option<SimDuration>,
     stop: SimTime,
     /// The sampled time series, one sample every `record.sample_interval`
@@ -152,7 +155,7 @@ pub struct RunObserver {
     /// first data byte, what the records' and samples' relative sequence
     /// numbers count from (the first value seen of the side's data or of
     /// the peer's data-ACK: both are the initial DSN + 1).
-    dsn_base: BTreeMap<(usize, u8), u64>,
+    dsn_base: Vec<[Option<u64>; 2]>,
     /// Each subflow's life as its connection reported it, by (side,
     /// connection, subflow).
     lifecycle: BTreeMap<(u8, usize, usize), Lifecycle>,
@@ -184,7 +187,7 @@ impl RunObserver {
     /// `dsn` of the data `sender` sends on `conn`, relative to its first
     /// data byte (which the first value seen is).
     fn relative_dsn(&mut self, conn: usize, sender: Side, dsn: u64) -> u64 {
-        let base = *self.dsn_base.entry((conn, sender as u8)).or_insert(dsn);
+        let base = *self.dsn_base[conn][sender as usize].get_or_insert(dsn);
         dsn.wrapping_sub(base)
     }
 
@@ -223,11 +226,24 @@ impl RunObserver {
         let data_ack = data_ack.map(|a| self.relative_dsn(conn, peer, a));
         let mut reinjected = false;
         if len > 0 {
-            for (&(c, i), set) in &self.sent {
-                if c == conn && i != iface && set.overlaps(dsn..dsn + len) {
-                    reinjected = true;
-                }
+            // New data beyond everything the connection sent before (nearly
+            // every segment) overlaps nothing: only data below that end is
+            // looked up, in the connection's own interfaces' sets.
+            let top = &mut self.sent_end[conn];
+            if dsn < *top {
+                reinjected = self
+                    .sent
+                    .range((conn, 0)..=(conn, usize::MAX))
+                    .any(|(&(_, i), set)| i != iface && set.overlaps(dsn..dsn + len));
             }
+            *top = (*top).max(dsn + len);
+            debug_assert_eq!(
+                reinjected,
+                self.sent
+                    .iter()
+                    .any(|(&(c, i), set)| c == conn && i != iface && set.overlaps(dsn..dsn + len)),
+                "the reinjection shortcut disagrees with the scan of every set"
+            );
             self.sent.entry((conn, iface)).or_default().insert(dsn..dsn + len);
         }
         let record = SeqRecord {
@@ -726,13 +742,14 @@ fn run_with_sequence(
         sequence,
         sequence_error: None,
         sent: BTreeMap::new(),
+        sent_end: vec![0; conns.len()],
         sample_every: sc.record.timeseries.then_some(sc.record.sample_interval),
         stop: sc.stop,
         timeseries: TimeSeries::default(),
         srtt_acc: BTreeMap::new(),
         addr_to_iface: iface_addrs,
         iface_names: iface_names.clone(),
-        dsn_base: BTreeMap::new(),
+        dsn_base: vec![[None; 2]; conns.len()],
         lifecycle: BTreeMap::new(),
     };
     let world = NetWorld::new(net, topo, hosts, observer);
@@ -1287,7 +1304,64 @@ pub fn run_to_dir_observed(
 const SEQUENCE_HEADER: &str = "time_ns,conn,iface,from_server,dsn,len,data_ack,reinjected";
 
 /// Writes one row of `sequence.csv` (the interface by its name in `names`).
+///
+/// The row is put together by hand in a stack buffer and written with one
+/// `write_all`: `write!` through `core::fmt` cost about 2,000 instructions
+/// a row, a fifth of the simulation's own cost per packet (BENCHMARKS.md,
+/// "Records on against records off"). The bytes are those of
+/// [`write_sequence_row_fmt`], the general form: debug builds check every
+/// row against it, and a property test compares the two.
 fn write_sequence_row(out: &mut impl Write, r: &SeqRecord, names: &[String]) -> std::io::Result<()> {
+    let iface = names.get(r.iface).map_or("", String::as_str).as_bytes();
+    // Five numbers of at most 20 digits, two flags, seven commas, a newline.
+    const ROW_MAX: usize = 5 * 20 + 2 + 7 + 1;
+    let mut row = [0u8; ROW_MAX];
+    let mut n = 0;
+    n += put_decimal(&mut row[n..], r.time.as_nanos());
+    row[n] = b',';
+    n += 1;
+    n += put_decimal(&mut row[n..], r.conn as u64);
+    row[n] = b',';
+    n += 1;
+    let split = n;
+    // The interface's name goes between the two halves (names are not
+    // bounded in length).
+    row[n] = b',';
+    n += 1;
+    row[n] = b'0' + r.from_server as u8;
+    row[n + 1] = b',';
+    n += 2;
+    n += put_decimal(&mut row[n..], r.dsn);
+    row[n] = b',';
+    n += 1;
+    n += put_decimal(&mut row[n..], r.len);
+    row[n] = b',';
+    n += 1;
+    if let Some(a) = r.data_ack {
+        n += put_decimal(&mut row[n..], a);
+    }
+    row[n] = b',';
+    row[n + 1] = b'0' + r.reinjected as u8;
+    row[n + 2] = b'\n';
+    n += 3;
+    #[cfg(debug_assertions)]
+    {
+        let mut general = Vec::new();
+        write_sequence_row_fmt(&mut general, r, names)?;
+        let mut fast = row[..split].to_vec();
+        fast.extend_from_slice(iface);
+        fast.extend_from_slice(&row[split..n]);
+        debug_assert_eq!(fast, general, "sequence.csv row written by hand differs from write!'s");
+    }
+    out.write_all(&row[..split])?;
+    out.write_all(iface)?;
+    out.write_all(&row[split..n])
+}
+
+/// The general form of [`write_sequence_row`], through `core::fmt`: what
+/// the hand-written row must equal.
+#[cfg(any(test, debug_assertions))]
+fn write_sequence_row_fmt(out: &mut impl Write, r: &SeqRecord, names: &[String]) -> std::io::Result<()> {
     let iface = names.get(r.iface).map_or("", String::as_str);
     write!(
         out,
@@ -1303,6 +1377,37 @@ fn write_sequence_row(out: &mut impl Write, r: &SeqRecord, names: &[String]) -> 
         write!(out, "{a}")?;
     }
     writeln!(out, ",{}", r.reinjected as u8)
+}
+
+/// Writes the decimal digits of `v` (what `{v}` writes: no sign, no
+/// leading zeros, `0` for zero) at the start of `out` and returns how many.
+/// Two digits per division, from a table of the pairs 00 to 99.
+#[inline]
+fn put_decimal(out: &mut [u8], mut v: u64) -> usize {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    while v >= 100 {
+        let pair = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if v >= 10 {
+        let pair = v as usize * 2;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        i -= 1;
+        digits[i] = b'0' + v as u8;
+    }
+    let len = digits.len() - i;
+    out[..len].copy_from_slice(&digits[i..]);
+    len
 }
 
 /// A run's `sequence.csv`, read a row at a time each time it is visited
@@ -1624,6 +1729,36 @@ pub fn resolved_ron(sc: &Scenario) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn a_sequence_row_written_by_hand_is_the_row_write_formats(
+            time in proptest::prop_oneof![0u64..1_000_000_000_000, proptest::num::u64::ANY],
+            conn in 0usize..100_000,
+            iface in 0usize..3,
+            from_server: bool,
+            dsn in proptest::num::u64::ANY,
+            len in 0u64..70_000,
+            data_ack in proptest::option::of(proptest::num::u64::ANY),
+            reinjected: bool,
+        ) {
+            let names = vec!["wifi".to_string(), "a-rather-long-interface-name.cellular0".to_string()];
+            let r = SeqRecord { time: SimTime::from_nanos(time), iface, from_server, dsn, len, data_ack, reinjected, conn };
+            let (mut fast, mut general) = (Vec::new(), Vec::new());
+            write_sequence_row(&mut fast, &r, &names).unwrap();
+            write_sequence_row_fmt(&mut general, &r, &names).unwrap();
+            proptest::prop_assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(general).unwrap());
+        }
+    }
+
+    #[test]
+    fn put_decimal_writes_the_extremes_as_display_does() {
+        for v in [0, 1, 9, 10, 99, 100, 1_000_000_007, u64::MAX - 1, u64::MAX] {
+            let mut out = [0u8; 20];
+            let n = put_decimal(&mut out, v);
+            assert_eq!(std::str::from_utf8(&out[..n]).unwrap(), v.to_string());
+        }
+    }
 
     #[test]
     fn sequence_file_reads_what_the_slow_parser_reads() {

@@ -1028,6 +1028,14 @@ pub struct RecordSpec {
     /// Sampling interval of the time series. Default: `"10ms"`.
     #[serde(default = "default_sample")]
     pub sample_interval: SimDuration,
+    /// Draw the figures (`*.png`, `*.svg`) and `report.html` into the run
+    /// directory at the end of `mpsim run` and `mpsim reproduce`. Default:
+    /// true. They are drawn from the records (`sequence.csv`,
+    /// `timeseries.csv`), not records themselves, and cost more than the
+    /// records (BENCHMARKS.md); `mpsim plot DIR` draws the figures later.
+    /// `mpsim run --no-figures` sets it to false.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub figures: bool,
 }
 
 fn default_sample() -> SimDuration {
@@ -1043,6 +1051,7 @@ impl Default for RecordSpec {
             timeseries: true,
             sequence: true,
             sample_interval: default_sample(),
+            figures: true,
         }
     }
 }

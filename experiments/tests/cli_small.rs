@@ -248,3 +248,93 @@ fn figure_size_and_font_options_are_checked_and_the_paper_preset_is_a_column_wid
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!d.join("w").exists());
 }
+
+/// The files of a run directory, sorted.
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn records_without_figures_leave_out_the_figures_and_the_report_and_nothing_else() {
+    let d = scratch("no-figures");
+    let text = scenario("Download(bytes: \"1MB\")", "");
+    let f = d.join("s.ron");
+    std::fs::write(&f, &text).unwrap();
+    let records = [
+        "metrics.json",
+        "scenario.ron",
+        "sequence.csv",
+        "timeseries.csv",
+        "trace.pcap",
+    ];
+    // The default: records, figures and report.html.
+    let all = d.join("all");
+    let o = mpsim(&["run", p(&f), "--out", p(&all), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let with = files(&all);
+    for name in records.iter().chain(&["seq.png", "seq.svg", "cwnd.png", "report.html"]) {
+        assert!(with.iter().any(|n| n == name), "{name} missing from {with:?}");
+    }
+    assert!(stdout(&o).contains("report: ") && stdout(&o).contains("figure: "));
+    assert!(
+        !std::fs::read_to_string(all.join("scenario.ron"))
+            .unwrap()
+            .contains("figures")
+    );
+    // --no-figures: the same records, byte for byte, and nothing drawn.
+    let bare = d.join("bare");
+    let o = mpsim(&["run", p(&f), "--out", p(&bare), "-q", "--no-figures"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(files(&bare), records);
+    assert!(
+        !stdout(&o).contains("report: ") && !stdout(&o).contains("figure: "),
+        "{}",
+        stdout(&o)
+    );
+    for name in records.iter().filter(|&&n| n != "scenario.ron") {
+        assert_eq!(
+            std::fs::read(all.join(name)).unwrap(),
+            std::fs::read(bare.join(name)).unwrap(),
+            "{name} differs"
+        );
+    }
+    // The run directory says so, and runs again the same way.
+    let resolved = std::fs::read_to_string(bare.join("scenario.ron")).unwrap();
+    assert!(resolved.contains("figures: false"), "{resolved}");
+    let again = d.join("again");
+    let o = mpsim(&["run", p(&bare.join("scenario.ron")), "--out", p(&again), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(files(&again), records);
+    // The scenario field does what the flag does; `mpsim plot` draws later.
+    std::fs::create_dir_all(d.join("field")).unwrap();
+    let (field, _) = run(
+        &d.join("field"),
+        &scenario("Download(bytes: \"1MB\")", "figures: false"),
+    );
+    assert_eq!(files(&field), records);
+    let o = mpsim(&["plot", p(&field)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(field.join("seq.png").is_file() && field.join("cwnd.svg").is_file());
+}
+
+#[test]
+fn a_figures_switch_that_is_not_a_boolean_is_refused_where_it_is_written() {
+    let d = scratch("bad-figures");
+    let f = d.join("s.ron");
+    std::fs::write(&f, scenario("Download(bytes: \"1MB\")", "figures: \"no\"")).unwrap();
+    let out = d.join("out");
+    let o = mpsim(&["run", p(&f), "--out", p(&out)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    // Line 17, `    record: RecordSpec(figures: "no"),`: the value's column.
+    assert_eq!(
+        e.trim_end(),
+        format!("{}:17:33: found `\"no\"`; expected `true` or `false`", f.display())
+    );
+    assert!(!out.exists());
+}

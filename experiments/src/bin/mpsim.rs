@@ -49,6 +49,11 @@ enum Command {
         /// terminal, else a line every 5 s).
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// Write the records only: no figures and no report.html (sets the
+        /// scenario's record.figures to false; `mpsim plot DIR` draws the
+        /// figures later).
+        #[arg(long)]
+        no_figures: bool,
         #[command(flatten)]
         figures: FigureArgs,
     },
@@ -70,6 +75,11 @@ enum Command {
         /// terminal, else a line every 5 s).
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// Write the records only: no figures and no report.html (sets the
+        /// scenario's record.figures to false; `mpsim plot DIR` draws the
+        /// figures later).
+        #[arg(long)]
+        no_figures: bool,
         #[command(flatten)]
         figures: FigureArgs,
     },
@@ -399,6 +409,10 @@ fn run_and_report(sc: &Scenario, out: &Path, again: &str, quiet: bool, figure_ou
             // exists, for the tests of the panic hook (tests/cli.rs).
             panic!("MPSIM_INJECT_PANIC is set: a deliberate internal error");
         }
+        if !sc.record.figures {
+            // The records only (record.figures: false, or --no-figures).
+            return Ok(());
+        }
         let drawn = experiments::figures::write_figures_sized(tmp, output, figure_output)
             .map_err(|e| format!("figures: {e}"))?;
         figures = drawn
@@ -427,7 +441,9 @@ fn run_and_report(sc: &Scenario, out: &Path, again: &str, quiet: bool, figure_ou
                 );
             }
             say!("{} events; run directory: {}", output.metrics.events, out.display());
-            say!("report: {}", out.join(experiments::report::FILE).display());
+            if sc.record.figures {
+                say!("report: {}", out.join(experiments::report::FILE).display());
+            }
             if !quiet && let Some(note) = mptcptrace_note(sc, &output.metrics) {
                 eprintln!("{note}");
             }
@@ -733,6 +749,7 @@ fn main() -> ExitCode {
             seed,
             pcap_flavor,
             quiet,
+            no_figures,
             figures,
         } => {
             let figure_output = match figures.output() {
@@ -758,6 +775,10 @@ fn main() -> ExitCode {
             if let Some(f) = &pcap_flavor {
                 again.push_str(&format!(" --pcap-flavor {f}"));
             }
+            if no_figures {
+                sc.record.figures = false;
+                again.push_str(" --no-figures");
+            }
             install_panic_hook(&sc, again.clone());
             install_signal_handlers();
             run_and_report(&sc, &out, &again, quiet, &figure_output)
@@ -768,6 +789,7 @@ fn main() -> ExitCode {
             seed,
             pcap_flavor,
             quiet,
+            no_figures,
             figures,
         } => {
             let figure_output = match figures.output() {
@@ -794,6 +816,10 @@ fn main() -> ExitCode {
             let mut again = format!("mpsim reproduce {name} --out {} --seed {}", out.display(), sc.seed);
             if let Some(f) = &pcap_flavor {
                 again.push_str(&format!(" --pcap-flavor {f}"));
+            }
+            if no_figures {
+                sc.record.figures = false;
+                again.push_str(" --no-figures");
             }
             install_panic_hook(&sc, again.clone());
             install_signal_handlers();

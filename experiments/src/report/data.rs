@@ -35,7 +35,7 @@ pub const MAX_SERIES_POINTS: usize = 2_000;
 /// More throughput bins than this, and the bin width doubles until fewer.
 pub const MAX_THROUGHPUT_BINS: usize = 2_000;
 /// The throughput bin when the run is short enough (as `throughput.png`).
-pub const THROUGHPUT_BIN_S: f64 = 0.1;
+pub const THROUGHPUT_BIN_S: f64 = crate::figures::THROUGHPUT_BIN_NS as f64 / 1e9;
 /// Connections listed in the report's table (the rest: `flows.csv`).
 pub const MAX_CONN_ROWS: usize = 100;
 
@@ -344,17 +344,18 @@ pub fn progress(ts: &TimeSeries) -> Option<Progress> {
     Some(p)
 }
 
-/// A bar of the sequence graph: time, first byte, end, reinjected, new data.
-type Bar = (f64, u64, u64, bool, bool);
+/// A bar of the sequence graph: time (ns), first byte, end, reinjected,
+/// new data.
+type Bar = (u64, u64, u64, bool, bool);
 
 /// Builds connection 0's sequence graph from its records (server data and
 /// client data-ACKs, in time order), thinned past [`MAX_SEGMENT_MARKS`].
 pub struct SequenceBuilder {
     n_ifaces: usize,
-    /// (time s, iface, seq start, len, reinjected) of connection 0's data.
-    segs: Vec<(f64, usize, u64, u64, bool)>,
-    /// (time s, data-ACK) whenever it changed.
-    acks: Vec<(f64, u64)>,
+    /// (time ns, iface, seq start, len, reinjected) of connection 0's data.
+    segs: Vec<(u64, usize, u64, u64, bool)>,
+    /// (time ns, data-ACK) whenever it changed.
+    acks: Vec<(u64, u64)>,
 }
 
 impl SequenceBuilder {
@@ -372,7 +373,7 @@ impl SequenceBuilder {
         if r.conn != 0 {
             return;
         }
-        let t = r.time.as_secs_f64();
+        let t = r.time.as_nanos();
         if r.from_server && r.len > 0 && r.iface < self.n_ifaces {
             self.segs.push((t, r.iface, r.dsn, r.len, r.reinjected));
         }
@@ -388,6 +389,7 @@ impl SequenceBuilder {
     pub fn finish(self) -> Option<Sequence> {
         let (first, last) = (self.segs.first()?, self.segs.last()?);
         let (t0, t1) = (first.0, last.0);
+        let secs = |ns: u64| sim_core::SimTime::from_nanos(ns).as_secs_f64();
         let mut s0 = f64::INFINITY;
         let mut s1 = 0.0f64;
         for s in &self.segs {
@@ -395,7 +397,12 @@ impl SequenceBuilder {
             s1 = s1.max((s.2 + s.3) as f64);
         }
         let segments = self.segs.len();
-        let bucket_s = (segments > MAX_SEGMENT_MARKS).then(|| ((t1 - t0) / SEQ_BUCKETS as f64).max(1e-6));
+        // The bucket of a mark is found in integer nanoseconds (in
+        // floating point, (t - t0) / w put a time on a bucket's boundary
+        // into the bucket before it as often as not); at least 1 us.
+        let bucket_ns = (segments > MAX_SEGMENT_MARKS).then(|| ((t1 - t0) / SEQ_BUCKETS as u64).max(1_000));
+        // Data-ACKs before the first data segment fall in buckets before 0.
+        let bucket = |t: u64, w: u64| (t as i128 - t0 as i128).div_euclid(w as i128);
         // Marks per interface: (time, start, end, reinjected, new data).
         // When thinned, new data (beyond the highest byte sent before it)
         // of one interface and bucket becomes one bar from its lowest to
@@ -409,9 +416,9 @@ impl SequenceBuilder {
             let fresh = !re && s + len > highest;
             highest = highest.max(s + len);
             let m = &mut marks[iface];
-            if let Some(w) = bucket_s
+            if let Some(w) = bucket_ns
                 && let Some(cur) = m.last_mut()
-                && ((cur.0 - t0) / w).floor() == ((t - t0) / w).floor()
+                && bucket(cur.0, w) == bucket(t, w)
                 && cur.3 == re
                 && cur.4 == fresh
                 && (fresh || (s <= cur.2 && s + len >= cur.1))
@@ -422,7 +429,8 @@ impl SequenceBuilder {
             }
             m.push((t, s, s + len, re, fresh));
         }
-        let us = |t: f64| (t * 1e6).round() as i64;
+        // Microseconds, rounded half up.
+        let us = |t: u64| (t.saturating_add(500) / 1000) as i64;
         let data = marks
             .into_iter()
             .map(|m| {
@@ -442,11 +450,11 @@ impl SequenceBuilder {
             .collect();
         // Data-ACKs: every change, or when thinned the last of each bucket.
         let mut acks = self.acks;
-        if let Some(w) = bucket_s {
-            let mut kept: Vec<(f64, u64)> = Vec::new();
+        if let Some(w) = bucket_ns {
+            let mut kept: Vec<(u64, u64)> = Vec::new();
             for a in acks {
                 match kept.last_mut() {
-                    Some(l) if ((l.0 - t0) / w).floor() == ((a.0 - t0) / w).floor() => l.1 = a.1,
+                    Some(l) if bucket(l.0, w) == bucket(a.0, w) => l.1 = a.1,
                     _ => kept.push(a),
                 }
             }
@@ -460,13 +468,13 @@ impl SequenceBuilder {
             (pt, ps) = (us(t), a as i64);
         }
         Some(Sequence {
-            bucket_s,
+            bucket_s: bucket_ns.map(secs),
             segments,
             data,
             ack_t_us,
             ack_seq,
-            t0,
-            t1,
+            t0: secs(t0),
+            t1: secs(t1),
             s0,
             s1,
         })
@@ -636,6 +644,24 @@ mod tests {
             assert_eq!(seq[0], 1000 * i as i64);
             assert_eq!(seq[last] as u64 + m.len[last], 1000 * (n - 2 + i as u64) + 1000);
         }
+    }
+
+    #[test]
+    fn a_mark_on_a_buckets_boundary_starts_that_bucket() {
+        // 40,001 segments 1 ms apart: 4 ms buckets, four segments in each
+        // (the last alone). In floating point 1,297 of them fell into the
+        // bucket before their own (0.172 s / 0.004 s is 42.999...).
+        let mut b = SequenceBuilder::new(1);
+        let n = MAX_SEGMENT_MARKS as u64 + 1;
+        for k in 0..n {
+            b.push(&rec(k, 0, 1000 * k, 1000, false));
+        }
+        let s = b.finish().expect("data");
+        assert_eq!(s.bucket_s, Some(0.004));
+        let marks = &s.data[0];
+        assert_eq!(marks.len.len(), 10_001);
+        assert!(marks.len[..10_000].iter().all(|&l| l == 4000), "{:?}", &marks.len[..8]);
+        assert_eq!(undelta(&marks.t_us)[..4], [0, 4000, 8000, 12000]);
     }
 
     #[test]

@@ -43,17 +43,17 @@ pub fn collect<'a>(dir: &Path, out: &'a RunOutput, sc: &'a Scenario) -> Result<R
     };
     let mut builder = SequenceBuilder::new(n);
     let mut bins: Vec<Vec<u64>> = vec![Vec::new(); n];
-    let mut t_last: Option<f64> = None;
+    let mut t_last: Option<sim_core::SimTime> = None;
     if seq.path.exists() {
         seq.for_each(&mut |r| {
             builder.push(r);
-            let t = r.time.as_secs_f64();
-            t_last = Some(t_last.map_or(t, |l: f64| l.max(t)));
+            t_last = Some(t_last.map_or(r.time, |l| l.max(r.time)));
             if r.from_server
                 && r.len > 0
                 && let Some(b) = bins.get_mut(r.iface)
             {
-                let k = (t / data::THROUGHPUT_BIN_S) as usize;
+                // In integer nanoseconds, as throughput.png.
+                let k = crate::figures::throughput_bin(r.time);
                 if b.len() <= k {
                     b.resize(k + 1, 0);
                 }
@@ -64,13 +64,14 @@ pub fn collect<'a>(dir: &Path, out: &'a RunOutput, sc: &'a Scenario) -> Result<R
     let ts = out.timeseries.rounded();
     let throughput = t_last.map(|t| {
         // As throughput.png: bins up to the last record's.
-        let nbins = (t / data::THROUGHPUT_BIN_S).ceil() as usize + 1;
+        let nbins = crate::figures::throughput_bins(Some(t));
         for b in &mut bins {
             b.resize(nbins, 0);
         }
         data::throughput(bins)
     });
     let x_end_s = t_last
+        .map(sim_core::SimTime::as_secs_f64)
         .or_else(|| crate::figures::series_activity_end(&ts))
         .map_or(out.metrics.simulated_s, crate::figures::axis_end);
     let m = &out.metrics;
