@@ -175,10 +175,17 @@ impl Connection {
         }
         let fin_acked = self.tx.data_fin().is_some() && self.tx.all_acked();
         let peer_fin = self.rx.as_ref().is_some_and(DataReceiver::fin_received);
-        !(!self.close.data_fin_announced && self.data_fin_pending().is_some())
-            && !(fin_acked && self.close.data_fin_rtx.is_some())
-            && !(peer_fin && !self.close.peer_data_fin_acked)
-            && !(!self.close.subflows_shut && peer_fin && fin_acked)
+        let due = [
+            // The DATA_FIN to announce.
+            !self.close.data_fin_announced && self.data_fin_pending().is_some(),
+            // Its retransmission timer to stop, once it is acknowledged.
+            fin_acked && self.close.data_fin_rtx.is_some(),
+            // The peer's DATA_FIN to acknowledge.
+            peer_fin && !self.close.peer_data_fin_acked,
+            // The subflows to shut, both DATA_FINs done.
+            !self.close.subflows_shut && peer_fin && fin_acked,
+        ];
+        !due.contains(&true)
     }
 
     /// The DATA_FIN retransmission timer (Linux `__mptcp_retrans` with
