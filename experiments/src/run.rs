@@ -136,11 +136,14 @@ pub struct RunObserver {
     /// `sequence.csv`, written a row per record as the run goes.
     sequence: Option<BufWriter<File>>,
     sequence_error: Option<String>,
-    /// DSN ranges sent so far per (conn, iface), to mark reinjections.
-    sent: BTreeMap<(usize, usize), RangeSet>,
-    /// Per connection: the highest end of the ranges in `sent` (over all
-    /// its interfaces); data from there on overlaps nothing sent before.
-    sent_end: Vec<u64>,
+    /// DSN ranges sent so far per (conn, sending side, iface), to mark
+    /// reinjections. The side is part of the key: each direction has its
+    /// own data sequence space, whose relative DSNs both start at 0.
+    sent: BTreeMap<(usize, u8, usize), RangeSet>,
+    /// Per connection and sending side: the highest end of the ranges in
+    /// `sent` (over all its interfaces); data from there on overlaps
+    /// nothing that side sent before.
+    sent_end: Vec<[u64; 2]>,
     sample_every: Option<SimDuration>,
     stop: SimTime,
     /// The sampled time series, one sample every `record.sample_interval`
@@ -229,22 +232,23 @@ impl RunObserver {
             // New data beyond everything the connection sent before (nearly
             // every segment) overlaps nothing: only data below that end is
             // looked up, in the connection's own interfaces' sets.
-            let top = &mut self.sent_end[conn];
+            let s = side as u8;
+            let top = &mut self.sent_end[conn][s as usize];
             if dsn < *top {
                 reinjected = self
                     .sent
-                    .range((conn, 0)..=(conn, usize::MAX))
-                    .any(|(&(_, i), set)| i != iface && set.overlaps(dsn..dsn + len));
+                    .range((conn, s, 0)..=(conn, s, usize::MAX))
+                    .any(|(&(_, _, i), set)| i != iface && set.overlaps(dsn..dsn + len));
             }
             *top = (*top).max(dsn + len);
             debug_assert_eq!(
                 reinjected,
                 self.sent
                     .iter()
-                    .any(|(&(c, i), set)| c == conn && i != iface && set.overlaps(dsn..dsn + len)),
+                    .any(|(&(c, d, i), set)| c == conn && d == s && i != iface && set.overlaps(dsn..dsn + len)),
                 "the reinjection shortcut disagrees with the scan of every set"
             );
-            self.sent.entry((conn, iface)).or_default().insert(dsn..dsn + len);
+            self.sent.entry((conn, s, iface)).or_default().insert(dsn..dsn + len);
         }
         let record = SeqRecord {
             time: now,
@@ -742,7 +746,7 @@ fn run_with_sequence(
         sequence,
         sequence_error: None,
         sent: BTreeMap::new(),
-        sent_end: vec![0; conns.len()],
+        sent_end: vec![[0; 2]; conns.len()],
         sample_every: sc.record.timeseries.then_some(sc.record.sample_interval),
         stop: sc.stop,
         timeseries: TimeSeries::default(),

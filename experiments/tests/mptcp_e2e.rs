@@ -422,3 +422,71 @@ fn in_kernel_sends_remove_addr_at_once_when_the_wifi_endpoint_is_deleted_and_mov
     assert!((40..=150).contains(&after_ms), "{after:?}");
     assert!(c.bytes_delivered > 0);
 }
+
+#[test]
+fn reinjection_marks_compare_each_direction_only_with_its_own_data() {
+    // Requests and responses both spread over two subflows: the client's
+    // and the server's relative DSNs both start at 0, so their ranges
+    // overlap on different interfaces without either being a reinjection.
+    let sc = Scenario::parse(
+        Path::new("two-way.ron"),
+        r#"Scenario(
+            name: "two-way",
+            stop: "10s",
+            client: ClientSpec(
+                interfaces: [
+                    InterfaceSpec(
+                        name: "wifi",
+                        kind: Wifi,
+                        uplink: LinkSpec(rate: "10Mbps", delay: "10ms"),
+                        downlink: LinkSpec(rate: "10Mbps", delay: "10ms"),
+                    ),
+                    InterfaceSpec(
+                        name: "cell",
+                        kind: Cellular,
+                        uplink: LinkSpec(rate: "10Mbps", delay: "15ms"),
+                        downlink: LinkSpec(rate: "10Mbps", delay: "15ms"),
+                    ),
+                ],
+            ),
+            connections: [
+                ConnectionSpec(
+                    path_manager: fullmesh,
+                    scheduler: round_robin,
+                    traffic: RequestResponse(request: "30KB", response: "30KB", count: 6, think: "20ms"),
+                ),
+            ],
+        )"#,
+    )
+    .expect("valid");
+    let out = run_records(&sc);
+    assert!(
+        out.metrics.connections[0].completion_s.is_some(),
+        "the exchanges complete"
+    );
+    let data: Vec<_> = out.records.iter().filter(|r| r.len > 0).collect();
+    let overlaps = |a: &&experiments::run::SeqRecord, b: &&experiments::run::SeqRecord| {
+        a.dsn < b.dsn + b.len && b.dsn < a.dsn + a.len
+    };
+    let mut crossed = 0;
+    for (k, r) in data.iter().enumerate() {
+        let before = &data[..k];
+        let want = before
+            .iter()
+            .any(|p| p.conn == r.conn && p.from_server == r.from_server && p.iface != r.iface && overlaps(p, r));
+        assert_eq!(r.reinjected, want, "record {k}: {r:?}");
+        if !want
+            && before
+                .iter()
+                .any(|p| p.conn == r.conn && p.from_server != r.from_server && p.iface != r.iface && overlaps(p, r))
+        {
+            crossed += 1;
+        }
+    }
+    // The case that matters occurred: data overlapping the other
+    // direction's earlier data on another interface.
+    assert!(
+        crossed > 0,
+        "no record overlaps the other direction's data on another interface"
+    );
+}
