@@ -9,7 +9,7 @@
 //! exactly its output, so none is edited by hand. How the shapes place
 //! their opportunities is in [`sim_core::trace_gen`].
 
-use sim_core::trace_gen::TraceShape;
+use sim_core::trace_gen::{RandomWalk, TraceShape};
 use sim_core::{Bandwidth, SimDuration};
 
 /// The prefix that names a shipped trace in a scenario's `trace` field.
@@ -107,7 +107,7 @@ pub struct WalkArgs<'a> {
 
 /// `--seed S --mean R --min R --max R --step D --duration D --sigma X`.
 pub fn random_walk(a: &WalkArgs) -> Result<TraceShape, String> {
-    Ok(TraceShape::RandomWalk {
+    Ok(TraceShape::RandomWalk(RandomWalk {
         seed: a.seed,
         mean: rate("mean", a.mean)?,
         min: rate("min", a.min)?,
@@ -115,7 +115,7 @@ pub fn random_walk(a: &WalkArgs) -> Result<TraceShape, String> {
         step: duration("step", a.step)?,
         duration: duration("duration", a.duration)?,
         sigma: a.sigma,
-    })
+    }))
 }
 
 /// The trace's text (mahimahi's format), or why the shape gives none.

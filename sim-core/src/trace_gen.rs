@@ -62,17 +62,21 @@ pub enum TraceShape {
         off: SimDuration,
     },
     /// The seeded random walk (module docs).
-    RandomWalk {
-        seed: u64,
-        mean: Bandwidth,
-        min: Bandwidth,
-        max: Bandwidth,
-        step: SimDuration,
-        duration: SimDuration,
-        /// Volatility per step (the standard deviation of the relative
-        /// change), in [0, 1].
-        sigma: f64,
-    },
+    RandomWalk(RandomWalk),
+}
+
+/// The seeded random walk's parameters (module docs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RandomWalk {
+    pub seed: u64,
+    pub mean: Bandwidth,
+    pub min: Bandwidth,
+    pub max: Bandwidth,
+    pub step: SimDuration,
+    pub duration: SimDuration,
+    /// Volatility per step (the standard deviation of the relative
+    /// change), in [0, 1].
+    pub sigma: f64,
 }
 
 /// Whole milliseconds of `d`, or why not.
@@ -125,15 +129,7 @@ pub fn generate(shape: &TraceShape) -> Result<Vec<u64>, String> {
                 out.push(start);
             }
         }
-        TraceShape::RandomWalk {
-            seed,
-            mean,
-            min,
-            max,
-            step,
-            duration,
-            sigma,
-        } => random_walk(&mut out, *seed, *mean, *min, *max, *step, *duration, *sigma)?,
+        TraceShape::RandomWalk(walk) => random_walk(&mut out, walk)?,
     }
     if out.is_empty() {
         return Err("the rate gives no opportunity in the period; expected a higher rate or a longer period".into());
@@ -141,17 +137,16 @@ pub fn generate(shape: &TraceShape) -> Result<Vec<u64>, String> {
     Ok(out)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn random_walk(
-    out: &mut Vec<u64>,
-    seed: u64,
-    mean: Bandwidth,
-    min: Bandwidth,
-    max: Bandwidth,
-    step: SimDuration,
-    duration: SimDuration,
-    sigma: f64,
-) -> Result<(), String> {
+fn random_walk(out: &mut Vec<u64>, walk: &RandomWalk) -> Result<(), String> {
+    let RandomWalk {
+        seed,
+        mean,
+        min,
+        max,
+        step,
+        duration,
+        sigma,
+    } = *walk;
     let step_ms = whole_ms(step, "the step")?;
     let total_ms = whole_ms(duration, "the duration")?;
     if !total_ms.is_multiple_of(step_ms) {
@@ -273,14 +268,16 @@ mod tests {
 
     #[test]
     fn the_random_walk_is_the_same_for_a_seed_and_stays_within_its_bounds() {
-        let shape = |seed| TraceShape::RandomWalk {
-            seed,
-            mean: rate("10Mbps"),
-            min: rate("2Mbps"),
-            max: rate("30Mbps"),
-            step: dur("100ms"),
-            duration: dur("20s"),
-            sigma: 0.2,
+        let shape = |seed| {
+            TraceShape::RandomWalk(RandomWalk {
+                seed,
+                mean: rate("10Mbps"),
+                min: rate("2Mbps"),
+                max: rate("30Mbps"),
+                step: dur("100ms"),
+                duration: dur("20s"),
+                sigma: 0.2,
+            })
         };
         let a = generate(&shape(1)).unwrap();
         assert_eq!(a, generate(&shape(1)).unwrap());
@@ -317,7 +314,7 @@ mod tests {
         })
         .unwrap_err();
         assert!(e.contains("no opportunity"), "{e}");
-        let e = generate(&TraceShape::RandomWalk {
+        let e = generate(&TraceShape::RandomWalk(RandomWalk {
             seed: 1,
             mean: rate("50Mbps"),
             min: rate("1Mbps"),
@@ -325,7 +322,7 @@ mod tests {
             step: dur("100ms"),
             duration: dur("1s"),
             sigma: 0.2,
-        })
+        }))
         .unwrap_err();
         assert!(e.contains("min <= mean <= max"), "{e}");
     }
