@@ -297,7 +297,7 @@ impl DataSender {
 }
 
 /// The receiving side of the data sequence space.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DataReceiver {
     /// Next DSN expected in order: the data-ACK to send.
     rcv_nxt: u64,
@@ -384,7 +384,31 @@ impl DataReceiver {
     /// Mapped data `r` arrived on some subflow (in that subflow's order).
     /// Returns the bytes that became in order. Data beyond the window is
     /// dropped (RFC 8684 3.3.4: the receiver may discard it).
+    ///
+    /// Data that starts at the data-ACK and ends before the first range
+    /// waiting out of order (the in-sequence case) takes a fast path that
+    /// does not go through the out-of-order queue, as Linux's
+    /// `__mptcp_move_skb` (net/mptcp/protocol.c) appends in-sequence data
+    /// to the receive queue and advances `ack_seq` directly, and queues
+    /// only data beyond `ack_seq` with `mptcp_data_queue_ofo`. Tests and
+    /// debug builds run the general path beside it on a copy and assert
+    /// the same outcome and state.
     pub fn on_data(&mut self, r: Range<u64>) -> u64 {
+        #[cfg(any(test, debug_assertions))]
+        let mut general = self.clone();
+        let got = self.on_data_at(r.clone(), true);
+        #[cfg(any(test, debug_assertions))]
+        {
+            let want = general.on_data_at(r, false);
+            assert_eq!(got, want, "the in-sequence fast path's outcome");
+            assert_eq!(*self, general, "the data receiver after the in-sequence fast path");
+        }
+        got
+    }
+
+    /// [`DataReceiver::on_data`], with the in-sequence fast path on
+    /// (`fast`) or every range through the out-of-order queue.
+    fn on_data_at(&mut self, r: Range<u64>, fast: bool) -> u64 {
         // Bytes already delivered in order are duplicates.
         self.duplicate_bytes += r.end.min(self.rcv_nxt).saturating_sub(r.start);
         // Saturating: a receive buffer near u64::MAX (a scenario's `rcv_buf`
@@ -400,22 +424,40 @@ impl DataReceiver {
         if start >= end {
             return 0;
         }
-        // Bytes already waiting out of order are duplicates too.
-        let new = self.ooo.insert(start..end);
-        self.duplicate_bytes += (end - start) - new;
         let before = self.rcv_nxt;
+        // In sequence (Linux `__mptcp_move_skb`: `map_seq == ack_seq`) and
+        // clear of the out-of-order queue, whose ranges all start above
+        // `rcv_nxt`: every byte is new and in order, as the general path
+        // below would find by inserting the range and popping it again. A
+        // queued range that starts right at `end` is popped by the loop
+        // below, as Linux `mptcp_ofo_queue` moves what became in sequence.
+        let new = if fast && start == self.rcv_nxt && self.ooo.first().is_none_or(|f| f.start >= end) {
+            self.push_in_order(start..end);
+            end - start
+        } else {
+            self.ooo.insert(start..end)
+        };
+        // Bytes already waiting out of order are duplicates too.
+        self.duplicate_bytes += (end - start) - new;
         while let Some(run) = self.ooo.pop_contiguous(self.rcv_nxt) {
-            self.rcv_nxt = run.end;
-            match self.readable.back_mut() {
-                Some(last) if last.end == run.start => last.end = run.end,
-                _ => self.readable.push_back(run),
-            }
+            self.push_in_order(run);
         }
         let in_order = self.rcv_nxt - before;
         self.unread_bytes += in_order;
         self.ooo_max_bytes = self.ooo_max_bytes.max(self.ooo.total());
         self.check_fin();
         in_order
+    }
+
+    /// `run`, which starts at `rcv_nxt`, became in order: the data-ACK
+    /// moves past it and the application may read it.
+    fn push_in_order(&mut self, run: Range<u64>) {
+        debug_assert_eq!(run.start, self.rcv_nxt);
+        self.rcv_nxt = run.end;
+        match self.readable.back_mut() {
+            Some(last) if last.end == run.start => last.end = run.end,
+            _ => self.readable.push_back(run),
+        }
     }
 
     /// The peer's DATA_FIN at DSN `fin`.
@@ -634,6 +676,62 @@ mod tests {
         s.mark_data_fin_sent();
         s.on_data_ack(2002, 1 << 20);
         assert!(s.all_acked());
+    }
+
+    #[test]
+    fn in_sequence_data_ending_where_queued_data_starts_pulls_that_data_in_order() {
+        let mut r = DataReceiver::new(0, 100_000);
+        assert_eq!(r.on_data(2001..3001), 0);
+        assert_eq!(r.on_data(4001..5001), 0);
+        // In sequence, and adjacent to the first queued range: both are
+        // delivered; the range beyond the next hole still waits.
+        assert_eq!(r.on_data(1..2001), 3000);
+        assert_eq!(r.data_ack(), 3001);
+        assert_eq!(r.ooo_bytes(), 1000);
+        assert_eq!(r.read_range(u64::MAX), Some(1..3001));
+        // In sequence but overlapping the queued range: the overlap is a
+        // duplicate, counted once.
+        assert_eq!(r.on_data(3001..4501), 2000);
+        assert_eq!(r.duplicate_bytes(), 500);
+        assert_eq!(r.data_ack(), 5001);
+    }
+
+    proptest::proptest! {
+        /// The in-sequence fast path of `on_data` leaves the receiver as
+        /// the general path does (same return, same state), over segments
+        /// of a short stream arriving in order and in any order, twice, cut
+        /// at the window, with reads and a DATA_FIN between them.
+        #[test]
+        fn the_in_sequence_fast_path_agrees_with_the_general_path(
+            buf in 50u64..400,
+            ops in proptest::collection::vec((0u8..8, 0u64..30, 1u64..4), 1..120),
+        ) {
+            let mut fast = DataReceiver::new(0, buf);
+            let mut general = DataReceiver::new(0, buf);
+            for (op, k, n) in ops {
+                match op {
+                    // Mostly in sequence: segments from the data-ACK on.
+                    0..=3 => {
+                        let r = fast.data_ack()..fast.data_ack() + 10 * n;
+                        proptest::prop_assert_eq!(fast.on_data_at(r.clone(), true), general.on_data_at(r, false));
+                    }
+                    // Any segments: out of order, duplicates.
+                    4 | 5 => {
+                        let r = 1 + 10 * k..1 + 10 * (k + n);
+                        proptest::prop_assert_eq!(fast.on_data_at(r.clone(), true), general.on_data_at(r, false));
+                    }
+                    6 => {
+                        proptest::prop_assert_eq!(fast.read(10 * n), general.read(10 * n));
+                    }
+                    _ => {
+                        fast.on_data_fin(1 + 10 * (20 + k % 10));
+                        general.on_data_fin(1 + 10 * (20 + k % 10));
+                    }
+                }
+                proptest::prop_assert_eq!(&fast, &general);
+                proptest::prop_assert!(fast.ooo().first().is_none_or(|f| f.start > fast.data_ack()));
+            }
+        }
     }
 
     #[test]
