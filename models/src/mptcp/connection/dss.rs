@@ -273,9 +273,13 @@ impl Connection {
         {
             self.pending_opts.push_front(o);
         }
-        // Keep within the 40-byte option space: drop SACK blocks that no longer fit.
-        while crate::wire::tcp_options_len(&seg.options, version) > crate::wire::MAX_OPTION_BYTES
-            && !seg.options.sack.is_empty()
+        // Keep within the 40-byte option space: drop SACK blocks that no
+        // longer fit (Linux `tcp_established_options` sizes the SACK option
+        // last, from the room the others left). Without SACK blocks there
+        // is nothing to drop, so the options' length is not asked (most
+        // segments: data, and ACKs with nothing out of order).
+        while !seg.options.sack.is_empty()
+            && crate::wire::tcp_options_len(&seg.options, version) > crate::wire::MAX_OPTION_BYTES
         {
             let n = seg.options.sack.len() - 1;
             seg.options.sack.truncate(n);

@@ -18,6 +18,7 @@
 //! MP_FASTCLOSE), `fallback` (plain TCP).
 
 mod close;
+mod dss;
 mod events;
 mod fallback;
 mod handover;
