@@ -198,17 +198,19 @@ impl Connection {
     }
 
     /// Adds the MPTCP options a subflow's segment carries.
-    pub(super) fn decorate(&mut self, _now: SimTime, idx: usize, tx: Transmit) -> Segment {
-        let mut seg = tx.seg;
-        if seg.flags.rst {
-            return seg;
+    pub(super) fn decorate(&mut self, _now: SimTime, idx: usize, mut tx: Transmit) -> Segment {
+        // The options go onto the segment where it lies, in `tx`, which is
+        // then moved out once (a `let mut seg = tx.seg` first cost a second
+        // copy of the segment per segment sent).
+        if tx.seg.flags.rst {
+            return tx.seg;
         }
-        if self.handshake_options(idx, &mut seg) {
+        if self.handshake_options(idx, &mut tx.seg) {
             // A handshake segment may move the handshake on.
             self.mark_input();
-            return seg;
+            return tx.seg;
         }
-        self.dss_options(idx, tx.mapping, &mut seg);
-        seg
+        self.dss_options(idx, tx.mapping, &mut tx.seg);
+        tx.seg
     }
 }
