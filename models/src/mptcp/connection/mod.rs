@@ -985,9 +985,18 @@ impl Connection {
 
     /// Takes what a subflow received and what happened to it.
     fn drain_subflow(&mut self, now: SimTime, idx: usize) {
-        // In-order subflow bytes -> data sequence space.
-        while let Some((seq, len)) = self.subflows[idx].tcp.recv(u64::MAX) {
+        // In-order subflow bytes -> data sequence space. One read without
+        // a limit takes them all (the subflow's in-order bytes are one run,
+        // from its read pointer to RCV.NXT), and delivering them to the
+        // data level adds none, so a second read would find nothing (debug
+        // builds check).
+        if let Some((seq, len)) = self.subflows[idx].tcp.recv(u64::MAX) {
             self.deliver_subflow_bytes(idx, seq, len);
+            debug_assert_eq!(
+                self.subflows[idx].tcp.readable_bytes(),
+                0,
+                "in-order bytes left after one read"
+            );
         }
         while let Some(ev) = self.subflows[idx].tcp.poll_event() {
             match ev {
