@@ -131,7 +131,20 @@ pub(super) fn widen(v: u64, wide: bool, reference: u64) -> u64 {
     }
     let base = reference & !0xffff_ffff;
     let cand = base | (v & 0xffff_ffff);
-    // Pick the candidate closest to the reference.
+    // Within 2^31 of the reference, `cand` is the closest candidate: the
+    // others lie 2^32 further, more than 2^31 away (the common case, every
+    // mapping received; debug builds and a property test check the search
+    // gives the same answer).
+    if cand.abs_diff(reference) < 1 << 31 {
+        debug_assert_eq!(cand, nearest(cand, reference));
+        return cand;
+    }
+    nearest(cand, reference)
+}
+
+/// Of `cand` and the values 2^32 either side of it, the one closest to
+/// `reference` (the first of equals).
+fn nearest(cand: u64, reference: u64) -> u64 {
     [cand.wrapping_sub(1 << 32), cand, cand.wrapping_add(1 << 32)]
         .into_iter()
         .min_by_key(|c| c.abs_diff(reference))
@@ -306,6 +319,26 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// A 4-byte value widens to the 64-bit value nearest the reference
+        /// with those low bits, with or without the shortcut for a
+        /// candidate within 2^31 (references near 0, near u64::MAX, and
+        /// values 2^31 away included).
+        #[test]
+        fn widening_takes_the_value_nearest_the_reference(
+            low in proptest::prop_oneof![proptest::num::u32::ANY, 0u32..4, u32::MAX - 3..=u32::MAX, (1u32 << 31) - 2..(1u32 << 31) + 2],
+            high in proptest::prop_oneof![0u64..3, (u32::MAX as u64) - 2..=u32::MAX as u64, proptest::num::u64::ANY],
+            offset in proptest::prop_oneof![0u64..(1 << 32), (1u64 << 31) - 2..(1u64 << 31) + 2],
+        ) {
+            let reference = (high << 32).wrapping_add(offset);
+            let got = widen(u64::from(low), false, reference);
+            proptest::prop_assert_eq!(got, nearest((reference & !0xffff_ffff) | u64::from(low), reference));
+            proptest::prop_assert_eq!(got & 0xffff_ffff, u64::from(low));
+            let best = [got.wrapping_sub(1 << 32), got.wrapping_add(1 << 32)];
+            for other in best {
+                proptest::prop_assert!(got.abs_diff(reference) <= other.abs_diff(reference));
+            }
+        }
+
         /// The mapping deque answers as the ordered map it replaces.
         #[test]
         fn rx_maps_agree_with_a_btree_map(ops in proptest::collection::vec((0u8..3, 0u64..60, 0u64..1000), 0..120)) {
