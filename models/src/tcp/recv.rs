@@ -405,6 +405,17 @@ impl Receiver {
 
     /// Number of SACK blocks there is information for.
     pub fn sack_block_count(&self) -> usize {
+        // No out-of-order data (nearly every segment): no block, whatever
+        // was reported before (every lookup below would find nothing).
+        if self.ooo.is_empty() {
+            debug_assert_eq!(self.sack_block_count_general(), 0);
+            return 0;
+        }
+        self.sack_block_count_general()
+    }
+
+    /// [`Receiver::sack_block_count`] without its shortcut.
+    fn sack_block_count_general(&self) -> usize {
         (0..self.sack_recent_len)
             .filter(|&k| self.ooo_range_of(self.sack_recent[k]).is_some())
             .count()
@@ -412,6 +423,16 @@ impl Receiver {
 
     /// SACK blocks for an outgoing segment, at most `max` (RFC 2018 4).
     pub fn sack_blocks(&self, max: usize) -> SackBlocks {
+        // As in `sack_block_count`: no out-of-order data, no block.
+        if self.ooo.is_empty() {
+            debug_assert!(self.sack_blocks_general(max).is_empty());
+            return SackBlocks::default();
+        }
+        self.sack_blocks_general(max)
+    }
+
+    /// [`Receiver::sack_blocks`] without its shortcut.
+    fn sack_blocks_general(&self, max: usize) -> SackBlocks {
         let mut b = SackBlocks::default();
         for k in 0..self.sack_recent_len {
             if b.len() >= max {
@@ -551,6 +572,13 @@ mod tests {
         r.on_data(seq(1), MSS, false);
         let got: Vec<_> = r.sack_blocks(4).as_slice().iter().map(|b| (b.left, b.right)).collect();
         assert_eq!(got, vec![(seq(4), seq(7))]);
+        // Filling the last hole leaves nothing to report, though blocks
+        // were reported before.
+        for i in 2..4 {
+            r.on_data(seq(i), MSS, false);
+        }
+        assert_eq!(r.ooo_bytes(), 0);
+        assert_eq!((r.sack_block_count(), r.sack_blocks(4).len()), (0, 0));
     }
 
     #[test]
