@@ -480,6 +480,7 @@ impl TcpEndpoint {
             self.snd_wscale = 0;
             self.rcv.wscale = 0;
         }
+        self.rcv.forget_window_check();
         self.sack_ok = self.cfg.sack && peer.sack_permitted;
         self.ts_ok = self.cfg.timestamps && peer.timestamps.is_some();
         self.snd.sack_mode = self.sack_ok && self.cfg.recovery == Recovery::Sack;
@@ -499,6 +500,7 @@ impl TcpEndpoint {
         let smss = mss.saturating_sub(opts).max(1);
         self.snd.smss = smss;
         self.rcv.smss = smss;
+        self.rcv.forget_window_check();
     }
 
     fn data_option_bytes(&self) -> u32 {
@@ -625,14 +627,50 @@ impl TcpEndpoint {
     /// MPTCP: offer this connection-level window (RFC 8684 3.3.5) instead
     /// of the own receive buffer's free space; `None` goes back to the
     /// buffer. The right edge still never moves left.
+    ///
+    /// Called by the MPTCP connection before every poll of the subflow, so
+    /// it answers at once, inlined, when the window is the one set last
+    /// and the receiver has not changed since its window-update check
+    /// answered "not due" ([`Receiver::window_update_settled`]): the check
+    /// would answer the same and nothing would change. Debug builds run
+    /// the check then and assert it.
+    #[inline]
     pub fn set_external_rcv_window(&mut self, window_bytes: Option<u64>) {
+        if self.rcv.window_update_settled(window_bytes) {
+            #[cfg(debug_assertions)]
+            self.check_window_settled();
+            return;
+        }
+        self.refresh_external_rcv_window(window_bytes);
+    }
+
+    /// [`TcpEndpoint::set_external_rcv_window`] without its shortcut: sets
+    /// the window and asks whether a window update is due. For tests that
+    /// compare the two paths.
+    #[doc(hidden)]
+    #[inline(never)]
+    pub fn refresh_external_rcv_window(&mut self, window_bytes: Option<u64>) {
         // The window value alone never changes whether `poll_transmit`
         // has something to send; a window update due does.
         self.rcv.set_external_window(window_bytes);
-        if self.state != TcpState::Closed && self.rcv.window_update_due() {
+        if self.state == TcpState::Closed {
+            // Closed for good: no update is ever sent, whatever the check says.
+            self.rcv.note_update_not_due();
+        } else if self.rcv.window_update_due() {
             self.rcv.ack_now = true;
             self.quiet = false;
+        } else {
+            self.rcv.note_update_not_due();
         }
+    }
+
+    /// Debug builds: a skipped window refresh would have changed nothing.
+    #[cfg(debug_assertions)]
+    fn check_window_settled(&self) {
+        assert!(
+            self.state == TcpState::Closed || !self.rcv.window_update_due(),
+            "a window update is due on a settled receiver"
+        );
     }
 
     /// Requests an immediate (pure) ACK, e.g. for the MPTCP layer's

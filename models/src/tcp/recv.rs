@@ -86,6 +86,13 @@ pub struct Receiver {
     adv_right: u64,
     zero_forced: bool,
     external_wnd: Option<u64>,
+    /// `window_update_due` answered `false` and nothing it reads has
+    /// changed since: every method here that changes the right edge,
+    /// RCV.NXT, the read point, the forced zero window or the external
+    /// window clears it, and so must a direct write to the public `wscale`,
+    /// `smss` or `buf_bytes` ([`Receiver::forget_window_check`]). See
+    /// [`Receiver::window_update_settled`].
+    update_checked: bool,
     /// Our SMSS, for receiver SWS avoidance.
     pub smss: u32,
     // Delayed ACK.
@@ -120,6 +127,7 @@ impl Receiver {
             adv_right: 0,
             zero_forced: false,
             external_wnd: None,
+            update_checked: false,
             smss: 536,
             delayed_ack,
             quickack_left: quickack_segments,
@@ -137,6 +145,7 @@ impl Receiver {
         self.read_nxt = irs + 1;
         self.last_ack_sent = irs + 1;
         self.adv_right = irs + 1 + syn_window;
+        self.update_checked = false;
     }
 
     /// The window scale is known: count the whole buffer as offered, so
@@ -146,6 +155,7 @@ impl Receiver {
     pub fn on_handshake(&mut self) {
         let (wnd, _) = self.select_window();
         self.adv_right = self.adv_right.max(self.rcv_nxt + wnd);
+        self.update_checked = false;
     }
 
     /// The window put in our SYN or SYN/ACK: never scaled (RFC 7323 2.2).
@@ -174,6 +184,7 @@ impl Receiver {
     /// (iOS does so before resetting a cellular subflow).
     pub fn set_zero_window(&mut self, on: bool) {
         self.zero_forced = on;
+        self.update_checked = false;
     }
 
     /// Whether a zero window is forced.
@@ -184,7 +195,34 @@ impl Receiver {
     /// The MPTCP connection-level window to offer instead of the free buffer
     /// (RFC 8684 3.3.5); `None`: the free buffer.
     pub fn set_external_window(&mut self, w: Option<u64>) {
-        self.external_wnd = w;
+        if self.external_wnd != w {
+            self.external_wnd = w;
+            self.update_checked = false;
+        }
+    }
+
+    /// Whether [`Receiver::window_update_due`] is known to answer `false`
+    /// with the external window `w`: it did the last time it was asked
+    /// ([`Receiver::note_update_not_due`]), with `w`, and nothing it reads
+    /// has changed since. Exact: the flag is cleared by every change of
+    /// what the answer depends on (checked in debug builds by the caller
+    /// and by a property test below).
+    #[inline]
+    pub fn window_update_settled(&self, w: Option<u64>) -> bool {
+        self.update_checked && self.external_wnd == w
+    }
+
+    /// Records that [`Receiver::window_update_due`] just answered `false`
+    /// (or that its answer does not matter until something it reads
+    /// changes).
+    pub fn note_update_not_due(&mut self) {
+        self.update_checked = true;
+    }
+
+    /// Forgets that the window-update check was settled; for a direct
+    /// write to `wscale`, `smss` or `buf_bytes`.
+    pub fn forget_window_check(&mut self) {
+        self.update_checked = false;
     }
 
     /// Space to offer: the MPTCP window if set, else the free buffer.
@@ -233,7 +271,11 @@ impl Receiver {
             return 0;
         }
         let (wnd, field) = self.select_window();
-        self.adv_right = self.adv_right.max(self.rcv_nxt + wnd);
+        let right = self.rcv_nxt + wnd;
+        if right > self.adv_right {
+            self.adv_right = right;
+            self.update_checked = false;
+        }
         field
     }
 
@@ -297,6 +339,7 @@ impl Receiver {
             }
             self.ooo.drain(..k);
             out.advanced = self.rcv_nxt - before;
+            self.update_checked = false;
             // RFC 5681 4.2: ACK at once a segment that fills (part of) a gap.
             out.filled_hole = had_ooo;
         } else {
@@ -310,6 +353,7 @@ impl Receiver {
             self.rcv_nxt += 1;
             self.fin_received = true;
             out.fin = true;
+            self.update_checked = false;
         }
         out
     }
@@ -361,6 +405,17 @@ impl Receiver {
 
     /// Number of SACK blocks there is information for.
     pub fn sack_block_count(&self) -> usize {
+        // No out-of-order data (nearly every segment): no block, whatever
+        // was reported before (every lookup below would find nothing).
+        if self.ooo.is_empty() {
+            debug_assert_eq!(self.sack_block_count_general(), 0);
+            return 0;
+        }
+        self.sack_block_count_general()
+    }
+
+    /// [`Receiver::sack_block_count`] without its shortcut.
+    fn sack_block_count_general(&self) -> usize {
         (0..self.sack_recent_len)
             .filter(|&k| self.ooo_range_of(self.sack_recent[k]).is_some())
             .count()
@@ -368,6 +423,16 @@ impl Receiver {
 
     /// SACK blocks for an outgoing segment, at most `max` (RFC 2018 4).
     pub fn sack_blocks(&self, max: usize) -> SackBlocks {
+        // As in `sack_block_count`: no out-of-order data, no block.
+        if self.ooo.is_empty() {
+            debug_assert!(self.sack_blocks_general(max).is_empty());
+            return SackBlocks::default();
+        }
+        self.sack_blocks_general(max)
+    }
+
+    /// [`Receiver::sack_blocks`] without its shortcut.
+    fn sack_blocks_general(&self, max: usize) -> SackBlocks {
         let mut b = SackBlocks::default();
         for k in 0..self.sack_recent_len {
             if b.len() >= max {
@@ -426,6 +491,7 @@ impl Receiver {
         }
         let seq = self.read_nxt;
         self.read_nxt += n;
+        self.update_checked = false;
         Some((seq, n))
     }
 
@@ -506,6 +572,13 @@ mod tests {
         r.on_data(seq(1), MSS, false);
         let got: Vec<_> = r.sack_blocks(4).as_slice().iter().map(|b| (b.left, b.right)).collect();
         assert_eq!(got, vec![(seq(4), seq(7))]);
+        // Filling the last hole leaves nothing to report, though blocks
+        // were reported before.
+        for i in 2..4 {
+            r.on_data(seq(i), MSS, false);
+        }
+        assert_eq!(r.ooo_bytes(), 0);
+        assert_eq!((r.sack_block_count(), r.sack_blocks(4).len()), (0, 0));
     }
 
     #[test]
@@ -631,5 +704,98 @@ mod tests {
         // A segment above Last.ACK.sent does not update TS.Recent.
         r.update_ts_recent(seq(1), 9);
         assert_eq!(r.ts_recent, Some(7));
+    }
+
+    #[test]
+    fn a_settled_window_check_is_forgotten_when_data_arrives_or_is_read() {
+        let mut r = fixture(64_000, 0);
+        r.wscale = 0;
+        let w = Some(64_000);
+        r.set_external_window(w);
+        r.advertise();
+        assert!(!r.window_update_due());
+        r.note_update_not_due();
+        assert!(r.window_update_settled(w));
+        // Another window is not the one checked.
+        assert!(!r.window_update_settled(Some(1000)));
+        // Arriving data moves RCV.NXT: the check must run again.
+        r.on_data(seq(0), MSS, false);
+        assert!(!r.window_update_settled(w));
+        r.note_update_not_due();
+        r.read(MSS as u64);
+        assert!(!r.window_update_settled(w));
+        r.note_update_not_due();
+        r.set_zero_window(true);
+        assert!(!r.window_update_settled(w));
+    }
+
+    /// One operation on a receiver, for the property test below.
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// Data starting `off` bytes from RCV.NXT (0: in order).
+        Data {
+            off: i64,
+            len: u32,
+            fin: bool,
+        },
+        Read(u64),
+        Advertise,
+        External(Option<u64>),
+        ZeroWindow(bool),
+        Check(Option<u64>),
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        let window = prop_oneof![Just(None), (0u64..12).prop_map(|k| Some(k * 1500))];
+        prop_oneof![
+            4 => (prop_oneof![Just(0i64), -2000i64..4000], 1u32..=MSS, proptest::bool::weighted(0.05))
+                .prop_map(|(off, len, fin)| Op::Data { off, len, fin }),
+            3 => (0u64..5000).prop_map(Op::Read),
+            3 => Just(Op::Advertise),
+            2 => window.clone().prop_map(Op::External),
+            1 => any::<bool>().prop_map(Op::ZeroWindow),
+            4 => window.prop_map(Op::Check),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        /// Whenever the receiver says its window-update check is settled
+        /// for a window, the check itself answers "not due" for it: the
+        /// flag is cleared by everything the check reads.
+        #[test]
+        fn a_settled_window_check_answers_as_the_check_would(
+            buf in 1000u64..8_000,
+            wscale in 0u8..3,
+            ops in proptest::collection::vec(op(), 0..80),
+        ) {
+            let mut r = fixture(buf, 2);
+            r.wscale = wscale;
+            r.forget_window_check();
+            for o in ops {
+                match o {
+                    Op::Data { off, len, fin } => { r.on_data(r.rcv_nxt.saturating_add_signed(off), len, fin); }
+                    Op::Read(n) => { r.read(n); }
+                    Op::Advertise => { r.advertise(); }
+                    Op::External(w) => r.set_external_window(w),
+                    Op::ZeroWindow(on) => r.set_zero_window(on),
+                    Op::Check(w) => {
+                        // What `TcpEndpoint::refresh_external_rcv_window` does.
+                        r.set_external_window(w);
+                        if !r.window_update_due() {
+                            r.note_update_not_due();
+                        }
+                    }
+                }
+                for w in [None, Some(0), Some(1500), Some(6000), Some(16_500)] {
+                    if r.window_update_settled(w) {
+                        let mut probe = r.clone();
+                        probe.set_external_window(w);
+                        proptest::prop_assert!(!probe.window_update_due(), "settled for {:?} but due", w);
+                    }
+                }
+            }
+        }
     }
 }

@@ -8,7 +8,10 @@
 //! hand-over only the views of the subflows that got data are rebuilt
 //! (debug builds rebuild them all and compare). A scheduler that answers
 //! Wait whenever no subflow is available
-//! (`Scheduler::waits_when_none_available`) is asked only while one is.
+//! (`Scheduler::waits_when_none_available`) is asked only while one is:
+//! before the loop that is judged from the views (built first, since an
+//! input nearly always leaves a subflow available), after a hand-over
+//! from the views kept and the changed subflows themselves.
 //! The call reports why it stopped when the reason lasts until an input
 //! ([`Settled`]), so that the next poll may skip it (see `poll`).
 
@@ -33,19 +36,23 @@ impl Connection {
         if self.tx.reinject_queue().is_empty() && self.tx.unsent_bytes() == 0 {
             return Settled::NothingToPlace;
         }
-        // No subflow can take data and the scheduler then answers Wait
-        // without side effects: the loop below would ask once (reinject
-        // head, then new data), get Wait both times and stop, changing
-        // nothing.
-        let vouched = self.schedule_waits();
-        if vouched && !self.subflows.iter().any(Subflow::available_to_scheduler) {
-            return Settled::NoneAvailable;
-        }
-        let mss = self.cfg.tcp.mss_bytes as u64;
         // The views are built once; a hand-over changes only the subflows
         // it went to (and the data level, whose view is rebuilt each
         // round), so only their views are rebuilt after it.
         self.scheduler_views();
+        // No subflow can take data and the scheduler then answers Wait
+        // without side effects: the loop below would ask once (reinject
+        // head, then new data), get Wait both times and stop, changing
+        // nothing. Judged from the views just built, which the loop needs
+        // anyway whenever one is available (an input nearly always opens
+        // a window: the test costs no second look at the subflows then).
+        let vouched = self.schedule_waits();
+        if vouched && !self.views.iter().any(|v| v.available(0)) {
+            debug_assert!(!self.subflows.iter().any(Subflow::available_to_scheduler));
+            return Settled::NoneAvailable;
+        }
+        debug_assert!(!vouched || self.subflows.iter().any(Subflow::available_to_scheduler));
+        let mss = self.cfg.tcp.mss_bytes as u64;
         let mut handed = SubflowSet::EMPTY;
         for _ in 0..4096 {
             if !handed.is_empty() {
