@@ -409,7 +409,7 @@ impl Observer<Host> for RunObserver {
         }
     }
 
-    fn on_send(&mut self, now: SimTime, host: usize, side: Side, seg: &Segment, _link: LinkId, _accepted: bool) {
+    fn on_send(&mut self, now: SimTime, host: usize, side: Side, seg: &Segment, _link: LinkId) {
         // What tcpdump on the sending interface sees, as it leaves.
         if self.capture.watches(host, seg.src_addr) {
             self.capture_segment(now, side, seg);

@@ -116,9 +116,12 @@ impl From<NetEvent> for Event {
 
 /// Something the world saw, for traces and metrics.
 pub trait Observer<H> {
-    /// `seg` left host `host` (the `side` end of its connection) onto `link`
-    /// (`accepted`: the link took it).
-    fn on_send(&mut self, _now: SimTime, _host: usize, _side: Side, _seg: &Segment, _link: LinkId, _accepted: bool) {}
+    /// `seg` leaves host `host` (the `side` end of its connection) onto
+    /// `link`. Called just before the link is offered the segment, so the
+    /// link can take it by value (no copy); whether the link then drops it
+    /// is the link's counters' business, as a capture on the sending
+    /// interface sees the packet either way.
+    fn on_send(&mut self, _now: SimTime, _host: usize, _side: Side, _seg: &Segment, _link: LinkId) {}
     /// `seg` arrived at host `host`.
     fn on_deliver(&mut self, _now: SimTime, _host: usize, _seg: &Segment) {}
     /// `seg` came out of the far end of `link` (to a host or a router).
@@ -199,8 +202,8 @@ impl<H: Stack, O: Observer<H>> NetWorld<H, O> {
                 let len = self.hosts[h].wire_len(&seg);
                 match self.topo.first_link(&seg) {
                     Some(link) => {
-                        let accepted = self.net.send(ctx, link, len, seg.clone()).is_ok();
-                        self.observer.on_send(now, h, side, &seg, link, accepted);
+                        self.observer.on_send(now, h, side, &seg, link);
+                        let _ = self.net.send(ctx, link, len, seg);
                     }
                     None => self.counters.unroutable_pkts += 1,
                 }
