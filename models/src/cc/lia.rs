@@ -38,7 +38,7 @@
 use sim_core::SimTime;
 
 use super::reno::Reno;
-use super::{AckSample, CongestionControl, Coupling};
+use super::{AckSample, CongestionControl, Coupling, LazyCoupling};
 
 /// LIA congestion control, in bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +66,16 @@ impl Lia {
     pub fn with_window(mss_bytes: u32, cwnd_bytes: u64, ssthresh_bytes: u64) -> Self {
         Lia {
             reno: Reno::with_window(mss_bytes, cwnd_bytes, ssthresh_bytes),
+        }
+    }
+
+    /// One ACK outside recovery; `coupling` is asked for only in
+    /// congestion avoidance.
+    fn grow<'c>(&mut self, ack: &AckSample, coupling: impl FnOnce() -> Coupling<'c>) {
+        // RFC 6356 3: slow start is standard TCP's.
+        if let Some(left_bytes) = self.reno.grow_slow_start(ack) {
+            let per_mss = self.bytes_per_mss_increase(ack, &coupling());
+            self.reno.congestion_avoidance(left_bytes, per_mss);
         }
     }
 
@@ -119,11 +129,11 @@ impl CongestionControl for Lia {
     }
 
     fn on_ack(&mut self, ack: &AckSample, coupling: &Coupling<'_>) {
-        // RFC 6356 3: slow start is standard TCP's.
-        if let Some(left_bytes) = self.reno.grow_slow_start(ack) {
-            let per_mss = self.bytes_per_mss_increase(ack, coupling);
-            self.reno.congestion_avoidance(left_bytes, per_mss);
-        }
+        self.grow(ack, || *coupling);
+    }
+
+    fn on_ack_lazy(&mut self, ack: &AckSample, coupling: &mut LazyCoupling<'_>) {
+        self.grow(ack, || coupling.get());
     }
 
     fn on_congestion_event(&mut self, now: SimTime, bytes_in_flight: u64, c: &Coupling<'_>) {
