@@ -149,6 +149,14 @@ impl Reno {
         }
     }
 
+    /// Whether [`Reno::congestion_avoidance`] with `bytes_acked` can make a
+    /// `+1 MSS` step for some count of at least `min_bytes_per_mss`: false
+    /// means it makes none for any such count, and only adds to the byte
+    /// counter.
+    pub(crate) fn ca_step_possible(&self, bytes_acked: u64, min_bytes_per_mss: u64) -> bool {
+        self.ca_bytes_acked.saturating_add(bytes_acked) >= min_bytes_per_mss.max(1)
+    }
+
     /// RFC 5681 3.1 eq. (4): `max(FlightSize / 2, 2*SMSS)`.
     pub(crate) fn half_flight_bytes(&self, bytes_in_flight: u64) -> u64 {
         (bytes_in_flight / 2).max(2 * self.mss())
