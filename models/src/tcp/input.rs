@@ -174,6 +174,14 @@ impl TcpEndpoint {
         let wnd = (seg.window as u64) << self.snd_wscale;
         let is_pure = seg.payload_len == 0 && !seg.flags.syn && !seg.flags.fin;
         let sack: &[_] = if self.sack_ok { seg.options.sack.as_slice() } else { &[] };
+        if self.snd.ack_is_idle(seg.ack, sack, is_pure) {
+            // A data segment while our own sender is idle: the ACK fields
+            // acknowledge nothing (`Sender::on_idle_ack`).
+            self.snd.min_rtt = self.rtt.min_rtt();
+            let window_grew = self.snd.on_idle_ack(now, seg.seq, seg.ack, wnd, sack, is_pure);
+            self.after_idle_ack(window_grew);
+            return true;
+        }
         let cwnd_before = self.cc.cwnd_bytes();
         let in_ss = self.cc.in_slow_start();
         // RACK reads min_rtt as it was before this ACK's sample.
@@ -302,12 +310,7 @@ impl TcpEndpoint {
                 }
             }
         }
-        // The window opened: the persist timer stops (RFC 9293 3.8.6.1).
-        if self.snd.snd_wnd > 0 && o.window_grew {
-            self.timers.cancel(Timer::Persist);
-            self.persist_backoff = 0;
-        }
-
+        self.on_window_update(o.window_grew);
         if o.fin_acked {
             match self.state {
                 FinWait1 => self.state = FinWait2,
@@ -316,16 +319,47 @@ impl TcpEndpoint {
                 _ => {}
             }
         }
-        if self.write_blocked && matches!(self.state, Established | CloseWait) {
-            // Linux `sk_stream_is_writeable`: free space at least half of
-            // what is queued.
+        self.report_writable();
+        true
+    }
+
+    /// The rest of `process_ack` for an ACK on the sender's idle path
+    /// (`Sender::on_idle_ack`: nothing acknowledged, nothing outstanding):
+    /// what the general path does with its empty outcome. No RTT sample
+    /// and no congestion-control call (nothing acknowledged or delivered),
+    /// no loss detection (not dubious), no FIN acknowledged.
+    fn after_idle_ack(&mut self, window_grew: bool) {
+        // Any ACK answers the zero-window probes (Linux `icsk_probes_out = 0`).
+        self.probes_unanswered = 0;
+        // RFC 6298 5.2: all data acknowledged: the timer stays stopped.
+        self.timers.cancel(Timer::Retransmit);
+        if self.snd.rack_active() {
+            self.stats.lost_retransmissions = self.snd.lost_retransmissions;
+            self.timers.cancel(Timer::ReoTimeout);
+            self.timers.cancel(Timer::LossProbe);
+        }
+        self.on_window_update(window_grew);
+        self.report_writable();
+    }
+
+    /// The window opened: the persist timer stops (RFC 9293 3.8.6.1).
+    fn on_window_update(&mut self, window_grew: bool) {
+        if self.snd.snd_wnd > 0 && window_grew {
+            self.timers.cancel(Timer::Persist);
+            self.persist_backoff = 0;
+        }
+    }
+
+    /// Room in the send buffer again after a blocked write: Linux
+    /// `sk_stream_is_writeable`, free space at least half of what is queued.
+    fn report_writable(&mut self) {
+        if self.write_blocked && matches!(self.state, TcpState::Established | TcpState::CloseWait) {
             let space = self.snd.space();
             if space > 0 && space >= self.snd.queued_bytes() / 2 {
                 self.write_blocked = false;
                 self.events.push_back(TcpEvent::Writable);
             }
         }
-        true
     }
 
     /// Payload and FIN of an acceptable segment (RFC 9293 3.10.7.4 seventh
