@@ -35,7 +35,7 @@
 use sim_core::SimTime;
 
 use super::reno::Reno;
-use super::{AckSample, CongestionControl, Coupling};
+use super::{AckSample, CongestionControl, Coupling, LazyCoupling};
 
 /// BALIA congestion control, in bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,6 +93,16 @@ impl Balia {
         Some(RelativeRates { sum, alpha })
     }
 
+    /// One ACK outside recovery; `coupling` is asked for only in
+    /// congestion avoidance.
+    fn grow<'c>(&mut self, ack: &AckSample, coupling: impl FnOnce() -> Coupling<'c>) {
+        // Slow start is TCP's (Linux mptcp_balia_cong_avoid: tcp_slow_start).
+        if let Some(left_bytes) = self.reno.grow_slow_start(ack) {
+            let per_mss = self.bytes_per_mss_increase(ack, &coupling());
+            self.reno.congestion_avoidance(left_bytes, per_mss);
+        }
+    }
+
     /// Bytes to acknowledge per `+1 MSS` in congestion avoidance.
     fn bytes_per_mss_increase(&self, ack: &AckSample, coupling: &Coupling<'_>) -> u64 {
         let w_bytes = self.reno.cwnd_bytes();
@@ -130,11 +140,11 @@ impl CongestionControl for Balia {
     }
 
     fn on_ack(&mut self, ack: &AckSample, coupling: &Coupling<'_>) {
-        // Slow start is TCP's (Linux mptcp_balia_cong_avoid: tcp_slow_start).
-        if let Some(left_bytes) = self.reno.grow_slow_start(ack) {
-            let per_mss = self.bytes_per_mss_increase(ack, coupling);
-            self.reno.congestion_avoidance(left_bytes, per_mss);
-        }
+        self.grow(ack, || *coupling);
+    }
+
+    fn on_ack_lazy(&mut self, ack: &AckSample, coupling: &mut LazyCoupling<'_>) {
+        self.grow(ack, || coupling.get());
     }
 
     fn on_congestion_event(&mut self, _now: SimTime, bytes_in_flight: u64, c: &Coupling<'_>) {

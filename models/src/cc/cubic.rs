@@ -52,7 +52,7 @@ use sim_core::{SimDuration, SimTime};
 use super::hystart::HyStart;
 use super::hystart_pp::{CSS_GROWTH_DIVISOR, HyStartPp, Verdict};
 use super::reno::Reno;
-use super::{AckSample, CongestionControl, Coupling, SlowStartExit};
+use super::{AckSample, CongestionControl, Coupling, LazyCoupling, SlowStartExit};
 
 /// The early slow-start exit in use, with its state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -128,6 +128,36 @@ fn cube_root(x: f64) -> f64 {
 }
 
 impl Cubic {
+    /// One ACK outside recovery (`on_ack`; the views are not used).
+    fn grow(&mut self, ack: &AckSample) {
+        let conservative = self.early_exit_on_ack(ack);
+        if !ack.cwnd_limited {
+            // RFC 9438 5.8: "CUBIC does not increase its congestion window if
+            // a flow is application-limited"; remember when that began.
+            if self.epoch.is_some() && self.app_limited_since.is_none() {
+                self.app_limited_since = Some(ack.now);
+            }
+            return;
+        }
+        if let Some(since) = self.app_limited_since.take()
+            && let Some(epoch) = self.epoch.as_mut()
+        {
+            // RFC 9438 4.2: "t ... MUST NOT include periods during which cwnd
+            // has not been updated due to application-limited behavior".
+            epoch.start = epoch.start.saturating_add(ack.now.saturating_since(since));
+        }
+        // RFC 9438 4.10: Reno slow start (RFC 5681, ABC L = 2).
+        let left_bytes = if conservative {
+            self.conservative_slow_start(ack.bytes_acked)
+        } else {
+            self.reno.slow_start(ack.bytes_acked)
+        };
+        if left_bytes > 0 {
+            let rtt = ack.srtt.or(ack.min_rtt).unwrap_or(SimDuration::ZERO);
+            self.congestion_avoidance(ack.now, left_bytes, rtt);
+        }
+    }
+
     /// Initial window `iw_bytes` (the restart window's bound too),
     /// `ssthresh` infinite.
     pub fn with_initial_window(mss_bytes: u32, iw_bytes: u64) -> Self {
@@ -330,32 +360,12 @@ impl CongestionControl for Cubic {
     }
 
     fn on_ack(&mut self, ack: &AckSample, _coupling: &Coupling<'_>) {
-        let conservative = self.early_exit_on_ack(ack);
-        if !ack.cwnd_limited {
-            // RFC 9438 5.8: "CUBIC does not increase its congestion window if
-            // a flow is application-limited"; remember when that began.
-            if self.epoch.is_some() && self.app_limited_since.is_none() {
-                self.app_limited_since = Some(ack.now);
-            }
-            return;
-        }
-        if let Some(since) = self.app_limited_since.take()
-            && let Some(epoch) = self.epoch.as_mut()
-        {
-            // RFC 9438 4.2: "t ... MUST NOT include periods during which cwnd
-            // has not been updated due to application-limited behavior".
-            epoch.start = epoch.start.saturating_add(ack.now.saturating_since(since));
-        }
-        // RFC 9438 4.10: Reno slow start (RFC 5681, ABC L = 2).
-        let left_bytes = if conservative {
-            self.conservative_slow_start(ack.bytes_acked)
-        } else {
-            self.reno.slow_start(ack.bytes_acked)
-        };
-        if left_bytes > 0 {
-            let rtt = ack.srtt.or(ack.min_rtt).unwrap_or(SimDuration::ZERO);
-            self.congestion_avoidance(ack.now, left_bytes, rtt);
-        }
+        self.grow(ack);
+    }
+
+    fn on_ack_lazy(&mut self, ack: &AckSample, _coupling: &mut LazyCoupling<'_>) {
+        // Uncoupled: the views are never built.
+        self.grow(ack);
     }
 
     fn on_congestion_event(&mut self, _now: SimTime, bytes_in_flight: u64, _c: &Coupling<'_>) {

@@ -29,16 +29,19 @@
 //! - The sums run over usable subflows that have an RTT sample (Linux
 //!   `mptcp_sk_can_send && srtt`), not over every subflow. A subflow whose
 //!   own RTT is still unknown grows as Reno.
-//! - alpha is recomputed on every ACK from the current windows; Linux
-//!   recomputes it only on slow-start ACKs, `+1` steps and after recovery,
-//!   so it reacts to a sibling's change up to one `+1` step later.
+//! - alpha is recomputed from the current windows on every
+//!   congestion-avoidance ACK that can make a `+1` step (the byte counter
+//!   reaches `cwnd_i`; on the others the count cannot matter and is not
+//!   computed); Linux recomputes it only on slow-start ACKs, `+1` steps and
+//!   after recovery, so it reacts to a sibling's change up to one `+1` step
+//!   later.
 //! - Siblings' windows are the snapshot in the [`Coupling`], which may be one
 //!   event old; the caller's own window is its live value.
 
 use sim_core::SimTime;
 
 use super::reno::Reno;
-use super::{AckSample, CongestionControl, Coupling};
+use super::{AckSample, CongestionControl, Coupling, LazyCoupling};
 
 /// LIA congestion control, in bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +70,38 @@ impl Lia {
         Lia {
             reno: Reno::with_window(mss_bytes, cwnd_bytes, ssthresh_bytes),
         }
+    }
+
+    /// One ACK outside recovery; `coupling` is asked for only in
+    /// congestion avoidance.
+    fn grow<'c>(&mut self, ack: &AckSample, coupling: impl FnOnce() -> Coupling<'c>) {
+        // RFC 6356 3: slow start is standard TCP's.
+        // Debug builds compute the coupled count on the skipped ACKs too and
+        // compare (a proptest below compares with an unskipped LIA).
+        let Some(left_bytes) = self.reno.grow_slow_start(ack) else {
+            return;
+        };
+        // The count is max(cwnd_i, cwnd_total / alpha), never below cwnd_i
+        // (RFC 6356 3's min() of the two increases): while the byte counter
+        // stays below cwnd_i this ACK makes no +1 step whatever alpha is,
+        // and Reno's count gives the same state without the siblings (Linux
+        // mptcp_coupled.c likewise recomputes alpha only at a +1 step,
+        // `mptcp_ccc_recalc_alpha` after `snd_cwnd_cnt >= snd_cwnd`).
+        let my_cwnd_bytes = self.reno.cwnd_bytes();
+        if !self.reno.ca_step_possible(left_bytes, my_cwnd_bytes) {
+            #[cfg(debug_assertions)]
+            let mut full = self.reno.clone();
+            self.reno.congestion_avoidance(left_bytes, my_cwnd_bytes);
+            #[cfg(debug_assertions)]
+            {
+                let per_mss = self.bytes_per_mss_increase(ack, &coupling());
+                full.congestion_avoidance(left_bytes, per_mss);
+                assert_eq!(self.reno, full, "LIA's skipped count against the coupled one");
+            }
+            return;
+        }
+        let per_mss = self.bytes_per_mss_increase(ack, &coupling());
+        self.reno.congestion_avoidance(left_bytes, per_mss);
     }
 
     /// Bytes to acknowledge per `+1 MSS` in congestion avoidance:
@@ -119,11 +154,11 @@ impl CongestionControl for Lia {
     }
 
     fn on_ack(&mut self, ack: &AckSample, coupling: &Coupling<'_>) {
-        // RFC 6356 3: slow start is standard TCP's.
-        if let Some(left_bytes) = self.reno.grow_slow_start(ack) {
-            let per_mss = self.bytes_per_mss_increase(ack, coupling);
-            self.reno.congestion_avoidance(left_bytes, per_mss);
-        }
+        self.grow(ack, || *coupling);
+    }
+
+    fn on_ack_lazy(&mut self, ack: &AckSample, coupling: &mut LazyCoupling<'_>) {
+        self.grow(ack, || coupling.get());
     }
 
     fn on_congestion_event(&mut self, now: SimTime, bytes_in_flight: u64, c: &Coupling<'_>) {
@@ -177,6 +212,33 @@ mod tests {
         let mut a = ack(bytes_acked);
         a.srtt = Some(SimDuration::from_millis(srtt_ms));
         a
+    }
+
+    #[test]
+    fn lia_asks_for_the_siblings_only_on_acks_that_can_make_a_step() {
+        // cwnd 10,000 in congestion avoidance; the sibling makes the count
+        // larger than cwnd, so the step comes only once the counter reaches
+        // it, but the siblings are needed from the ACK that brings the
+        // counter to cwnd on.
+        let sibling = |_| view(40_000, 10);
+        let mut buf = Vec::new();
+        let mut lia = Lia::with_window(MSS, 10_000, 10_000);
+        let mut asked = Vec::new();
+        for _ in 0..14 {
+            let mut c = crate::cc::LazyCoupling::deferred(0, view(lia.cwnd_bytes(), 10), 2, &sibling, &mut buf);
+            lia.on_ack_lazy(&ack_with_srtt(1000, 10), &mut c);
+            asked.push(c.is_built());
+        }
+        // Nine ACKs leave the counter below 10,000; from the tenth the
+        // count (sum 50,000^2 / 40,000 = 62,500) is needed and not reached.
+        // (Debug builds build the views on every ACK to cross-check.)
+        let want = if cfg!(debug_assertions) {
+            vec![true; 14]
+        } else {
+            [[false; 9].as_slice(), &[true; 5]].concat()
+        };
+        assert_eq!(asked, want);
+        assert_eq!(lia.cwnd_bytes(), 10_000);
     }
 
     #[test]
@@ -329,5 +391,49 @@ mod tests {
         // RTO with flight 6000: ssthresh 3000, cwnd 1 MSS.
         lia.on_rto(SimTime::ZERO, 6_000, false, &c);
         assert_eq!((lia.cwnd_bytes(), lia.ssthresh_bytes()), (1_000, 3_000));
+    }
+
+    mod skip {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// LIA as it was before the skip: the coupled count on every
+        /// congestion-avoidance ACK.
+        fn unskipped_on_ack(lia: &mut Lia, ack: &AckSample, coupling: &Coupling<'_>) {
+            if let Some(left_bytes) = lia.reno.grow_slow_start(ack) {
+                let per_mss = lia.bytes_per_mss_increase(ack, coupling);
+                lia.reno.congestion_avoidance(left_bytes, per_mss);
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn skipping_the_count_below_cwnd_changes_no_window(
+                start_cwnd in 1_000u64..200_000,
+                steps in proptest::collection::vec(
+                    (1u64..6_000, 1u64..300, 1_000u64..400_000, 1u64..300, any::<bool>(), 0u8..20),
+                    1..400,
+                ),
+            ) {
+                let mut lia = Lia::with_window(MSS, start_cwnd, start_cwnd);
+                let mut reference = lia.clone();
+                for (bytes, my_ms, sib_cwnd, sib_ms, sib_usable, loss) in steps {
+                    if loss == 0 {
+                        let v = single_view();
+                        let c = Coupling { me: 0, subflows: &v };
+                        lia.on_congestion_event(SimTime::ZERO, lia.cwnd_bytes(), &c);
+                        reference.on_congestion_event(SimTime::ZERO, reference.cwnd_bytes(), &c);
+                    }
+                    let mut sib = view(sib_cwnd, sib_ms);
+                    sib.usable = sib_usable;
+                    let views = [view(lia.cwnd_bytes(), my_ms), sib];
+                    let c = Coupling { me: 0, subflows: &views };
+                    let a = ack_with_srtt(bytes, my_ms);
+                    lia.on_ack(&a, &c);
+                    unskipped_on_ack(&mut reference, &a, &c);
+                    prop_assert_eq!(&lia, &reference);
+                }
+            }
+        }
     }
 }

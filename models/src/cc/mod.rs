@@ -10,6 +10,18 @@
 //! windows and RTTs: every call gets a [`Coupling`], a plain slice of
 //! [`SubflowCcView`]s with the calling subflow's own index. A single-path
 //! TCP passes a slice of one.
+//!
+//! On an ACK the sender calls [`CongestionControl::on_ack_lazy`], which
+//! hands a [`LazyCoupling`]: the views are built the first time the
+//! algorithm asks for them ([`LazyCoupling::get`]), so that an ACK that
+//! does not need the siblings (every ACK of Reno and CUBIC, a slow-start
+//! ACK of LIA, OLIA or BALIA) costs no views. The default implementation
+//! asks for them and calls `on_ack`, so an algorithm written against
+//! `on_ack(&AckSample, &Coupling)` alone sees exactly the coupling it saw
+//! before; override `on_ack_lazy` to skip the views. What a view holds does
+//! not depend on when it is built: the caller's own entry is taken when the
+//! input began (as the eager slice was), and the siblings do not change
+//! while one subflow handles its input.
 
 use sim_core::{SimDuration, SimTime};
 
@@ -77,6 +89,108 @@ pub struct Coupling<'a> {
     pub subflows: &'a [SubflowCcView],
 }
 
+/// A [`Coupling`] built on first use: what
+/// [`CongestionControl::on_ack_lazy`] receives.
+///
+/// Either ready-made (a caller that has the slice already,
+/// [`LazyCoupling::ready`]) or deferred ([`LazyCoupling::deferred`]): the
+/// caller's own view, taken now, and a function that gives the view of each
+/// sibling, called only on the first [`get`](LazyCoupling::get), into a
+/// buffer the caller owns (no allocation per ACK once it has grown).
+pub struct LazyCoupling<'a> {
+    me: usize,
+    source: CouplingSource<'a>,
+}
+
+enum CouplingSource<'a> {
+    Ready(&'a [SubflowCcView]),
+    Deferred {
+        own: SubflowCcView,
+        len: usize,
+        sibling: &'a dyn Fn(usize) -> SubflowCcView,
+        buf: &'a mut Vec<SubflowCcView>,
+        built: bool,
+    },
+}
+
+impl std::fmt::Debug for LazyCoupling<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyCoupling")
+            .field("me", &self.me)
+            .field("built", &self.is_built())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> LazyCoupling<'a> {
+    /// A coupling that is built already.
+    pub fn ready(coupling: Coupling<'a>) -> Self {
+        LazyCoupling {
+            me: coupling.me,
+            source: CouplingSource::Ready(coupling.subflows),
+        }
+    }
+
+    /// `len` subflows, the caller at `me` with its view `own`; the first
+    /// [`get`](Self::get) fills `buf` with `own` at `me` and `sibling(i)` at
+    /// every other index `i < len`.
+    pub fn deferred(
+        me: usize,
+        own: SubflowCcView,
+        len: usize,
+        sibling: &'a dyn Fn(usize) -> SubflowCcView,
+        buf: &'a mut Vec<SubflowCcView>,
+    ) -> Self {
+        debug_assert!(me < len, "the caller is one of the subflows");
+        LazyCoupling {
+            me,
+            source: CouplingSource::Deferred {
+                own,
+                len,
+                sibling,
+                buf,
+                built: false,
+            },
+        }
+    }
+
+    /// The calling subflow's index.
+    pub fn me(&self) -> usize {
+        self.me
+    }
+
+    /// Whether the views exist: always for a ready coupling, after the
+    /// first [`get`](Self::get) for a deferred one.
+    pub fn is_built(&self) -> bool {
+        match &self.source {
+            CouplingSource::Ready(_) => true,
+            CouplingSource::Deferred { built, .. } => *built,
+        }
+    }
+
+    /// The coupling, built on the first call.
+    pub fn get(&mut self) -> Coupling<'_> {
+        let me = self.me;
+        match &mut self.source {
+            CouplingSource::Ready(subflows) => Coupling { me, subflows },
+            CouplingSource::Deferred {
+                own,
+                len,
+                sibling,
+                buf,
+                built,
+            } => {
+                if !*built {
+                    buf.clear();
+                    buf.extend((0..*len).map(|i| if i == me { *own } else { sibling(i) }));
+                    *built = true;
+                }
+                Coupling { me, subflows: buf }
+            }
+        }
+    }
+}
+
 /// An acknowledgement of new data outside loss recovery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AckSample {
@@ -120,6 +234,15 @@ pub trait CongestionControl: std::fmt::Debug + Send {
     }
     /// New data acknowledged outside recovery: grow the window.
     fn on_ack(&mut self, ack: &AckSample, coupling: &Coupling<'_>);
+    /// [`on_ack`](Self::on_ack) with the siblings' views built only if the
+    /// algorithm asks for them ([`LazyCoupling::get`]); the TCP sender calls
+    /// this one. The default asks and calls `on_ack`, so an algorithm that
+    /// implements only `on_ack` behaves as before. An override must give
+    /// the same window as `on_ack` given the same views (the built-in
+    /// algorithms are tested for it).
+    fn on_ack_lazy(&mut self, ack: &AckSample, coupling: &mut LazyCoupling<'_>) {
+        self.on_ack(ack, &coupling.get());
+    }
     /// Loss detected by duplicate ACKs or SACK: entering fast recovery.
     /// Sets `ssthresh` and `cwnd` (RFC 5681 3.2 step 2 for Reno).
     fn on_congestion_event(&mut self, now: SimTime, bytes_in_flight: u64, coupling: &Coupling<'_>);
@@ -306,5 +429,197 @@ mod tests {
         );
         // Without an RTT of our own we are left out.
         assert!(c.coupled_paths(100, None, 0).all(|p| !p.is_me));
+    }
+
+    fn view_ms(cwnd_bytes: u64, srtt_ms: u64, usable: bool) -> SubflowCcView {
+        SubflowCcView {
+            cwnd_bytes,
+            ssthresh_bytes: cwnd_bytes,
+            srtt: Some(SimDuration::from_millis(srtt_ms)),
+            mss_bytes: 1000,
+            usable,
+            loss_distance_bytes: 0,
+        }
+    }
+
+    #[test]
+    fn a_deferred_coupling_builds_its_views_once_on_the_first_get() {
+        let siblings = [view_ms(1, 10, true), view_ms(2, 20, true), view_ms(3, 30, false)];
+        let calls = std::cell::Cell::new(0);
+        let sibling = |i: usize| {
+            calls.set(calls.get() + 1);
+            siblings[i]
+        };
+        let own = view_ms(99, 5, true);
+        let mut buf = vec![view_ms(7, 7, true); 5];
+        let mut c = LazyCoupling::deferred(1, own, 3, &sibling, &mut buf);
+        assert!(!c.is_built());
+        assert_eq!(calls.get(), 0);
+        assert_eq!(c.me(), 1);
+        let got = c.get();
+        assert_eq!((got.me, got.subflows), (1, &[siblings[0], own, siblings[2]][..]));
+        assert!(c.is_built());
+        let _ = c.get();
+        // The own view is never asked of the source; each sibling once.
+        assert_eq!(calls.get(), 2);
+    }
+
+    #[test]
+    fn a_ready_coupling_hands_back_its_slice() {
+        let views = [view_ms(1, 10, true), view_ms(2, 20, true)];
+        let mut c = LazyCoupling::ready(Coupling {
+            me: 1,
+            subflows: &views,
+        });
+        assert!(c.is_built());
+        let got = c.get();
+        assert_eq!((got.me, got.subflows), (1, &views[..]));
+    }
+
+    #[test]
+    fn reno_and_cubic_never_build_the_views_and_coupled_ones_not_in_slow_start() {
+        use crate::policy::CcFactory;
+        let factories: [(&dyn CcFactory, bool); 5] = [
+            (&RenoConfig {}, false),
+            (&CubicConfig {}, false),
+            (&LiaConfig {}, true),
+            (&OliaConfig {}, true),
+            (&BaliaConfig {}, true),
+        ];
+        for (f, coupled) in factories {
+            let mut cc = f.build(1000, initial_window_bytes(1000));
+            let sibling = |_| view_ms(50_000, 40, true);
+            let mut buf = Vec::new();
+            let mut ack = reno::tests::ack(1000);
+            ack.srtt = Some(SimDuration::from_millis(20));
+            // Slow start: no one asks.
+            let mut c = LazyCoupling::deferred(0, view_ms(10_000, 20, true), 2, &sibling, &mut buf);
+            cc.on_ack_lazy(&ack, &mut c);
+            assert!(!c.is_built(), "{} in slow start", cc.name());
+            // Congestion avoidance: only the coupled ones ask.
+            let eager = [view_ms(10_000, 20, true), view_ms(50_000, 40, true)];
+            cc.on_congestion_event(
+                SimTime::ZERO,
+                20_000,
+                &Coupling {
+                    me: 0,
+                    subflows: &eager,
+                },
+            );
+            for _ in 0..20 {
+                let mut c = LazyCoupling::deferred(0, eager[0], 2, &sibling, &mut buf);
+                cc.on_ack_lazy(&ack, &mut c);
+                if !coupled {
+                    assert!(!c.is_built(), "{} in congestion avoidance", cc.name());
+                }
+            }
+        }
+    }
+
+    mod lazy_against_eager {
+        use super::*;
+        use crate::policy::CcFactory;
+        use proptest::prelude::*;
+
+        /// One step: an ACK (bytes, cwnd-limited, our srtt) with the
+        /// sibling's window and RTT at that moment, or a congestion event.
+        #[derive(Clone, Debug)]
+        enum Step {
+            Ack {
+                bytes: u64,
+                cwnd_limited: bool,
+                srtt_ms: u64,
+                sibling_cwnd: u64,
+                sibling_ms: u64,
+                sibling_usable: bool,
+            },
+            Loss {
+                flight: u64,
+            },
+        }
+
+        fn step() -> impl Strategy<Value = Step> {
+            prop_oneof![
+                8 => (1u64..4_000, any::<bool>(), 1u64..300, 1_000u64..500_000, 1u64..300, any::<bool>()).prop_map(
+                    |(bytes, cwnd_limited, srtt_ms, sibling_cwnd, sibling_ms, sibling_usable)| Step::Ack {
+                        bytes,
+                        cwnd_limited,
+                        srtt_ms,
+                        sibling_cwnd,
+                        sibling_ms,
+                        sibling_usable,
+                    }
+                ),
+                1 => (2_000u64..400_000).prop_map(|flight| Step::Loss { flight }),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn on_ack_lazy_grows_every_algorithm_exactly_as_on_ack(
+                algo in 0usize..5,
+                me in 0usize..2,
+                steps in proptest::collection::vec(step(), 1..300),
+            ) {
+                let factories: [&dyn CcFactory; 5] =
+                    [&RenoConfig {}, &CubicConfig {}, &LiaConfig {}, &OliaConfig {}, &BaliaConfig {}];
+                let mut eager_cc = factories[algo].build(1000, initial_window_bytes(1000));
+                let mut lazy_cc = factories[algo].build(1000, initial_window_bytes(1000));
+                let mut buf = Vec::new();
+                let mut now = SimTime::ZERO;
+                let mut last_srtt = SimDuration::from_millis(50);
+                let mut sibling_view = view_ms(10_000, 50, true);
+                for s in steps {
+                    now += SimDuration::from_millis(1);
+                    let own = SubflowCcView {
+                        cwnd_bytes: eager_cc.cwnd_bytes(),
+                        ssthresh_bytes: eager_cc.ssthresh_bytes(),
+                        srtt: Some(last_srtt),
+                        mss_bytes: 1000,
+                        usable: true,
+                        loss_distance_bytes: eager_cc.loss_distance_bytes(),
+                    };
+                    let mut views = [sibling_view; 2];
+                    views[me] = own;
+                    let eager = Coupling { me, subflows: &views };
+                    match s {
+                        Step::Ack { bytes, cwnd_limited, srtt_ms, sibling_cwnd, sibling_ms, sibling_usable } => {
+                            let sib = view_ms(sibling_cwnd, sibling_ms, sibling_usable);
+                            views[1 - me] = sib;
+                            let eager = Coupling { me, subflows: &views };
+                            let srtt = SimDuration::from_millis(srtt_ms);
+                            let ack = AckSample {
+                                now,
+                                bytes_acked: bytes,
+                                bytes_in_flight: eager_cc.cwnd_bytes(),
+                                rtt: Some(srtt),
+                                srtt: Some(srtt),
+                                min_rtt: Some(SimDuration::from_millis(1)),
+                                cwnd_limited,
+                                snd_una: 0,
+                                snd_nxt: 0,
+                                ca_rtt: Some(srtt),
+                            };
+                            eager_cc.on_ack(&ack, &eager);
+                            let sibling = |_| sib;
+                            let mut lazy = LazyCoupling::deferred(me, own, 2, &sibling, &mut buf);
+                            lazy_cc.on_ack_lazy(&ack, &mut lazy);
+                            if lazy.is_built() {
+                                prop_assert_eq!(lazy.get().subflows, eager.subflows);
+                            }
+                            last_srtt = srtt;
+                            sibling_view = sib;
+                        }
+                        Step::Loss { flight } => {
+                            eager_cc.on_congestion_event(now, flight, &eager);
+                            lazy_cc.on_congestion_event(now, flight, &eager);
+                        }
+                    }
+                    prop_assert_eq!(lazy_cc.cwnd_bytes(), eager_cc.cwnd_bytes());
+                    prop_assert_eq!(lazy_cc.ssthresh_bytes(), eager_cc.ssthresh_bytes());
+                    prop_assert_eq!(lazy_cc.loss_distance_bytes(), eager_cc.loss_distance_bytes());
+                }
+            }
+        }
     }
 }

@@ -62,7 +62,7 @@
 use sim_core::SimTime;
 
 use super::reno::Reno;
-use super::{AckSample, CongestionControl, CoupledPath, Coupling};
+use super::{AckSample, CongestionControl, CoupledPath, Coupling, LazyCoupling};
 
 /// OLIA congestion control, in bytes.
 #[derive(Clone, Debug, PartialEq)]
@@ -164,6 +164,31 @@ impl Olia {
         }
     }
 
+    /// One ACK outside recovery; `coupling` is asked for only in
+    /// congestion avoidance.
+    fn grow<'c>(&mut self, ack: &AckSample, coupling: impl FnOnce() -> Coupling<'c>) {
+        // l2_r counts every acknowledged byte (Linux updates loss3 before the
+        // cwnd-limited test).
+        self.bytes_since_last_loss = self.bytes_since_last_loss.saturating_add(ack.bytes_acked);
+        let Some(left_bytes) = self.reno.grow_slow_start(ack) else {
+            return;
+        };
+        let left = AckSample {
+            bytes_acked: left_bytes,
+            ..*ack
+        };
+        match self.ca_increase_bytes(&left, &coupling()) {
+            Some(increase_bytes) => {
+                self.cwnd_credit_bytes += increase_bytes;
+                self.apply_credit();
+            }
+            None => {
+                let per_mss = self.reno.cwnd_bytes();
+                self.reno.congestion_avoidance(left_bytes, per_mss);
+            }
+        }
+    }
+
     /// The congestion-avoidance change of `cwnd` for this ACK, in bytes
     /// (draft-05 eq. (2)-(4)); `None` when we have no RTT (then: Reno).
     fn ca_increase_bytes(&self, ack: &AckSample, coupling: &Coupling<'_>) -> Option<f64> {
@@ -231,26 +256,11 @@ impl CongestionControl for Olia {
     }
 
     fn on_ack(&mut self, ack: &AckSample, coupling: &Coupling<'_>) {
-        // l2_r counts every acknowledged byte (Linux updates loss3 before the
-        // cwnd-limited test).
-        self.bytes_since_last_loss = self.bytes_since_last_loss.saturating_add(ack.bytes_acked);
-        let Some(left_bytes) = self.reno.grow_slow_start(ack) else {
-            return;
-        };
-        let left = AckSample {
-            bytes_acked: left_bytes,
-            ..*ack
-        };
-        match self.ca_increase_bytes(&left, coupling) {
-            Some(increase_bytes) => {
-                self.cwnd_credit_bytes += increase_bytes;
-                self.apply_credit();
-            }
-            None => {
-                let per_mss = self.reno.cwnd_bytes();
-                self.reno.congestion_avoidance(left_bytes, per_mss);
-            }
-        }
+        self.grow(ack, || *coupling);
+    }
+
+    fn on_ack_lazy(&mut self, ack: &AckSample, coupling: &mut LazyCoupling<'_>) {
+        self.grow(ack, || coupling.get());
     }
 
     fn on_congestion_event(&mut self, now: SimTime, bytes_in_flight: u64, c: &Coupling<'_>) {

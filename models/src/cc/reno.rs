@@ -40,7 +40,7 @@
 
 use sim_core::SimTime;
 
-use super::{AckSample, CongestionControl, Coupling, initial_window_bytes};
+use super::{AckSample, CongestionControl, Coupling, LazyCoupling, initial_window_bytes};
 
 /// The limit L on the slow-start increase per ACK, in MSS: RFC 3465 2.2
 /// defines it, 2.3 allows at most 2.
@@ -140,6 +140,23 @@ impl Reno {
         }
     }
 
+    /// One ACK outside recovery: slow start, then congestion avoidance
+    /// with a count of `cwnd` (RFC 3465 2.1).
+    fn grow(&mut self, ack: &AckSample) {
+        if let Some(left_bytes) = self.grow_slow_start(ack) {
+            let per_mss = self.cwnd_bytes;
+            self.congestion_avoidance(left_bytes, per_mss);
+        }
+    }
+
+    /// Whether [`Reno::congestion_avoidance`] with `bytes_acked` can make a
+    /// `+1 MSS` step for some count of at least `min_bytes_per_mss`: false
+    /// means it makes none for any such count, and only adds to the byte
+    /// counter.
+    pub(crate) fn ca_step_possible(&self, bytes_acked: u64, min_bytes_per_mss: u64) -> bool {
+        self.ca_bytes_acked.saturating_add(bytes_acked) >= min_bytes_per_mss.max(1)
+    }
+
     /// RFC 5681 3.1 eq. (4): `max(FlightSize / 2, 2*SMSS)`.
     pub(crate) fn half_flight_bytes(&self, bytes_in_flight: u64) -> u64 {
         (bytes_in_flight / 2).max(2 * self.mss())
@@ -224,10 +241,12 @@ impl CongestionControl for Reno {
     }
 
     fn on_ack(&mut self, ack: &AckSample, _coupling: &Coupling<'_>) {
-        if let Some(left_bytes) = self.grow_slow_start(ack) {
-            let per_mss = self.cwnd_bytes;
-            self.congestion_avoidance(left_bytes, per_mss);
-        }
+        self.grow(ack);
+    }
+
+    fn on_ack_lazy(&mut self, ack: &AckSample, _coupling: &mut LazyCoupling<'_>) {
+        // Uncoupled: the views are never built.
+        self.grow(ack);
     }
 
     fn on_congestion_event(&mut self, _now: SimTime, bytes_in_flight: u64, _c: &Coupling<'_>) {

@@ -9,7 +9,7 @@ use sim_core::{SimDuration, SimTime};
 use super::recv::AckUrgency;
 use super::send::{AckOutcome, RACK_TIMEOUT_MIN, TlpAck, probe_timeout};
 use super::{CloseReason, LossResponse, RecoveryPhase, TcpEndpoint, TcpEvent, TcpState, Timer, ts_clock};
-use crate::cc::{AckSample, Coupling};
+use crate::cc::{AckSample, Coupling, LazyCoupling};
 use crate::segment::Segment;
 
 impl TcpEndpoint {
@@ -30,6 +30,12 @@ impl TcpEndpoint {
 
     /// A received segment; `coupling` is handed to the congestion control.
     pub fn handle_segment_coupled(&mut self, now: SimTime, seg: &Segment, coupling: &Coupling<'_>) {
+        self.handle_segment_lazy(now, seg, &mut LazyCoupling::ready(*coupling));
+    }
+
+    /// A received segment; the congestion control builds the views of
+    /// `coupling` only if it needs them (`CongestionControl::on_ack_lazy`).
+    pub fn handle_segment_lazy(&mut self, now: SimTime, seg: &Segment, coupling: &mut LazyCoupling<'_>) {
         self.quiet = false;
         self.stats.segments_received += 1;
         match self.state {
@@ -157,7 +163,7 @@ impl TcpEndpoint {
 
     /// The ACK fields (RFC 9293 3.10.7.4 fifth check). Returns false when
     /// the segment must be dropped.
-    fn process_ack(&mut self, now: SimTime, seg: &Segment, coupling: &Coupling<'_>) -> bool {
+    fn process_ack(&mut self, now: SimTime, seg: &Segment, coupling: &mut LazyCoupling<'_>) -> bool {
         use TcpState::*;
         if !matches!(
             self.state,
@@ -168,6 +174,14 @@ impl TcpEndpoint {
         let wnd = (seg.window as u64) << self.snd_wscale;
         let is_pure = seg.payload_len == 0 && !seg.flags.syn && !seg.flags.fin;
         let sack: &[_] = if self.sack_ok { seg.options.sack.as_slice() } else { &[] };
+        if self.snd.ack_is_idle(seg.ack, sack, is_pure) {
+            // A data segment while our own sender is idle: the ACK fields
+            // acknowledge nothing (`Sender::on_idle_ack`).
+            self.snd.min_rtt = self.rtt.min_rtt();
+            let window_grew = self.snd.on_idle_ack(now, seg.seq, seg.ack, wnd, sack, is_pure);
+            self.after_idle_ack(window_grew);
+            return true;
+        }
         let cwnd_before = self.cc.cwnd_bytes();
         let in_ss = self.cc.in_slow_start();
         // RACK reads min_rtt as it was before this ACK's sample.
@@ -227,7 +241,7 @@ impl TcpEndpoint {
                 LossResponse::Rfc5681 => o.flight_before,
                 LossResponse::Linux => cwnd_before,
             };
-            self.cc.on_congestion_event(now, base, coupling);
+            self.cc.on_congestion_event(now, base, &coupling.get());
             self.cc.on_recovery_exit(now, self.cc.ssthresh_bytes());
             self.stats.loss_probe_recoveries += 1;
         } else if o.frto_undo {
@@ -256,7 +270,7 @@ impl TcpEndpoint {
                 snd_nxt: self.snd.snd_max,
                 ca_rtt,
             };
-            self.cc.on_ack(&ack, coupling);
+            self.cc.on_ack_lazy(&ack, coupling);
         }
 
         // RFC 6937 3 on every ACK in recovery, after the congestion control
@@ -296,12 +310,7 @@ impl TcpEndpoint {
                 }
             }
         }
-        // The window opened: the persist timer stops (RFC 9293 3.8.6.1).
-        if self.snd.snd_wnd > 0 && o.window_grew {
-            self.timers.cancel(Timer::Persist);
-            self.persist_backoff = 0;
-        }
-
+        self.on_window_update(o.window_grew);
         if o.fin_acked {
             match self.state {
                 FinWait1 => self.state = FinWait2,
@@ -310,16 +319,47 @@ impl TcpEndpoint {
                 _ => {}
             }
         }
-        if self.write_blocked && matches!(self.state, Established | CloseWait) {
-            // Linux `sk_stream_is_writeable`: free space at least half of
-            // what is queued.
+        self.report_writable();
+        true
+    }
+
+    /// The rest of `process_ack` for an ACK on the sender's idle path
+    /// (`Sender::on_idle_ack`: nothing acknowledged, nothing outstanding):
+    /// what the general path does with its empty outcome. No RTT sample
+    /// and no congestion-control call (nothing acknowledged or delivered),
+    /// no loss detection (not dubious), no FIN acknowledged.
+    fn after_idle_ack(&mut self, window_grew: bool) {
+        // Any ACK answers the zero-window probes (Linux `icsk_probes_out = 0`).
+        self.probes_unanswered = 0;
+        // RFC 6298 5.2: all data acknowledged: the timer stays stopped.
+        self.timers.cancel(Timer::Retransmit);
+        if self.snd.rack_active() {
+            self.stats.lost_retransmissions = self.snd.lost_retransmissions;
+            self.timers.cancel(Timer::ReoTimeout);
+            self.timers.cancel(Timer::LossProbe);
+        }
+        self.on_window_update(window_grew);
+        self.report_writable();
+    }
+
+    /// The window opened: the persist timer stops (RFC 9293 3.8.6.1).
+    fn on_window_update(&mut self, window_grew: bool) {
+        if self.snd.snd_wnd > 0 && window_grew {
+            self.timers.cancel(Timer::Persist);
+            self.persist_backoff = 0;
+        }
+    }
+
+    /// Room in the send buffer again after a blocked write: Linux
+    /// `sk_stream_is_writeable`, free space at least half of what is queued.
+    fn report_writable(&mut self) {
+        if self.write_blocked && matches!(self.state, TcpState::Established | TcpState::CloseWait) {
             let space = self.snd.space();
             if space > 0 && space >= self.snd.queued_bytes() / 2 {
                 self.write_blocked = false;
                 self.events.push_back(TcpEvent::Writable);
             }
         }
-        true
     }
 
     /// Payload and FIN of an acceptable segment (RFC 9293 3.10.7.4 seventh
@@ -394,6 +434,7 @@ impl TcpEndpoint {
 
     /// Fires every due timer, handing `coupling` to the congestion control.
     pub fn handle_timeout_coupled(&mut self, now: SimTime, coupling: &Coupling<'_>) {
+        let coupling = &mut LazyCoupling::ready(*coupling);
         self.quiet = false;
         while let Some(t) = self.timers.take_due(now) {
             match t {
@@ -422,7 +463,7 @@ impl TcpEndpoint {
 
     /// Fast recovery began (`o` from the ACK or the reordering timer that
     /// started it): the congestion control's reduction, PRR, the event.
-    fn enter_fast_recovery(&mut self, now: SimTime, o: &AckOutcome, cwnd_before: u64, coupling: &Coupling<'_>) {
+    fn enter_fast_recovery(&mut self, now: SimTime, o: &AckOutcome, cwnd_before: u64, coupling: &mut LazyCoupling<'_>) {
         let base = match self.cfg.loss_response {
             // RFC 5681 3.2 step 2: ssthresh from FlightSize.
             LossResponse::Rfc5681 => o.congestion_flight,
@@ -430,7 +471,7 @@ impl TcpEndpoint {
             // which Reno and CUBIC compute from cwnd.
             LossResponse::Linux => cwnd_before,
         };
-        self.cc.on_congestion_event(now, base, coupling);
+        self.cc.on_congestion_event(now, base, &coupling.get());
         if !self.snd.sack_mode {
             self.snd.set_newreno_window(self.cc.ssthresh_bytes());
         }
@@ -447,7 +488,7 @@ impl TcpEndpoint {
     /// the open state that starts fast recovery, with the window reduction
     /// Linux makes there (`tcp_cwnd_reduction` with one segment counted as
     /// delivered).
-    fn on_reo_timeout(&mut self, now: SimTime, coupling: &Coupling<'_>) {
+    fn on_reo_timeout(&mut self, now: SimTime, coupling: &mut LazyCoupling<'_>) {
         if !self.can_send_data() {
             return;
         }
@@ -483,7 +524,7 @@ impl TcpEndpoint {
         self.timers.set(Timer::LossProbe, now + pto);
     }
 
-    fn on_retransmit_timeout(&mut self, now: SimTime, coupling: &Coupling<'_>) {
+    fn on_retransmit_timeout(&mut self, now: SimTime, coupling: &mut LazyCoupling<'_>) {
         use TcpState::*;
         match self.state {
             SynSent | SynReceived => {
@@ -540,7 +581,7 @@ impl TcpEndpoint {
                     // cwnd, unless already lowered in this episode.
                     LossResponse::Linux => (self.cc.cwnd_bytes(), rto.episode_hold),
                 };
-                self.cc.on_rto(now, base, hold, coupling);
+                self.cc.on_rto(now, base, hold, &coupling.get());
                 // RFC 6298 5.5 back off, 5.6 restart the timer.
                 self.rtt.back_off();
                 self.timers.set(Timer::Retransmit, now + self.rtt.rto());

@@ -161,6 +161,13 @@ impl RttEstimator {
     /// The RTO with the current backoff applied (RFC 6298 5.5), at most
     /// `rto_max`.
     pub fn rto(&self) -> SimDuration {
+        // Every RTO without backoff (nearly every call: the timers are
+        // re-armed on each ACK of new data and each new segment) is the
+        // base itself, which is kept at most `rto_max`.
+        debug_assert!(self.rto_base <= self.rto_max);
+        if self.backoff == 0 {
+            return self.rto_base;
+        }
         self.rto_base
             .checked_mul(1u64.checked_shl(self.backoff).unwrap_or(u64::MAX))
             .unwrap_or(SimDuration::MAX)

@@ -71,7 +71,7 @@ use sim_core::{IfaceId, SimDuration, SimRng, SimTime};
 
 use std::sync::Arc;
 
-use crate::cc::{Coupling, SubflowCcView};
+use crate::cc::{Coupling, LazyCoupling, SubflowCcView};
 use crate::mptcp::data::{DataReceiver, DataSender};
 use crate::mptcp::upstream_rtx;
 use crate::mptcp_crypto;
@@ -560,18 +560,31 @@ impl Connection {
             sf.stale.stale = false;
         }
         self.process_mptcp_options(now, idx, seg);
-        let views = self.cc_views();
-        let coupling = Coupling {
-            me: idx,
-            subflows: &views,
-        };
-        let sf = &mut self.subflows[idx];
+        // The coupled congestion controls' views of the subflows, built only
+        // if the algorithm asks (`LazyCoupling`): ours as it is now, the
+        // siblings' (which this input cannot change) when asked. Debug
+        // builds take the eager snapshot too and compare.
+        #[cfg(debug_assertions)]
+        let eager = self.cc_views();
+        let n = self.subflows.len();
+        let (head, rest) = self.subflows.split_at_mut(idx);
+        let (sf, tail) = rest.split_first_mut().expect("idx is a subflow");
+        let own = cc_view_of(sf);
+        let sibling = |i: usize| cc_view_of(if i < idx { &head[i] } else { &tail[i - idx - 1] });
+        let mut coupling = LazyCoupling::deferred(idx, own, n, &sibling, &mut self.cc_buf);
         if sf.irs.is_none() && seg.flags.syn {
             sf.irs = Some(seg.seq);
         }
         let before = self.cfg.report_segments.then(|| (sf.tcp.cwnd_bytes(), sf.tcp.srtt()));
-        sf.tcp.handle_segment_coupled(now, seg, &coupling);
-        self.cc_buf = views;
+        sf.tcp.handle_segment_lazy(now, seg, &mut coupling);
+        #[cfg(debug_assertions)]
+        if coupling.is_built() {
+            assert_eq!(
+                *coupling.get().subflows,
+                *eager,
+                "the lazy views against the eager ones"
+            );
+        }
         self.report_window(idx, before);
         self.drain_subflow(now, idx);
         self.after_input(now);
@@ -1190,6 +1203,16 @@ impl Connection {
         }
         t
     }
+}
+
+/// One subflow as its siblings' coupled congestion control sees it: the TCP
+/// endpoint's view, usable only while the subflow is open and not
+/// potentially failed (as `Connection::cc_views`, which debug builds
+/// compare with it).
+fn cc_view_of(s: &Subflow) -> SubflowCcView {
+    let mut v = s.tcp.cc_view();
+    v.usable = v.usable && s.is_open() && !s.pf;
+    v
 }
 
 #[cfg(test)]

@@ -45,6 +45,71 @@ impl Sender {
             && self.rack_lost.is_empty()
     }
 
+    /// Whether an ACK takes the idle path ([`Sender::on_idle_ack`]): a
+    /// predicted ACK (`ack_is_predicted`) that acknowledges nothing with
+    /// nothing outstanding (SND.UNA = SEG.ACK = SND.NXT) and no probe
+    /// episode open: a segment of data that a receiver gets while its own
+    /// sender is idle, as every data segment of a one-way transfer.
+    #[inline]
+    pub fn ack_is_idle(&self, ack: u64, sack: &[SackBlock], is_pure: bool) -> bool {
+        self.predicted_ack_is_idle(ack) && self.ack_is_predicted(ack, sack, is_pure)
+    }
+
+    /// [`Sender::ack_is_idle`] for an ACK known to be predicted.
+    #[inline]
+    pub(super) fn predicted_ack_is_idle(&self, ack: u64) -> bool {
+        ack == self.snd_una && self.snd_una == self.snd_max && self.tlp.high_seq.is_none()
+    }
+
+    /// [`Sender::on_ack`] for an ACK that [`Sender::ack_is_idle`] accepts;
+    /// returns whether the peer's window grew. Its outcome is otherwise the
+    /// empty `AckOutcome`: nothing is acknowledged or delivered, so there is
+    /// no RTT sample, no congestion-control call and no timer to restart;
+    /// the ACK is not dubious (it carries data, Linux `FLAG_NOT_DUP`), so
+    /// RACK does not run. What remains is Linux `tcp_ack`'s bookkeeping for
+    /// such an ACK: RACK's reordering-window update
+    /// (`tcp_rack_update_reo_wnd`, with nothing delivered) and the window
+    /// update (`tcp_ack_update_window`, RFC 9293 3.10.7.4); the TLP check
+    /// finds no episode. Tests and debug builds run the general path on a
+    /// copy and compare.
+    pub fn on_idle_ack(
+        &mut self,
+        now: SimTime,
+        seg_seq: u64,
+        ack: u64,
+        wnd: u64,
+        sack: &[SackBlock],
+        is_pure: bool,
+    ) -> bool {
+        debug_assert!(ack == self.snd_una && self.snd_una == self.snd_max);
+        #[cfg(any(test, debug_assertions))]
+        let mut general = self.clone();
+        if self.rack_enabled {
+            let delivered = self.delivered_bytes;
+            self.rack.update_reo_wnd(delivered, delivered);
+        }
+        let mut window_grew = false;
+        if self.snd_wl1 < seg_seq || (self.snd_wl1 == seg_seq && self.snd_wl2 <= ack) {
+            window_grew = wnd > self.snd_wnd;
+            self.snd_wnd = wnd;
+            self.snd_wl1 = seg_seq;
+            self.snd_wl2 = ack;
+            self.max_snd_wnd = self.max_snd_wnd.max(wnd);
+        }
+        #[cfg(any(test, debug_assertions))]
+        {
+            let want = general.on_ack_general(now, seg_seq, ack, wnd, sack, is_pure);
+            let got = AckOutcome {
+                window_grew,
+                ..AckOutcome::default()
+            };
+            assert_eq!(got, want, "the idle path's outcome");
+            assert_eq!(*self, general, "the sender after the idle path");
+        }
+        let _ = (now, sack, is_pure);
+        window_grew
+    }
+
     /// [`Sender::on_ack`] for a predicted ACK (`ack_is_predicted`).
     pub(super) fn on_ack_fast(&mut self, now: SimTime, seg_seq: u64, ack: u64, wnd: u64, is_pure: bool) -> AckOutcome {
         let mut out = AckOutcome::default();

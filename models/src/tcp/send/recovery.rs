@@ -166,6 +166,13 @@ impl Sender {
         if !self.ack_is_predicted(ack, sack, is_pure) {
             return self.on_ack_general(now, seg_seq, ack, wnd, sack, is_pure);
         }
+        if self.predicted_ack_is_idle(ack) {
+            let window_grew = self.on_idle_ack(now, seg_seq, ack, wnd, sack, is_pure);
+            return AckOutcome {
+                window_grew,
+                ..AckOutcome::default()
+            };
+        }
         #[cfg(any(test, debug_assertions))]
         let mut general = self.clone();
         let out = self.on_ack_fast(now, seg_seq, ack, wnd, is_pure);
@@ -180,7 +187,7 @@ impl Sender {
 
     /// [`Sender::on_ack`] for every ACK: RFC 9293 3.10.7.4, RFC 5681,
     /// RFC 6675, RFC 6582, RFC 8985.
-    fn on_ack_general(
+    pub(super) fn on_ack_general(
         &mut self,
         now: SimTime,
         seg_seq: u64,
@@ -983,6 +990,28 @@ mod tests {
             s.limited_transmit = limited;
             drive(&mut s, &ops)?;
         }
+    }
+
+    #[test]
+    fn a_data_segment_with_nothing_outstanding_takes_the_idle_path_and_only_updates_the_window() {
+        let mut s = fixture(true, 10_000, 4);
+        s.rack_enabled = true;
+        s.on_ack(t(100), 0, seq(4), 1 << 20, &[], true);
+        assert!(s.all_acked());
+        // The peer's data segment acknowledges nothing new and opens the
+        // window: the idle path (which tests compare with the general one).
+        assert!(s.ack_is_idle(seq(4), &[], false));
+        let o = s.on_ack(t(110), 1, seq(4), 2 << 20, &[], false);
+        assert_eq!(
+            o,
+            AckOutcome {
+                window_grew: true,
+                ..AckOutcome::default()
+            }
+        );
+        assert_eq!(s.snd_wnd, 2 << 20);
+        // A pure ACK of nothing new is a duplicate candidate: not idle.
+        assert!(!s.ack_is_idle(seq(4), &[], true));
     }
 
     #[test]
