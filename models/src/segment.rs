@@ -115,6 +115,7 @@ impl SackBlocks {
         self.len = self.len.min(n as u8);
     }
     /// The blocks, in the order they were pushed.
+    #[inline]
     pub fn as_slice(&self) -> &[SackBlock] {
         match &self.blocks {
             Some(b) => &b[..self.len as usize],
@@ -122,10 +123,12 @@ impl SackBlocks {
         }
     }
     /// The number of blocks.
+    #[inline]
     pub fn len(&self) -> usize {
         self.len as usize
     }
     /// Whether there is no block.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
