@@ -122,10 +122,21 @@ impl Connection {
 
     /// Moves the orderly close on (see the module documentation); called
     /// after every input and before the subflows are polled.
+    #[inline]
     pub(super) fn drive_close(&mut self, now: SimTime) {
-        if !self.mptcp || self.closed {
+        // Every step below needs a DATA_FIN: ours queued (steps 1, 2 and
+        // 4) or the peer's received (steps 3 and 4). Until then, which is
+        // every poll of a transfer, there is nothing to drive.
+        let peer_fin = self.rx.as_ref().is_some_and(DataReceiver::fin_received);
+        if !self.mptcp || self.closed || (self.tx.data_fin().is_none() && !peer_fin) {
             return;
         }
+        self.drive_close_steps(now);
+    }
+
+    /// `drive_close` once a DATA_FIN is queued or received.
+    #[inline(never)]
+    fn drive_close_steps(&mut self, now: SimTime) {
         // 1. Every byte handed out after close(): announce the DATA_FIN on
         // every subflow and start its timer.
         if !self.close.data_fin_announced && self.data_fin_pending().is_some() {
