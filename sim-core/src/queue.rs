@@ -130,7 +130,7 @@ impl<E> EventQueue<E> {
     fn with_thresholds(n: usize, radix_above: usize, binary_below: usize) -> Self {
         debug_assert!(binary_below <= radix_above);
         EventQueue {
-            heap: BinaryHeap::with_capacity(n.min(radix_above + 1)),
+            heap: BinaryHeap::with_capacity(n.min(radix_above.saturating_add(1))),
             radix: RadixHeap::new(),
             in_radix: false,
             radix_above,
