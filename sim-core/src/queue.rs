@@ -9,7 +9,7 @@
 //! Two layouts hold the pending events, one at a time. While few are
 //! pending (a handful per connection: issue 18's perf-2path, dumbbell-1) a
 //! `Vec`-backed binary min-heap is cheapest. Above [`RADIX_ABOVE`] pending
-//! the queue moves every event into a radix heap ([`radix`]), whose cost
+//! the queue moves every event into a radix heap (`queue/radix.rs`), whose cost
 //! per event does not grow with the number pending (issue 14: dumbbell-1000
 //! keeps about 3,200 pending, where a binary heap's pop walks a dozen
 //! cache-missing levels); below [`BINARY_BELOW`] it moves them back. The
