@@ -13,7 +13,6 @@ pub mod host;
 pub mod interrupt;
 pub mod oracle;
 pub mod pcap;
-pub mod pcap_options;
 pub mod progress;
 pub mod registry;
 pub mod report;

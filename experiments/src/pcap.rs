@@ -21,9 +21,8 @@
 //! allocation, one buffered write per record): the pcap record header, the
 //! Ethernet II header, the IPv4 header (RFC 791 3.1) with its header
 //! checksum, and the TCP header (RFC 9293 3.1) with the options encoded in
-//! place (by `pcap_options`, whose fast path writes the timestamps, SACK and
-//! DSS options of a segment after the handshake directly and checks itself
-//! against `models::wire` in debug builds) and the checksum over the pseudo-header and the TCP header (a zero
+//! place by `models::wire::encode_tcp_options` and the checksum over the
+//! pseudo-header and the TCP header (a zero
 //! payload adds nothing to a ones'-complement sum). The bytes are the same
 //! as those etherparse's `PacketBuilder` produced for the same segment, which
 //! this module wrote through until the trace's cost mattered; a unit test
@@ -34,7 +33,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use models::segment::{MptcpVersion, Segment};
-use models::wire::MAX_OPTION_BYTES;
+use models::wire::{self, MAX_OPTION_BYTES};
 use pcap_file::pcap::PcapHeader;
 use pcap_file::{DataLink, TsResolution};
 use sim_core::SimTime;
@@ -126,7 +125,7 @@ pub fn encode_frame(
 ) -> Result<(usize, usize), String> {
     // TCP options first (RFC 9293 3.2), encoded in place; always a multiple of 4.
     let opts: &mut [u8; MAX_OPTION_BYTES] = (&mut out[OPTS_AT..]).try_into().expect("40 bytes");
-    let opt_len = crate::pcap_options::encode_options(&seg.options, version, opts).map_err(|e| e.to_string())?;
+    let opt_len = wire::encode_tcp_options(&seg.options, version, opts).map_err(|e| e.to_string())?;
     debug_assert!(opt_len.is_multiple_of(4));
     let tcp_len = TCP_BASE_LEN + opt_len;
     let payload = seg.payload_len.min(MAX_PAYLOAD) as usize;
@@ -264,7 +263,6 @@ mod tests {
     use models::segment::{
         DataAck, Dss, DssMapping, MpCapable, MptcpOption, MptcpOptions, SackBlock, SackBlocks, TcpFlags, TcpOptions,
     };
-    use models::wire;
 
     static ZEROS: [u8; 65536] = [0; 65536];
 

@@ -2,9 +2,9 @@
 //! module, with the option kinds, MPTCP subtypes and flag bits they use.
 //! Each option writes exactly the length `lengths` gives it.
 
-use super::lengths::{mptcp_option_len, tcp_options_len};
+use super::lengths::{align4, dss_len, mptcp_option_len, tcp_options_len};
 use super::{MAX_OPTION_BYTES, OptionSpaceError};
-use crate::segment::{Dss, MpCapable, MpJoin, MptcpOption, MptcpVersion, TcpOptions};
+use crate::segment::{Dss, MpCapable, MpJoin, MptcpOption, MptcpVersion, SackBlock, TcpOptions};
 
 /// TCP option kinds (IANA "TCP Option Kind Numbers").
 mod kind {
@@ -158,50 +158,7 @@ fn encode_mptcp(c: &mut Cursor<'_>, opt: &MptcpOption, version: MptcpVersion) {
                 c.bytes(&hmac);
             }
         },
-        MptcpOption::Dss(Dss {
-            data_ack,
-            mapping,
-            data_fin,
-        }) => {
-            // RFC 8684 3.3 (RFC 6824 3.3): subtype and reserved bits, flags
-            // F m M a A, data-ACK, DSN, SSN, data-level length.
-            let mut flags = 0;
-            if *data_fin {
-                flags |= dss_flag::DATA_FIN;
-            }
-            if let Some(m) = mapping {
-                flags |= dss_flag::MAPPING;
-                if m.wide {
-                    flags |= dss_flag::DSN_8;
-                }
-            }
-            if let Some(a) = data_ack {
-                flags |= dss_flag::ACK;
-                if a.wide {
-                    flags |= dss_flag::ACK_8;
-                }
-            }
-            c.u8(subtype::DSS << 4);
-            c.u8(flags);
-            if let Some(a) = data_ack {
-                if a.wide {
-                    c.u64(a.value);
-                } else {
-                    c.u32(a.value as u32);
-                }
-            }
-            if let Some(m) = mapping {
-                if m.wide {
-                    c.u64(m.dsn);
-                } else {
-                    c.u32(m.dsn as u32);
-                }
-                // RFC 8684 3.3.1: the subflow sequence number is relative to
-                // the subflow's initial sequence number.
-                c.u32(m.ssn_rel);
-                c.u16(m.len);
-            }
-        }
+        MptcpOption::Dss(d) => encode_dss(c, d),
         MptcpOption::AddAddr {
             addr_id,
             addr,
@@ -256,12 +213,130 @@ fn encode_mptcp(c: &mut Cursor<'_>, opt: &MptcpOption, version: MptcpVersion) {
     c.pad();
 }
 
+/// The body of a DSS option after its kind and length (RFC 8684 3.3, RFC
+/// 6824 3.3): subtype and reserved bits, flags F m M a A, data-ACK, DSN,
+/// SSN, data-level length.
+fn encode_dss(c: &mut Cursor<'_>, d: &Dss) {
+    let mut flags = 0;
+    if d.data_fin {
+        flags |= dss_flag::DATA_FIN;
+    }
+    if let Some(m) = d.mapping {
+        flags |= dss_flag::MAPPING;
+        if m.wide {
+            flags |= dss_flag::DSN_8;
+        }
+    }
+    if let Some(a) = d.data_ack {
+        flags |= dss_flag::ACK;
+        if a.wide {
+            flags |= dss_flag::ACK_8;
+        }
+    }
+    c.u8(subtype::DSS << 4);
+    c.u8(flags);
+    if let Some(a) = d.data_ack {
+        if a.wide {
+            c.u64(a.value);
+        } else {
+            c.u32(a.value as u32);
+        }
+    }
+    if let Some(m) = d.mapping {
+        if m.wide {
+            c.u64(m.dsn);
+        } else {
+            c.u32(m.dsn as u32);
+        }
+        // RFC 8684 3.3.1: the subflow sequence number is relative to the
+        // subflow's initial sequence number.
+        c.u32(m.ssn_rel);
+        c.u16(m.len);
+    }
+}
+
 /// Encodes `opts` into `out` exactly as they go on the wire (see the `wire` module
 /// docs for the layout) and returns the number of bytes written, always
 /// [`tcp_options_len`] and a multiple of 4. Fields are in network byte
 /// order; SACK edges are the low 32 bits of the absolute sequence numbers.
 /// Nothing is written when the options exceed [`MAX_OPTION_BYTES`].
 pub fn encode_tcp_options(
+    opts: &TcpOptions,
+    version: MptcpVersion,
+    out: &mut [u8; MAX_OPTION_BYTES],
+) -> Result<usize, OptionSpaceError> {
+    let Some(n) = encode_established(opts, out) else {
+        return encode_every_kind(opts, version, out);
+    };
+    #[cfg(debug_assertions)]
+    {
+        let mut general = [0u8; MAX_OPTION_BYTES];
+        let m = encode_every_kind(opts, version, &mut general).expect("the established shape fits 40 bytes");
+        assert_eq!(
+            &out[..n],
+            &general[..m],
+            "the established shape's bytes differ: {opts:?}"
+        );
+    }
+    Ok(n)
+}
+
+/// The shape of nearly every segment after the handshake: timestamps, SACK
+/// blocks and at most one DSS option, nothing else, within 40 bytes;
+/// `None` for any other shape (nothing meaningful written). The bytes are
+/// [`encode_every_kind`]'s (tests and debug builds compare), without
+/// summing every option's length first: the pcap writer encodes every
+/// segment. The DSS option is the same in both versions (RFC 8684 3.3,
+/// RFC 6824 3.3), so the version does not enter.
+#[inline]
+pub(super) fn encode_established(opts: &TcpOptions, out: &mut [u8; MAX_OPTION_BYTES]) -> Option<usize> {
+    if opts.mss.is_some() || opts.window_scale.is_some() || opts.sack_permitted {
+        return None;
+    }
+    let mut mptcp = opts.mptcp.iter();
+    let dss = match (mptcp.next(), mptcp.next()) {
+        (None, _) => None,
+        (Some(MptcpOption::Dss(d)), None) => Some(d),
+        _ => return None,
+    };
+    let blocks = opts.sack.as_slice();
+    let dss_len = dss.map_or(0, dss_len);
+    let ts_len = if opts.timestamps.is_some() { 12 } else { 0 };
+    let sack_len = if blocks.is_empty() { 0 } else { 4 + 8 * blocks.len() };
+    if ts_len + sack_len + align4(dss_len) > MAX_OPTION_BYTES {
+        return None;
+    }
+    let mut c = Cursor { buf: out, pos: 0 };
+    if let Some((tsval, tsecr)) = opts.timestamps {
+        // RFC 7323 3.2 after two NOPs (no SACK-permitted off a SYN).
+        c.bytes(&[kind::NOP, kind::NOP, kind::TIMESTAMPS, 10]);
+        c.u32(tsval);
+        c.u32(tsecr);
+    }
+    encode_sack(&mut c, blocks);
+    if let Some(d) = dss {
+        c.u8(kind::MPTCP);
+        c.u8(dss_len as u8);
+        encode_dss(&mut c, d);
+        c.pad();
+    }
+    Some(c.pos)
+}
+
+/// The SACK option, when there are blocks (RFC 2018 3): two NOPs, kind 5,
+/// length 2 + 8n, 32-bit left and right edges.
+fn encode_sack(c: &mut Cursor<'_>, blocks: &[SackBlock]) {
+    if !blocks.is_empty() {
+        c.bytes(&[kind::NOP, kind::NOP, kind::SACK, (2 + 8 * blocks.len()) as u8]);
+        for b in blocks {
+            c.u32(b.left as u32);
+            c.u32(b.right as u32);
+        }
+    }
+}
+
+/// Every option kind, in the layout of the module docs: the general path.
+pub(super) fn encode_every_kind(
     opts: &TcpOptions,
     version: MptcpVersion,
     out: &mut [u8; MAX_OPTION_BYTES],
@@ -296,15 +371,7 @@ pub fn encode_tcp_options(
         // RFC 7323 2.2: kind 3, length 3, shift count.
         c.bytes(&[kind::NOP, kind::WINDOW_SCALE, 3, shift]);
     }
-    let blocks = opts.sack.as_slice();
-    if !blocks.is_empty() {
-        // RFC 2018 3: kind 5, length 2 + 8n, 32-bit left and right edges.
-        c.bytes(&[kind::NOP, kind::NOP, kind::SACK, (2 + 8 * blocks.len()) as u8]);
-        for b in blocks {
-            c.u32(b.left as u32);
-            c.u32(b.right as u32);
-        }
-    }
+    encode_sack(&mut c, opts.sack.as_slice());
     for o in opts.mptcp.iter() {
         encode_mptcp(&mut c, o, version);
     }

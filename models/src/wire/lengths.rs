@@ -3,13 +3,13 @@
 //! TCP header and of the IP packet.
 
 use super::{IPV4_HEADER_LEN, MAX_OPTION_BYTES, TCP_BASE_HEADER_LEN};
-use crate::segment::{DataAck, DssMapping, MpJoin, MptcpOption, MptcpVersion, SackBlocks, Segment, TcpOptions};
+use crate::segment::{DataAck, Dss, DssMapping, MpJoin, MptcpOption, MptcpVersion, SackBlocks, Segment, TcpOptions};
 
 /// Fixed part of every MPTCP option: kind, length, subtype byte (RFC 8684 3).
 const MPTCP_BASE: usize = 3;
 
 /// Rounds an option length up to a multiple of 4 (NOP padding).
-const fn align4(n: usize) -> usize {
+pub(super) const fn align4(n: usize) -> usize {
     n.div_ceil(4) * 4
 }
 
@@ -22,6 +22,13 @@ fn mapping_len(m: &DssMapping) -> usize {
     // RFC 8684 3.3: DSN (4 or 8) + subflow sequence number (4) + data-level
     // length (2); the checksum (2) is never used here.
     (if m.wide { 8 } else { 4 }) + 4 + 2
+}
+
+/// Length of a DSS option (RFC 8684 3.3, identical in RFC 6824 3.3): kind,
+/// length, subtype and flags (4), then the data-ACK and the mapping.
+#[inline]
+pub(super) fn dss_len(d: &Dss) -> usize {
+    4 + d.data_ack.as_ref().map_or(0, data_ack_len) + d.mapping.as_ref().map_or(0, mapping_len)
 }
 
 /// Exact length in bytes of one MPTCP option as its length field states it
@@ -45,11 +52,7 @@ pub fn mptcp_option_len(opt: &MptcpOption, version: MptcpVersion) -> usize {
             MpJoin::SynAck { .. } => 16,
             MpJoin::Ack { .. } => 24,
         },
-        MptcpOption::Dss(d) => {
-            // RFC 8684 3.3 (identical in RFC 6824 3.3): kind, length,
-            // subtype and flags (4), then the data-ACK and the mapping.
-            4 + d.data_ack.as_ref().map_or(0, data_ack_len) + d.mapping.as_ref().map_or(0, mapping_len)
-        }
+        MptcpOption::Dss(d) => dss_len(d),
         MptcpOption::AddAddr { port, echo, .. } => {
             let port = if port.is_some() { 2 } else { 0 };
             if v1 {

@@ -54,6 +54,10 @@
 //!   for SACK blocks.
 //! - `encode`: the bytes ([`encode_tcp_options`]), with the option kinds,
 //!   MPTCP subtypes and flag bits; it writes exactly what `lengths` counts.
+//!   The shape of nearly every segment after the handshake (timestamps,
+//!   SACK blocks, one DSS) is written without first summing every option's
+//!   length; debug builds and a property test compare it with the general
+//!   path.
 //! - `tests`: lengths and byte-exact encodings of every form, checked
 //!   against each other.
 

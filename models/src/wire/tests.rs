@@ -550,3 +550,119 @@ fn header_and_packet_lengths_count_ip_tcp_options_and_payload() {
     assert_eq!(tcp_header_len(&bare, V0), 20);
     assert_eq!(ip_packet_len(&bare, V0), 40);
 }
+
+// The established shape (timestamps, SACK, one DSS) against the general path.
+
+use proptest::prelude::*;
+
+fn general(opts: &TcpOptions, version: MptcpVersion) -> Result<Vec<u8>, OptionSpaceError> {
+    let mut out = [0u8; MAX_OPTION_BYTES];
+    let n = encode::encode_every_kind(opts, version, &mut out)?;
+    Ok(out[..n].to_vec())
+}
+
+fn fast(opts: &TcpOptions, version: MptcpVersion) -> Result<Vec<u8>, OptionSpaceError> {
+    // Stale bytes in the buffer must not leak into the result.
+    let mut out = [0xa5u8; MAX_OPTION_BYTES];
+    let n = encode_tcp_options(opts, version, &mut out)?;
+    Ok(out[..n].to_vec())
+}
+
+fn dss_strategy() -> impl Strategy<Value = Dss> {
+    (
+        proptest::option::of((any::<u64>(), any::<bool>())),
+        proptest::option::of((any::<u64>(), any::<u32>(), any::<u16>(), any::<bool>())),
+        any::<bool>(),
+    )
+        .prop_map(|(ack, map, data_fin)| Dss {
+            data_ack: ack.map(|(value, wide)| DataAck { value, wide }),
+            mapping: map.map(|(dsn, ssn_rel, len, wide)| DssMapping {
+                dsn,
+                ssn_rel,
+                len,
+                wide,
+            }),
+            data_fin,
+        })
+}
+
+fn other_mptcp() -> impl Strategy<Value = MptcpOption> {
+    prop_oneof![
+        dss_strategy().prop_map(MptcpOption::Dss),
+        any::<bool>().prop_map(|backup| MptcpOption::MpPrio { backup }),
+        any::<u64>().prop_map(|dsn| MptcpOption::MpFail { dsn }),
+        (any::<bool>(), any::<u8>()).prop_map(|(transient, reason)| MptcpOption::MpTcpRst { transient, reason }),
+        any::<u64>().prop_map(|k| MptcpOption::MpCapable(MpCapable {
+            version: MptcpVersion::V1,
+            checksum_required: false,
+            sender_key: Some(k),
+            receiver_key: None,
+            data_len: None,
+        })),
+    ]
+}
+
+prop_compose! {
+    fn options()(
+        mss in proptest::option::of(any::<u16>()),
+        window_scale in proptest::option::of(0u8..15),
+        sack_permitted in proptest::bool::weighted(0.2),
+        timestamps in proptest::option::of((any::<u32>(), any::<u32>())),
+        sack in proptest::collection::vec((any::<u64>(), any::<u64>()), 0..=4),
+        mptcp in proptest::collection::vec(other_mptcp(), 0..=2),
+        rare in proptest::bool::weighted(0.3),
+    ) -> TcpOptions {
+        let mut o = TcpOptions { timestamps, ..TcpOptions::default() };
+        // Mostly the fast path's shape; the rest of the time SYN options too.
+        if rare {
+            o.mss = mss;
+            o.window_scale = window_scale;
+            o.sack_permitted = sack_permitted;
+        }
+        let mut blocks = SackBlocks::default();
+        for (left, right) in sack {
+            assert!(blocks.push(SackBlock { left, right }));
+        }
+        o.sack = blocks;
+        for m in mptcp {
+            assert!(o.mptcp.push(m));
+        }
+        o
+    }
+}
+
+proptest! {
+    #[test]
+    fn options_encode_to_the_general_encoders_bytes_or_its_error(
+        opts in options(),
+        v1 in any::<bool>(),
+    ) {
+        let version = if v1 { MptcpVersion::V1 } else { MptcpVersion::V0 };
+        prop_assert_eq!(fast(&opts, version), general(&opts, version));
+    }
+}
+
+#[test]
+fn a_data_segments_timestamps_and_dss_take_the_fast_path() {
+    let mut opts = TcpOptions {
+        timestamps: Some((1, 2)),
+        ..TcpOptions::default()
+    };
+    assert!(opts.mptcp.push(MptcpOption::Dss(Dss {
+        data_ack: Some(DataAck { value: 7, wide: true }),
+        mapping: Some(DssMapping {
+            dsn: 9,
+            ssn_rel: 1,
+            len: 1428,
+            wide: true,
+        }),
+        data_fin: false,
+    })));
+    let mut out = [0u8; MAX_OPTION_BYTES];
+    let n = encode::encode_established(&opts, &mut out).expect("fast path");
+    assert_eq!(n, 12 + 28);
+    assert_eq!(&out[..n], &general(&opts, MptcpVersion::V1).unwrap()[..]);
+    // A SYN's options are left to the general encoder.
+    opts.mss = Some(1460);
+    assert_eq!(encode::encode_established(&opts, &mut out), None);
+}
