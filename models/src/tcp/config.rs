@@ -68,6 +68,11 @@ pub struct TcpConfig {
     /// Retransmission timeouts in a row before giving up (Linux
     /// `tcp_retries2`); also unanswered zero-window probes.
     pub max_rto_retries: u32,
+    /// Retransmission timeouts in a row before an orphaned endpoint gives
+    /// up ([`TcpEndpoint::close_orphaned`](super::TcpEndpoint::close_orphaned);
+    /// Linux `tcp_orphan_retries()`: its sysctl's default 0 means 8 while
+    /// the RTO is below `rto_max`); also its unanswered window probes.
+    pub orphan_retries: u32,
     /// Option bytes the MPTCP layer adds to data segments.
     pub reserved_option_bytes_data: u32,
     /// Option bytes the MPTCP layer adds to pure ACKs.
@@ -128,6 +133,7 @@ impl Default for TcpConfig {
             syn_retries: 6,
             synack_retries: 5,
             max_rto_retries: 15,
+            orphan_retries: 8,
             reserved_option_bytes_data: 0,
             reserved_option_bytes_ack: 0,
             nagle: true,

@@ -552,11 +552,15 @@ impl TcpEndpoint {
                     return;
                 }
                 // Linux `tcp_retransmit_timer`: a zero window does not time
-                // the connection out.
-                if self.snd.snd_wnd != 0 {
+                // the connection out, unless it is an orphan.
+                if self.snd.snd_wnd != 0 || self.orphaned {
                     self.rto_retries += 1;
                 }
-                if self.rto_retries > self.cfg.max_rto_retries {
+                // Linux `tcp_write_timeout`. For an orphan past `TCP_RTO_MAX` the
+                // budget is 0, but `retransmits_timed_out` cannot expire
+                // before one retransmission: it gives up at the second
+                // expiry, not the first.
+                if self.rto_retries > self.retry_limit(self.rtt.rto(), 1) {
                     self.close_with(CloseReason::Timeout);
                     return;
                 }
@@ -603,7 +607,9 @@ impl TcpEndpoint {
             return;
         }
         self.probes_unanswered += 1;
-        if self.probes_unanswered > self.cfg.max_rto_retries {
+        // Linux `tcp_probe_timer`: an orphan past `TCP_RTO_MAX` is
+        // aborted at once.
+        if self.probes_unanswered > self.retry_limit(self.persist_interval(), 0) {
             self.close_with(CloseReason::Timeout);
             return;
         }
@@ -621,6 +627,26 @@ impl TcpEndpoint {
     }
 
     /// Linux `tcp_probe0_when`: RTO << backoff, at most `rto_max`.
+    /// How many retransmission timeouts (or unanswered window probes) in
+    /// a row the endpoint survives: the expiry that makes the count exceed
+    /// it closes the endpoint. `backed_off` is the interval that has just
+    /// expired; `when_dead` the budget of an orphan whose interval has
+    /// reached `rto_max`.
+    fn retry_limit(&self, backed_off: SimDuration, when_dead: u32) -> u32 {
+        if !self.orphaned {
+            // Linux `tcp_retries2`.
+            return self.cfg.max_rto_retries;
+        }
+        // Linux tcp_timer.c `tcp_orphan_retries`: an orphan whose interval
+        // is still below `TCP_RTO_MAX` ("alive") gets 8 (the sysctl's
+        // default 0 read as 8), else the sysctl's 0.
+        if backed_off < self.cfg.rto_max {
+            self.cfg.orphan_retries
+        } else {
+            when_dead
+        }
+    }
+
     pub(super) fn persist_interval(&self) -> SimDuration {
         self.rtt
             .rto()

@@ -54,7 +54,11 @@
 //!   default, Linux's `tcp_wmem`/`tcp_rmem` maxima.
 //! - The retry limits count retransmissions (`max_rto_retries` = 15 as
 //!   Linux `tcp_retries2`; Linux converts that count into a time budget).
-//!   Like Linux, a timeout against a zero window does not count.
+//!   Like Linux, a timeout against a zero window does not count, except
+//!   for an orphan (`close_orphaned`), whose limit is `orphan_retries` = 8
+//!   as Linux `tcp_orphan_retries`. With a first RTO of `rto_min` (200 ms)
+//!   the count gives up at the timeout Linux's time budget does; with a
+//!   longer first RTO, Linux gives up after fewer retransmissions.
 //! - Every RTO calls the congestion control's `on_rto` with the FlightSize
 //!   of RFC 5681 3.1, "outstanding data in the network" (outstanding minus
 //!   SACKed), and whether the segment that timed out had already been
@@ -335,6 +339,8 @@ pub struct TcpEndpoint {
     undo_ssthresh: u64,
     persist_backoff: u32,
     probes_unanswered: u32,
+    /// Closed by [`close_orphaned`](Self::close_orphaned): Linux `SOCK_DEAD`.
+    orphaned: bool,
     last_blocked: Option<Blocked>,
     last_send_at: Option<SimTime>,
     readable_reported: bool,
@@ -420,6 +426,7 @@ impl TcpEndpoint {
             undo_ssthresh: 0,
             persist_backoff: 0,
             probes_unanswered: 0,
+            orphaned: false,
             last_blocked: None,
             last_send_at: None,
             readable_reported: false,
@@ -596,6 +603,27 @@ impl TcpEndpoint {
             }
             _ => {}
         }
+    }
+
+    /// Close as Linux `__tcp_close` closes a socket that no process holds
+    /// any more (an orphan, `SOCK_DEAD`): a FIN after the queued data, as
+    /// [`close`](Self::close), and from then on an orphan's retry budget.
+    /// Linux `tcp_write_timeout` and `tcp_probe_timer` give an orphan
+    /// `tcp_orphan_retries(sk, alive)` retransmission timeouts or window
+    /// probes instead of `tcp_retries2`: `TcpConfig::orphan_retries` (8)
+    /// while the backed-off RTO is below `rto_max`, none once it has
+    /// reached it; and `tcp_retransmit_timer` counts a timeout against a
+    /// zero window for an orphan. The MPTCP layer closes a joined subflow
+    /// this way (Linux net/mptcp/protocol.c `__mptcp_close_ssk` calls
+    /// `__tcp_close` for every subflow but the connection's first).
+    pub fn close_orphaned(&mut self) {
+        self.orphaned = true;
+        self.close();
+    }
+
+    /// Whether [`close_orphaned`](Self::close_orphaned) closed this endpoint.
+    pub fn is_orphaned(&self) -> bool {
+        self.orphaned
     }
 
     /// Abort: `Closed { reason: Aborted }` at once, and a RST in the

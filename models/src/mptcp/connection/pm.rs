@@ -96,11 +96,17 @@ impl Connection {
                     // it resets only when fast-closing
                     // (`__mptcp_subflow_disconnect` -> `tcp_disconnect`).
                     // The connection no longer sends new data on it: its
-                    // state is FIN-WAIT from now on.
+                    // state is FIN-WAIT from now on. `__tcp_close` orphans
+                    // the joined subflow (tcp_orphan_retries: it gives up
+                    // its FIN after 8 timeouts); the first keeps tcp_retries2.
                     if let Some(sf) = self.slot_of(subflow.0 as usize).map(|i| &mut self.subflows[i])
                         && sf.is_open()
                     {
-                        sf.tcp.close();
+                        if sf.initial {
+                            sf.tcp.close();
+                        } else {
+                            sf.tcp.close_orphaned();
+                        }
                     }
                 }
                 PmAction::Reinject { subflow } => {

@@ -84,3 +84,46 @@ fn nothing_can_be_sent_after_close_and_the_fin_follows_all_queued_data() {
     assert_eq!(fin.seg.seq + fin.seg.payload_len as u64, ISN_A + 1 + 10_000);
     assert_eq!(p.ab.log.iter().filter(|s| s.seg.flags.fin).count(), 1);
 }
+
+/// A sends 5 segments, all acknowledged; then A's outgoing link goes
+/// down and A closes with `close` or `close_orphaned`: the FIN is never
+/// acknowledged. Returns A's retransmission timeouts and how it ended.
+fn fin_over_a_dead_link(cfg: TcpConfig, orphan: bool) -> (u64, Option<CloseReason>) {
+    let mut p = Pair::new(cfg.clone(), cfg, 5 * 1460);
+    p.a_closes = false;
+    p.run_until(secs(5), |p| p.delivered == 5 * 1460);
+    p.run(p.now + ms(500));
+    assert_eq!(p.a.stats().rto_count, 0);
+    let now = p.now;
+    p.ab.set_up(now, false);
+    if orphan {
+        p.a.close_orphaned();
+    } else {
+        p.a.close();
+    }
+    assert_eq!(p.a.is_orphaned(), orphan);
+    p.run(secs(3_000));
+    (p.a.stats().rto_count, p.a_closed())
+}
+
+#[test]
+fn an_orphan_gives_its_fin_up_after_eight_timeouts_where_a_plain_close_takes_fifteen() {
+    // Linux tcp_orphan_retries (8 while the RTO is below TCP_RTO_MAX)
+    // against tcp_retries2 (15).
+    assert_eq!(fin_over_a_dead_link(plain(), true), (8, Some(CloseReason::Timeout)));
+    assert_eq!(fin_over_a_dead_link(plain(), false), (15, Some(CloseReason::Timeout)));
+}
+
+#[test]
+fn an_orphan_whose_rto_has_reached_rto_max_gives_up_at_the_next_timeout() {
+    // The first timeout (200 ms, below the 400 ms maximum) retransmits;
+    // the second finds the RTO at its maximum: Linux tcp_orphan_retries
+    // gives 0 and retransmits_timed_out expires once one retransmission
+    // was made.
+    let cfg = TcpConfig {
+        rto_max: SimDuration::from_millis(400),
+        ..plain()
+    };
+    assert_eq!(fin_over_a_dead_link(cfg.clone(), true), (1, Some(CloseReason::Timeout)));
+    assert_eq!(fin_over_a_dead_link(cfg, false), (15, Some(CloseReason::Timeout)));
+}

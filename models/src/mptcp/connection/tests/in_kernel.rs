@@ -66,3 +66,58 @@ fn deleting_the_wifi_endpoint_sends_remove_addr_on_the_cellular_backup_at_once_a
     );
     assert_eq!(n.client.read, total);
 }
+
+#[test]
+fn a_joined_subflow_closed_by_its_path_manager_is_orphaned_and_gives_its_fin_up_after_eight_timeouts() {
+    let mut cell_sub = cell();
+    cell_sub.endpoint = Some(EndpointFlags {
+        subflow: true,
+        ..Default::default()
+    });
+    let mut n = Net::new(in_kernel(), in_kernel(), &[(wifi(), 10), (cell_sub, 30)]);
+    n.server.to_write = 400_000;
+    n.run(at_ms(2_000));
+    assert_eq!(n.a.subflows().len(), 2);
+    let joined =
+        n.a.subflows()
+            .iter()
+            .position(|s| !s.initial)
+            .expect("the cellular join");
+    let id = n.a.subflows()[joined].id;
+
+    // The cellular link dies and its endpoint is deleted: the client
+    // closes the joined subflow (pm.c mptcp_pm_rm_addr_or_subflow), whose
+    // FIN can never be acknowledged.
+    n.set_links_up(CELL, false);
+    let now = n.now;
+    n.a.handle_endpoint(now, CELL, EndpointChange::Remove);
+    n.run(now + SimDuration::from_millis(1));
+    let sf = &n.a.subflows()[joined];
+    assert!(sf.tcp.is_orphaned());
+    assert!(!n.a.subflows().iter().find(|s| s.initial).unwrap().tcp.is_orphaned());
+
+    n.run(at_ms(400_000));
+    let closed = n
+        .client
+        .find(|e| matches!(e, ConnEvent::SubflowClosed { subflow, .. } if *subflow == id));
+    assert_eq!(closed.len(), 1, "{closed:?}");
+    assert!(matches!(
+        closed[0].1,
+        ConnEvent::SubflowClosed {
+            reason: CloseReason::Timeout,
+            ..
+        }
+    ));
+    let sf =
+        n.a.subflows()
+            .iter()
+            .find(|s| s.id == id)
+            .expect("a closed subflow stays listed");
+    assert_eq!(sf.tcp.stats().rto_count, 8);
+    // 8 backoffs from a first RTO of at least 200 ms: at least 102.2 s.
+    assert!(
+        closed[0].0 >= now + SimDuration::from_millis(102_200),
+        "{:?}",
+        closed[0].0
+    );
+}
