@@ -242,6 +242,9 @@ pub struct Transmit {
 /// Counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TcpStats {
+    // Declared in the order the per-segment path writes them (those of
+    // every segment first), so that they share as few cache lines as
+    // possible; the layout follows declaration order among equal fields.
     /// Segments sent, of every kind (SYN, data, FIN, pure ACK, probe, RST).
     pub segments_sent: u64,
     /// Segments received (every one handed to the endpoint).
@@ -250,15 +253,30 @@ pub struct TcpStats {
     pub data_segments_sent: u64,
     /// Payload bytes sent, retransmissions included.
     pub bytes_sent: u64,
+    /// Pure ACKs sent (ACK flag only, no payload).
+    pub pure_acks_sent: u64,
+    /// Payload bytes received in acceptable segments.
+    pub bytes_received: u64,
+    /// In-order bytes delivered to the receive buffer.
+    pub bytes_in_order: u64,
+    /// RTT samples fed to the estimator (handshake, send times or
+    /// timestamps).
+    pub rtt_samples: u64,
+    /// Duplicate ACKs received: RFC 5681 2 without SACK; with SACK, ACKs
+    /// that SACK new data (RFC 6675 2).
+    pub dupacks_received: u64,
+    /// Segments whose data landed above a hole (queued out of order).
+    pub ooo_segments_received: u64,
+    /// ACKs sent because the delayed-ACK timer fired.
+    pub delayed_acks_sent: u64,
+    /// Segments with payload that was all received already, or that were
+    /// not acceptable (RFC 9293 3.10.7.4).
+    pub duplicate_segments_received: u64,
     /// Data or FIN segments sent again (SYN retransmissions count in
     /// `syn_retransmits`).
     pub segments_retransmitted: u64,
     /// Payload bytes sent again.
     pub bytes_retransmitted: u64,
-    /// Pure ACKs sent (ACK flag only, no payload).
-    pub pure_acks_sent: u64,
-    /// ACKs sent because the delayed-ACK timer fired.
-    pub delayed_acks_sent: u64,
     /// Retransmission timeouts in SYN-SENT or SYN-RECEIVED (each resends the
     /// SYN or SYN/ACK).
     pub syn_retransmits: u64,
@@ -277,26 +295,11 @@ pub struct TcpStats {
     /// Retransmissions RACK found lost and resent again (RFC 8985 6.2;
     /// Linux `TCPLostRetransmit`).
     pub lost_retransmissions: u64,
-    /// Duplicate ACKs received: RFC 5681 2 without SACK; with SACK, ACKs
-    /// that SACK new data (RFC 6675 2).
-    pub dupacks_received: u64,
     /// Persist-timer expiries that probed the peer's window (RFC 9293
     /// 3.8.6.1).
     pub window_probes_sent: u64,
     /// Segments sent advertising a zero window.
     pub zero_window_adverts: u64,
-    /// Payload bytes received in acceptable segments.
-    pub bytes_received: u64,
-    /// In-order bytes delivered to the receive buffer.
-    pub bytes_in_order: u64,
-    /// Segments whose data landed above a hole (queued out of order).
-    pub ooo_segments_received: u64,
-    /// Segments with payload that was all received already, or that were
-    /// not acceptable (RFC 9293 3.10.7.4).
-    pub duplicate_segments_received: u64,
-    /// RTT samples fed to the estimator (handshake, send times or
-    /// timestamps).
-    pub rtt_samples: u64,
 }
 
 /// One TCP endpoint of a subflow. See the module documentation.

@@ -191,7 +191,10 @@ pub struct LocalIface {
 #[derive(Debug)]
 pub struct Connection {
     cfg: ConnConfig,
-    rng: SimRng,
+    /// Read only when a subflow opens (its ISN, its MP_JOIN nonce): boxed,
+    /// as its 300 bytes would otherwise sit between the fields each segment
+    /// reads and spread them over more cache lines.
+    rng: Box<SimRng>,
     mptcp: bool,
     local_key: u64,
     remote_key: Option<u64>,
@@ -257,7 +260,7 @@ impl Connection {
             rx: None,
             mptcp: cfg.path_manager.offers_mptcp(),
             cfg,
-            rng,
+            rng: Box::new(rng),
             local_key,
             remote_key: None,
             fully_established: false,

@@ -59,6 +59,7 @@
 //!   flight, the ACK ([`Sender::on_ack`]: cumulative ACK, SACK blocks,
 //!   window update, duplicate ACKs, entering and leaving recovery) and the
 //!   retransmission timeout ([`Sender::on_rto`]).
+//! - `seek`: the record holding a sequence number.
 
 mod buffer;
 mod fast;
@@ -67,6 +68,7 @@ mod plan;
 mod prr;
 mod rack;
 mod recovery;
+mod seek;
 mod tsorted;
 
 use std::cell::Cell;

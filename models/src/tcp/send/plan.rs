@@ -453,7 +453,7 @@ impl Sender {
     }
 
     fn mark_retransmitted(&mut self, start: u64, end: u64, now: SimTime) {
-        let mut i = self.records.partition_point(|r| r.end <= start);
+        let mut i = super::seek::first_ending_after(&self.records, start);
         while i < self.records.len() && self.records[i].start < end {
             // It moves to the tail of the transmit-time order (Linux
             // `tcp_update_skb_after_send`).

@@ -490,7 +490,7 @@ impl Sender {
         let mut last: Option<SimTime> = None;
         let mut orig = false;
         for &(a, b) in parts {
-            let mut i = self.records.partition_point(|r| r.end <= a);
+            let mut i = super::seek::first_ending_after(&self.records, a);
             while i < self.records.len() && self.records[i].start < b {
                 let r = self.records[i];
                 // SACK blocks stop at the data (the sender clips them to
