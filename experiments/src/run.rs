@@ -115,7 +115,7 @@ pub struct SignalRecord {
 pub struct RunObserver {
     /// Re-encodes segments for a trace in another MPTCP version than the run's.
     transcode: Option<crate::transcode::Transcoder>,
-    pcap: Option<PcapTrace<BufWriter<File>>>,
+    pcap: Option<PcapTrace<File>>,
     pcap_error: Option<String>,
     /// Where the trace is captured: a host, and the addresses of the
     /// interfaces watched (None: all of the host's).
