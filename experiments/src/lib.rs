@@ -14,6 +14,7 @@ pub mod interrupt;
 pub mod oracle;
 pub mod pcap;
 pub mod progress;
+pub mod record_buf;
 pub mod registry;
 pub mod report;
 pub mod run;

@@ -17,8 +17,9 @@
 //! Sequence numbers are the models' absolute values truncated to their low
 //! 32 bits, as on the wire.
 //!
-//! The headers are written directly into one reused record buffer (no
-//! allocation, one buffered write per record): the pcap record header, the
+//! The headers are written directly into the file's buffer
+//! ([`RecordBuf`]: no allocation, no copy of the record): the pcap record
+//! header, the
 //! Ethernet II header, the IPv4 header (RFC 791 3.1) with its header
 //! checksum, and the TCP header (RFC 9293 3.1) with the options encoded in
 //! place by `models::wire::encode_tcp_options` and the checksum over the
@@ -29,7 +30,7 @@
 //! compares the two. `pcap-file` writes the file header.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use models::segment::{MptcpVersion, Segment};
@@ -37,6 +38,8 @@ use models::wire::{self, MAX_OPTION_BYTES};
 use pcap_file::pcap::PcapHeader;
 use pcap_file::{DataLink, TsResolution};
 use sim_core::SimTime;
+
+use crate::record_buf::RecordBuf;
 
 /// pcap record header: ts_sec, ts_frac (ns), incl_len, orig_len, each 32-bit
 /// in the file's byte order (big-endian here, as the file header says).
@@ -62,12 +65,17 @@ const TTL: u8 = 64;
 
 /// A pcap file being written.
 pub struct PcapTrace<W: Write> {
-    writer: W,
+    /// Records of at most [`MAX_RECORD`] bytes: the pcap record header,
+    /// then the frame's headers, each built in place.
+    writer: RecordBuf<W>,
     version: MptcpVersion,
-    /// One record: the pcap record header, then the frame's headers.
-    record: [u8; RECORD_HDR + MAX_FRAME_HEADER],
     packets: u64,
 }
+
+/// The longest record: the pcap record header and the longest frame header.
+const MAX_RECORD: usize = RECORD_HDR + MAX_FRAME_HEADER;
+/// The writer's buffer is handed to the file once it holds this many bytes.
+const FLUSH_AT: usize = 1 << 16;
 
 /// Sum of the big-endian 16-bit words of `bytes` (even length), to be folded
 /// by [`fold_complement`].
@@ -198,16 +206,18 @@ pub fn encode_frame(
     Ok((OPTS_AT + opt_len, ETH_LEN + ip_total))
 }
 
-impl PcapTrace<BufWriter<File>> {
+impl PcapTrace<File> {
     /// Creates `path` (the caller writes into a temporary directory that is
     /// renamed when the run succeeds, so nothing is left half-written).
     pub fn create(path: &Path, version: MptcpVersion) -> std::io::Result<Self> {
-        Self::new(BufWriter::with_capacity(1 << 16, File::create(path)?), version)
+        Self::new(File::create(path)?, version)
     }
 }
 
 impl<W: Write> PcapTrace<W> {
-    pub fn new(mut w: W, version: MptcpVersion) -> std::io::Result<Self> {
+    /// A trace written to `w` (buffered here: `w` gets writes of about
+    /// 64 KiB).
+    pub fn new(w: W, version: MptcpVersion) -> std::io::Result<Self> {
         // pcap file header (the libpcap format, draft-ietf-opsawg-pcap):
         // big-endian, nanosecond magic 0xA1B23C4D, version 2.4, snaplen,
         // link type Ethernet.
@@ -217,18 +227,24 @@ impl<W: Write> PcapTrace<W> {
             snaplen: 65535,
             ..Default::default()
         };
-        header.write_to(&mut w).map_err(std::io::Error::other)?;
+        let mut file_header = Vec::with_capacity(24);
+        header.write_to(&mut file_header).map_err(std::io::Error::other)?;
+        let mut writer = RecordBuf::new(w, FLUSH_AT, MAX_RECORD);
+        writer.write_all(&file_header)?;
         Ok(PcapTrace {
-            writer: w,
+            writer,
             version,
-            record: [0; RECORD_HDR + MAX_FRAME_HEADER],
             packets: 0,
         })
     }
 
-    /// Writes `seg` as sent at `now`.
+    /// Writes `seg` as sent at `now` (nothing, if it is refused).
     pub fn write(&mut self, now: SimTime, seg: &Segment) -> std::io::Result<()> {
-        let (rec_hdr, frame) = self.record.split_at_mut(RECORD_HDR);
+        // The record is built in the writer's free room (whatever it held
+        // before: every byte up to the record's length is written) and
+        // committed only when complete.
+        let record: &mut [u8; MAX_RECORD] = (&mut self.writer.room()[..MAX_RECORD]).try_into().expect("record room");
+        let (rec_hdr, frame) = record.split_at_mut(RECORD_HDR);
         let frame: &mut [u8; MAX_FRAME_HEADER] = frame.try_into().expect("frame buffer");
         let (hdr_len, orig_len) = encode_frame(seg, self.version, frame).map_err(std::io::Error::other)?;
         // pcap record header (big-endian like the file header): seconds,
@@ -240,7 +256,7 @@ impl<W: Write> PcapTrace<W> {
         rec_hdr[4..8].copy_from_slice(&((nanos % 1_000_000_000) as u32).to_be_bytes());
         rec_hdr[8..12].copy_from_slice(&(hdr_len as u32).to_be_bytes());
         rec_hdr[12..16].copy_from_slice(&(orig_len as u32).to_be_bytes());
-        self.writer.write_all(&self.record[..RECORD_HDR + hdr_len])?;
+        self.writer.commit(RECORD_HDR + hdr_len)?;
         self.packets += 1;
         Ok(())
     }
@@ -250,9 +266,8 @@ impl<W: Write> PcapTrace<W> {
     }
 
     /// Flushes and returns the inner writer.
-    pub fn finish(mut self) -> std::io::Result<W> {
-        self.writer.flush()?;
-        Ok(self.writer)
+    pub fn finish(self) -> std::io::Result<W> {
+        self.writer.finish()
     }
 }
 
@@ -466,6 +481,9 @@ mod tests {
                         s.payload_len = [1, 1428, 1460, 9000, 65_000][k as usize % 5];
                     }
                     let want = reference_frame(&s, version).unwrap();
+                    // The buffer holds whatever was there before (the
+                    // trace builds records in its writer's used room).
+                    out.fill(0xa5 ^ k as u8);
                     let (hdr_len, total) = encode_frame(&s, version, &mut out).unwrap();
                     assert_eq!(total, want.len(), "{s:?}");
                     assert_eq!(&out[..hdr_len], &want[..hdr_len], "{s:?} {version:?}");

@@ -115,7 +115,7 @@ pub struct SignalRecord {
 pub struct RunObserver {
     /// Re-encodes segments for a trace in another MPTCP version than the run's.
     transcode: Option<crate::transcode::Transcoder>,
-    pcap: Option<PcapTrace<BufWriter<File>>>,
+    pcap: Option<PcapTrace<File>>,
     pcap_error: Option<String>,
     /// Where the trace is captured: a host, and the addresses of the
     /// interfaces watched (None: all of the host's).
@@ -1383,35 +1383,79 @@ fn write_sequence_row_fmt(out: &mut impl Write, r: &SeqRecord, names: &[String])
     writeln!(out, ",{}", r.reinjected as u8)
 }
 
-/// Writes the decimal digits of `v` (what `{v}` writes: no sign, no
-/// leading zeros, `0` for zero) at the start of `out` and returns how many.
-/// Two digits per division, from a table of the pairs 00 to 99.
-#[inline]
-fn put_decimal(out: &mut [u8], mut v: u64) -> usize {
-    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+/// The pairs of decimal digits 00 to 99.
+const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 2021222324252627282930313233343536373839\
 4041424344454647484950515253545556575859\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    while v >= 100 {
+
+/// Writes the decimal digits of `v` (what `{v}` writes: no sign, no
+/// leading zeros, `0` for zero) at the start of `out` and returns how many.
+///
+/// In chunks of eight digits through 32-bit arithmetic: the number is split
+/// by 10^8 (at most twice: 2^64 has 20 digits), the leading chunk written
+/// with its own digit count and the others as exactly eight digits, two at
+/// a time from a table of the pairs. A time in nanoseconds (10 or 11
+/// digits) takes one 64-bit division and 32-bit ones after it, where a
+/// loop of 64-bit divisions by 100 took five or six.
+#[inline]
+fn put_decimal(out: &mut [u8], v: u64) -> usize {
+    const E8: u64 = 100_000_000;
+    if v < E8 {
+        return put_below_e8(out, v as u32);
+    }
+    let low = (v % E8) as u32;
+    let high = v / E8;
+    let n = if high < E8 {
+        put_below_e8(out, high as u32)
+    } else {
+        let n = put_below_e8(out, (high / E8) as u32);
+        put_eight_digits(&mut out[n..n + 8], (high % E8) as u32);
+        n + 8
+    };
+    put_eight_digits(&mut out[n..n + 8], low);
+    n + 8
+}
+
+/// [`put_decimal`] of `v` below 10^8.
+#[inline]
+fn put_below_e8(out: &mut [u8], mut v: u32) -> usize {
+    debug_assert!(v < 100_000_000);
+    let len = if v < 10_000 {
+        if v < 100 {
+            1 + (v >= 10) as usize
+        } else {
+            3 + (v >= 1_000) as usize
+        }
+    } else if v < 1_000_000 {
+        5 + (v >= 100_000) as usize
+    } else {
+        7 + (v >= 10_000_000) as usize
+    };
+    let digits = &mut out[..len];
+    let mut i = len;
+    while i >= 2 {
         let pair = (v % 100) as usize * 2;
         v /= 100;
         i -= 2;
-        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        digits[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     }
-    if v >= 10 {
-        let pair = v as usize * 2;
-        i -= 2;
-        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-    } else {
-        i -= 1;
-        digits[i] = b'0' + v as u8;
+    if i == 1 {
+        digits[0] = b'0' + v as u8;
     }
-    let len = digits.len() - i;
-    out[..len].copy_from_slice(&digits[i..]);
     len
+}
+
+/// Writes `v` (below 10^8) as exactly eight digits, with leading zeros.
+#[inline]
+fn put_eight_digits(out: &mut [u8], v: u32) {
+    debug_assert!(v < 100_000_000);
+    let out: &mut [u8; 8] = out.try_into().expect("eight digits");
+    let (hi, lo) = ((v / 10_000) as usize, (v % 10_000) as usize);
+    for (at, pair) in [(0, hi / 100), (2, hi % 100), (4, lo / 100), (6, lo % 100)] {
+        out[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair * 2..pair * 2 + 2]);
+    }
 }
 
 /// A run's `sequence.csv`, read a row at a time each time it is visited
@@ -1755,9 +1799,25 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn put_decimal_writes_numbers_of_every_digit_count_as_display_does(digits in 0u32..=20, x: u64) {
+            // Below 10^digits: at most `digits` digits, mostly exactly.
+            let v = if digits == 20 { x } else { x % 10u64.pow(digits).max(1) };
+            let mut out = [0u8; 20];
+            let n = put_decimal(&mut out, v);
+            proptest::prop_assert_eq!(std::str::from_utf8(&out[..n]).unwrap(), v.to_string());
+        }
+    }
+
     #[test]
-    fn put_decimal_writes_the_extremes_as_display_does() {
-        for v in [0, 1, 9, 10, 99, 100, 1_000_000_007, u64::MAX - 1, u64::MAX] {
+    fn put_decimal_writes_the_extremes_and_the_chunk_edges_as_display_does() {
+        let mut values = vec![0, 1, 9, 10, 99, 100, 1_000_000_007, u64::MAX - 1, u64::MAX];
+        for k in 1..=19 {
+            let p = 10u64.pow(k);
+            values.extend([p - 1, p, p + 1, p + 99_999_999 % p]);
+        }
+        for v in values {
             let mut out = [0u8; 20];
             let n = put_decimal(&mut out, v);
             assert_eq!(std::str::from_utf8(&out[..n]).unwrap(), v.to_string());

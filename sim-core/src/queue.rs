@@ -16,7 +16,10 @@
 //! gap between the two thresholds (hysteresis) keeps a queue whose size
 //! hovers near one of them from paying an O(n) move per event. The move
 //! changes only where events are kept, never which pops next; debug builds
-//! cross-check every pop against a plain binary heap of the keys.
+//! cross-check every pop against a plain binary heap of the keys. The
+//! inlined paths test only the binary heap (room left on schedule,
+//! emptiness on pop and peek, which the radix layout keeps empty); the
+//! radix layout and the move are behind out-of-line calls.
 //!
 //! No allocation per event once the layouts have grown.
 //! [`EventQueue::pop_and_push`] is the fused hold operation (replace the
@@ -96,6 +99,12 @@ pub struct EventQueue<E> {
     /// The pending events while `in_radix` is true.
     radix: RadixHeap<E>,
     in_radix: bool,
+    /// How many events the binary heap may hold before a schedule goes
+    /// the slow way: `radix_above` in the binary layout, 0 in the radix
+    /// layout. The hot paths test only the binary heap (its length against
+    /// this, its emptiness on pop and peek: the radix layout keeps it
+    /// empty), never `in_radix`.
+    binary_room: usize,
     /// Move to the radix heap when a schedule makes more than this pending.
     radix_above: usize,
     /// Move back to the binary heap when a pop leaves fewer than this.
@@ -126,13 +135,17 @@ impl<E> EventQueue<E> {
     }
 
     /// A queue that moves to the radix heap above `radix_above` pending and
-    /// back below `binary_below` (`binary_below <= radix_above`).
-    fn with_thresholds(n: usize, radix_above: usize, binary_below: usize) -> Self {
+    /// back below `binary_below` (`binary_below <= radix_above`): for
+    /// measurements (`examples/queue_layouts.rs`: `usize::MAX` keeps the
+    /// binary heap, 0 and 0 the radix heap) and tests; a run uses
+    /// [`RADIX_ABOVE`] and [`BINARY_BELOW`].
+    pub fn with_thresholds(n: usize, radix_above: usize, binary_below: usize) -> Self {
         debug_assert!(binary_below <= radix_above);
         EventQueue {
             heap: BinaryHeap::with_capacity(n.min(radix_above.saturating_add(1))),
             radix: RadixHeap::new(),
             in_radix: false,
+            binary_room: radix_above,
             radix_above,
             binary_below,
             next_seq: 1,
@@ -165,16 +178,21 @@ impl<E> EventQueue<E> {
     }
 
     /// The time of the next event, if any.
+    #[inline]
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        if self.in_radix {
-            self.peek_radix()
-        } else {
-            self.heap.peek().map(|e| SimTime::from_nanos(e.time))
+        // The binary heap is empty in the radix layout.
+        match self.heap.peek() {
+            Some(e) => Some(SimTime::from_nanos(e.time)),
+            None => self.peek_radix(),
         }
     }
 
+    #[cold]
     #[inline(never)]
     fn peek_radix(&mut self) -> Option<SimTime> {
+        if !self.in_radix {
+            return None;
+        }
         self.radix.peek_key().map(|k| SimTime::from_nanos((k >> 64) as u64))
     }
 
@@ -213,15 +231,29 @@ impl<E> EventQueue<E> {
             seq,
             event,
         };
+        // One test on the hot path: room in the binary heap (none in the
+        // radix layout).
+        if self.heap.len() < self.binary_room {
+            self.heap.push(e);
+        } else {
+            self.schedule_slow(e);
+        }
+        debug_assert!(self.in_radix || self.heap.len() <= self.radix_above);
+        debug_assert!(!self.in_radix || self.heap.is_empty());
+        Ok(())
+    }
+
+    /// [`Self::schedule`] into the radix heap, or into a binary heap that is
+    /// full: the event goes in and every event moves to the radix heap.
+    #[cold]
+    #[inline(never)]
+    fn schedule_slow(&mut self, e: Entry<E>) {
         if self.in_radix {
             self.radix.push(e);
         } else {
             self.heap.push(e);
-            if self.heap.len() > self.radix_above {
-                self.move_to_radix();
-            }
+            self.move_to_radix();
         }
-        Ok(())
     }
 
     /// Moves every pending event from the binary heap to the radix heap.
@@ -235,6 +267,7 @@ impl<E> EventQueue<E> {
             self.radix.push(e);
         }
         self.in_radix = true;
+        self.binary_room = 0;
     }
 
     /// Moves every pending event from the radix heap to the binary heap.
@@ -247,15 +280,16 @@ impl<E> EventQueue<E> {
         v.append(&mut kept);
         self.heap = BinaryHeap::from(v);
         self.in_radix = false;
+        self.binary_room = self.radix_above;
     }
 
     /// Removes and returns the earliest event, advancing `now` to its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let e = if self.in_radix {
-            self.pop_radix()?
-        } else {
-            self.heap.pop()?
+        // The binary heap is empty in the radix layout.
+        let e = match self.heap.pop() {
+            Some(e) => e,
+            None => self.pop_radix()?,
         };
         self.cross_check(e.time, e.seq);
         self.now = SimTime::from_nanos(e.time);
@@ -263,9 +297,14 @@ impl<E> EventQueue<E> {
     }
 
     /// The radix heap's smallest entry, moving back to the binary heap if
-    /// it leaves fewer than `binary_below` pending.
+    /// it leaves fewer than `binary_below` pending (None in the binary
+    /// layout: the binary heap was empty).
+    #[cold]
     #[inline(never)]
     fn pop_radix(&mut self) -> Option<Entry<E>> {
+        if !self.in_radix {
+            return None;
+        }
         let e = self.radix.pop()?;
         if self.radix.len() < self.binary_below {
             self.move_to_binary();
@@ -388,8 +427,18 @@ mod tests {
         assert!(q.uses_radix_heap(), "2 left is not below 2");
         assert_eq!(q.pop(), Some((SimTime::from_nanos(10), 4)));
         assert!(!q.uses_radix_heap(), "1 left is below 2");
+        // Back in the binary heap, it fills up to the threshold again
+        // before moving.
+        for i in 6..9u64 {
+            q.schedule(SimTime::from_nanos(20), i).unwrap();
+            assert!(!q.uses_radix_heap(), "{} pending is not above 4", q.len());
+        }
         assert_eq!(q.pop(), Some((SimTime::from_nanos(10), 5)));
+        assert_eq!(q.pop(), Some((SimTime::from_nanos(20), 6)));
+        assert_eq!(q.pop(), Some((SimTime::from_nanos(20), 7)));
+        assert_eq!(q.pop(), Some((SimTime::from_nanos(20), 8)));
         assert_eq!(q.pop(), None);
+        assert_eq!(q.peek_time(), None);
     }
 
     #[test]
