@@ -8,7 +8,7 @@ use sim_core::SimTime;
 
 use super::send::{Blocked, Plan, PlanCtx, SegKind};
 use super::{Mapping, TcpEndpoint, TcpEvent, TcpState, Timer, Transmit, options, ts_clock};
-use crate::segment::{Segment, TcpFlags, TcpOptions};
+use crate::segment::{MptcpVersion, OptionsLen, Segment, TcpFlags, TcpOptions};
 
 impl TcpEndpoint {
     /// The earliest armed timer.
@@ -208,11 +208,16 @@ impl TcpEndpoint {
             window: 0,
             payload_len: 0,
             options: TcpOptions::default(),
+            // No option yet; `finish_segment` and the SYN say theirs.
+            options_len: OptionsLen::new(0),
         }
     }
 
     /// ACK number, window, timestamps and SACK blocks of a non-SYN segment;
-    /// `used_option_bytes` is what the other options take.
+    /// `used_option_bytes` is what the other options take (the bytes the
+    /// MPTCP layer reserves are not on the segment yet: its options are the
+    /// timestamps and SACK blocks only, whose wire length is remembered in
+    /// `options_len`).
     fn finish_segment(&mut self, now: SimTime, seg: &mut Segment, used_option_bytes: u32) {
         if seg.flags.ack {
             seg.ack = self.rcv.rcv_nxt;
@@ -228,6 +233,14 @@ impl TcpEndpoint {
             let room = options::max_sack_blocks(used_option_bytes);
             seg.options.sack = self.rcv.sack_blocks(room);
         }
+        // RFC 7323 3.2 (NOP NOP TS) and RFC 2018 3 (NOP NOP SACK n): the
+        // same in either MPTCP version.
+        let ts_bytes = if self.ts_ok {
+            options::TIMESTAMPS_ALIGNED_BYTES
+        } else {
+            0
+        };
+        seg.options_len = OptionsLen::new((ts_bytes + options::sack_option_bytes(seg.options.sack.len())) as usize);
         if seg.flags.ack {
             self.rcv.on_ack_sent();
             self.timers.cancel(Timer::DelayedAck);
@@ -272,6 +285,9 @@ impl TcpEndpoint {
                 .then(|| (tsval, if synack { self.rcv.ts_recent.unwrap_or(0) } else { 0 })),
             ..TcpOptions::default()
         };
+        // TCP options only: the same length in either MPTCP version (a SYN
+        // is sent once per handshake step, so it is simply summed).
+        seg.options_len = OptionsLen::new(crate::wire::tcp_options_len(&seg.options, MptcpVersion::V1));
         if synack {
             self.rcv.on_ack_sent();
         }

@@ -231,6 +231,11 @@ impl Connection {
         if self.handshake_options(idx, &mut tx.seg) {
             // A handshake segment may move the handshake on.
             self.mark_input();
+            // MP_CAPABLE or MP_JOIN, whose length may depend on the
+            // version: summed when asked (once per handshake step).
+            if !tx.seg.options.mptcp.is_empty() {
+                tx.seg.options_len.forget();
+            }
             return tx.seg;
         }
         self.dss_options(idx, tx.mapping, &mut tx.seg);
