@@ -58,8 +58,54 @@ impl TcpEndpoint {
     #[inline(never)]
     fn poll_transmit_loud(&mut self, now: SimTime, out: &mut Segment) -> Option<TransmitInfo> {
         let t = self.poll_transmit_inner(now, out);
-        self.quiet = t.is_none();
+        self.quiet = t.is_none() || self.quiet_after_segment(now);
         t
+    }
+
+    /// Right after a segment: whether the next poll is known to answer
+    /// `None` (so the endpoint is quiet at once, and the poll that follows
+    /// every segment is answered inline). It is when nothing
+    /// `poll_transmit_inner` tests is pending and the sender plans nothing;
+    /// that poll's one effect, `last_blocked = NoData` (the persist timer
+    /// cannot arm after it), is made here. Time alone never makes a quiet
+    /// endpoint send (every input clears `quiet`), so the answer holds at
+    /// any later instant too. Debug builds run the poll instead and assert
+    /// it answers `None` with the same effect.
+    #[inline]
+    fn quiet_after_segment(&mut self, now: SimTime) -> bool {
+        let quiet = !self.rst_pending
+            && match self.state {
+                TcpState::Closed => true,
+                TcpState::SynSent | TcpState::SynReceived => !self.syn_pending,
+                _ => {
+                    !self.handshake_ack_pending
+                        && !self.probe_pending
+                        && !self.rcv.ack_now
+                        && (!self.can_send_data() || self.snd.plans_nothing())
+                }
+            };
+        if !quiet {
+            return false;
+        }
+        let blocked = if self.can_send_data() {
+            Some(Blocked::NoData)
+        } else {
+            self.last_blocked
+        };
+        #[cfg(debug_assertions)]
+        {
+            let mut probe = crate::testing::pair::stale_slot();
+            assert_eq!(
+                self.poll_transmit_inner(now, &mut probe),
+                None,
+                "a poll after a segment judged quiet sends"
+            );
+            assert_eq!(self.last_blocked, blocked, "the skipped poll's effect");
+        }
+        #[cfg(not(debug_assertions))]
+        let _ = now;
+        self.last_blocked = blocked;
+        true
     }
 
     fn poll_transmit_inner(&mut self, now: SimTime, out: &mut Segment) -> Option<TransmitInfo> {
