@@ -699,6 +699,20 @@ impl Stack for Host {
         Some((side, seg))
     }
 
+    fn poll_transmit_into(&mut self, now: SimTime, unit: usize, out: &mut Segment) -> Option<Side> {
+        if unit == OPENER {
+            return None;
+        }
+        let s = unit - 1;
+        if !self.conns[s].conn.poll_transmit_into(now, out) {
+            return None;
+        }
+        // As `poll_transmit`.
+        let side = self.conns[s].side();
+        self.drain(s);
+        Some(side)
+    }
+
     fn poll_timeout(&self, unit: usize) -> Option<SimTime> {
         if unit == OPENER {
             return self.pending.iter().map(|p| p.at).min();

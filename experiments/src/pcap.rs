@@ -328,6 +328,7 @@ mod tests {
             window: 0xfa00,
             payload_len,
             options,
+            options_len: Default::default(),
         }
     }
 

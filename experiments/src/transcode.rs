@@ -242,6 +242,7 @@ impl Transcoder {
         }
         self.flows.insert(tuple, flow);
         out.options.mptcp = rewritten;
+        out.options_len.forget();
         // A v1 trace of a v0 run: 8-byte DSNs may not fit beside the SACK blocks.
         while tcp_options_len(&out.options, to) > MAX_OPTION_BYTES && !out.options.sack.is_empty() {
             let n = out.options.sack.len() - 1;
@@ -289,6 +290,7 @@ mod tests {
                 mptcp,
                 ..TcpOptions::default()
             },
+            options_len: Default::default(),
         }
     }
 

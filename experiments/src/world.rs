@@ -55,6 +55,14 @@ pub trait Stack {
     fn run_app(&mut self, now: SimTime, unit: usize);
     /// A segment `unit` emits, with the end of its connection it is.
     fn poll_transmit(&mut self, now: SimTime, unit: usize) -> Option<(Side, Segment)>;
+    /// As `poll_transmit`, the segment built in `out` (whatever it held is
+    /// replaced; on `None` it is left as it was). The world polls this way;
+    /// the default goes through `poll_transmit`.
+    fn poll_transmit_into(&mut self, now: SimTime, unit: usize, out: &mut Segment) -> Option<Side> {
+        let (side, seg) = self.poll_transmit(now, unit)?;
+        *out = seg;
+        Some(side)
+    }
     /// `unit`'s next deadline.
     fn poll_timeout(&self, unit: usize) -> Option<SimTime>;
     /// The on-the-wire IPv4 packet length of `seg`.
@@ -195,7 +203,10 @@ impl<H: Stack, O: Observer<H>> NetWorld<H, O> {
             while let Some((conn, side, ev)) = self.hosts[h].poll_event() {
                 self.observer.on_conn_event(now, h, side, conn, &ev);
             }
-            while let Some((side, seg)) = self.hosts[h].poll_transmit(now, unit) {
+            // The hosts build each segment here, in place (issue 18); it is
+            // moved once, into the link.
+            let mut seg = Segment::default();
+            while let Some(side) = self.hosts[h].poll_transmit_into(now, unit, &mut seg) {
                 while let Some((conn, side, ev)) = self.hosts[h].poll_event() {
                     self.observer.on_conn_event(now, h, side, conn, &ev);
                 }
@@ -203,7 +214,7 @@ impl<H: Stack, O: Observer<H>> NetWorld<H, O> {
                 match self.topo.first_link(&seg) {
                     Some(link) => {
                         self.observer.on_send(now, h, side, &seg, link);
-                        let _ = self.net.send(ctx, link, len, seg);
+                        let _ = self.net.send(ctx, link, len, std::mem::take(&mut seg));
                     }
                     None => self.counters.unroutable_pkts += 1,
                 }

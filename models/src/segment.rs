@@ -368,6 +368,85 @@ pub struct TcpOptions {
     pub mptcp: MptcpOptions,
 }
 
+/// The TCP option bytes of a segment as they go on the wire (padding
+/// included: [`crate::wire::tcp_options_len`]), remembered by the code that
+/// fixed the options, so that the IP packet's length
+/// ([`crate::wire::ip_packet_len`], asked for every packet a host sends and
+/// a router forwards) need not sum every option again (issue 18).
+///
+/// A cache, not part of what a segment says: segments compare and hash
+/// equal whatever it holds, and it is neither serialised nor read back.
+/// The models remember it for the segments whose options have the same
+/// length in both MPTCP versions (TCP options, DSS, MP_PRIO: nearly every
+/// segment); the default, and every other segment, is "not known", and
+/// [`crate::wire::ip_packet_len`] then sums the options. Code that changes
+/// a segment's options after it was built must [`forget`](Self::forget)
+/// it (debug builds compare the remembered length with the summed one
+/// wherever it is read).
+#[derive(Clone, Copy)]
+pub struct OptionsLen(u8);
+
+impl Default for OptionsLen {
+    fn default() -> Self {
+        Self::UNKNOWN
+    }
+}
+
+impl OptionsLen {
+    /// Not known: the length is summed when asked.
+    pub const UNKNOWN: OptionsLen = OptionsLen(u8::MAX);
+
+    /// `len` option bytes, in either MPTCP version (the caller knows no
+    /// option's length depends on it). `len` is at most 40 bytes, or the
+    /// few more a SYN's options could ask for: 255 or more is not
+    /// remembered.
+    #[inline]
+    pub(crate) fn new(len: usize) -> Self {
+        OptionsLen(u8::try_from(len).unwrap_or(u8::MAX))
+    }
+
+    /// `self` plus `more` bytes (unknown stays unknown).
+    #[inline]
+    pub(crate) fn plus(self, more: usize) -> Self {
+        OptionsLen(self.0.saturating_add(u8::try_from(more).unwrap_or(u8::MAX)))
+    }
+
+    /// The remembered option bytes, if known (the same in both versions).
+    #[inline]
+    pub fn get(self) -> Option<usize> {
+        (self.0 != u8::MAX).then_some(self.0 as usize)
+    }
+
+    /// Forgets the length (after the options changed).
+    #[inline]
+    pub fn forget(&mut self) {
+        *self = Self::UNKNOWN;
+    }
+}
+
+impl std::fmt::Debug for OptionsLen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.get() {
+            Some(n) => write!(f, "OptionsLen({n})"),
+            None => write!(f, "OptionsLen(?)"),
+        }
+    }
+}
+
+impl PartialEq for OptionsLen {
+    /// Always equal: a cache does not tell segments apart.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for OptionsLen {}
+
+impl std::hash::Hash for OptionsLen {
+    /// Hashes nothing (see `eq`).
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
 /// One TCP segment. Addresses identify the subflow's 4-tuple. The default
 /// is an empty segment between addresses 0 (for fixtures and route probes).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -393,6 +472,10 @@ pub struct Segment {
     pub payload_len: u32,
     /// TCP options, MPTCP ones included.
     pub options: TcpOptions,
+    /// The wire length of `options`, when the code that fixed them said
+    /// it (see [`OptionsLen`]); `Default::default()` in a hand-made segment.
+    #[serde(skip)]
+    pub options_len: OptionsLen,
 }
 
 impl Segment {
@@ -413,6 +496,29 @@ mod tests {
         let size = std::mem::size_of::<Segment>();
         assert!(size <= 136, "{size}");
         assert_eq!(std::mem::size_of::<SackBlocks>(), 16);
+    }
+
+    #[test]
+    fn a_remembered_options_length_is_a_cache_that_segments_do_not_compare_by() {
+        use std::hash::BuildHasher;
+        assert_eq!(OptionsLen::default().get(), None);
+        assert_eq!(OptionsLen::new(0).get(), Some(0));
+        assert_eq!(OptionsLen::new(40).plus(12).get(), Some(52));
+        assert_eq!(OptionsLen::UNKNOWN.plus(12).get(), None, "unknown stays unknown");
+        assert_eq!(OptionsLen::new(300).get(), None, "too long to remember");
+        assert_eq!(OptionsLen::new(250).plus(10).get(), None);
+        let mut o = OptionsLen::new(24);
+        o.forget();
+        assert_eq!(o.get(), None);
+        let a = Segment {
+            options_len: OptionsLen::new(12),
+            ..Segment::default()
+        };
+        let b = Segment::default();
+        assert_eq!(a, b);
+        let h = std::hash::RandomState::new();
+        assert_eq!(h.hash_one(&a), h.hash_one(&b));
+        assert_eq!(format!("{:?}", a.options_len), "OptionsLen(12)");
     }
 
     #[test]

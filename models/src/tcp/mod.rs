@@ -239,6 +239,24 @@ pub struct Transmit {
     pub is_retransmission: bool,
 }
 
+/// What comes with a segment built in the caller's place
+/// ([`TcpEndpoint::poll_transmit_into`]): a [`Transmit`] without its segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransmitInfo {
+    /// Present when the payload comes from a `send_mapped` chunk.
+    pub mapping: Option<Mapping>,
+    /// A retransmission (of data, FIN, SYN or SYN/ACK).
+    pub is_retransmission: bool,
+}
+
+impl TransmitInfo {
+    /// Neither mapped nor a retransmission (ACKs, probes, RSTs).
+    const PLAIN: TransmitInfo = TransmitInfo {
+        mapping: None,
+        is_retransmission: false,
+    };
+}
+
 /// Counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TcpStats {

@@ -7,8 +7,8 @@
 use sim_core::SimTime;
 
 use super::send::{Blocked, Plan, PlanCtx, SegKind};
-use super::{Mapping, TcpEndpoint, TcpEvent, TcpState, Timer, Transmit, options, ts_clock};
-use crate::segment::{Segment, TcpFlags, TcpOptions};
+use super::{Mapping, TcpEndpoint, TcpEvent, TcpState, Timer, Transmit, TransmitInfo, options, ts_clock};
+use crate::segment::{MptcpVersion, OptionsLen, Segment, TcpFlags, TcpOptions};
 
 impl TcpEndpoint {
     /// The earliest armed timer.
@@ -26,36 +26,99 @@ impl TcpEndpoint {
         matches!(self.state, Established | CloseWait | FinWait1 | Closing | LastAck)
     }
 
-    /// The next segment to send, if any.
+    /// The next segment to send, if any (built by
+    /// [`poll_transmit_into`](Self::poll_transmit_into) into a new segment).
+    #[inline]
+    pub fn poll_transmit(&mut self, now: SimTime) -> Option<Transmit> {
+        let mut seg = Segment::default();
+        let info = self.poll_transmit_into(now, &mut seg)?;
+        Some(Transmit {
+            seg,
+            mapping: info.mapping,
+            is_retransmission: info.is_retransmission,
+        })
+    }
+
+    /// The next segment to send, if any, built in `out` (whatever `out`
+    /// held is replaced; on `None` it is left as it was): the caller's slot
+    /// is written once, where a returned [`Transmit`] was copied on its way
+    /// out of each layer (issue 18).
     ///
     /// A quiet endpoint (nothing to send since its last `None`, and no input
     /// since) answers here, inlined into the caller; only the others pay
     /// for the call into the full decision, whose frame is large.
     #[inline]
-    pub fn poll_transmit(&mut self, now: SimTime) -> Option<Transmit> {
+    pub fn poll_transmit_into(&mut self, now: SimTime, out: &mut Segment) -> Option<TransmitInfo> {
         if self.quiet {
             return None;
         }
-        self.poll_transmit_loud(now)
+        self.poll_transmit_loud(now, out)
     }
 
     #[inline(never)]
-    fn poll_transmit_loud(&mut self, now: SimTime) -> Option<Transmit> {
-        let t = self.poll_transmit_inner(now);
-        self.quiet = t.is_none();
+    fn poll_transmit_loud(&mut self, now: SimTime, out: &mut Segment) -> Option<TransmitInfo> {
+        let t = self.poll_transmit_inner(now, out);
+        self.quiet = t.is_none() || self.quiet_after_segment(now);
         t
     }
 
-    fn poll_transmit_inner(&mut self, now: SimTime) -> Option<Transmit> {
+    /// Right after a segment: whether the next poll is known to answer
+    /// `None` (so the endpoint is quiet at once, and the poll that follows
+    /// every segment is answered inline). It is when nothing
+    /// `poll_transmit_inner` tests is pending and the sender plans nothing;
+    /// that poll's one effect, `last_blocked = NoData` (the persist timer
+    /// cannot arm after it), is made here. Time alone never makes a quiet
+    /// endpoint send (every input clears `quiet`), so the answer holds at
+    /// any later instant too. Debug builds run the poll instead and assert
+    /// it answers `None` with the same effect.
+    #[inline]
+    fn quiet_after_segment(&mut self, now: SimTime) -> bool {
+        let quiet = !self.rst_pending
+            && match self.state {
+                TcpState::Closed => true,
+                TcpState::SynSent | TcpState::SynReceived => !self.syn_pending,
+                _ => {
+                    !self.handshake_ack_pending
+                        && !self.probe_pending
+                        && !self.rcv.ack_now
+                        && (!self.can_send_data() || self.snd.plans_nothing())
+                }
+            };
+        if !quiet {
+            return false;
+        }
+        let blocked = if self.can_send_data() {
+            Some(Blocked::NoData)
+        } else {
+            self.last_blocked
+        };
+        #[cfg(debug_assertions)]
+        {
+            let mut probe = crate::testing::pair::stale_slot();
+            assert_eq!(
+                self.poll_transmit_inner(now, &mut probe),
+                None,
+                "a poll after a segment judged quiet sends"
+            );
+            assert_eq!(self.last_blocked, blocked, "the skipped poll's effect");
+        }
+        #[cfg(not(debug_assertions))]
+        let _ = now;
+        self.last_blocked = blocked;
+        true
+    }
+
+    fn poll_transmit_inner(&mut self, now: SimTime, out: &mut Segment) -> Option<TransmitInfo> {
         if self.rst_pending {
             self.rst_pending = false;
-            return Some(self.rst_segment());
+            self.rst_segment(out);
+            return Some(TransmitInfo::PLAIN);
         }
         match self.state {
             TcpState::Closed => return None,
             TcpState::SynSent | TcpState::SynReceived => {
                 if self.syn_pending {
-                    return Some(self.syn_segment(now));
+                    return Some(self.syn_segment(now, out));
                 }
                 return None;
             }
@@ -63,26 +126,24 @@ impl TcpEndpoint {
         }
         if self.handshake_ack_pending {
             self.handshake_ack_pending = false;
-            return Some(self.pure_ack(now));
+            self.pure_ack_into(now, out);
+            return Some(TransmitInfo::PLAIN);
         }
         if self.can_send_data()
-            && let Some(t) = self.try_send_data(now)
+            && let Some(t) = self.try_send_data(now, out)
         {
             return Some(t);
         }
         if self.probe_pending {
             self.probe_pending = false;
-            let mut seg = self.base_segment(self.snd.snd_una - 1, TcpFlags::ack());
-            self.finish_segment(now, &mut seg, self.ack_option_bytes());
+            *out = self.base_segment(self.snd.snd_una - 1, TcpFlags::ack());
+            self.finish_segment(now, out, self.ack_option_bytes());
             self.stats.segments_sent += 1;
-            return Some(Transmit {
-                seg,
-                mapping: None,
-                is_retransmission: false,
-            });
+            return Some(TransmitInfo::PLAIN);
         }
         if self.rcv.ack_now {
-            return Some(self.pure_ack(now));
+            self.pure_ack_into(now, out);
+            return Some(TransmitInfo::PLAIN);
         }
         self.arm_persist_if_needed(now);
         None
@@ -119,7 +180,7 @@ impl TcpEndpoint {
         }
     }
 
-    fn try_send_data(&mut self, now: SimTime) -> Option<Transmit> {
+    fn try_send_data(&mut self, now: SimTime, out: &mut Segment) -> Option<TransmitInfo> {
         let data_opts = self.data_option_bytes();
         // Nothing new to send and no retransmission that could come first:
         // `plan` would answer `Blocked(NoData)` (checked in debug builds),
@@ -156,9 +217,9 @@ impl TcpEndpoint {
         let mut flags = TcpFlags::ack();
         flags.fin = p.fin;
         flags.psh = p.len > 0 && p.start + p.len as u64 == self.snd.write_end;
-        let mut seg = self.base_segment(p.start, flags);
-        seg.payload_len = p.len;
-        self.finish_segment(now, &mut seg, data_opts);
+        *out = self.base_segment(p.start, flags);
+        out.payload_len = p.len;
+        self.finish_segment(now, out, data_opts);
         self.snd.on_sent(&p, now, cwnd);
         self.sws_override = false;
         self.last_send_at = Some(now);
@@ -185,8 +246,7 @@ impl TcpEndpoint {
             self.stats.segments_retransmitted += 1;
             self.stats.bytes_retransmitted += p.len as u64;
         }
-        Some(Transmit {
-            seg,
+        Some(TransmitInfo {
             mapping: p.mapping.map(|(tag, chunk_seq, len_bytes)| Mapping {
                 tag,
                 chunk_seq,
@@ -208,11 +268,16 @@ impl TcpEndpoint {
             window: 0,
             payload_len: 0,
             options: TcpOptions::default(),
+            // No option yet; `finish_segment` and the SYN say theirs.
+            options_len: OptionsLen::new(0),
         }
     }
 
     /// ACK number, window, timestamps and SACK blocks of a non-SYN segment;
-    /// `used_option_bytes` is what the other options take.
+    /// `used_option_bytes` is what the other options take (the bytes the
+    /// MPTCP layer reserves are not on the segment yet: its options are the
+    /// timestamps and SACK blocks only, whose wire length is remembered in
+    /// `options_len`).
     fn finish_segment(&mut self, now: SimTime, seg: &mut Segment, used_option_bytes: u32) {
         if seg.flags.ack {
             seg.ack = self.rcv.rcv_nxt;
@@ -228,25 +293,36 @@ impl TcpEndpoint {
             let room = options::max_sack_blocks(used_option_bytes);
             seg.options.sack = self.rcv.sack_blocks(room);
         }
+        // RFC 7323 3.2 (NOP NOP TS) and RFC 2018 3 (NOP NOP SACK n): the
+        // same in either MPTCP version.
+        let ts_bytes = if self.ts_ok {
+            options::TIMESTAMPS_ALIGNED_BYTES
+        } else {
+            0
+        };
+        seg.options_len = OptionsLen::new((ts_bytes + options::sack_option_bytes(seg.options.sack.len())) as usize);
         if seg.flags.ack {
             self.rcv.on_ack_sent();
             self.timers.cancel(Timer::DelayedAck);
         }
     }
 
-    pub(super) fn pure_ack(&mut self, now: SimTime) -> Transmit {
-        let mut seg = self.base_segment(self.snd.snd_max, TcpFlags::ack());
-        self.finish_segment(now, &mut seg, self.ack_option_bytes());
-        self.stats.segments_sent += 1;
-        self.stats.pure_acks_sent += 1;
-        Transmit {
-            seg,
-            mapping: None,
-            is_retransmission: false,
-        }
+    /// A pure ACK, as a new segment.
+    pub(super) fn pure_ack(&mut self, now: SimTime) -> Segment {
+        let mut seg = Segment::default();
+        self.pure_ack_into(now, &mut seg);
+        seg
     }
 
-    fn syn_segment(&mut self, now: SimTime) -> Transmit {
+    /// A pure ACK, built in `out`.
+    fn pure_ack_into(&mut self, now: SimTime, out: &mut Segment) {
+        *out = self.base_segment(self.snd.snd_max, TcpFlags::ack());
+        self.finish_segment(now, out, self.ack_option_bytes());
+        self.stats.segments_sent += 1;
+        self.stats.pure_acks_sent += 1;
+    }
+
+    fn syn_segment(&mut self, now: SimTime, out: &mut Segment) -> TransmitInfo {
         self.syn_pending = false;
         let synack = self.state == TcpState::SynReceived;
         let (flags, ack) = if synack {
@@ -254,7 +330,8 @@ impl TcpEndpoint {
         } else {
             (TcpFlags::syn(), 0)
         };
-        let mut seg = self.base_segment(self.iss, flags);
+        *out = self.base_segment(self.iss, flags);
+        let seg = out;
         seg.ack = ack;
         // RFC 7323 2.2: the window of a SYN is never scaled.
         seg.window = self.rcv.syn_window();
@@ -272,6 +349,9 @@ impl TcpEndpoint {
                 .then(|| (tsval, if synack { self.rcv.ts_recent.unwrap_or(0) } else { 0 })),
             ..TcpOptions::default()
         };
+        // TCP options only: the same length in either MPTCP version (a SYN
+        // is sent once per handshake step, so it is simply summed).
+        seg.options_len = OptionsLen::new(crate::wire::tcp_options_len(&seg.options, MptcpVersion::V1));
         if synack {
             self.rcv.on_ack_sent();
         }
@@ -282,25 +362,19 @@ impl TcpEndpoint {
         // RFC 6298 5.1.
         self.timers.set_if_unarmed(Timer::Retransmit, now + self.rtt.rto());
         self.stats.segments_sent += 1;
-        Transmit {
-            seg,
+        TransmitInfo {
             mapping: None,
             is_retransmission: resent,
         }
     }
 
     /// RFC 9293 3.10.4 ABORT: <SEQ=SND.NXT><CTL=RST> (with ACK, as Linux).
-    fn rst_segment(&mut self) -> Transmit {
+    fn rst_segment(&mut self, out: &mut Segment) {
         let mut flags = TcpFlags::ack();
         flags.rst = true;
-        let mut seg = self.base_segment(self.snd.snd_max, flags);
-        seg.ack = self.rcv.rcv_nxt;
+        *out = self.base_segment(self.snd.snd_max, flags);
+        out.ack = self.rcv.rcv_nxt;
         self.stats.segments_sent += 1;
-        Transmit {
-            seg,
-            mapping: None,
-            is_retransmission: false,
-        }
     }
 }
 
@@ -340,6 +414,44 @@ mod tests {
         assert_eq!(synack.options.window_scale, Some(7));
         assert!(!b.sack_negotiated() && !b.timestamps_negotiated());
         assert_eq!(b.state(), TcpState::SynReceived);
+    }
+
+    #[test]
+    fn a_segment_built_in_place_over_another_is_the_one_poll_transmit_returns() {
+        // Two identical connections: one polled for new segments, one
+        // building into a slot that holds another segment, never reset.
+        let (mut a1, mut b1, synack) = fixture(TcpConfig::default(), TcpConfig::default());
+        let (mut a2, mut b2, _) = fixture(TcpConfig::default(), TcpConfig::default());
+        a1.handle_segment(t(20), &synack);
+        a2.handle_segment(t(20), &synack);
+        let mut slot = crate::testing::pair::stale_slot();
+        let mut sent = 0;
+        for ms in 20..60 {
+            assert_eq!(a1.send(4000), a2.send(4000));
+            loop {
+                let tx = a1.poll_transmit(t(ms));
+                let info = a2.poll_transmit_into(t(ms), &mut slot);
+                assert_eq!(
+                    tx.as_ref().map(|x| (x.mapping, x.is_retransmission)),
+                    info.map(|i| (i.mapping, i.is_retransmission))
+                );
+                let Some(tx) = tx else { break };
+                assert_eq!(tx.seg, slot);
+                assert_eq!(tx.seg.options_len.get(), slot.options_len.get());
+                sent += 1;
+                // The peer answers (its ACKs go back the same way).
+                b1.handle_segment(t(ms), &tx.seg);
+                b2.handle_segment(t(ms), &slot);
+            }
+            while let Some(ack) = b1.poll_transmit(t(ms)) {
+                assert!(b2.poll_transmit_into(t(ms), &mut slot).is_some());
+                assert_eq!(ack.seg, slot);
+                a1.handle_segment(t(ms + 1), &ack.seg);
+                a2.handle_segment(t(ms + 1), &slot);
+            }
+            assert!(b2.poll_transmit_into(t(ms), &mut slot).is_none());
+        }
+        assert!(sent > 20, "{sent}");
     }
 
     #[test]

@@ -22,7 +22,7 @@ impl TcpEndpoint {
     /// the output queue (XNU `tcp_respond`).
     pub fn respond_ack(&mut self, now: SimTime) -> Segment {
         self.quiet = false;
-        self.pure_ack(now).seg
+        self.pure_ack(now)
     }
 
     /// Closes the endpoint as [`TcpEndpoint::abort`] does, without the RST

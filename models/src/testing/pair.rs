@@ -114,7 +114,15 @@ impl Endpoint for TcpEndpoint {
         TcpEndpoint::handle_segment(self, now, seg);
     }
     fn poll_transmit(&mut self, now: SimTime) -> Option<Transmit> {
-        TcpEndpoint::poll_transmit(self, now)
+        // Built in place over a slot full of another segment, as a caller
+        // that reuses its slot would: whatever the slot held must not show.
+        let mut seg = stale_slot();
+        let info = TcpEndpoint::poll_transmit_into(self, now, &mut seg)?;
+        Some(Transmit {
+            seg,
+            mapping: info.mapping,
+            is_retransmission: info.is_retransmission,
+        })
     }
     fn poll_timeout(&self) -> Option<SimTime> {
         TcpEndpoint::poll_timeout(self)
@@ -138,7 +146,9 @@ impl Endpoint for Connection {
         Connection::handle_segment(self, now, seg);
     }
     fn poll_transmit(&mut self, now: SimTime) -> Option<Segment> {
-        Connection::poll_transmit(self, now)
+        // As for the TCP endpoint: built in place over another segment.
+        let mut seg = stale_slot();
+        Connection::poll_transmit_into(self, now, &mut seg).then_some(seg)
     }
     fn poll_timeout(&self) -> Option<SimTime> {
         Connection::poll_timeout(self)
@@ -152,6 +162,41 @@ impl Endpoint for Connection {
     fn handle_iface(&mut self, now: SimTime, addr: u32, up: bool) {
         Connection::handle_iface(self, now, addr, up);
     }
+}
+
+/// A segment with every field set and every option present (SACK blocks,
+/// two MPTCP options, a remembered length): the slot the harness's
+/// endpoints build their segments in, so that every protocol test checks
+/// that building in place (`poll_transmit_into`) replaces all of it.
+pub fn stale_slot() -> Segment {
+    use crate::segment::{MptcpOption, OptionsLen, SackBlock, TcpFlags};
+    let mut seg = Segment {
+        src_addr: 0xdead_beef,
+        dst_addr: 0xbeef_dead,
+        src_port: 7,
+        dst_port: 9,
+        seq: 0x1234_5678,
+        ack: 0x8765_4321,
+        flags: TcpFlags {
+            syn: true,
+            ack: true,
+            fin: true,
+            rst: true,
+            psh: true,
+        },
+        window: 0xabc,
+        payload_len: 999,
+        options_len: OptionsLen::new(36),
+        ..Segment::default()
+    };
+    seg.options.mss = Some(536);
+    seg.options.window_scale = Some(3);
+    seg.options.sack_permitted = true;
+    seg.options.timestamps = Some((11, 22));
+    seg.options.sack.push(SackBlock { left: 5, right: 6 });
+    seg.options.mptcp.push(MptcpOption::MpPrio { backup: true });
+    seg.options.mptcp.push(MptcpOption::MpFail { dsn: 77 });
+    seg
 }
 
 /// A lossless link at `rate` with one-way delay `delay` and a FIFO without

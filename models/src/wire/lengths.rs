@@ -9,7 +9,7 @@ use crate::segment::{DataAck, Dss, DssMapping, MpJoin, MptcpOption, MptcpVersion
 const MPTCP_BASE: usize = 3;
 
 /// Rounds an option length up to a multiple of 4 (NOP padding).
-pub(super) const fn align4(n: usize) -> usize {
+pub(crate) const fn align4(n: usize) -> usize {
     n.div_ceil(4) * 4
 }
 
@@ -27,7 +27,7 @@ fn mapping_len(m: &DssMapping) -> usize {
 /// Length of a DSS option (RFC 8684 3.3, identical in RFC 6824 3.3): kind,
 /// length, subtype and flags (4), then the data-ACK and the mapping.
 #[inline]
-pub(super) fn dss_len(d: &Dss) -> usize {
+pub(crate) fn dss_len(d: &Dss) -> usize {
     4 + d.data_ack.as_ref().map_or(0, data_ack_len) + d.mapping.as_ref().map_or(0, mapping_len)
 }
 
@@ -158,13 +158,33 @@ pub(crate) fn sack_blocks_fitting(used: usize) -> usize {
     (free.saturating_sub(SACK_BASE_ALIGNED) / SACK_BLOCK_LEN).min(SackBlocks::MAX)
 }
 
+/// The option bytes of `seg` in `version`: the length its builder
+/// remembered ([`Segment::options_len`], the same in both versions), else
+/// summed. Debug builds compare the two.
+#[inline]
+fn seg_options_len(seg: &Segment, version: MptcpVersion) -> usize {
+    match seg.options_len.get() {
+        Some(n) => {
+            debug_assert_eq!(
+                n,
+                tcp_options_len(&seg.options, version),
+                "a remembered options length is stale: {seg:?}"
+            );
+            n
+        }
+        None => tcp_options_len(&seg.options, version),
+    }
+}
+
 /// TCP header length: 20 bytes plus options (RFC 9293 3.1).
+#[inline]
 pub fn tcp_header_len(seg: &Segment, version: MptcpVersion) -> usize {
-    TCP_BASE_HEADER_LEN + tcp_options_len(&seg.options, version)
+    TCP_BASE_HEADER_LEN + seg_options_len(seg, version)
 }
 
 /// IP packet length: a 20-byte IPv4 header (RFC 791 3.1), the TCP header
 /// and the payload.
+#[inline]
 pub fn ip_packet_len(seg: &Segment, version: MptcpVersion) -> usize {
     IPV4_HEADER_LEN + tcp_header_len(seg, version) + seg.payload_len as usize
 }

@@ -51,7 +51,10 @@
 //! - `lengths`: the length of each option and of the whole option space,
 //!   header and packet ([`tcp_options_len`], [`mptcp_option_len`],
 //!   [`max_sack_blocks`], [`ip_packet_len`]): serialisation time and room
-//!   for SACK blocks.
+//!   for SACK blocks. The header and packet lengths take the options'
+//!   length the segment's builder remembered
+//!   ([`Segment::options_len`](crate::segment::Segment::options_len)) when
+//!   there is one, and sum the options otherwise; debug builds compare.
 //! - `encode`: the bytes ([`encode_tcp_options`]), with the option kinds,
 //!   MPTCP subtypes and flag bits; it writes exactly what `lengths` counts.
 //!   The shape of nearly every segment after the handshake (timestamps,
@@ -69,7 +72,7 @@ mod tests;
 use core::fmt;
 
 pub use encode::encode_tcp_options;
-pub(crate) use lengths::{TIMESTAMPS_ALIGNED, sack_blocks_fitting, sack_len};
+pub(crate) use lengths::{TIMESTAMPS_ALIGNED, align4, dss_len, sack_blocks_fitting, sack_len};
 pub use lengths::{ip_packet_len, max_sack_blocks, mptcp_option_len, tcp_header_len, tcp_options_len};
 
 /// Maximum TCP option space: a data offset of 15 words minus the 20-byte

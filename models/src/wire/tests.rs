@@ -539,6 +539,7 @@ fn header_and_packet_lengths_count_ip_tcp_options_and_payload() {
         window: 1000,
         payload_len: 1400,
         options: with_mptcp(timestamps(), &[dss(Some((1, true)), Some((1, true)), false)]),
+        options_len: Default::default(),
     };
     assert_eq!(tcp_header_len(&seg, V1), 20 + 12 + 28);
     assert_eq!(ip_packet_len(&seg, V1), 20 + 60 + 1400);
@@ -549,6 +550,26 @@ fn header_and_packet_lengths_count_ip_tcp_options_and_payload() {
     };
     assert_eq!(tcp_header_len(&bare, V0), 20);
     assert_eq!(ip_packet_len(&bare, V0), 40);
+    // The length the builder remembered answers in both versions.
+    let remembered = Segment {
+        options_len: crate::segment::OptionsLen::new(40),
+        ..seg.clone()
+    };
+    assert_eq!(ip_packet_len(&remembered, V0), 20 + 60 + 1400);
+    assert_eq!(ip_packet_len(&remembered, V1), 20 + 60 + 1400);
+}
+
+/// Debug builds compare a remembered options length with the summed one.
+#[cfg(debug_assertions)]
+#[test]
+#[should_panic(expected = "a remembered options length is stale")]
+fn a_stale_remembered_options_length_is_caught_in_debug_builds() {
+    let seg = Segment {
+        options: timestamps(),
+        options_len: crate::segment::OptionsLen::new(16),
+        ..Segment::default()
+    };
+    let _ = ip_packet_len(&seg, V1);
 }
 
 // The established shape (timestamps, SACK, one DSS) against the general path.

@@ -272,31 +272,51 @@ impl Connection {
                 data_ack: dss.data_ack.map(|a| a.value),
             });
         }
+        // The DSS's bytes, padded to 4 (the `wire` layout; the same in both
+        // versions: its field widths are in `dss`), on top of the endpoint's
+        // (timestamps and SACK blocks, remembered in `options_len`).
+        let dss_bytes = crate::wire::align4(crate::wire::dss_len(&dss));
         let sf = &mut self.subflows[idx];
         seg.options.mptcp.push(MptcpOption::Dss(dss));
+        let mut more = false;
         if let Some(b) = sf.pending_prio.take() {
-            if !seg.options.mptcp.push(MptcpOption::MpPrio { backup: b }) {
+            if seg.options.mptcp.push(MptcpOption::MpPrio { backup: b }) {
+                more = true;
+            } else {
                 sf.pending_prio = Some(b);
             }
         } else if seg.payload_len == 0
             && !seg.flags.fin
             && matches!(sf.tcp.state(), TcpState::Established | TcpState::CloseWait)
             && let Some(o) = self.pending_opts.pop_front()
-            && !seg.options.mptcp.push(o)
         {
-            self.pending_opts.push_front(o);
+            if seg.options.mptcp.push(o) {
+                more = true;
+            } else {
+                self.pending_opts.push_front(o);
+            }
+        }
+        if seg.options.sack.is_empty() && !more {
+            // Nearly every segment: timestamps and the DSS.
+            seg.options_len = seg.options_len.plus(dss_bytes);
+            return;
         }
         // Keep within the 40-byte option space: drop SACK blocks that no
         // longer fit (Linux `tcp_established_options` sizes the SACK option
-        // last, from the room the others left). Without SACK blocks there
-        // is nothing to drop, so the options' length is not asked (most
-        // segments: data, and ACKs with nothing out of order).
+        // last, from the room the others left). The length is then summed
+        // (and forgotten beside a second MPTCP option, whose length may
+        // depend on the version).
         while !seg.options.sack.is_empty()
             && crate::wire::tcp_options_len(&seg.options, version) > crate::wire::MAX_OPTION_BYTES
         {
             let n = seg.options.sack.len() - 1;
             seg.options.sack.truncate(n);
         }
+        seg.options_len = if more {
+            crate::segment::OptionsLen::UNKNOWN
+        } else {
+            crate::segment::OptionsLen::new(crate::wire::tcp_options_len(&seg.options, version))
+        };
     }
 }
 

@@ -68,6 +68,7 @@ impl Connection {
                         // control queue is served first by poll_transmit).
                         let mut seg = sf.tcp.respond_ack(now);
                         seg.options = TcpOptions::default();
+                        seg.options_len.forget();
                         self.out_queue.push_back(seg);
                     }
                 }

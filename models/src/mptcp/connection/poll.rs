@@ -116,14 +116,27 @@ impl Connection {
     /// subflows what they may send, the subflows' segments in turn. Only
     /// emits: what arrived was taken in by the `handle_*` call that
     /// brought it (a TCP endpoint reports nothing while it transmits).
+    /// Built by [`poll_transmit_into`](Self::poll_transmit_into) into a new
+    /// segment.
     pub fn poll_transmit(&mut self, now: SimTime) -> Option<Segment> {
+        let mut seg = Segment::default();
+        self.poll_transmit_into(now, &mut seg).then_some(seg)
+    }
+
+    /// As [`poll_transmit`](Self::poll_transmit), the segment built in `out`
+    /// (whatever `out` held is replaced; on `false` it is left as it was):
+    /// the subflow's endpoint writes it there and the MPTCP options are
+    /// added there, where a returned segment was copied on its way out of
+    /// each layer (issue 18).
+    pub fn poll_transmit_into(&mut self, now: SimTime, out: &mut Segment) -> bool {
         if let Some(seg) = self.out_queue.pop_front() {
-            return Some(seg);
+            *out = seg;
+            return true;
         }
         if self.poll.shortcuts && self.poll.drained {
             #[cfg(debug_assertions)]
             self.check_drained(now);
-            return None;
+            return false;
         }
         if self.poll.shortcuts && !self.poll.dirty && self.still_settled() {
             #[cfg(debug_assertions)]
@@ -153,18 +166,19 @@ impl Connection {
                     sf.tcp.refresh_external_rcv_window(window);
                 }
             }
-            if let Some(tx) = sf.tcp.poll_transmit(now) {
+            if let Some(info) = sf.tcp.poll_transmit_into(now, out) {
                 self.rr_start = next;
                 self.poll.emitted.insert(idx);
-                if tx.seg.flags.syn || tx.seg.flags.fin || tx.seg.flags.rst {
+                if out.flags.syn || out.flags.fin || out.flags.rst {
                     self.mark_input();
                 }
-                return Some(self.decorate(now, idx, tx));
+                self.decorate_in_place(now, idx, info.mapping, out);
+                return true;
             }
             idx = next;
         }
         self.poll.drained = self.poll.settled != Settled::No;
-        None
+        false
     }
 
     /// Whether the scheduler driver's last stop still holds: nothing has
@@ -221,19 +235,33 @@ impl Connection {
     }
 
     /// Adds the MPTCP options a subflow's segment carries.
-    pub(super) fn decorate(&mut self, _now: SimTime, idx: usize, mut tx: Transmit) -> Segment {
-        // The options go onto the segment where it lies, in `tx`, which is
-        // then moved out once (a `let mut seg = tx.seg` first cost a second
-        // copy of the segment per segment sent).
-        if tx.seg.flags.rst {
-            return tx.seg;
+    pub(super) fn decorate(&mut self, now: SimTime, idx: usize, mut tx: Transmit) -> Segment {
+        self.decorate_in_place(now, idx, tx.mapping, &mut tx.seg);
+        tx.seg
+    }
+
+    /// Adds the MPTCP options a subflow's segment carries, where it lies
+    /// (`mapping`: its payload's chunk, from the endpoint).
+    fn decorate_in_place(
+        &mut self,
+        _now: SimTime,
+        idx: usize,
+        mapping: Option<crate::tcp::Mapping>,
+        seg: &mut Segment,
+    ) {
+        if seg.flags.rst {
+            return;
         }
-        if self.handshake_options(idx, &mut tx.seg) {
+        if self.handshake_options(idx, seg) {
             // A handshake segment may move the handshake on.
             self.mark_input();
-            return tx.seg;
+            // MP_CAPABLE or MP_JOIN, whose length may depend on the
+            // version: summed when asked (once per handshake step).
+            if !seg.options.mptcp.is_empty() {
+                seg.options_len.forget();
+            }
+            return;
         }
-        self.dss_options(idx, tx.mapping, &mut tx.seg);
-        tx.seg
+        self.dss_options(idx, mapping, seg);
     }
 }

@@ -26,6 +26,7 @@ mod congestion;
 mod flow_control;
 mod handshake;
 mod loss_recovery;
+mod options_len;
 mod rack_tlp;
 mod transfer;
 

@@ -24,6 +24,7 @@ mod fallback;
 mod handover;
 mod handshake;
 mod in_kernel;
+mod options_len;
 mod poll;
 mod reinjection;
 mod subflow_numbers;
