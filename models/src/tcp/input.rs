@@ -304,8 +304,9 @@ impl TcpEndpoint {
                     self.timers.cancel(Timer::ReoTimeout);
                 }
                 if o.acked > 0 {
-                    // Linux `tcp_set_xmit_timer` on an ACK of new data.
-                    self.schedule_loss_probe(now, true);
+                    // Linux `tcp_set_xmit_timer` on an ACK of new data;
+                    // owed like a burst's (`probe_timer.rs`).
+                    self.defer_loss_probe(now, true);
                 } else if self.snd.phase != RecoveryPhase::Open {
                     self.timers.cancel(Timer::LossProbe);
                 }
@@ -418,6 +419,7 @@ impl TcpEndpoint {
     }
 
     fn enter_time_wait(&mut self, now: SimTime) {
+        self.settle_loss_probe();
         self.state = TcpState::TimeWait;
         self.timers.cancel_all();
         self.timers.set(Timer::TimeWait, now + self.cfg.time_wait);

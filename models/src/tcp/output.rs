@@ -180,7 +180,7 @@ impl TcpEndpoint {
         } else if p.kind == SegKind::New {
             // Linux `tcp_write_xmit` -> `tcp_schedule_loss_probe`, made
             // once the burst ends (`probe_timer.rs`).
-            self.defer_loss_probe(now);
+            self.defer_loss_probe(now, false);
         }
         let rtx = p.is_retransmission();
         self.stats.segments_sent += 1;

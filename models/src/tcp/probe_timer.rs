@@ -19,6 +19,13 @@
 //! without arming it. Linux does the same in its own way: `tcp_write_xmit`
 //! calls `tcp_schedule_loss_probe` once after the loop that sends the burst.
 //!
+//! An ACK of new data re-arms the timer too (Linux `tcp_set_xmit_timer`,
+//! bounded by a whole RTO, which the ACK restarted), and that re-arm is
+//! owed the same way: most ACKs let a burst out, whose last segment
+//! replaces it. Nothing between the ACK's processing and the end of the
+//! polls after it changes what it depends on but the segments sent, and a
+//! segment that is not new data makes the owed re-arm first.
+//!
 //! What a user could observe: nothing through `poll_timeout` and the
 //! segments. [`TcpEndpoint::timers`] read between a new segment and the
 //! end of its burst shows the probe deadline the timer had before the
@@ -37,9 +44,11 @@ use super::{RecoveryPhase, TcpEndpoint, Timer};
 /// A re-arm of the probe timer owed by the new segments of a burst.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct OwedProbe {
-    /// The time of the last new segment that re-armed the probe timer and
-    /// the re-arm is not made yet.
+    /// The time of the last re-arm not made yet.
     at: Option<SimTime>,
+    /// Its `advancing_rto` (an ACK of new data's re-arm; a new segment's
+    /// is not).
+    advancing_rto: bool,
     /// Debug builds: the deadline the re-arm gave when it was owed.
     #[cfg(debug_assertions)]
     expect: Option<SimTime>,
@@ -51,6 +60,7 @@ impl Default for OwedProbe {
     fn default() -> Self {
         OwedProbe {
             at: None,
+            advancing_rto: false,
             #[cfg(debug_assertions)]
             expect: None,
             on: true,
@@ -79,18 +89,20 @@ impl TcpEndpoint {
         Some(now + pto)
     }
 
-    /// A new segment went out at `now`: Linux `tcp_write_xmit` ->
-    /// `tcp_schedule_loss_probe` (RFC 8985 7.2), owed until the burst ends
-    /// (see the module documentation).
+    /// A new segment went out at `now` (`advancing_rto` false: Linux
+    /// `tcp_write_xmit` -> `tcp_schedule_loss_probe`), or an ACK of new
+    /// data arrived (true: Linux `tcp_set_xmit_timer`), RFC 8985 7.2: the
+    /// re-arm is owed until the burst ends (see the module documentation).
     #[inline]
-    pub(super) fn defer_loss_probe(&mut self, now: SimTime) {
+    pub(super) fn defer_loss_probe(&mut self, now: SimTime, advancing_rto: bool) {
         if !self.owed_probe.on {
-            return self.schedule_loss_probe(now, false);
+            return self.schedule_loss_probe(now, advancing_rto);
         }
         self.owed_probe.at = Some(now);
+        self.owed_probe.advancing_rto = advancing_rto;
         #[cfg(debug_assertions)]
         {
-            self.owed_probe.expect = self.loss_probe_deadline(now, false);
+            self.owed_probe.expect = self.loss_probe_deadline(now, advancing_rto);
         }
     }
 
@@ -105,7 +117,7 @@ impl TcpEndpoint {
     #[inline(never)]
     fn settle_loss_probe_owed(&mut self, at: SimTime) {
         self.owed_probe.at = None;
-        let deadline = self.loss_probe_deadline(at, false);
+        let deadline = self.loss_probe_deadline(at, self.owed_probe.advancing_rto);
         #[cfg(debug_assertions)]
         assert_eq!(
             deadline, self.owed_probe.expect,
@@ -129,7 +141,7 @@ impl TcpEndpoint {
     #[inline(never)]
     fn earliest_timer_owed(&self, at: SimTime) -> Option<SimTime> {
         let mut t = self.timers;
-        match self.loss_probe_deadline(at, false) {
+        match self.loss_probe_deadline(at, self.owed_probe.advancing_rto) {
             Some(d) => t.set(Timer::LossProbe, d),
             None => t.cancel(Timer::LossProbe),
         }
@@ -159,6 +171,7 @@ mod tests {
 
     use super::*;
     use crate::cc::reno::Reno;
+    use crate::segment::Segment;
     use crate::tcp::{TcpConfig, TcpState};
 
     fn ms(v: u64) -> SimTime {
@@ -168,6 +181,11 @@ mod tests {
     /// A connected to B by hand (SYN at 0, SYN/ACK back at 20 ms, so SRTT
     /// is 20 ms), A with `bytes` queued and the probe deferral `on` or off.
     fn established(on: bool, bytes: u64) -> TcpEndpoint {
+        established_pair(on, bytes).0
+    }
+
+    /// `established`, with B.
+    fn established_pair(on: bool, bytes: u64) -> (TcpEndpoint, TcpEndpoint) {
         let cfg = TcpConfig::default();
         let reno = || Box::new(Reno::new(cfg.mss_bytes));
         let mut a = TcpEndpoint::connect(SimTime::ZERO, (1, 1000), (2, 80), 1_000, cfg.clone(), reno());
@@ -178,7 +196,46 @@ mod tests {
         a.handle_segment(ms(20), &syn_ack);
         assert_eq!(a.state(), TcpState::Established);
         a.send(bytes);
-        a
+        (a, b)
+    }
+
+    /// A's segments until its `None`, each at `now`, with A's deadline
+    /// after each.
+    fn burst(a: &mut TcpEndpoint, now: SimTime) -> Vec<(Segment, Option<SimTime>)> {
+        let mut out = Vec::new();
+        while let Some(t) = a.poll_transmit(now) {
+            out.push((t.seg, a.poll_timeout()));
+        }
+        out
+    }
+
+    #[test]
+    fn an_ack_of_new_data_owes_its_rearm_and_the_next_burst_replaces_it() {
+        let ((mut lazy, mut b), (mut eager, _)) = (established_pair(true, 100_000), established_pair(false, 100_000));
+        let (first, first_eager) = (burst(&mut lazy, ms(20)), burst(&mut eager, ms(20)));
+        assert_eq!(first, first_eager);
+        // B takes the burst in and acknowledges it (every second segment
+        // at once, as Linux does); A gets the ACKs 20 ms later.
+        let mut acks = Vec::new();
+        for (seg, _) in &first {
+            b.handle_segment(ms(30), seg);
+            while let Some(t) = b.poll_transmit(ms(30)) {
+                acks.push(t.seg);
+            }
+        }
+        assert!(acks.len() >= 2, "{}", acks.len());
+        for (k, ack) in acks.iter().enumerate() {
+            let now = ms(40) + SimDuration::from_micros(k as u64);
+            lazy.handle_segment(now, ack);
+            eager.handle_segment(now, ack);
+            // Before the polls: the ACK's re-arm is owed, and counted.
+            assert!(lazy.owes_loss_probe(), "ACK {k}");
+            assert_eq!(lazy.poll_timeout(), eager.poll_timeout(), "ACK {k}");
+            let (l, e) = (burst(&mut lazy, now), burst(&mut eager, now));
+            assert!(!l.is_empty(), "ACK {k} lets new data out");
+            assert_eq!(l, e, "ACK {k}");
+            assert_eq!(lazy.timers(), eager.timers(), "ACK {k}");
+        }
     }
 
     #[test]
