@@ -7,7 +7,7 @@
 use sim_core::{SimDuration, SimTime};
 
 use super::recv::AckUrgency;
-use super::send::{AckOutcome, RACK_TIMEOUT_MIN, TlpAck, probe_timeout};
+use super::send::{AckOutcome, RACK_TIMEOUT_MIN, TlpAck};
 use super::{CloseReason, LossResponse, RecoveryPhase, TcpEndpoint, TcpEvent, TcpState, Timer, ts_clock};
 use crate::cc::{AckSample, Coupling, LazyCoupling};
 use crate::segment::Segment;
@@ -37,6 +37,7 @@ impl TcpEndpoint {
     /// `coupling` only if it needs them (`CongestionControl::on_ack_lazy`).
     pub fn handle_segment_lazy(&mut self, now: SimTime, seg: &Segment, coupling: &mut LazyCoupling<'_>) {
         self.quiet = false;
+        self.settle_loss_probe();
         self.stats.segments_received += 1;
         match self.state {
             TcpState::Closed => return,
@@ -303,8 +304,9 @@ impl TcpEndpoint {
                     self.timers.cancel(Timer::ReoTimeout);
                 }
                 if o.acked > 0 {
-                    // Linux `tcp_set_xmit_timer` on an ACK of new data.
-                    self.schedule_loss_probe(now, true);
+                    // Linux `tcp_set_xmit_timer` on an ACK of new data;
+                    // owed like a burst's (`probe_timer.rs`).
+                    self.defer_loss_probe(now, true);
                 } else if self.snd.phase != RecoveryPhase::Open {
                     self.timers.cancel(Timer::LossProbe);
                 }
@@ -417,12 +419,14 @@ impl TcpEndpoint {
     }
 
     fn enter_time_wait(&mut self, now: SimTime) {
+        self.settle_loss_probe();
         self.state = TcpState::TimeWait;
         self.timers.cancel_all();
         self.timers.set(Timer::TimeWait, now + self.cfg.time_wait);
     }
 
     pub(super) fn close_with(&mut self, reason: CloseReason) {
+        self.settle_loss_probe();
         self.state = TcpState::Closed;
         self.timers.cancel_all();
         self.syn_pending = false;
@@ -436,6 +440,7 @@ impl TcpEndpoint {
     pub fn handle_timeout_coupled(&mut self, now: SimTime, coupling: &Coupling<'_>) {
         let coupling = &mut LazyCoupling::ready(*coupling);
         self.quiet = false;
+        self.settle_loss_probe();
         while let Some(t) = self.timers.take_due(now) {
             match t {
                 Timer::Retransmit => self.on_retransmit_timeout(now, coupling),
@@ -509,19 +514,10 @@ impl TcpEndpoint {
     /// was just restarted (an ACK of new data), so the probe is bounded by
     /// a whole RTO; else by what is left of the running one.
     pub(super) fn schedule_loss_probe(&mut self, now: SimTime, advancing_rto: bool) {
-        if !self.snd.rack_active() || self.snd.phase != RecoveryPhase::Open || self.snd.all_acked() {
-            self.timers.cancel(Timer::LossProbe);
-            return;
+        match self.loss_probe_deadline(now, advancing_rto) {
+            Some(d) => self.timers.set(Timer::LossProbe, d),
+            None => self.timers.cancel(Timer::LossProbe),
         }
-        let rto_left = if advancing_rto {
-            self.rtt.rto()
-        } else {
-            self.timers
-                .get(Timer::Retransmit)
-                .map_or(self.rtt.rto(), |t| t.saturating_since(now))
-        };
-        let pto = probe_timeout(self.rtt.srtt(), self.snd.records_len() == 1, self.cfg.rto_min, rto_left);
-        self.timers.set(Timer::LossProbe, now + pto);
     }
 
     fn on_retransmit_timeout(&mut self, now: SimTime, coupling: &mut LazyCoupling<'_>) {

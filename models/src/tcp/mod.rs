@@ -116,6 +116,7 @@ mod config;
 mod input;
 mod options;
 mod output;
+mod probe_timer;
 mod profile;
 mod recv;
 mod respond;
@@ -374,6 +375,9 @@ pub struct TcpEndpoint {
     /// to the same values again, the persist timer is armed only if
     /// unarmed), so skipping it changes nothing.
     quiet: bool,
+    /// A re-arm of the loss probe timer owed by the burst being sent
+    /// (`probe_timer.rs`).
+    owed_probe: probe_timer::OwedProbe,
 }
 
 /// Timestamp clock: milliseconds, offset by one so it is never 0 (a TSecr
@@ -453,6 +457,7 @@ impl TcpEndpoint {
             readable_reported: false,
             write_blocked: false,
             quiet: false,
+            owed_probe: probe_timer::OwedProbe::default(),
             cfg,
         };
         ep.cc.set_slow_start_exit(ep.cfg.slow_start_exit);
@@ -611,6 +616,7 @@ impl TcpEndpoint {
     /// Orderly close: a FIN follows the queued data (RFC 9293 3.10.4 CLOSE).
     pub fn close(&mut self) {
         self.quiet = false;
+        self.settle_loss_probe();
         use TcpState::*;
         match self.state {
             SynSent | SynReceived => self.snd.close(),

@@ -13,7 +13,7 @@ use crate::segment::{MptcpVersion, OptionsLen, Segment, TcpFlags, TcpOptions};
 impl TcpEndpoint {
     /// The earliest armed timer.
     pub fn poll_timeout(&self) -> Option<SimTime> {
-        self.timers.earliest()
+        self.earliest_timer()
     }
 
     /// The next event, in order; `None` when there is none.
@@ -146,6 +146,8 @@ impl TcpEndpoint {
             return Some(TransmitInfo::PLAIN);
         }
         self.arm_persist_if_needed(now);
+        // The burst ended (`probe_timer.rs`).
+        self.settle_loss_probe();
         None
     }
 
@@ -204,6 +206,10 @@ impl TcpEndpoint {
             }
         };
         self.last_blocked = None;
+        if probe || p.kind != SegKind::New {
+            // Not a new segment: the probe re-arm owed is made first (`probe_timer.rs`).
+            self.settle_loss_probe();
+        }
         // RFC 5681 4.1 / Linux `tcp_cwnd_restart`: after an idle period
         // longer than the RTO, restart from the restart window.
         if p.kind == SegKind::New
@@ -233,8 +239,9 @@ impl TcpEndpoint {
             self.timers.set(Timer::Retransmit, now + self.rtt.rto());
             self.stats.loss_probes += 1;
         } else if p.kind == SegKind::New {
-            // Linux `tcp_write_xmit` -> `tcp_schedule_loss_probe`.
-            self.schedule_loss_probe(now, false);
+            // Linux `tcp_write_xmit` -> `tcp_schedule_loss_probe`, made
+            // once the burst ends (`probe_timer.rs`).
+            self.defer_loss_probe(now, false);
         }
         let rtx = p.is_retransmission();
         self.stats.segments_sent += 1;

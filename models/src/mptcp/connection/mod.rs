@@ -1193,6 +1193,33 @@ impl Connection {
 
     /// The earliest timer of any subflow, the path manager, or the orphan wait.
     pub fn poll_timeout(&self) -> Option<SimTime> {
+        // The subflows' armed timers; a subflow mid-burst may owe its loss
+        // probe timer a re-arm (`tcp/probe_timer.rs`), then its
+        // `poll_timeout` counts it: asked only then, out of the loop (a call
+        // there cost every subflow its registers).
+        let mut t = SimTime::earliest(self.pm.poll_timeout(), self.orphan_deadline);
+        t = SimTime::earliest(t, self.meta_rtx_at);
+        t = SimTime::earliest(t, self.close.data_fin_rtx.map(|(at, _)| at));
+        let mut owed = false;
+        for s in &self.subflows {
+            if s.is_open() {
+                t = SimTime::earliest(t, s.tcp.timers().earliest());
+                owed |= s.tcp.owes_loss_probe();
+                if !s.fully_established {
+                    t = SimTime::earliest(t, s.join_ack_rtx.map(|(at, _)| at));
+                }
+            }
+        }
+        if owed {
+            return self.poll_timeout_owed();
+        }
+        t
+    }
+
+    /// `poll_timeout` when a subflow owes its probe timer a re-arm.
+    #[cold]
+    #[inline(never)]
+    fn poll_timeout_owed(&self) -> Option<SimTime> {
         let mut t = SimTime::earliest(self.pm.poll_timeout(), self.orphan_deadline);
         t = SimTime::earliest(t, self.meta_rtx_at);
         t = SimTime::earliest(t, self.close.data_fin_rtx.map(|(at, _)| at));

@@ -172,3 +172,43 @@ fn a_loss_with_only_two_segments_after_it_is_found_by_the_reordering_timer() {
         }
     }
 }
+
+/// Everything a run with drops put on the wire, A's timer deadline after
+/// every step, and A's counters.
+type ProbeTrace = (
+    Vec<pair::Sent<Transmit>>,
+    Vec<pair::Sent<Transmit>>,
+    Vec<Option<SimTime>>,
+    TcpStats,
+);
+
+fn probe_trace(n: u64, drops: &[usize], ack_drops: &[usize], deferral: bool) -> ProbeTrace {
+    let cfg = with_rack(true);
+    let mut p = Pair::new(cfg.clone(), cfg, n);
+    p.a.set_loss_probe_deferral(deferral);
+    p.ab.set_drops(drops.iter().copied());
+    p.ba.set_drops(ack_drops.iter().copied());
+    let mut deadlines = Vec::new();
+    while p.now < secs(120) && p.step() {
+        deadlines.push(p.a.poll_timeout());
+    }
+    (p.ab.log.clone(), p.ba.log.clone(), deadlines, *p.a.stats())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+    /// The loss probe timer re-armed once per burst (`tcp/probe_timer.rs`)
+    /// sets the deadlines the per-segment re-arm set: same segments at the
+    /// same times, same deadlines after every step, same counters.
+    #[test]
+    fn every_segment_and_deadline_is_the_same_with_the_probe_rearm_per_burst_and_per_segment(
+        n in 1u64..400_000,
+        drops in proptest::collection::vec(2usize..300, 0..8),
+        ack_drops in proptest::collection::vec(1usize..150, 0..5),
+    ) {
+        let lazy = probe_trace(n, &drops, &ack_drops, true);
+        let eager = probe_trace(n, &drops, &ack_drops, false);
+        proptest::prop_assert_eq!(lazy, eager);
+    }
+}
