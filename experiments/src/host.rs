@@ -687,15 +687,8 @@ impl Stack for Host {
     }
 
     fn poll_transmit(&mut self, now: SimTime, unit: usize) -> Option<(Side, Segment)> {
-        if unit == OPENER {
-            return None;
-        }
-        let s = unit - 1;
-        let seg = self.conns[s].conn.poll_transmit(now)?;
-        // What the connection reported while emitting (hand-overs, the
-        // segment's DSS) goes out before the segment itself.
-        let side = self.conns[s].side();
-        self.drain(s);
+        let mut seg = Segment::default();
+        let side = self.poll_transmit_into(now, unit, &mut seg)?;
         Some((side, seg))
     }
 
@@ -707,7 +700,8 @@ impl Stack for Host {
         if !self.conns[s].conn.poll_transmit_into(now, out) {
             return None;
         }
-        // As `poll_transmit`.
+        // What the connection reported while emitting (hand-overs, the
+        // segment's DSS) goes out before the segment itself.
         let side = self.conns[s].side();
         self.drain(s);
         Some(side)

@@ -66,8 +66,9 @@ impl TcpEndpoint {
     /// `None` (so the endpoint is quiet at once, and the poll that follows
     /// every segment is answered inline). It is when nothing
     /// `poll_transmit_inner` tests is pending and the sender plans nothing;
-    /// that poll's one effect, `last_blocked = NoData` (the persist timer
-    /// cannot arm after it), is made here. Time alone never makes a quiet
+    /// that poll's effects are made here: `last_blocked = NoData` (the
+    /// persist timer cannot arm after it) and the owed loss-probe re-arm
+    /// (the burst ended, `probe_timer.rs`). Time alone never makes a quiet
     /// endpoint send (every input clears `quiet`), so the answer holds at
     /// any later instant too. Debug builds run the poll instead and assert
     /// it answers `None` with the same effect.
@@ -105,6 +106,7 @@ impl TcpEndpoint {
         #[cfg(not(debug_assertions))]
         let _ = now;
         self.last_blocked = blocked;
+        self.settle_loss_probe();
         true
     }
 
