@@ -21,7 +21,7 @@ use models::segment::{MpJoin, MptcpOption, MptcpVersion, Segment};
 use rand::Rng;
 use sim_core::{RngStreams, SimDuration, SimRng, SimTime};
 
-use crate::oracle::{DeliveryOracle, Violation};
+use crate::oracle::{DeliveryOracle, Fault, Violation};
 use crate::scenario::{Periods, Traffic};
 use crate::world::{Side, Stack};
 
@@ -296,13 +296,22 @@ impl Host {
 
     fn touch(&mut self, unit: usize) {
         if self.listed.len() <= unit {
-            self.listed.resize(unit + 1, false);
+            self.grow_listed(unit);
         }
         if !self.listed[unit] {
             self.listed[unit] = true;
             self.touched.push(unit);
             self.touched_sorted = false;
         }
+    }
+
+    /// Room for `unit`'s mark (once per unit). Cold and out of line, as are
+    /// the openings and SYNs below (a few per connection): inlined, they
+    /// would spread the per-packet path over more instruction-cache lines.
+    #[cold]
+    #[inline(never)]
+    fn grow_listed(&mut self, unit: usize) {
+        self.listed.resize(unit + 1, false);
     }
 
     /// Adds a connection, notes its events and marks it touched.
@@ -348,6 +357,8 @@ impl Host {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn open_due(&mut self, now: SimTime) {
         let mut i = 0;
         while i < self.pending.len() {
@@ -370,6 +381,8 @@ impl Host {
 
     /// A SYN for no connection: an MP_JOIN for a connection's token, or a
     /// new connection this host expects.
+    #[cold]
+    #[inline(never)]
     fn handle_syn(&mut self, now: SimTime, seg: &Segment) {
         let join = seg.options.mptcp.iter().find_map(|o| match o {
             MptcpOption::MpJoin(MpJoin::Syn { token, .. }) => Some(*token),
@@ -501,13 +514,7 @@ fn run_app(slot: &mut ConnSlot, now: SimTime) -> Result<(), Violation> {
     while let Some(range) = conn.read_range(u64::MAX) {
         let first = conn.receiver().map_or(range.start, |r| r.first_dsn());
         if let Err(fault) = app.oracle.on_delivery(first, range.clone()) {
-            return Err(Violation {
-                conn: index,
-                side,
-                at: now,
-                range,
-                fault,
-            });
+            return Err(violation(index, side, now, range, fault));
         }
         got += range.end - range.start;
     }
@@ -581,6 +588,20 @@ fn run_app(slot: &mut ConnSlot, now: SimTime) -> Result<(), Violation> {
         conn.close(now);
     }
     Ok(())
+}
+
+/// A fault of the delivery oracle, as the run reports it (cold: never on
+/// a correct run).
+#[cold]
+#[inline(never)]
+fn violation(conn: usize, side: Side, at: SimTime, range: std::ops::Range<u64>, fault: Fault) -> Violation {
+    Violation {
+        conn,
+        side,
+        at,
+        range,
+        fault,
+    }
 }
 
 /// The next time an application wants to act on its own.

@@ -54,17 +54,7 @@ impl TcpEndpoint {
         // unacceptable segment gets an ACK (unless it is a RST) and is
         // dropped.
         if !self.rcv.is_acceptable(seg.seq, seg.seq_len()) {
-            if !seg.flags.rst {
-                self.rcv.ack_now = true;
-                if seg.payload_len > 0 {
-                    self.stats.duplicate_segments_received += 1;
-                }
-            }
-            // RFC 9293 3.10.7.4 eighth: a retransmitted FIN in TIME-WAIT
-            // is acknowledged and restarts the 2 MSL timeout.
-            if self.state == TcpState::TimeWait && seg.flags.fin {
-                self.timers.set(Timer::TimeWait, now + self.cfg.time_wait);
-            }
+            self.on_unacceptable_segment(now, seg);
             return;
         }
         // Second: RST in the window resets the connection.
@@ -87,14 +77,8 @@ impl TcpEndpoint {
         {
             self.rcv.update_ts_recent(seg.seq, tsval);
         }
-        if self.state == TcpState::SynReceived {
-            if seg.ack != self.iss + 1 {
-                // RFC 9293 would answer with a RST; simplified: dropped.
-                return;
-            }
-            let wnd = (seg.window as u64) << self.snd_wscale;
-            self.snd.on_syn_acked(seg.seq, seg.ack, wnd);
-            self.on_handshake_done(now);
+        if self.state == TcpState::SynReceived && !self.on_ack_in_syn_received(now, seg) {
+            return;
         }
         if !self.process_ack(now, seg, coupling) {
             return;
@@ -107,7 +91,46 @@ impl TcpEndpoint {
         }
     }
 
+    /// RFC 9293 3.10.7.4 first: an unacceptable segment gets an ACK
+    /// (unless it is a RST) and is dropped. Out of line and cold, as are
+    /// the handshake and closing steps below: they run a few times per
+    /// connection, and inlined they would spread the per-packet path of
+    /// `handle_segment_lazy` over more instruction-cache lines.
+    #[cold]
+    #[inline(never)]
+    fn on_unacceptable_segment(&mut self, now: SimTime, seg: &Segment) {
+        if !seg.flags.rst {
+            self.rcv.ack_now = true;
+            if seg.payload_len > 0 {
+                self.stats.duplicate_segments_received += 1;
+            }
+        }
+        // RFC 9293 3.10.7.4 eighth: a retransmitted FIN in TIME-WAIT
+        // is acknowledged and restarts the 2 MSL timeout.
+        if self.state == TcpState::TimeWait && seg.flags.fin {
+            self.timers.set(Timer::TimeWait, now + self.cfg.time_wait);
+        }
+    }
+
+    /// RFC 9293 3.10.7.4 fifth, in SYN-RECEIVED: the ACK of our SYN/ACK
+    /// completes the handshake. Returns false when the segment must be
+    /// dropped.
+    #[cold]
+    #[inline(never)]
+    fn on_ack_in_syn_received(&mut self, now: SimTime, seg: &Segment) -> bool {
+        if seg.ack != self.iss + 1 {
+            // RFC 9293 would answer with a RST; simplified: dropped.
+            return false;
+        }
+        let wnd = (seg.window as u64) << self.snd_wscale;
+        self.snd.on_syn_acked(seg.seq, seg.ack, wnd);
+        self.on_handshake_done(now);
+        true
+    }
+
     /// RFC 9293 3.10.7.3: SEGMENT ARRIVES in SYN-SENT.
+    #[cold]
+    #[inline(never)]
     fn on_segment_syn_sent(&mut self, now: SimTime, seg: &Segment) {
         if seg.flags.ack && seg.ack != self.iss + 1 {
             // Unacceptable ACK: RFC 9293 would send a RST; dropped here.
@@ -140,6 +163,8 @@ impl TcpEndpoint {
         self.handshake_ack_pending = true;
     }
 
+    #[cold]
+    #[inline(never)]
     fn on_handshake_done(&mut self, now: SimTime) {
         if !self.syn_resent {
             // Karn: the SYN (or SYN/ACK) was sent once, its RTT is valid.
@@ -232,32 +257,8 @@ impl TcpEndpoint {
             .rack_after_ack(now, self.rtt.srtt(), self.rtt.min_rtt(), &mut o);
 
         // Congestion control, only through the trait.
-        if o.entered_recovery {
-            self.enter_fast_recovery(now, &o, cwnd_before, coupling);
-        } else if o.tlp == TlpAck::Recovered {
-            // RFC 8985 7.4.2 / Linux `tcp_process_tlp_ack`: the probe
-            // repaired a loss: `tcp_init_cwnd_reduction` then
-            // `tcp_end_cwnd_reduction` (cwnd = ssthresh).
-            let base = match self.cfg.loss_response {
-                LossResponse::Rfc5681 => o.flight_before,
-                LossResponse::Linux => cwnd_before,
-            };
-            self.cc.on_congestion_event(now, base, &coupling.get());
-            self.cc.on_recovery_exit(now, self.cc.ssthresh_bytes());
-            self.stats.loss_probe_recoveries += 1;
-        } else if o.frto_undo {
-            // RFC 5682 3.1 step 3.b; Linux `tcp_try_undo_loss`.
-            self.cc.undo_reduction(self.undo_cwnd, self.undo_ssthresh);
-            self.stats.spurious_rtos += 1;
-        } else if o.exited_recovery {
-            let flight = if self.cfg.prr {
-                // Linux `tcp_end_cwnd_reduction`: cwnd = ssthresh (the
-                // flight handed over makes RFC 6582's min() pick ssthresh).
-                self.cc.ssthresh_bytes()
-            } else {
-                self.snd.bytes_in_flight()
-            };
-            self.cc.on_recovery_exit(now, flight);
+        if o.entered_recovery || o.tlp == TlpAck::Recovered || o.frto_undo || o.exited_recovery {
+            self.on_ack_recovery_change(now, &o, cwnd_before, coupling);
         } else if self.snd.phase != RecoveryPhase::Recovery && o.delivered > 0 {
             let ack = AckSample {
                 now,
@@ -325,6 +326,47 @@ impl TcpEndpoint {
         true
     }
 
+    /// `process_ack`'s congestion-control step for an ACK that starts or
+    /// ends a recovery (rare: out of line and cold, so that the ACK path
+    /// stays on fewer instruction-cache lines).
+    #[cold]
+    #[inline(never)]
+    fn on_ack_recovery_change(
+        &mut self,
+        now: SimTime,
+        o: &AckOutcome,
+        cwnd_before: u64,
+        coupling: &mut LazyCoupling<'_>,
+    ) {
+        if o.entered_recovery {
+            self.enter_fast_recovery(now, o, cwnd_before, coupling);
+        } else if o.tlp == TlpAck::Recovered {
+            // RFC 8985 7.4.2 / Linux `tcp_process_tlp_ack`: the probe
+            // repaired a loss: `tcp_init_cwnd_reduction` then
+            // `tcp_end_cwnd_reduction` (cwnd = ssthresh).
+            let base = match self.cfg.loss_response {
+                LossResponse::Rfc5681 => o.flight_before,
+                LossResponse::Linux => cwnd_before,
+            };
+            self.cc.on_congestion_event(now, base, &coupling.get());
+            self.cc.on_recovery_exit(now, self.cc.ssthresh_bytes());
+            self.stats.loss_probe_recoveries += 1;
+        } else if o.frto_undo {
+            // RFC 5682 3.1 step 3.b; Linux `tcp_try_undo_loss`.
+            self.cc.undo_reduction(self.undo_cwnd, self.undo_ssthresh);
+            self.stats.spurious_rtos += 1;
+        } else if o.exited_recovery {
+            let flight = if self.cfg.prr {
+                // Linux `tcp_end_cwnd_reduction`: cwnd = ssthresh (the
+                // flight handed over makes RFC 6582's min() pick ssthresh).
+                self.cc.ssthresh_bytes()
+            } else {
+                self.snd.bytes_in_flight()
+            };
+            self.cc.on_recovery_exit(now, flight);
+        }
+    }
+
     /// The rest of `process_ack` for an ACK on the sender's idle path
     /// (`Sender::on_idle_ack`: nothing acknowledged, nothing outstanding):
     /// what the general path does with its empty outcome. No RTT sample
@@ -369,16 +411,7 @@ impl TcpEndpoint {
     fn process_data(&mut self, now: SimTime, seg: &Segment) {
         use TcpState::*;
         if !matches!(self.state, Established | FinWait1 | FinWait2) {
-            // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: the peer already
-            // sent its FIN; a retransmitted FIN is acknowledged, and in
-            // TIME-WAIT it restarts the 2 MSL timeout (RFC 9293 3.10.7.4
-            // eighth).
-            if seg.flags.fin {
-                self.rcv.ack_now = true;
-                if self.state == TimeWait {
-                    self.timers.set(Timer::TimeWait, now + self.cfg.time_wait);
-                }
-            }
+            self.on_data_after_peer_fin(now, seg);
             return;
         }
         let before = self.rcv.rcv_nxt;
@@ -405,19 +438,42 @@ impl TcpEndpoint {
             self.events.push_back(TcpEvent::Readable);
         }
         if out.fin {
-            self.events.push_back(TcpEvent::PeerFin);
-            // RFC 9293 3.10.7.4 eighth.
-            match self.state {
-                Established => self.state = CloseWait,
-                // Our FIN is not acknowledged yet (else we would be in
-                // FIN-WAIT-2).
-                FinWait1 => self.state = Closing,
-                FinWait2 => self.enter_time_wait(now),
-                _ => {}
+            self.on_peer_fin(now);
+        }
+    }
+
+    /// CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: the peer already sent its
+    /// FIN; a retransmitted FIN is acknowledged, and in TIME-WAIT it
+    /// restarts the 2 MSL timeout (RFC 9293 3.10.7.4 eighth).
+    #[cold]
+    #[inline(never)]
+    fn on_data_after_peer_fin(&mut self, now: SimTime, seg: &Segment) {
+        if seg.flags.fin {
+            self.rcv.ack_now = true;
+            if self.state == TcpState::TimeWait {
+                self.timers.set(Timer::TimeWait, now + self.cfg.time_wait);
             }
         }
     }
 
+    /// The peer's FIN, in order (RFC 9293 3.10.7.4 eighth).
+    #[cold]
+    #[inline(never)]
+    fn on_peer_fin(&mut self, now: SimTime) {
+        use TcpState::*;
+        self.events.push_back(TcpEvent::PeerFin);
+        match self.state {
+            Established => self.state = CloseWait,
+            // Our FIN is not acknowledged yet (else we would be in
+            // FIN-WAIT-2).
+            FinWait1 => self.state = Closing,
+            FinWait2 => self.enter_time_wait(now),
+            _ => {}
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
     fn enter_time_wait(&mut self, now: SimTime) {
         self.settle_loss_probe();
         self.state = TcpState::TimeWait;
@@ -425,6 +481,8 @@ impl TcpEndpoint {
         self.timers.set(Timer::TimeWait, now + self.cfg.time_wait);
     }
 
+    #[cold]
+    #[inline(never)]
     pub(super) fn close_with(&mut self, reason: CloseReason) {
         self.settle_loss_probe();
         self.state = TcpState::Closed;
@@ -468,6 +526,8 @@ impl TcpEndpoint {
 
     /// Fast recovery began (`o` from the ACK or the reordering timer that
     /// started it): the congestion control's reduction, PRR, the event.
+    #[cold]
+    #[inline(never)]
     fn enter_fast_recovery(&mut self, now: SimTime, o: &AckOutcome, cwnd_before: u64, coupling: &mut LazyCoupling<'_>) {
         let base = match self.cfg.loss_response {
             // RFC 5681 3.2 step 2: ssthresh from FlightSize.

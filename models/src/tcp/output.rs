@@ -137,10 +137,7 @@ impl TcpEndpoint {
             return Some(t);
         }
         if self.probe_pending {
-            self.probe_pending = false;
-            *out = self.base_segment(self.snd.snd_una - 1, TcpFlags::ack());
-            self.finish_segment(now, out, self.ack_option_bytes());
-            self.stats.segments_sent += 1;
+            self.window_probe_into(now, out);
             return Some(TransmitInfo::PLAIN);
         }
         if self.rcv.ack_now {
@@ -331,6 +328,22 @@ impl TcpEndpoint {
         self.stats.pure_acks_sent += 1;
     }
 
+    /// The zero-window probe the persist timer asked for (RFC 9293
+    /// 3.8.6.1): an ACK with the sequence number SND.UNA - 1. Cold and out
+    /// of line, as are the SYN and the RST below: inlined, these rare
+    /// segments would spread the per-packet path of `poll_transmit_inner`
+    /// over more instruction-cache lines.
+    #[cold]
+    #[inline(never)]
+    fn window_probe_into(&mut self, now: SimTime, out: &mut Segment) {
+        self.probe_pending = false;
+        *out = self.base_segment(self.snd.snd_una - 1, TcpFlags::ack());
+        self.finish_segment(now, out, self.ack_option_bytes());
+        self.stats.segments_sent += 1;
+    }
+
+    #[cold]
+    #[inline(never)]
     fn syn_segment(&mut self, now: SimTime, out: &mut Segment) -> TransmitInfo {
         self.syn_pending = false;
         let synack = self.state == TcpState::SynReceived;
@@ -378,6 +391,8 @@ impl TcpEndpoint {
     }
 
     /// RFC 9293 3.10.4 ABORT: <SEQ=SND.NXT><CTL=RST> (with ACK, as Linux).
+    #[cold]
+    #[inline(never)]
     fn rst_segment(&mut self, out: &mut Segment) {
         let mut flags = TcpFlags::ack();
         flags.rst = true;
