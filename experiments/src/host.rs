@@ -357,6 +357,13 @@ impl Host {
         }
     }
 
+    /// When the next pending connection opens.
+    #[cold]
+    #[inline(never)]
+    fn next_opening(&self) -> Option<SimTime> {
+        self.pending.iter().map(|p| p.at).min()
+    }
+
     #[cold]
     #[inline(never)]
     fn open_due(&mut self, now: SimTime) {
@@ -525,28 +532,11 @@ fn run_app(slot: &mut ConnSlot, now: SimTime) -> Result<(), Violation> {
             app.completed_at = Some(now);
         }
         if let (Role::Server, Some((_, req, resp, _))) = (role, app.rr) {
-            // Each full request earns a response.
-            app.rr_partial += got;
-            while app.rr_partial >= req {
-                app.rr_partial -= req;
-                app.to_write = app.to_write.saturating_add(resp);
-            }
+            rr_server_earn(app, got, req, resp);
         }
     }
-    // Requests (client): the next one `think` after the previous response.
-    if let (Role::Client, Some((count, req, resp, think))) = (role, app.rr) {
-        let answered = app.bytes_delivered >= app.rr_sent as u64 * resp;
-        if answered && app.rr_sent < count {
-            match app.rr_next_request_at {
-                Some(t) if t <= now => {
-                    app.to_write = app.to_write.saturating_add(req);
-                    app.rr_sent += 1;
-                    app.rr_next_request_at = None;
-                }
-                Some(_) => {}
-                None => app.rr_next_request_at = Some(now + think),
-            }
-        }
+    if let (Role::Client, Some(rr)) = (role, app.rr) {
+        rr_client_request(app, now, rr);
     }
     // Writing.
     if let Some(until) = app.write_until
@@ -558,15 +548,7 @@ fn run_app(slot: &mut ConnSlot, now: SimTime) -> Result<(), Violation> {
     if app.to_write > 0 {
         let mut allow = app.to_write;
         if let Some(rate) = app.rate_bps {
-            let elapsed = match &mut app.onoff {
-                Some(o) => {
-                    o.advance(now);
-                    o.on_time_ns(now)
-                }
-                None => now.saturating_since(app.rate_start).as_nanos() as u128,
-            };
-            let budget = (elapsed * rate as u128 / 8 / 1_000_000_000) as u64;
-            allow = allow.min(budget.saturating_sub(app.rate_written));
+            allow = allow.min(rate_budget(app, now, rate));
         }
         let n = conn.write(allow);
         app.rate_written += n;
@@ -588,6 +570,53 @@ fn run_app(slot: &mut ConnSlot, now: SimTime) -> Result<(), Violation> {
         conn.close(now);
     }
     Ok(())
+}
+
+// The request/response and constant-rate parts of `run_app` are out of
+// line: a bulk transfer (most runs, and the per-packet benchmarks) skips
+// them, and inlined they would spread its per-packet path over more
+// instruction-cache lines; the applications that use them pay a call.
+
+/// Requests received (server): each full request earns a response.
+#[inline(never)]
+fn rr_server_earn(app: &mut AppState, got: u64, req: u64, resp: u64) {
+    app.rr_partial += got;
+    while app.rr_partial >= req {
+        app.rr_partial -= req;
+        app.to_write = app.to_write.saturating_add(resp);
+    }
+}
+
+/// Requests (client): the next one `think` after the previous response.
+#[inline(never)]
+fn rr_client_request(app: &mut AppState, now: SimTime, (count, req, resp, think): (u32, u64, u64, SimDuration)) {
+    let answered = app.bytes_delivered >= app.rr_sent as u64 * resp;
+    if answered && app.rr_sent < count {
+        match app.rr_next_request_at {
+            Some(t) if t <= now => {
+                app.to_write = app.to_write.saturating_add(req);
+                app.rr_sent += 1;
+                app.rr_next_request_at = None;
+            }
+            Some(_) => {}
+            None => app.rr_next_request_at = Some(now + think),
+        }
+    }
+}
+
+/// What a constant-rate (or on/off) source may have written by `now`,
+/// less what it wrote.
+#[inline(never)]
+fn rate_budget(app: &mut AppState, now: SimTime, rate: u64) -> u64 {
+    let elapsed = match &mut app.onoff {
+        Some(o) => {
+            o.advance(now);
+            o.on_time_ns(now)
+        }
+        None => now.saturating_since(app.rate_start).as_nanos() as u128,
+    };
+    let budget = (elapsed * rate as u128 / 8 / 1_000_000_000) as u64;
+    budget.saturating_sub(app.rate_written)
 }
 
 /// A fault of the delivery oracle, as the run reports it (cold: never on
@@ -730,7 +759,7 @@ impl Stack for Host {
 
     fn poll_timeout(&self, unit: usize) -> Option<SimTime> {
         if unit == OPENER {
-            return self.pending.iter().map(|p| p.at).min();
+            return self.next_opening();
         }
         let s = &self.conns[unit - 1];
         SimTime::earliest(s.conn.poll_timeout(), app_timeout(&s.app, self.last_now))

@@ -297,6 +297,25 @@ impl Capture {
 }
 
 impl RunObserver {
+    /// A zero window, a RST or a REMOVE_ADDR sent, for the figures'
+    /// timelines. Cold and out of line (a few per run): inlined in
+    /// `on_send` it would sit on every packet's instruction-cache lines.
+    #[cold]
+    #[inline(never)]
+    fn push_signal(&mut self, now: SimTime, side: Side, seg: &Segment, remove_addr: Option<u8>) {
+        let from_server = side == Side::Server;
+        let client_addr = if from_server { seg.dst_addr } else { seg.src_addr };
+        let (rst, zero_window) = (seg.flags.rst, seg.window == 0 && !seg.flags.rst);
+        self.signals.push(SignalRecord {
+            time: now,
+            iface: self.iface_of(client_addr),
+            from_server,
+            rst,
+            zero_window,
+            remove_addr,
+        });
+    }
+
     /// Which end of its connection sent `seg` (seen in flight).
     fn sender_of(&self, seg: &Segment) -> Side {
         if self.client_ends.contains(&(seg.src_addr, seg.src_port)) {
@@ -421,17 +440,7 @@ impl Observer<Host> for RunObserver {
             _ => None,
         });
         if self.keep_records && (seg.flags.rst || (seg.window == 0 && !seg.flags.syn) || remove_addr.is_some()) {
-            let from_server = side == Side::Server;
-            let client_addr = if from_server { seg.dst_addr } else { seg.src_addr };
-            let (rst, zero_window) = (seg.flags.rst, seg.window == 0 && !seg.flags.rst);
-            self.signals.push(SignalRecord {
-                time: now,
-                iface: self.iface_of(client_addr),
-                from_server,
-                rst,
-                zero_window,
-                remove_addr,
-            });
+            self.push_signal(now, side, seg, remove_addr);
         }
     }
 

@@ -225,36 +225,46 @@ impl Topology {
     /// The next hops towards `dst`, computed on first use.
     fn next_hops(&mut self, dst: NodeId) -> &NextHops {
         let d = dst.0 as usize;
+        if self.next_hops.get(d).is_none_or(|t| t.is_none()) {
+            self.compute_next_hops(dst);
+        }
+        self.next_hops[d].as_ref().expect("computed above")
+    }
+
+    /// Fills the next-hop table towards `dst` (once per destination: cold
+    /// and out of line, so that `next_link`, on every forwarded packet's
+    /// path, stays on fewer instruction-cache lines).
+    #[cold]
+    #[inline(never)]
+    fn compute_next_hops(&mut self, dst: NodeId) {
+        let d = dst.0 as usize;
         if self.next_hops.len() < self.nodes.len() {
             self.next_hops.resize(self.nodes.len(), None);
         }
-        if self.next_hops[d].is_none() {
-            let dist = self.distances(dst);
-            let mut t = NextHops {
-                hop: vec![NO_ROUTE; self.nodes.len()].into_boxed_slice(),
-                ecmp: Vec::new(),
-                links: Vec::new(),
+        let dist = self.distances(dst);
+        let mut t = NextHops {
+            hop: vec![NO_ROUTE; self.nodes.len()].into_boxed_slice(),
+            ecmp: Vec::new(),
+            links: Vec::new(),
+        };
+        for (v, node) in self.nodes.iter().enumerate() {
+            let start = t.links.len();
+            t.links.extend(self.best_links(node, &dist));
+            let count = t.links.len() - start;
+            // Link ids are indices into the network's links: far below 2^31.
+            debug_assert!(t.links[start..].iter().all(|l| l.0 < ECMP_BIT));
+            t.hop[v] = match count {
+                0 => NO_ROUTE,
+                1 => t.links.pop().expect("one link").0,
+                _ => {
+                    t.ecmp.push((start as u32, count as u32));
+                    ECMP_BIT | (t.ecmp.len() - 1) as u32
+                }
             };
-            for (v, node) in self.nodes.iter().enumerate() {
-                let start = t.links.len();
-                t.links.extend(self.best_links(node, &dist));
-                let count = t.links.len() - start;
-                // Link ids are indices into the network's links: far below 2^31.
-                debug_assert!(t.links[start..].iter().all(|l| l.0 < ECMP_BIT));
-                t.hop[v] = match count {
-                    0 => NO_ROUTE,
-                    1 => t.links.pop().expect("one link").0,
-                    _ => {
-                        t.ecmp.push((start as u32, count as u32));
-                        ECMP_BIT | (t.ecmp.len() - 1) as u32
-                    }
-                };
-                // A lone next hop is the word itself, out of `links`.
-                debug_assert!(count == 1 || t.hop[v] == NO_ROUTE || t.hop[v] & ECMP_BIT != 0);
-            }
-            self.next_hops[d] = Some(t);
+            // A lone next hop is the word itself, out of `links`.
+            debug_assert!(count == 1 || t.hop[v] == NO_ROUTE || t.hop[v] & ECMP_BIT != 0);
         }
-        self.next_hops[d].as_ref().expect("computed above")
+        self.next_hops[d] = Some(t);
     }
 
     /// The link `seg` takes out of vertex `at`: one of the out links on a

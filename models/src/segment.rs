@@ -318,13 +318,22 @@ pub struct MptcpOptions {
 }
 
 impl MptcpOptions {
+    /// The second option, boxed (rare: a segment carries one MPTCP option
+    /// nearly always). Cold and out of line, so that the allocation stays
+    /// off the per-packet path's instruction-cache lines.
+    #[cold]
+    #[inline(never)]
+    fn push_second(&mut self, o: MptcpOption) {
+        self.second = Some(Box::new(o));
+    }
+
     /// Adds an option; returns false (and changes nothing) when both slots are used.
     pub fn push(&mut self, o: MptcpOption) -> bool {
         if self.first.is_none() {
             self.first = Some(o);
             true
         } else if self.second.is_none() {
-            self.second = Some(Box::new(o));
+            self.push_second(o);
             true
         } else {
             false

@@ -358,6 +358,12 @@ impl Receiver {
         out
     }
 
+    /// Out-of-order data (RFC 2018 4's block order). Cold and out of line,
+    /// as are the SACK blocks' general paths below: out-of-order data is
+    /// the exception, and inlined these would spread the per-packet path
+    /// over more instruction-cache lines.
+    #[cold]
+    #[inline(never)]
     fn insert_ooo(&mut self, start: u64, end: u64) {
         let i = self.ooo.partition_point(|r| r.1 < start);
         let mut j = i;
@@ -415,6 +421,8 @@ impl Receiver {
     }
 
     /// [`Receiver::sack_block_count`] without its shortcut.
+    #[cold]
+    #[inline(never)]
     fn sack_block_count_general(&self) -> usize {
         (0..self.sack_recent_len)
             .filter(|&k| self.ooo_range_of(self.sack_recent[k]).is_some())
@@ -432,6 +440,8 @@ impl Receiver {
     }
 
     /// [`Receiver::sack_blocks`] without its shortcut.
+    #[cold]
+    #[inline(never)]
     fn sack_blocks_general(&self, max: usize) -> SackBlocks {
         let mut b = SackBlocks::default();
         for k in 0..self.sack_recent_len {

@@ -34,6 +34,8 @@ impl Connection {
             .any(|o| matches!(o, MptcpOption::MpJoin(MpJoin::Syn { token: t, .. }) if *t == token))
     }
 
+    #[cold]
+    #[inline(never)]
     pub(super) fn set_remote_key(&mut self, key: u64) {
         if self.remote_key.is_none() {
             self.remote_key = Some(key);
@@ -100,6 +102,8 @@ impl Connection {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     pub(super) fn on_join_option(&mut self, idx: usize, j: MpJoin) {
         let (Some(remote_key), version) = (self.remote_key, self.cfg.version) else {
             return;
@@ -150,7 +154,37 @@ impl Connection {
     /// The handshake options of a segment of subflow `idx` (MP_CAPABLE,
     /// MP_JOIN); true when the segment is complete (a handshake segment,
     /// or a plain-TCP subflow's), false when it goes on to carry a DSS.
+    ///
+    /// Nearly every segment is past the handshake: that answer (false,
+    /// the segment untouched) is given here, and the handshake steps are
+    /// built out of line in the cold `handshake_options_general`, so that
+    /// they stay off the instruction-cache lines of the per-packet path
+    /// (`poll_transmit_into` inlines this). The general function gives
+    /// the same answer for these segments (checked in debug builds).
+    #[inline]
     pub(super) fn handshake_options(&mut self, idx: usize, seg: &mut Segment) -> bool {
+        let sf = &self.subflows[idx];
+        let done = match sf.handshake {
+            Handshake::Plain => return true,
+            Handshake::Capable => self.fully_established,
+            Handshake::Join { .. } => sf.fully_established,
+        };
+        // Past the handshake: no SYN, and not the client's third ACK (or
+        // its repetitions) before the handshake completed.
+        if !seg.flags.syn && (done || self.cfg.role != Role::Client || seg.payload_len != 0) {
+            debug_assert!(
+                !self.handshake_options_general(idx, &mut seg.clone()),
+                "a segment past the handshake gets no handshake option"
+            );
+            return false;
+        }
+        self.handshake_options_general(idx, seg)
+    }
+
+    /// [`Connection::handshake_options`] for every segment.
+    #[cold]
+    #[inline(never)]
+    fn handshake_options_general(&mut self, idx: usize, seg: &mut Segment) -> bool {
         let version = self.cfg.version;
         let local_key = self.local_key;
         let remote_key = self.remote_key;

@@ -915,19 +915,7 @@ impl Connection {
                         self.pm.handle_event(now, PmEvent::AddressRemoved { id });
                     }
                 }
-                MptcpOption::MpFastclose { receiver_key } if receiver_key == self.local_key => {
-                    // RFC 8684 3.5: the peer aborted; answer with RSTs.
-                    for s in &mut self.subflows {
-                        if s.is_open() {
-                            s.tcp.abort();
-                        }
-                    }
-                    self.orphan_deadline = None;
-                    if !self.closed {
-                        self.closed = true;
-                        self.events.push_back(ConnEvent::Closed { timed_out: false });
-                    }
-                }
+                MptcpOption::MpFastclose { receiver_key } if receiver_key == self.local_key => self.on_mp_fastclose(),
                 _ => {}
             }
         }
@@ -939,6 +927,24 @@ impl Connection {
                 sf.fully_established = true;
                 sf.join_ack_rtx = None;
             }
+        }
+    }
+
+    /// RFC 8684 3.5: the peer aborted; answer with RSTs. Cold and out of
+    /// line, as is a subflow's connection below: inlined, they would
+    /// spread the per-packet path over more instruction-cache lines.
+    #[cold]
+    #[inline(never)]
+    fn on_mp_fastclose(&mut self) {
+        for s in &mut self.subflows {
+            if s.is_open() {
+                s.tcp.abort();
+            }
+        }
+        self.orphan_deadline = None;
+        if !self.closed {
+            self.closed = true;
+            self.events.push_back(ConnEvent::Closed { timed_out: false });
         }
     }
 
@@ -1061,6 +1067,8 @@ impl Connection {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn on_subflow_connected(&mut self, now: SimTime, idx: usize) {
         let mptcp = self.mptcp;
         let sf = &mut self.subflows[idx];
