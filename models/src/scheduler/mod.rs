@@ -347,14 +347,20 @@ impl SubflowView {
     /// `mptcp_sched.c mptcp_is_temp_unavailable` (zero-window test off, as
     /// every `next_segment` call has it) for data starting at `dsn`.
     pub fn temp_unavailable(&self, dsn: u64) -> bool {
-        if self.blocked_by_state(dsn) {
-            return true;
-        }
+        self.blocked_by_state(dsn) || self.window_full()
+    }
+    /// The two conditions of `mptcp_is_temp_unavailable` that look at the
+    /// window: no free spot in the cwnd, or the bytes already queued on the
+    /// subflow fill what is free. Reads only `mss_bytes`, `cwnd_bytes`,
+    /// `bytes_in_flight` and `queued_bytes`.
+    pub fn window_full(&self) -> bool {
         match self.cwnd_room_bytes() {
-            // "Not even a single spot in the cwnd".
+            // mptcp_sched.c mptcp_is_temp_unavailable: "Not even a single
+            // spot in the cwnd".
             None => true,
-            // "check if what is queued in the subflow's send-queue already
-            // fills the cwnd": write_seq - snd_nxt >= space.
+            // mptcp_is_temp_unavailable: "check if what is queued in the
+            // subflow's send-queue already fills the cwnd": write_seq -
+            // snd_nxt >= space.
             Some(space) => self.queued_bytes >= space,
         }
     }

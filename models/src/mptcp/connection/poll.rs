@@ -94,6 +94,11 @@ impl PollState {
         self.dirty = true;
         self.drained = false;
     }
+    /// Whether the skips are on (the scheduler driver's view refresh after
+    /// a hand-over is one of them).
+    pub(super) fn shortcuts(&self) -> bool {
+        self.shortcuts
+    }
 }
 
 impl Connection {

@@ -5,13 +5,13 @@
 //! iOS's per-packet choice when the client's path manager makes it.
 //!
 //! The scheduler's views of the subflows are built once per call; after a
-//! hand-over only the views of the subflows that got data are rebuilt
-//! (debug builds rebuild them all and compare). A scheduler that answers
-//! Wait whenever no subflow is available
-//! (`Scheduler::waits_when_none_available`) is asked only while one is:
-//! before the loop that is judged from the views (built first, since an
-//! input nearly always leaves a subflow available), after a hand-over
-//! from the views kept and the changed subflows themselves.
+//! hand-over only the one field a hand-over changes, the queued bytes of
+//! the subflows that got data, is read again (debug builds rebuild every
+//! view and compare). A scheduler that answers Wait whenever no subflow is
+//! available (`Scheduler::waits_when_none_available`) is asked only while
+//! one is, judged from the views: before the loop (they are built first,
+//! since an input nearly always leaves a subflow available) and after
+//! each hand-over.
 //! The call reports why it stopped when the reason lasts until an input
 //! ([`Settled`]), so that the next poll may skip it (see `poll`).
 
@@ -56,21 +56,14 @@ impl Connection {
         let mut handed = SubflowSet::EMPTY;
         for _ in 0..4096 {
             if !handed.is_empty() {
+                self.refresh_views_after(handed);
+                handed = SubflowSet::EMPTY;
                 // As before the loop: with no subflow available, the
                 // scheduler would answer Wait twice and the loop stop, so
-                // it is not asked (nor the changed views rebuilt).
-                if vouched && !self.any_available_after(handed) {
+                // it is not asked.
+                if vouched && !self.views.iter().any(|v| v.available(0)) {
+                    debug_assert!(!self.subflows.iter().any(Subflow::available_to_scheduler));
                     return Settled::NoneAvailable;
-                }
-                for i in handed.iter() {
-                    self.views[i] = self.subflows[i].scheduler_view();
-                }
-                handed = SubflowSet::EMPTY;
-                #[cfg(debug_assertions)]
-                {
-                    let kept = self.views.clone();
-                    self.scheduler_views();
-                    debug_assert_eq!(kept, self.views, "a hand-over changed a view it was not expected to");
                 }
             }
             let conn = ConnView {
@@ -258,20 +251,28 @@ impl Connection {
             && !(self.cfg.role == Role::Client && self.pm.chooses_sender_subflow())
     }
 
-    /// Whether a subflow is available to the scheduler
-    /// ([`Subflow::available_to_scheduler`]), where only the subflows in
-    /// `handed` changed since `self.views` were built: the others are
-    /// judged from their views.
-    fn any_available_after(&self, handed: SubflowSet) -> bool {
-        let any = self.views.iter().enumerate().any(|(i, v)| {
-            if handed.contains(i) {
-                self.subflows[i].available_to_scheduler()
-            } else {
-                v.available(0)
-            }
-        });
-        debug_assert_eq!(any, self.subflows.iter().any(Subflow::available_to_scheduler));
-        any
+    /// Brings the views up to date after a hand-over to the subflows in
+    /// `handed`. A hand-over (`TcpEndpoint::send_mapped`) only queues bytes
+    /// on the subflow: of its view only `queued_bytes` (the subflow's unsent
+    /// bytes) changes, so that field is read again instead of the whole
+    /// view being rebuilt (the data level's own view, `ConnView`, is built
+    /// each round). Debug builds rebuild every view and compare; with the
+    /// poll's shortcuts off (the general path, which the connection's
+    /// property test compares segment by segment) every view is rebuilt.
+    fn refresh_views_after(&mut self, handed: SubflowSet) {
+        if !self.poll.shortcuts() {
+            self.scheduler_views();
+            return;
+        }
+        for i in handed.iter() {
+            self.views[i].queued_bytes = self.subflows[i].tcp.unsent_bytes();
+        }
+        #[cfg(debug_assertions)]
+        {
+            let kept = self.views.clone();
+            self.scheduler_views();
+            debug_assert_eq!(kept, self.views, "a hand-over changed a view it was not expected to");
+        }
     }
 
     /// The client-side iOS per-packet choice (XNU mptcp_get_subflow), if

@@ -95,7 +95,29 @@ impl Subflow {
     /// ([`SubflowView::available`]): the view `scheduler_views` builds,
     /// reduced to the fields `available` reads (its `in_order_dsn` is
     /// always `None` there, so the DSN does not matter).
+    ///
+    /// The window part ([`SubflowView::window_full`]) is tested first: it
+    /// alone answers "no" in the common case, right after the subflow sent
+    /// a segment, without reading the subflow's state. `available` is the
+    /// conjunction of the two parts, so the answer is the same.
     pub(super) fn available_to_scheduler(&self) -> bool {
+        let tcp = &self.tcp;
+        let window = SubflowView {
+            mss_bytes: tcp.smss_bytes(),
+            cwnd_bytes: tcp.cwnd_bytes(),
+            bytes_in_flight: tcp.bytes_in_flight(),
+            queued_bytes: tcp.unsent_bytes(),
+            ..SubflowView::default()
+        };
+        if window.window_full() {
+            debug_assert!(!self.available_by_view());
+            return false;
+        }
+        self.available_by_view()
+    }
+    /// [`available_to_scheduler`](Self::available_to_scheduler) from the
+    /// view reduced to the fields `SubflowView::available` reads.
+    fn available_by_view(&self) -> bool {
         let tcp = &self.tcp;
         SubflowView {
             state: self.view_state(),
@@ -114,6 +136,9 @@ impl Subflow {
     pub(super) fn scheduler_view(&self) -> SubflowView {
         let tcp = &self.tcp;
         let rtt = tcp.rtt_estimator();
+        // Each a virtual call into the congestion control: read once.
+        let (cwnd_bytes, ssthresh_bytes) = (tcp.cwnd_bytes(), tcp.ssthresh_bytes());
+        let phase = tcp.recovery_phase();
         SubflowView {
             id: self.slot,
             state: self.view_state(),
@@ -122,14 +147,14 @@ impl Subflow {
             srtt: tcp.srtt(),
             rttvar: rtt.rttvar(),
             mss_bytes: tcp.smss_bytes(),
-            cwnd_bytes: tcp.cwnd_bytes(),
-            ssthresh_bytes: tcp.ssthresh_bytes(),
-            in_slow_start: tcp.cwnd_bytes() < tcp.ssthresh_bytes(),
+            cwnd_bytes,
+            ssthresh_bytes,
+            in_slow_start: cwnd_bytes < ssthresh_bytes,
             bytes_in_flight: tcp.bytes_in_flight(),
             queued_bytes: tcp.unsent_bytes(),
             snd_wnd_bytes: tcp.send_window_bytes(),
-            in_loss_recovery: tcp.recovery_phase() == RecoveryPhase::Loss,
-            in_fast_recovery: tcp.recovery_phase() == RecoveryPhase::Recovery,
+            in_loss_recovery: phase == RecoveryPhase::Loss,
+            in_fast_recovery: phase == RecoveryPhase::Recovery,
             in_order_dsn: None,
             last_penalty_at: self.last_penalty_at,
         }
