@@ -38,8 +38,11 @@ pub struct AppState {
     rate_bps: Option<u64>,
     rate_start: SimTime,
     rate_written: u64,
-    /// On/off source: its periods (the rate is `rate_bps`).
-    onoff: Option<OnOffState>,
+    /// On/off source: its periods (the rate is `rate_bps`). Boxed: its
+    /// random stream is 300 bytes, which inline would spread the fields
+    /// every segment's `run_app` reads over more cache lines (BENCHMARKS.md,
+    /// "The lines one segment touches").
+    onoff: Option<Box<OnOffState>>,
     /// Request/response: (count, request bytes, response bytes, think time).
     rr: Option<(u32, u64, u64, SimDuration)>,
     /// Client: requests sent so far; server: request bytes not yet answered.
@@ -490,7 +493,13 @@ fn server_app(t: &Traffic, now: SimTime, onoff_rng: Option<SimRng>) -> AppState 
             a.rate_bps = Some(rate.bps());
             a.rate_start = now;
             let rng = onoff_rng.expect("an on/off source has its random stream");
-            a.onoff = Some(OnOffState::new(now, on, off, periods == Periods::Exponential, rng));
+            a.onoff = Some(Box::new(OnOffState::new(
+                now,
+                on,
+                off,
+                periods == Periods::Exponential,
+                rng,
+            )));
         }
         Traffic::Upload { bytes } => a.bytes_requested = bytes.bytes(),
         Traffic::RequestResponse {
