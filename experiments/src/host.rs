@@ -38,8 +38,11 @@ pub struct AppState {
     rate_bps: Option<u64>,
     rate_start: SimTime,
     rate_written: u64,
-    /// On/off source: its periods (the rate is `rate_bps`).
-    onoff: Option<OnOffState>,
+    /// On/off source: its periods (the rate is `rate_bps`). Boxed: its
+    /// random stream is 300 bytes, which inline would spread the fields
+    /// every segment's `run_app` reads over more cache lines (BENCHMARKS.md,
+    /// "The lines one segment touches").
+    onoff: Option<Box<OnOffState>>,
     /// Request/response: (count, request bytes, response bytes, think time).
     rr: Option<(u32, u64, u64, SimDuration)>,
     /// Client: requests sent so far; server: request bytes not yet answered.
@@ -205,6 +208,9 @@ pub struct Host {
     /// Lookups only (never iterated, so hashing order decides nothing).
     by_tuple: FxHashMap<FourTuple, usize>,
     by_token: FxHashMap<u32, Vec<usize>>,
+    /// The slot of each (connection index, client end?), for [`Host::slot`]
+    /// (lookups only).
+    by_index: FxHashMap<(usize, bool), usize>,
     /// Units inputs touched, and whether each is listed.
     touched: Vec<usize>,
     listed: Vec<bool>,
@@ -231,6 +237,7 @@ impl Host {
             last_now: SimTime::ZERO,
             by_tuple: FxHashMap::default(),
             by_token: FxHashMap::default(),
+            by_index: FxHashMap::default(),
             touched: Vec::new(),
             listed: Vec::new(),
             touched_sorted: true,
@@ -290,8 +297,23 @@ impl Host {
     }
 
     /// The `side` end of connection `index`, if this host has it.
+    ///
+    /// A table lookup: the run's summary asks this of every connection, and
+    /// a scan of the slots made that quadratic in the number of connections.
     pub fn slot(&self, index: usize, side: Side) -> Option<&ConnSlot> {
-        self.conns.iter().find(|s| s.index == index && s.side() == side)
+        let found = self
+            .by_index
+            .get(&(index, side == Side::Client))
+            .map(|&s| &self.conns[s]);
+        debug_assert_eq!(
+            found.map(|s| s as *const ConnSlot),
+            self.conns
+                .iter()
+                .find(|s| s.index == index && s.side() == side)
+                .map(|s| s as *const ConnSlot),
+            "the slot table disagrees with the slots"
+        );
+        found
     }
 
     fn touch(&mut self, unit: usize) {
@@ -316,6 +338,9 @@ impl Host {
 
     /// Adds a connection, notes its events and marks it touched.
     fn push_slot(&mut self, slot: ConnSlot) {
+        self.by_index
+            .entry((slot.index, slot.side() == Side::Client))
+            .or_insert(self.conns.len());
         self.conns.push(slot);
         self.after_input(self.conns.len() - 1);
     }
@@ -488,7 +513,13 @@ fn server_app(t: &Traffic, now: SimTime, onoff_rng: Option<SimRng>) -> AppState 
             a.rate_bps = Some(rate.bps());
             a.rate_start = now;
             let rng = onoff_rng.expect("an on/off source has its random stream");
-            a.onoff = Some(OnOffState::new(now, on, off, periods == Periods::Exponential, rng));
+            a.onoff = Some(Box::new(OnOffState::new(
+                now,
+                on,
+                off,
+                periods == Periods::Exponential,
+                rng,
+            )));
         }
         Traffic::Upload { bytes } => a.bytes_requested = bytes.bytes(),
         Traffic::RequestResponse {
