@@ -229,7 +229,7 @@ impl<H: Stack, O: Observer<H>> NetWorld<H, O> {
                 let d = d.max(now);
                 if slot.is_none_or(|a| d < a) {
                     *slot = Some(d);
-                    ctx.schedule_at(
+                    ctx.schedule_timer_at(
                         d,
                         Event::Timer {
                             host: h as u32,

@@ -39,6 +39,12 @@ impl<'a, E> Ctx<'a, E> {
     pub fn schedule_at(&mut self, at: SimTime, event: E) -> Result<(), ScheduleError> {
         self.queue.schedule(at, event)
     }
+    /// Schedules a timer `event` at `at` (not before now): the same order
+    /// as [`Self::schedule_at`], kept apart from the other events (see
+    /// [`EventQueue::schedule_timer`]).
+    pub fn schedule_timer_at(&mut self, at: SimTime, event: E) -> Result<(), ScheduleError> {
+        self.queue.schedule_timer(at, event)
+    }
     /// Schedules `event` after `delay`.
     pub fn schedule_in(&mut self, delay: SimDuration, event: E) {
         self.queue
