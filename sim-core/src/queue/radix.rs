@@ -13,7 +13,9 @@
 //! moves the rest of that bucket to lower positions. Each key moves at most
 //! once per digit it shares with the next key popped: about 7 times for a
 //! timer 200 ms ahead with 4-bit digits, against about 28 with one bucket
-//! per bit (issue 14: the moves were most of dumbbell-1000's queue cost).
+//! per bit. Most pops find a bucket of one entry, which is taken without
+//! any move (measured on dumbbell-1000: the digits saved 0.4% of the
+//! instructions, the bucket of one 1.3%).
 //! With thousands pending this costs a fraction of a binary heap's sift
 //! through a dozen scattered levels, and its memory is written and read in
 //! order; with a handful pending the binary heap is cheaper (issue 14),
