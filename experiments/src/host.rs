@@ -217,6 +217,9 @@ pub struct Host {
     touched_sorted: bool,
     /// The connections' events, with their index and end, for the world's observer.
     events: VecDeque<(usize, Side, ConnEvent)>,
+    /// Which events go to `events` (the others are only registered here):
+    /// see [`Host::keep_events`].
+    keep_event: fn(&ConnEvent) -> bool,
     /// The first delivery that broke the oracle; the run ends at it.
     violation: Option<Violation>,
     /// Symptoms' Wi-Fi advisory, host-wide as XNU's `mptcp_advisory`
@@ -242,9 +245,20 @@ impl Host {
             listed: Vec::new(),
             touched_sorted: true,
             events: Default::default(),
+            keep_event: |_| true,
             violation: None,
             wifi_ok: true,
         }
+    }
+
+    /// Passes to the world's observer only the connections' events for
+    /// which `keep` is true (all of them by default). An observer that
+    /// reads few kinds saves the queueing of the rest: with
+    /// `ConnConfig::report_segments` a data segment brings a `Scheduled`,
+    /// and an ACK a `DataAcked` and a `SubflowWindow`, besides the
+    /// `SegmentSent` that `sequence.csv` is made of.
+    pub fn keep_events(&mut self, keep: fn(&ConnEvent) -> bool) {
+        self.keep_event = keep;
     }
 
     /// A connection this host opens at `at` to `server_addr`.
@@ -378,7 +392,9 @@ impl Host {
                 }
                 _ => {}
             }
-            self.events.push_back((slot.index, side, ev));
+            if (self.keep_event)(&ev) {
+                self.events.push_back((slot.index, side, ev));
+            }
         }
     }
 

@@ -152,7 +152,42 @@ impl TimeSeries {
         c.subflow_rows_before.push(self.subflows.time_s.len());
     }
 
+    /// One subflow row: the text of [`Self::subflow_row_fmt`], with the
+    /// time and the RTT by [`push_fixed`] (`{:.6}` and `{:.3}` through
+    /// `core::fmt` cost about 1,500 instructions a row) and the interface
+    /// name not copied into a `String` first.
     fn subflow_row(&self, i: usize, names: &[String], out: &mut String) {
+        #[cfg(debug_assertions)]
+        let start = out.len();
+        let c = &self.subflows;
+        push_fixed::<6>(out, c.time_s[i]);
+        let _ = write!(out, ",{},{},{},", c.host[i].name(), c.conn[i], c.subflow[i]);
+        match names.get(c.iface[i]) {
+            Some(name) => out.push_str(name),
+            None => {
+                let _ = write!(out, "{}", c.iface[i]);
+            }
+        }
+        let _ = write!(out, ",{},", c.cwnd_bytes[i]);
+        if let Some(v) = c.srtt_ms[i] {
+            push_fixed::<3>(out, v);
+        }
+        let _ = writeln!(out, ",{},{},,", c.bytes_in_flight[i], c.bytes_acked[i]);
+        #[cfg(debug_assertions)]
+        {
+            let mut general = String::new();
+            self.subflow_row_fmt(i, names, &mut general);
+            debug_assert_eq!(
+                out[start..],
+                general,
+                "timeseries.csv subflow row differs from write!'s"
+            );
+        }
+    }
+
+    /// The general form of [`Self::subflow_row`], through `core::fmt`.
+    #[cfg(any(test, debug_assertions))]
+    fn subflow_row_fmt(&self, i: usize, names: &[String], out: &mut String) {
         let c = &self.subflows;
         let iface = names
             .get(c.iface[i])
@@ -174,10 +209,10 @@ impl TimeSeries {
 
     fn conn_row(&self, k: usize, out: &mut String) {
         let c = &self.conns;
+        push_fixed::<6>(out, c.time_s[k]);
         let _ = writeln!(
             out,
-            "{:.6},{},{},,,,,,,{},{}",
-            c.time_s[k],
+            ",{},{},,,,,,,{},{}",
             c.host[k].name(),
             c.conn[k],
             c.ooo_bytes[k],
@@ -293,9 +328,135 @@ impl TimeSeries {
     }
 }
 
+/// Appends `x` with `D` decimals: what `write!(out, "{x:.D$}")` appends
+/// (the exact decimal value of `x`, rounded to nearest).
+///
+/// For `0 <= x` with `x * 10^D` below 2^40 (every time and RTT of a run),
+/// the digits come from the integer nearest to `x * 10^D`, computed in
+/// floating point: that product is within 2^-14 of the exact one, so
+/// whenever its fraction is more than 10^-3 away from one half the nearest
+/// integer is the exact product's too. Everything else (a fraction near one
+/// half, a negative zero, huge, infinite or NaN values) goes through
+/// `core::fmt`; debug builds compare every value with it, as does a
+/// property test.
+fn push_fixed<const D: u32>(out: &mut String, x: f64) {
+    let scale = 10u64.pow(D);
+    let y = x * scale as f64;
+    // `y < 2^40` is false for NaN; the sign test excludes -0.0.
+    if x.is_sign_positive() && y < (1u64 << 40) as f64 && (y - y.floor() - 0.5).abs() > 1e-3 {
+        #[cfg(debug_assertions)]
+        let start = out.len();
+        let m = y.round() as u64;
+        push_integer(out, m / scale);
+        out.push('.');
+        let mut frac = [b'0'; 20];
+        let digits = &mut frac[..D as usize];
+        let mut f = m % scale;
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (f % 10) as u8;
+            f /= 10;
+        }
+        out.push_str(std::str::from_utf8(digits).expect("ASCII digits"));
+        #[cfg(debug_assertions)]
+        debug_assert_eq!(
+            out[start..],
+            format!("{:.*}", D as usize, x),
+            "fixed-point digits of {x:e}"
+        );
+        return;
+    }
+    let _ = write!(out, "{:.*}", D as usize, x);
+}
+
+/// Appends the decimal digits of `v` (as `{v}` does).
+fn push_integer(out: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn fixed<const D: u32>(x: f64) -> String {
+        let mut s = String::new();
+        push_fixed::<D>(&mut s, x);
+        s
+    }
+
+    proptest! {
+        #[test]
+        fn fixed_point_digits_are_what_format_writes_for_any_float(bits: u64) {
+            let x = f64::from_bits(bits);
+            prop_assert_eq!(fixed::<6>(x), format!("{x:.6}"));
+            prop_assert_eq!(fixed::<3>(x), format!("{x:.3}"));
+        }
+
+        #[test]
+        fn fixed_point_digits_are_what_format_writes_for_times_and_rtts(nanos in 0u64..1_000_000_000_000_000, div in 0u32..4) {
+            // Times in seconds and RTTs in ms, as the series holds them; and
+            // values near the halfway points of the decimals kept.
+            let x = nanos as f64 / [1e9, 1e6, 1e3, 1.0][div as usize];
+            prop_assert_eq!(fixed::<6>(x), format!("{x:.6}"));
+            prop_assert_eq!(fixed::<3>(x), format!("{x:.3}"));
+            let half = (nanos % 1_000_000) as f64 + 0.5;
+            for y in [half / 1e6, half / 1e3, half / 1e6 + 1e-12, half / 1e3 - 1e-9] {
+                prop_assert_eq!(fixed::<6>(y), format!("{y:.6}"));
+                prop_assert_eq!(fixed::<3>(y), format!("{y:.3}"));
+            }
+        }
+    }
+
+    #[test]
+    fn fixed_point_digits_of_ties_zeros_and_extremes_are_what_format_writes() {
+        for x in [
+            0.0,
+            -0.0,
+            0.0078125,
+            20.0625,
+            0.5,
+            1.5,
+            2.5,
+            0.0005,
+            0.0000005,
+            999_999.999_999_5,
+            1e12,
+            1e30,
+            -1.25,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
+            assert_eq!(fixed::<6>(x), format!("{x:.6}"), "{x:e}");
+            assert_eq!(fixed::<3>(x), format!("{x:.3}"), "{x:e}");
+        }
+    }
+
+    #[test]
+    fn rows_written_by_hand_are_the_rows_write_formats() {
+        let mut ts = series();
+        ts.push_subflow(SimTime::from_nanos(7), sample(HostSide::Client, 5, Some(0.0005)));
+        for i in 0..ts.subflows.time_s.len() {
+            for names in [names(), Vec::new()] {
+                let (mut fast, mut general) = (String::new(), String::new());
+                ts.subflow_row(i, &names, &mut fast);
+                ts.subflow_row_fmt(i, &names, &mut general);
+                assert_eq!(fast, general);
+            }
+        }
+    }
 
     fn sample(host: HostSide, subflow: usize, srtt_ms: Option<f64>) -> SubflowSample {
         SubflowSample {

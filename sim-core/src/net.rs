@@ -238,6 +238,7 @@ impl<P> Network<P> {
     /// Handles a network event: delivers arrived packets to `deliver`
     /// (with the link they came on), or applies an interface change,
     /// passing the packets it loses to `dropped`.
+    #[inline]
     pub fn handle<E: From<NetEvent>>(
         &mut self,
         ctx: &mut Ctx<'_, E>,
