@@ -136,11 +136,14 @@ pub struct RunObserver {
     /// `sequence.csv`, written a row per record as the run goes.
     sequence: Option<BufWriter<File>>,
     sequence_error: Option<String>,
-    /// DSN ranges sent so far, indexed by conn, sending side and iface, to
-    /// mark reinjections. The side is part of the index: each direction has
-    /// its own data sequence space, whose relative DSNs both start at 0.
-    /// (Plain vectors: a map lookup per data segment cost ~60 instructions.)
-    sent: Vec<[Vec<RangeSet>; 2]>,
+    /// DSN ranges sent so far, by conn and sending side, one set per
+    /// interface the side has sent data on (`(iface, ranges)`, a handful),
+    /// to mark reinjections. The side is part of the index: each direction
+    /// has its own data sequence space, whose relative DSNs both start at
+    /// 0. (Plain vectors: a map lookup per data segment cost ~60
+    /// instructions; only the interfaces used, so memory does not grow
+    /// with the topology's interfaces times the connections.)
+    sent: Vec<[Vec<(usize, RangeSet)>; 2]>,
     /// Per connection and sending side: the highest end of the ranges in
     /// `sent` (over all its interfaces); data from there on overlaps
     /// nothing that side sent before.
@@ -247,20 +250,24 @@ impl RunObserver {
             let top = &mut self.sent_end[conn][s];
             let sets = &mut self.sent[conn][s];
             if dsn < *top {
-                reinjected = sets
-                    .iter()
-                    .enumerate()
-                    .any(|(i, set)| i != iface && set.overlaps(dsn..dsn + len));
+                reinjected = sets.iter().any(|(i, set)| *i != iface && set.overlaps(dsn..dsn + len));
             }
             *top = (*top).max(dsn + len);
             debug_assert_eq!(
                 reinjected,
-                sets.iter()
-                    .enumerate()
-                    .any(|(i, set)| i != iface && set.overlaps(dsn..dsn + len)),
+                sets.iter().any(|(i, set)| *i != iface && set.overlaps(dsn..dsn + len)),
                 "the reinjection shortcut disagrees with the scan of every set"
             );
-            sets[iface].insert(dsn..dsn + len);
+            match sets.iter_mut().find(|(i, _)| *i == iface) {
+                Some((_, set)) => {
+                    set.insert(dsn..dsn + len);
+                }
+                None => {
+                    let mut set = RangeSet::default();
+                    set.insert(dsn..dsn + len);
+                    sets.push((iface, set));
+                }
+            }
         }
         let record = SeqRecord {
             time: now,
@@ -773,8 +780,6 @@ fn run_with_sequence(
         }
         None => None,
     };
-    // `iface_of` gives 0 for an address that is no client interface's.
-    let n_ifaces = iface_addrs.len().max(1);
     let observer = RunObserver {
         transcode: (opts.pcap_path.is_some() && trace_version != version)
             .then(|| crate::transcode::Transcoder::new(version, trace_version)),
@@ -788,7 +793,7 @@ fn run_with_sequence(
         signals: Vec::new(),
         sequence,
         sequence_error: None,
-        sent: vec![[vec![RangeSet::default(); n_ifaces], vec![RangeSet::default(); n_ifaces]]; conns.len()],
+        sent: vec![[Vec::new(), Vec::new()]; conns.len()],
         sent_end: vec![[0; 2]; conns.len()],
         sample_every: sc.record.timeseries.then_some(sc.record.sample_interval),
         stop: sc.stop,

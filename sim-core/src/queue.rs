@@ -6,20 +6,23 @@
 //! same sequence. Scheduling before the time of the last popped event is an
 //! error ([`ScheduleError::InPast`]), never a silent reorder.
 //!
-//! Two layouts hold the pending events, one at a time. While few are
-//! pending (a handful per connection: issue 18's perf-2path, dumbbell-1) a
-//! `Vec`-backed binary min-heap is cheapest. Above [`RADIX_ABOVE`] pending
-//! the queue moves every event into a radix heap (`queue/radix.rs`), whose cost
-//! per event does not grow with the number pending (issue 14: dumbbell-1000
-//! keeps about 3,200 pending, where a binary heap's pop walks a dozen
-//! cache-missing levels); below [`BINARY_BELOW`] it moves them back. The
+//! Two layouts hold the pending events other than timers (below), one at
+//! a time. While few are pending (a handful per link and connection:
+//! issue 18's perf-2path, the dumbbells) a `Vec`-backed binary min-heap is
+//! cheapest. Above [`RADIX_ABOVE`] pending the queue moves every such event
+//! into a radix heap (`queue/radix.rs`), whose cost per event does not grow
+//! with the number pending (a scenario's timeline of thousands of changes,
+//! scheduled up front; the connection starts of dumbbell-1000, pending at
+//! time 0; where a binary heap's pop walks a dozen cache-missing levels);
+//! below [`BINARY_BELOW`] it moves them back. The
 //! gap between the two thresholds (hysteresis) keeps a queue whose size
 //! hovers near one of them from paying an O(n) move per event. The move
 //! changes only where events are kept, never which pops next; debug builds
 //! cross-check every pop against a plain binary heap of the keys. The
-//! inlined paths test only the binary heap (room left on schedule,
-//! emptiness on pop and peek, which the radix layout keeps empty); the
-//! radix layout and the move are behind out-of-line calls.
+//! inlined paths test the binary heap (room left on schedule, emptiness on
+//! pop and peek, which the radix layout keeps empty) and compare its top
+//! with the timers'; the radix layout and the move are behind out-of-line
+//! calls.
 //!
 //! No allocation per event once the layouts have grown.
 //! [`EventQueue::pop_and_push`] is the fused hold operation (replace the
@@ -48,9 +51,11 @@ use std::fmt;
 use crate::time::SimTime;
 use radix::RadixHeap;
 
-/// Pending events above which the queue moves to the radix heap.
+/// Pending events (timers not counted) above which the queue moves to the
+/// radix heap.
 pub const RADIX_ABOVE: usize = 512;
-/// Pending events below which the queue moves back to the binary heap.
+/// Pending events (timers not counted) below which the queue moves back to
+/// the binary heap.
 pub const BINARY_BELOW: usize = 128;
 
 struct Entry<E> {
@@ -112,9 +117,9 @@ pub struct EventQueue<E> {
     in_radix: bool,
     /// How many events the binary heap may hold before a schedule goes
     /// the slow way: `radix_above` in the binary layout, 0 in the radix
-    /// layout. The hot paths test only the binary heap (its length against
-    /// this, its emptiness on pop and peek: the radix layout keeps it
-    /// empty), never `in_radix`.
+    /// layout. The hot paths test the binary heap (its length against this,
+    /// its emptiness on pop and peek: the radix layout keeps it empty) and
+    /// the timers' top, never `in_radix`.
     binary_room: usize,
     /// Move to the radix heap when a schedule makes more than this pending.
     radix_above: usize,
@@ -146,7 +151,8 @@ impl<E> EventQueue<E> {
     }
 
     /// A queue that moves to the radix heap above `radix_above` pending and
-    /// back below `binary_below` (`binary_below <= radix_above`): for
+    /// back below `binary_below` (`binary_below <= radix_above`; timers are
+    /// not counted: they stay in their own heap): for
     /// measurements (`examples/queue_layouts.rs`: `usize::MAX` keeps the
     /// binary heap, 0 and 0 the radix heap) and tests; a run uses
     /// [`RADIX_ABOVE`] and [`BINARY_BELOW`].
@@ -206,7 +212,7 @@ impl<E> EventQueue<E> {
     #[inline(never)]
     fn peek_slow(&mut self) -> Option<SimTime> {
         let near = if self.in_radix {
-            self.radix.peek_key()
+            self.radix.min_key()
         } else {
             self.heap.peek().map(|e| key(e.time, e.seq))
         };
@@ -343,7 +349,7 @@ impl<E> EventQueue<E> {
     #[inline(never)]
     fn pop_slow(&mut self) -> Option<Entry<E>> {
         let near = if self.in_radix {
-            self.radix.peek_key()
+            self.radix.min_key()
         } else {
             self.heap.peek().map(|e| key(e.time, e.seq))
         };
@@ -362,7 +368,8 @@ impl<E> EventQueue<E> {
     }
 
     /// Fused hold: pops the earliest event and schedules `event` at `at`
-    /// (one sift in the binary heap). `at` is checked against the popped
+    /// (one sift in the binary heap; a pop and a schedule when the earliest
+    /// is a timer's or the radix heap's). `at` is checked against the popped
     /// event's time (it becomes `now`) before anything changes. Returns
     /// `Ok(None)` (and schedules) if the queue was empty.
     pub fn pop_and_push(&mut self, at: SimTime, event: E) -> Result<Option<(SimTime, E)>, ScheduleError> {
@@ -379,8 +386,8 @@ impl<E> EventQueue<E> {
             if at < t {
                 return Err(ScheduleError::InPast { at, now: t });
             }
-            // Pop first: `at` may be before the radix heap's found top
-            // only if it is before `t`, which was refused above.
+            // Pop first, then schedule (`at` is not before the popped
+            // time, checked above).
             let popped = self.pop();
             self.schedule(at, event).expect("at is not before the popped time");
             return Ok(popped);

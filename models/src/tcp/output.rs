@@ -329,7 +329,8 @@ impl TcpEndpoint {
     }
 
     /// The zero-window probe the persist timer asked for (RFC 9293
-    /// 3.8.6.1): an ACK with the sequence number SND.UNA - 1. Cold and out
+    /// 3.8.6.1 asks for a probe; the form is Linux `tcp_xmit_probe_skb`'s):
+    /// an ACK with the sequence number SND.UNA - 1. Cold and out
     /// of line, as are the SYN and the RST below: inlined, these rare
     /// segments would spread the per-packet path of `poll_transmit_inner`
     /// over more instruction-cache lines.

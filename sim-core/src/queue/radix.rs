@@ -11,8 +11,8 @@
 //! position and a lower value, is smaller. A push appends to one bucket's
 //! `Vec`; a pop takes the smallest key of the lowest non-empty bucket and
 //! moves the rest of that bucket to lower positions. Each key moves at most
-//! once per digit it shares with the next key popped: about 7 times for a
-//! timer 200 ms ahead with 4-bit digits, against about 28 with one bucket
+//! once per digit it shares with the next key popped: about 7 times for an
+//! event 200 ms ahead with 4-bit digits, against about 28 with one bucket
 //! per bit. Most pops find a bucket of one entry, which is taken without
 //! any move (measured on dumbbell-1000: the digits saved 0.4% of the
 //! instructions, the bucket of one 1.3%).
@@ -22,10 +22,10 @@
 //! which is why [`super::EventQueue`] switches between the two.
 //!
 //! Keys are distinct, so the pop order is the keys' order whatever the
-//! layout. The smallest pending key is kept out of the buckets once found
-//! ([`RadixHeap::peek_key`]), so a peek and the next pop agree; a key
-//! pushed below it (only from outside the event loop, after a peek)
-//! rebuilds the buckets around the new key: exact, and rare.
+//! layout. A peek ([`RadixHeap::min_key`]) moves nothing; a pop finds the
+//! smallest key and takes it at once, so no found top waits between
+//! events. A key pushed below a found top (which nothing in the event loop
+//! does) would rebuild the buckets around the new key: exact, and rare.
 
 use super::{Entry, key};
 
@@ -144,8 +144,8 @@ impl<E> RadixHeap<E> {
         }
     }
 
-    /// A key at or below `last`: only below a found `top` (pushed from
-    /// outside the loop after a peek). It becomes `top` and every other
+    /// A key at or below `last`: only below a found `top` (which only a
+    /// push between a settle and its pop could do; nothing does). It becomes `top` and every other
     /// pending entry is placed again against it.
     #[cold]
     fn rebuild_below(&mut self, k: u128, new: Entry<E>) {
@@ -163,11 +163,23 @@ impl<E> RadixHeap<E> {
         self.top = Some(new);
     }
 
-    /// The smallest pending key, if any.
+    /// The smallest pending key, if any, found without moving anything:
+    /// the found top's, or the smallest of the lowest non-empty bucket.
+    /// [`super::EventQueue`] compares it with the timers' top; settling
+    /// here instead would leave a top found while a timer pops first, and
+    /// what that timer's handler schedules below it would rebuild the
+    /// buckets.
     #[inline]
-    pub(super) fn peek_key(&mut self) -> Option<u128> {
-        self.settle();
-        self.top.as_ref().map(|e| key(e.time, e.seq))
+    pub(super) fn min_key(&self) -> Option<u128> {
+        if let Some(e) = &self.top {
+            return Some(key(e.time, e.seq));
+        }
+        if self.positions == 0 {
+            return None;
+        }
+        let p = self.positions.trailing_zeros() as usize;
+        let v = self.values[p].trailing_zeros() as usize;
+        self.buckets[p * RADIX + v].iter().map(|e| key(e.time, e.seq)).min()
     }
 
     /// Removes and returns the entry with the smallest key.

@@ -36,9 +36,10 @@ impl Connection {
         if self.tx.reinject_queue().is_empty() && self.tx.unsent_bytes() == 0 {
             return Settled::NothingToPlace;
         }
-        // The views are built once; a hand-over changes only the subflows
-        // it went to (and the data level, whose view is rebuilt each
-        // round), so only their views are rebuilt after it.
+        // The views are built once; a hand-over changes only the queued
+        // bytes of the subflows it went to (and the data level, whose view
+        // is rebuilt each round), so only those are read again after it
+        // (`refresh_views_after`).
         self.scheduler_views();
         // No subflow can take data and the scheduler then answers Wait
         // without side effects: the loop below would ask once (reinject
