@@ -23,9 +23,9 @@
 //!
 //! Keys are distinct, so the pop order is the keys' order whatever the
 //! layout. A peek ([`RadixHeap::min_key`]) moves nothing; a pop finds the
-//! smallest key and takes it at once, so no found top waits between
-//! events. A key pushed below a found top (which nothing in the event loop
-//! does) would rebuild the buckets around the new key: exact, and rare.
+//! smallest key and takes it at once. Every key pushed exceeds the last one
+//! popped (a schedule is never before now and its sequence is new), so no
+//! push lands below the buckets' floor.
 
 use super::{Entry, key};
 
@@ -37,9 +37,6 @@ const RADIX: usize = 1 << DIGIT_BITS;
 const DIGITS: usize = 128usize.div_ceil(DIGIT_BITS as usize);
 
 pub(super) struct RadixHeap<E> {
-    /// The smallest pending entry, once found (see [`Self::settle`]); its
-    /// key is then `last`.
-    top: Option<Entry<E>>,
     /// Bucket `(p, v)` at `p * RADIX + v`: pending entries whose key's
     /// highest digit differing from `last` is digit `p`, of value `v` (all
     /// greater than `last`).
@@ -58,7 +55,6 @@ pub(super) struct RadixHeap<E> {
 impl<E> RadixHeap<E> {
     pub(super) fn new() -> Self {
         RadixHeap {
-            top: None,
             buckets: (0..DIGITS * RADIX).map(|_| Vec::new()).collect(),
             positions: 0,
             values: [0; DIGITS],
@@ -89,14 +85,15 @@ impl<E> RadixHeap<E> {
         self.positions |= 1 << p;
     }
 
-    /// Finds the smallest pending entry, if not yet found: the smallest of
-    /// the lowest non-empty bucket becomes `top` and `last`, and the rest of
+    /// Removes and returns the entry with the smallest key: the smallest
+    /// of the lowest non-empty bucket, whose key becomes `last`; the rest of
     /// that bucket moves to lower buckets against it.
     #[inline]
-    fn settle(&mut self) {
-        if self.top.is_some() || self.positions == 0 {
-            return;
+    pub(super) fn pop(&mut self) -> Option<Entry<E>> {
+        if self.positions == 0 {
+            return None;
         }
+        self.len -= 1;
         let p = self.positions.trailing_zeros() as usize;
         let v = self.values[p].trailing_zeros() as usize;
         self.values[p] &= !(1 << v);
@@ -105,12 +102,11 @@ impl<E> RadixHeap<E> {
         }
         let b = p * RADIX + v;
         // A bucket of one (most of them, with several digits' worth of
-        // buckets): its entry is the top; nothing moves.
+        // buckets): its entry is the smallest; nothing moves.
         if self.buckets[b].len() == 1 {
             let top = self.buckets[b].pop().expect("one entry");
             self.last = key(top.time, top.seq);
-            self.top = Some(top);
-            return;
+            return Some(top);
         }
         let mut items = std::mem::replace(&mut self.buckets[b], std::mem::take(&mut self.spare));
         let mut min = 0;
@@ -128,52 +124,25 @@ impl<E> RadixHeap<E> {
             self.place(key(e.time, e.seq), e);
         }
         self.spare = items;
-        self.top = Some(top);
+        Some(top)
     }
 
-    /// Adds an entry; its key must exceed every key popped so far. Out of
-    /// line, so the binary heap's schedule stays small enough to inline.
+    /// Adds an entry; its key must exceed every key popped so far (every
+    /// schedule does: its time is not before the last pop's and its
+    /// sequence is new). Out of line, so the binary heap's schedule stays
+    /// small enough to inline.
     #[inline(never)]
     pub(super) fn push(&mut self, e: Entry<E>) {
         self.len += 1;
-        let k = key(e.time, e.seq);
-        if k > self.last {
-            self.place(k, e);
-        } else {
-            self.rebuild_below(k, e);
-        }
+        self.place(key(e.time, e.seq), e);
     }
 
-    /// A key at or below `last`: only below a found `top` (which only a
-    /// push between a settle and its pop could do; nothing does). It becomes `top` and every other
-    /// pending entry is placed again against it.
-    #[cold]
-    fn rebuild_below(&mut self, k: u128, new: Entry<E>) {
-        let mut all: Vec<Entry<E>> = self.top.take().into_iter().collect();
-        debug_assert!(!all.is_empty(), "a key below the floor without a found top");
-        for b in &mut self.buckets {
-            all.append(b);
-        }
-        self.positions = 0;
-        self.values = [0; DIGITS];
-        self.last = k;
-        for e in all {
-            self.place(key(e.time, e.seq), e);
-        }
-        self.top = Some(new);
-    }
-
-    /// The smallest pending key, if any, found without moving anything:
-    /// the found top's, or the smallest of the lowest non-empty bucket.
-    /// [`super::EventQueue`] compares it with the timers' top; settling
-    /// here instead would leave a top found while a timer pops first, and
-    /// what that timer's handler schedules below it would rebuild the
-    /// buckets.
+    /// The smallest pending key, if any, found without moving anything: the
+    /// smallest of the lowest non-empty bucket. [`super::EventQueue`]
+    /// compares it with the timers' top, so a peek changes nothing a timer
+    /// popped first could land below.
     #[inline]
     pub(super) fn min_key(&self) -> Option<u128> {
-        if let Some(e) = &self.top {
-            return Some(key(e.time, e.seq));
-        }
         if self.positions == 0 {
             return None;
         }
@@ -182,18 +151,8 @@ impl<E> RadixHeap<E> {
         self.buckets[p * RADIX + v].iter().map(|e| key(e.time, e.seq)).min()
     }
 
-    /// Removes and returns the entry with the smallest key.
-    #[inline]
-    pub(super) fn pop(&mut self) -> Option<Entry<E>> {
-        self.settle();
-        let top = self.top.take()?;
-        self.len -= 1;
-        Some(top)
-    }
-
     /// Moves every pending entry (in no particular order) to `out`.
     pub(super) fn drain_into(&mut self, out: &mut Vec<Entry<E>>) {
-        out.extend(self.top.take());
         for b in &mut self.buckets {
             out.append(b);
         }
