@@ -1452,7 +1452,7 @@ const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 /// digits) takes one 64-bit division and 32-bit ones after it, where a
 /// loop of 64-bit divisions by 100 took five or six.
 #[inline]
-fn put_decimal(out: &mut [u8], v: u64) -> usize {
+pub(crate) fn put_decimal(out: &mut [u8], v: u64) -> usize {
     const E8: u64 = 100_000_000;
     if v < E8 {
         return put_below_e8(out, v as u32);

@@ -347,7 +347,9 @@ fn push_fixed<const D: u32>(out: &mut String, x: f64) {
         #[cfg(debug_assertions)]
         let start = out.len();
         let m = y.round() as u64;
-        push_integer(out, m / scale);
+        let mut int = [0u8; 20];
+        let n = crate::run::put_decimal(&mut int, m / scale);
+        out.push_str(std::str::from_utf8(&int[..n]).expect("ASCII digits"));
         out.push('.');
         let mut frac = [b'0'; 20];
         let digits = &mut frac[..D as usize];
@@ -366,21 +368,6 @@ fn push_fixed<const D: u32>(out: &mut String, x: f64) {
         return;
     }
     let _ = write!(out, "{:.*}", D as usize, x);
-}
-
-/// Appends the decimal digits of `v` (as `{v}` does).
-fn push_integer(out: &mut String, mut v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
 }
 
 #[cfg(test)]
